@@ -1,0 +1,141 @@
+"""The exception hierarchy. Every message is safe to print: no secret ever reaches one."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_SECRET_PATTERNS = [
+    re.compile(r"(asgn=)[^&\s\"']+", re.IGNORECASE),
+    re.compile(r"(\"?asgn\"?\s*[:=]\s*\"?)[^&\s\"',}]+", re.IGNORECASE),
+    re.compile(r"(Authorization:\s*Basic\s+)\S+", re.IGNORECASE),
+    re.compile(r"(testNotificationBasicAuthHeader\"?\s*[:=]\s*\"?)[^\"',}&\s]+", re.IGNORECASE),
+    re.compile(r"(password\"?\s*[:=]\s*\"?)[^\"',}&\s]+", re.IGNORECASE),
+]
+
+
+def redact(text: str, secrets: tuple[str, ...] = ()) -> str:
+    """Remove known secret shapes and the given secret values from text."""
+    for secret in secrets:
+        if secret and len(secret) >= 4:
+            text = text.replace(secret, "***")
+    for pattern in _SECRET_PATTERNS:
+        text = pattern.sub(r"\1***", text)
+    return text
+
+
+def truncate(text: str, limit: int = 300) -> str:
+    """Shorten a vendor body for an error message."""
+    return text if len(text) <= limit else text[:limit] + f"… ({len(text) - limit} more characters)"
+
+
+class ReconcilerError(Exception):
+    """Base of every error the tool reports to a user as one line."""
+
+    exit_code = 1
+
+
+@dataclass(frozen=True)
+class Position:
+    """A place in a source file, 1-based."""
+
+    file: str
+    line: int | None = None
+    column: int | None = None
+
+    def __str__(self) -> str:
+        if self.line is None:
+            return self.file
+        return f"{self.file}:{self.line}"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem found in the user's configuration."""
+
+    position: Position
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f" {self.path}:" if self.path else ""
+        return f"{self.position}:{where} {self.message}"
+
+
+class ConfigError(ReconcilerError):
+    """The user's configuration is invalid; carries every problem found."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = sorted(problems, key=lambda p: (p.position.file, p.position.line or 0, p.path))
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+class PlanFileError(ReconcilerError):
+    """A saved plan cannot be used (unreadable, tampered, or stale)."""
+
+
+class StalePlanError(PlanFileError):
+    """Live state moved since the plan was made."""
+
+
+class UnsafePlanError(ReconcilerError):
+    """The plan breaks a safety rule; --force (or a narrower change) is needed."""
+
+    exit_code = 3
+
+
+class ProviderError(ReconcilerError):
+    """A vendor API call failed. The message names the provider and is redacted."""
+
+    def __init__(
+        self,
+        provider: str,
+        message: str,
+        *,
+        status: int | None = None,
+        code: str | None = None,
+        body: str = "",
+    ) -> None:
+        self.provider = provider
+        self.status = status
+        self.code = code
+        self.body = truncate(redact(body))
+        parts = [f"{provider}:"]
+        if status is not None:
+            parts.append(f"HTTP {status}")
+        if code:
+            parts.append(f"[{code}]")
+        parts.append(redact(message))
+        super().__init__(" ".join(parts))
+
+
+class AuthenticationError(ProviderError):
+    """Credentials were refused (bad key, signature or password)."""
+
+
+class NotFoundError(ProviderError):
+    """The vendor has no such object."""
+
+
+class BadRequestError(ProviderError):
+    """The vendor refused the request as malformed."""
+
+
+class TransientError(ProviderError):
+    """A failure that may pass: 5xx, 429, timeouts, dropped connections on reads."""
+
+
+class RateLimitedError(TransientError):
+    """The vendor asked us to slow down."""
+
+    def __init__(self, provider: str, message: str, *, retry_after: float | None = None, **kw: object) -> None:
+        super().__init__(provider, message, **kw)  # type: ignore[arg-type]
+        self.retry_after = retry_after
+
+
+class AmbiguousWriteError(ProviderError):
+    """A write was sent but no answer came back: it may or may not have landed. Re-read to find out."""
+
+
+class MalformedResponseError(ProviderError):
+    """The vendor answered with something we cannot read."""

@@ -1,0 +1,130 @@
+"""Plan value types: changes, their deterministic order, one serialisation behind JSON and the checksum."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from typing import Any, Literal
+
+from pydantic import Field
+
+from .models import Candidate, Frozen, Schedule, ScheduleKey, Window
+
+FORMAT_VERSION = "1.0"
+
+Action = Literal["create", "update", "disable"]
+
+
+class FieldChange(Frozen):
+    """One field that differs: dotted path, before (live) and after (desired)."""
+
+    path: str
+    before: Any = None
+    after: Any = None
+    sensitive: bool = False
+
+
+class CandidateChanges(Frozen):
+    """Who is added, removed, and who would be removed but is protected by live data."""
+
+    add: tuple[Candidate, ...] = ()
+    remove: tuple[str, ...] = ()
+    protected: tuple[str, ...] = ()
+    existing: int = Field(default=0, description="How many candidates the live schedule has now.")
+
+    def __bool__(self) -> bool:
+        return bool(self.add or self.remove)
+
+
+class ScheduleChange(Frozen):
+    """What apply will do to one schedule."""
+
+    action: Action
+    provider: str
+    assessment_id: str
+    name: str
+    ref: str | None = Field(default=None, description="The vendor's id of the live object (access key, ID).")
+    fields: tuple[FieldChange, ...] = ()
+    candidates: CandidateChanges = Field(default_factory=CandidateChanges)
+    fingerprint: str | None = Field(default=None, description="Hash of the live object when planned.")
+    desired: Schedule | None = None
+    window_before: Window | None = None
+    window_after: Window | None = None
+    blocked: tuple[str, ...] = Field(default=(), description="Why this change cannot be applied at all.")
+    needs_force: tuple[str, ...] = Field(default=(), description="Safety rules this change breaks.")
+
+    @property
+    def key(self) -> ScheduleKey:
+        return ScheduleKey(self.provider, self.assessment_id, self.name)
+
+    def field(self, path: str) -> FieldChange | None:
+        return next((f for f in self.fields if f.path == path), None)
+
+    def sort_key(self) -> tuple[str, str, str]:
+        return (self.provider, self.assessment_id, self.name)
+
+
+class UnmanagedSchedule(Frozen):
+    """A live schedule no desired file mentions; reported, never touched."""
+
+    provider: str
+    assessment_id: str
+    name: str
+    ref: str | None = None
+
+
+class Plan(Frozen):
+    """The full plan: ordered changes, unmanaged objects, and the fingerprints of what it read."""
+
+    format_version: str = FORMAT_VERSION
+    changes: tuple[ScheduleChange, ...] = ()
+    unmanaged: tuple[UnmanagedSchedule, ...] = ()
+    in_sync: int = 0
+    fingerprints: dict[str, str] = Field(
+        default_factory=dict, description="Schedule key → fingerprint of every live object the plan touches."
+    )
+
+    @classmethod
+    def build(
+        cls,
+        changes: Iterable[ScheduleChange],
+        unmanaged: Iterable[UnmanagedSchedule] = (),
+        in_sync: int = 0,
+    ) -> Plan:
+        ordered = tuple(sorted(changes, key=ScheduleChange.sort_key))
+        fingerprints = {str(c.key): c.fingerprint for c in ordered if c.fingerprint}
+        return cls(
+            changes=ordered,
+            unmanaged=tuple(sorted(unmanaged, key=lambda u: (u.provider, u.assessment_id, u.name))),
+            in_sync=in_sync,
+            fingerprints=fingerprints,
+        )
+
+    @property
+    def has_changes(self) -> bool:
+        return bool(self.changes)
+
+    def data(self) -> dict[str, Any]:
+        """The one serialisation behind the JSON output, plan files and the checksum (secrets masked)."""
+        return self.model_dump(mode="json", exclude={"format_version"}, round_trip=False)
+
+    @property
+    def checksum(self) -> str:
+        canonical = json.dumps(self.data(), sort_keys=True, separators=(",", ":"), default=str)
+        return hashlib.sha256(canonical.encode()).hexdigest()
+
+    def counts(self) -> dict[str, int]:
+        result = {"create": 0, "update": 0, "disable": 0, "add": 0, "remove": 0, "protected": 0}
+        for change in self.changes:
+            result[change.action] += 1
+            result["add"] += len(change.candidates.add)
+            result["remove"] += len(change.candidates.remove)
+            result["protected"] += len(change.candidates.protected)
+        return result
+
+
+def fingerprint(raw: Any) -> str:
+    """A stable short hash of a live object's raw representation."""
+    canonical = json.dumps(raw, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()[:16]

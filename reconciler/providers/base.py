@@ -1,0 +1,69 @@
+"""What every provider offers the engine: read live state into the shared models, and apply one change."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from ..models import Schedule, ScheduleKey
+from ..plan import ScheduleChange, UnmanagedSchedule
+
+
+@dataclass(frozen=True)
+class Observed:
+    """A live schedule, mapped into the same model as desired state, plus what only the vendor knows."""
+
+    schedule: Schedule
+    ref: str
+    fingerprint: str
+    protected: frozenset[str] = frozenset()
+    raw: Any = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class ObservedWorld:
+    """Everything a provider read for one plan."""
+
+    managed: dict[ScheduleKey, Observed] = field(default_factory=dict)
+    retired: dict[ScheduleKey, Observed] = field(default_factory=dict)  # owned, gone from desired state
+    unmanaged: list[UnmanagedSchedule] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ApplyOutcome:
+    """What one applied change did."""
+
+    key: ScheduleKey
+    ok: bool
+    calls: int = 0
+    message: str = ""
+    ref: str | None = None
+
+
+class Provider(Protocol):
+    """A vendor adapter. Reads may run concurrently; apply is called once per change."""
+
+    name: str
+
+    def observe(self, desired: Sequence[Schedule]) -> ObservedWorld:
+        """Read the live state relevant to these desired schedules (and find owned/unmanaged ones)."""
+        ...
+
+    def observe_one(self, key: ScheduleKey, desired: Schedule | None) -> Observed | None:
+        """Re-read one schedule (to verify a write whose answer was lost, or a stale plan)."""
+        ...
+
+    def apply(self, change: ScheduleChange, observed: Observed | None) -> ApplyOutcome:
+        """Make the fewest calls that turn the live object into the desired one."""
+        ...
+
+    def close(self) -> None:
+        """Release pooled connections."""
+        ...
+
+    @property
+    def calls(self) -> int:
+        """HTTP calls made so far."""
+        ...

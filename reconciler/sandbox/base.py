@@ -1,0 +1,291 @@
+"""A loopback HTTP server that hosts one vendor emulator, with fault injection, a call log and persistence.
+
+An emulator is a `SandboxApp`: it turns a `SandboxRequest` into a `SandboxResponse` and can dump and load
+its state. The server adds what every vendor shares: latency, injected faults, a record of every call, and
+saving state to a folder after every write so separate CLI runs see the same world.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import parse_qsl, urlsplit
+
+FaultKind = Literal["error", "rate_limit", "drop", "lost_answer"]
+
+
+@dataclass(frozen=True)
+class SandboxRequest:
+    """One request as the emulator sees it. `params` merges the query string and a form body."""
+
+    method: str
+    path: str
+    query: dict[str, str]
+    form: dict[str, str]
+    headers: dict[str, str]
+    body: bytes
+    base_url: str
+
+    @property
+    def params(self) -> dict[str, str]:
+        return {**self.query, **self.form}
+
+    def json(self) -> Any:
+        return json.loads(self.body.decode("utf-8")) if self.body else None
+
+
+@dataclass
+class SandboxResponse:
+    status: int = 200
+    body: Any = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RecordedCall:
+    """What the server received; secrets (signatures, auth headers) are not recorded."""
+
+    method: str
+    path: str
+    params: dict[str, str]
+    json: Any
+    status: int
+
+
+class SandboxApp:
+    """Base for an emulator. Subclasses implement handle() and the state hooks."""
+
+    name = "sandbox"
+
+    def handle(self, request: SandboxRequest) -> SandboxResponse:
+        raise NotImplementedError  # pragma: no cover - abstract
+
+    def is_write(self, request: SandboxRequest) -> bool:
+        return request.method not in ("GET", "HEAD")
+
+    def dump_state(self) -> dict[str, Any]:
+        return {}
+
+    def load_state(self, state: dict[str, Any]) -> None:
+        """Replace the world with a dumped one."""
+
+
+@dataclass
+class Faults:
+    """Switches for latency and faults. Rates are probabilities per request; queued faults come first."""
+
+    latency: float = 0.0
+    error_rate: float = 0.0
+    rate_limit_rate: float = 0.0
+    drop_rate: float = 0.0
+    lost_answer_rate: float = 0.0
+    retry_after: float = 0.05
+    seed: int | None = None
+    queue: list[tuple[FaultKind, str]] = field(default_factory=list)
+
+    def fail_next(self, kind: FaultKind, methods: str = "*", count: int = 1) -> None:
+        """Queue `count` faults for the next requests whose method matches (`*`, `GET`, `POST`, ...)."""
+        self.queue.extend((kind, methods.upper()) for _ in range(count))
+
+
+class SandboxServer:
+    """Runs an emulator on 127.0.0.1 in a background thread."""
+
+    def __init__(
+        self,
+        app: SandboxApp,
+        *,
+        port: int = 0,
+        state_dir: str | Path | None = None,
+        faults: Faults | None = None,
+    ) -> None:
+        self.app = app
+        self.faults = faults or Faults()
+        self.calls: list[RecordedCall] = []
+        self._lock = threading.RLock()
+        self._rng = random.Random(self.faults.seed)
+        self._state_file = Path(state_dir) / f"{app.name}.json" if state_dir else None
+        if self._state_file and self._state_file.exists():
+            app.load_state(json.loads(self._state_file.read_text(encoding="utf-8")))
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", port), self._handler_class())
+        self._httpd.daemon_threads = True
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        host, port = self._httpd.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    def start(self) -> SandboxServer:
+        self._thread = threading.Thread(target=self._httpd.serve_forever, name=f"sandbox-{self.app.name}", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._httpd.shutdown()
+        self._httpd.server_close()
+        if self._thread:
+            self._thread.join(timeout=5)
+
+    def __enter__(self) -> SandboxServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # ------------------------------------------------------------------ call log helpers for tests
+
+    def writes(self) -> list[RecordedCall]:
+        with self._lock:
+            return [c for c in self.calls if c.method not in ("GET", "HEAD")]
+
+    def reset_calls(self) -> None:
+        with self._lock:
+            self.calls.clear()
+
+    def save(self) -> None:
+        """Persist the emulator's world (atomically) if a state folder was given."""
+        if not self._state_file:
+            return
+        with self._lock:
+            self._state_file.parent.mkdir(parents=True, exist_ok=True)
+            tmp = self._state_file.with_suffix(".tmp")
+            tmp.write_text(json.dumps(self.app.dump_state(), indent=1, sort_keys=True), encoding="utf-8")
+            os.replace(tmp, self._state_file)
+
+    # ------------------------------------------------------------------ dispatch
+
+    def _pick_fault(self, method: str) -> FaultKind | None:
+        with self._lock:
+            for index, (kind, methods) in enumerate(self.faults.queue):
+                if methods in ("*", method):
+                    del self.faults.queue[index]
+                    return kind
+            roll = self._rng.random()
+        f = self.faults
+        for kind, rate in (
+            ("error", f.error_rate),
+            ("rate_limit", f.rate_limit_rate),
+            ("drop", f.drop_rate),
+            ("lost_answer", f.lost_answer_rate),
+        ):
+            if roll < rate:
+                return kind  # type: ignore[return-value]
+            roll -= rate
+        return None
+
+    def dispatch(self, request: SandboxRequest) -> SandboxResponse | None:
+        """Handle one request; None means: close the connection without an answer."""
+        if request.path.startswith("/__sandbox/"):
+            return self._control(request)
+        if self.faults.latency:
+            time.sleep(self.faults.latency)
+        fault = self._pick_fault(request.method)
+        if fault == "error":
+            return SandboxResponse(503, {"error": "injected fault: service unavailable"})
+        if fault == "rate_limit":
+            return SandboxResponse(429, {"error": "injected fault: too many requests"},
+                                   {"Retry-After": str(self.faults.retry_after)})
+        if fault == "drop":
+            return None
+        with self._lock:
+            response = self.app.handle(request)
+            is_write = self.app.is_write(request) and response.status < 400
+            params = {k: v for k, v in request.params.items() if k not in ("asgn",)}
+            try:
+                body_json = request.json() if request.body and not request.form else None
+            except ValueError:
+                body_json = None
+            self.calls.append(RecordedCall(request.method, request.path, params, body_json, response.status))
+            if is_write:
+                self.save()
+        if fault == "lost_answer":
+            return None
+        return response
+
+    def _control(self, request: SandboxRequest) -> SandboxResponse:
+        """Test and demo controls: /__sandbox/faults (POST), /__sandbox/calls (GET), /__sandbox/state (GET)."""
+        if request.path == "/__sandbox/faults" and request.method == "POST":
+            settings = request.json() or {}
+            with self._lock:
+                for key, value in settings.items():
+                    if key == "queue":
+                        self.faults.queue = [(k, m) for k, m in value]
+                    elif hasattr(self.faults, key):
+                        setattr(self.faults, key, value)
+            return SandboxResponse(200, asdict(self.faults))
+        if request.path == "/__sandbox/calls":
+            with self._lock:
+                return SandboxResponse(200, [asdict(c) for c in self.calls])
+        if request.path == "/__sandbox/state":
+            with self._lock:
+                return SandboxResponse(200, self.app.dump_state())
+        return SandboxResponse(404, {"error": "unknown sandbox control"})
+
+    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - quiet by default
+                return
+
+            def _serve(self) -> None:
+                split = urlsplit(self.path)
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else b""
+                content_type = self.headers.get("Content-Type", "")
+                form: dict[str, str] = {}
+                if "application/x-www-form-urlencoded" in content_type:
+                    form = dict(parse_qsl(body.decode("utf-8"), keep_blank_values=True))
+                request = SandboxRequest(
+                    method=self.command,
+                    path=split.path,
+                    query=dict(parse_qsl(split.query, keep_blank_values=True)),
+                    form=form,
+                    headers={k: v for k, v in self.headers.items()},
+                    body=body,
+                    base_url=f"http://{self.headers.get('Host', server.url.split('//', 1)[1])}",
+                )
+                response = server.dispatch(request)
+                if response is None:
+                    self.close_connection = True
+                    try:
+                        self.connection.shutdown(2)
+                    except OSError:
+                        pass
+                    return
+                payload = b"" if response.body is None else json.dumps(response.body).encode("utf-8")
+                self.send_response(response.status)
+                for key, value in response.headers.items():
+                    self.send_header(key, value)
+                if payload:
+                    self.send_header("Content-Type", response.headers.get("Content-Type", "application/json"))
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                if payload:
+                    self.wfile.write(payload)
+
+            do_GET = do_POST = do_PATCH = do_PUT = do_DELETE = do_MERGE = _serve
+
+        return Handler
+
+
+@contextmanager
+def running(app: SandboxApp, **kwargs: Any) -> Iterator[SandboxServer]:
+    """Start a server for the duration of a with-block."""
+    server = SandboxServer(app, **kwargs).start()
+    try:
+        yield server
+    finally:
+        server.stop()
