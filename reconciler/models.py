@@ -5,7 +5,7 @@ from __future__ import annotations
 import ipaddress
 import re
 import unicodedata
-from datetime import date, datetime, timedelta, timezone, tzinfo
+from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from functools import lru_cache
 from typing import Annotated, Any, Literal, NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
@@ -91,7 +91,7 @@ def parse_zone(name: str) -> tzinfo:
     match = _OFFSET.match(name)
     if match:
         if not match.group("sign"):
-            return timezone.utc
+            return UTC
         hours, minutes = int(match.group("h")), int(match.group("m"))
         if hours > 14 or minutes >= 60:
             raise ValueError(f"offset out of range: {name!r}")
@@ -119,7 +119,7 @@ def localize(local: datetime, zone_name: str) -> datetime:
     first = local.replace(tzinfo=zone, fold=0)
     second = local.replace(tzinfo=zone, fold=1)
     if first.utcoffset() != second.utcoffset():
-        roundtrip = first.astimezone(timezone.utc).astimezone(zone).replace(tzinfo=None)
+        roundtrip = first.astimezone(UTC).astimezone(zone).replace(tzinfo=None)
         if roundtrip != local:
             raise ValueError(f"{local.isoformat()} does not exist in {zone_name} (clocks move forward)")
         raise ValueError(f"{local.isoformat()} is ambiguous in {zone_name} (clocks move back: it happens twice)")
@@ -128,7 +128,7 @@ def localize(local: datetime, zone_name: str) -> datetime:
 
 def to_utc(local: datetime, zone_name: str) -> datetime:
     """A naive local time in a zone, as an aware UTC instant."""
-    return localize(local, zone_name).astimezone(timezone.utc)
+    return localize(local, zone_name).astimezone(UTC)
 
 
 def _naive_local(value: Any) -> Any:
@@ -181,7 +181,7 @@ class Window(Frozen):
         """Build a window from UTC instants, shown in the given zone."""
         zone = parse_zone(time_zone)
         as_local = [
-            (t if t.tzinfo else t.replace(tzinfo=timezone.utc)).astimezone(zone).replace(tzinfo=None)
+            (t if t.tzinfo else t.replace(tzinfo=UTC)).astimezone(zone).replace(tzinfo=None)
             for t in (start, end)
         ]
         return cls(start=as_local[0], end=as_local[1], time_zone=time_zone)
@@ -382,7 +382,9 @@ class Suppression(Frozen):
 
     schedule: str
     provider: ProviderName | None = None
-    paths: tuple[str, ...] = Field(default=(), description="Field paths (e.g. window, mettl.web_proctoring); empty = all.")
+    paths: tuple[str, ...] = Field(
+        default=(), description="Field paths (e.g. window, mettl.web_proctoring); empty = all."
+    )
     owner: str = Field(min_length=1)
     reason: str = Field(min_length=1)
     expires: date
@@ -443,3 +445,30 @@ class DesiredState(Frozen):
 
     schedules: tuple[Schedule, ...] = ()
     suppressions: tuple[Suppression, ...] = ()
+
+
+# --------------------------------------------------------------------------- views
+
+WRITE_ONLY_FIELDS = frozenset({"test_notification_basic_auth_header"})
+
+
+def managed_view(value: Any) -> Any:
+    """A plain view of what the desired state sets: None means unmanaged and is dropped."""
+    if isinstance(value, BaseModel):
+        out = {}
+        for name in type(value).model_fields:
+            if name in WRITE_ONLY_FIELDS:
+                continue
+            item = managed_view(getattr(value, name))
+            if item is not None:
+                out[name] = item
+        return out
+    if isinstance(value, dict):
+        return {str(k): managed_view(v) for k, v in value.items() if v is not None}
+    if isinstance(value, tuple | list):
+        return [managed_view(v) for v in value]
+    if isinstance(value, SecretStr):
+        return "(sensitive)"
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return value

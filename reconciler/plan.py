@@ -58,6 +58,11 @@ class ScheduleChange(Frozen):
     def key(self) -> ScheduleKey:
         return ScheduleKey(self.provider, self.assessment_id, self.name)
 
+    @property
+    def actionable(self) -> bool:
+        """False for an update that only reports protected candidates: nothing to write."""
+        return self.action != "update" or bool(self.fields) or bool(self.candidates)
+
     def field(self, path: str) -> FieldChange | None:
         return next((f for f in self.fields if f.path == path), None)
 
@@ -103,7 +108,11 @@ class Plan(Frozen):
 
     @property
     def has_changes(self) -> bool:
-        return bool(self.changes)
+        return any(c.actionable for c in self.changes)
+
+    @property
+    def actionable(self) -> tuple[ScheduleChange, ...]:
+        return tuple(c for c in self.changes if c.actionable)
 
     def data(self) -> dict[str, Any]:
         """The one serialisation behind the JSON output, plan files and the checksum (secrets masked)."""
@@ -117,7 +126,8 @@ class Plan(Frozen):
     def counts(self) -> dict[str, int]:
         result = {"create": 0, "update": 0, "disable": 0, "add": 0, "remove": 0, "protected": 0}
         for change in self.changes:
-            result[change.action] += 1
+            if change.actionable:
+                result[change.action] += 1
             result["add"] += len(change.candidates.add)
             result["remove"] += len(change.candidates.remove)
             result["protected"] += len(change.candidates.protected)

@@ -13,7 +13,7 @@ import random
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -179,7 +179,7 @@ class SandboxServer:
             ("lost_answer", f.lost_answer_rate),
         ):
             if roll < rate:
-                return kind  # type: ignore[return-value]
+                return kind
             roll -= rate
         return None
 
@@ -237,7 +237,7 @@ class SandboxServer:
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
 
-            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - quiet by default
+            def log_message(self, format: str, *args: Any) -> None:
                 return
 
             def _serve(self) -> None:
@@ -260,10 +260,8 @@ class SandboxServer:
                 response = server.dispatch(request)
                 if response is None:
                     self.close_connection = True
-                    try:
+                    with suppress(OSError):
                         self.connection.shutdown(2)
-                    except OSError:
-                        pass
                     return
                 payload = b"" if response.body is None else json.dumps(response.body).encode("utf-8")
                 self.send_response(response.status)

@@ -1,0 +1,162 @@
+"""Desired vs observed → Plan. Generic: it never knows a vendor. The only user of deepdiff.
+
+Only what the desired state manages is compared: a setting left out of the YAML is left as it is live.
+Candidates are compared as sets of normalised emails; windows as UTC instants (so zone spellings and DST
+never cause a perpetual diff).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any
+
+from deepdiff import DeepDiff
+
+from .models import SafetyConfig, Schedule, ScheduleKey, Window, managed_view
+from .plan import CandidateChanges, FieldChange, Plan, ScheduleChange, UnmanagedSchedule
+from .providers.base import Observed
+
+COMPARED_SECTIONS = ("mettl", "questionmark", "metadata", "accommodations", "group")
+
+
+def restrict(live: Any, wanted: Any) -> Any:
+    """The live view cut down to the keys the desired view manages."""
+    if isinstance(wanted, dict):
+        source = live if isinstance(live, dict) else {}
+        return {key: restrict(source.get(key), sub) for key, sub in wanted.items()}
+    return live
+
+
+def _section_views(schedule: Schedule) -> dict[str, Any]:
+    return {name: managed_view(getattr(schedule, name)) for name in COMPARED_SECTIONS}
+
+
+def field_changes(desired: Schedule, live: Schedule) -> list[FieldChange]:
+    """Changed settings as dotted paths; lists are compared and reported whole."""
+    wanted = {name: view for name, view in _section_views(desired).items() if view not in (None, {})}
+    have = restrict(_section_views(live), wanted)
+    diff = DeepDiff(have, wanted, ignore_order=False, verbose_level=2, view="tree")
+    changes: dict[str, FieldChange] = {}
+    for items in diff.values():
+        for item in items:
+            parts = item.path(output_format="list")
+            cut = next((i for i, p in enumerate(parts) if isinstance(p, int)), len(parts))
+            parts = parts[:cut]
+            path = ".".join(str(p) for p in parts)
+            if path in changes:
+                continue
+            changes[path] = FieldChange(path=path, before=_dig(have, parts), after=_dig(wanted, parts))
+    return [changes[p] for p in sorted(changes)]
+
+
+def _dig(view: Any, parts: list[Any]) -> Any:
+    for part in parts:
+        view = view.get(part) if isinstance(view, dict) else None
+    return view
+
+
+def window_view(window: Window | None) -> dict[str, str] | None:
+    if window is None:
+        return None
+    return {
+        "start": window.start.isoformat(),
+        "end": window.end.isoformat(),
+        "time_zone": window.time_zone,
+        "start_utc": window.start_utc.isoformat().replace("+00:00", "Z"),
+        "end_utc": window.end_utc.isoformat().replace("+00:00", "Z"),
+    }
+
+
+def candidate_changes(desired: Schedule, observed: Observed | None) -> CandidateChanges:
+    """Set arithmetic on normalised emails; protected candidates are never in `remove`."""
+    live = observed.schedule.candidate_emails() if observed else frozenset()
+    if desired.candidates is None:
+        return CandidateChanges(existing=len(live))
+    add = tuple(sorted((c for c in desired.candidates if c.email not in live), key=lambda c: c.email))
+    gone = live - desired.candidate_emails()
+    protected = observed.protected & gone if observed else frozenset()
+    return CandidateChanges(
+        add=add, remove=tuple(sorted(gone - protected)), protected=tuple(sorted(protected)), existing=len(live)
+    )
+
+
+def diff_schedule(desired: Schedule, observed: Observed | None) -> ScheduleChange | None:
+    """The change that turns observed into desired, or None when they already match."""
+    candidates = candidate_changes(desired, observed)
+    if observed is None:
+        return ScheduleChange(
+            action="create", provider=desired.provider, assessment_id=desired.assessment_id,
+            name=desired.name, candidates=candidates, desired=desired, window_after=desired.window,
+        )
+    live = observed.schedule
+    fields = field_changes(desired, live)
+    if (desired.window is None and live.window is not None) or (
+        desired.window is not None and not desired.window.same_instants(live.window)
+    ):
+        fields.append(FieldChange(path="window", before=window_view(live.window), after=window_view(desired.window)))
+    if (desired.candidates is None) != (live.candidates is None):
+        fields.append(FieldChange(path="invitation_only", before=live.candidates is not None,
+                                  after=desired.candidates is not None))
+    if not fields and not candidates and not candidates.protected:
+        return None
+    return ScheduleChange(
+        action="update", provider=desired.provider, assessment_id=desired.assessment_id, name=desired.name,
+        ref=observed.ref, fields=tuple(sorted(fields, key=lambda f: f.path)), candidates=candidates,
+        fingerprint=observed.fingerprint, desired=desired, window_before=live.window,
+        window_after=desired.window,
+    )
+
+
+def retire(observed: Observed) -> ScheduleChange:
+    """An owned schedule gone from desired state: disabled, never deleted."""
+    live = observed.schedule
+    return ScheduleChange(
+        action="disable", provider=live.provider, assessment_id=live.assessment_id, name=live.name,
+        ref=observed.ref, fingerprint=observed.fingerprint, window_before=live.window,
+        candidates=CandidateChanges(existing=len(live.candidate_emails())),
+        fields=(FieldChange(path="disabled", before=False, after=True),),
+    )
+
+
+def safety_reasons(change: ScheduleChange, safety: SafetyConfig, now: datetime) -> tuple[str, ...]:
+    """Safety rules this change breaks (each needs --force)."""
+    reasons: list[str] = []
+    existing = change.candidates.existing
+    removing = len(change.candidates.remove) if change.action != "disable" else existing
+    over_limit = existing and removing / existing > safety.max_removal_fraction
+    if existing >= safety.min_candidates_for_fraction and over_limit:
+        reasons.append(
+            f"removes {removing} of {existing} candidates ({removing / existing:.0%} > "
+            f"{safety.max_removal_fraction:.0%} limit)"
+        )
+    before = change.window_before
+    if safety.protect_live_windows and before is not None and before.start_utc <= now < before.end_utc:
+        touches_window = change.field("window") is not None or change.action == "disable"
+        if touches_window:
+            reasons.append("its exam window is live now")
+    return tuple(reasons)
+
+
+def build_plan(
+    desired: Iterable[Schedule],
+    observed: Mapping[ScheduleKey, Observed],
+    retired: Iterable[Observed] = (),
+    unmanaged: Iterable[UnmanagedSchedule] = (),
+    *,
+    safety: SafetyConfig | None = None,
+    now: datetime,
+) -> Plan:
+    """Every change needed, with the safety rules each breaks, in a deterministic order."""
+    safety = safety or SafetyConfig()
+    changes: list[ScheduleChange] = []
+    in_sync = 0
+    for schedule in desired:
+        change = diff_schedule(schedule, observed.get(schedule.key))
+        if change is None:
+            in_sync += 1
+            continue
+        changes.append(change)
+    changes.extend(retire(o) for o in retired)
+    changes = [c.model_copy(update={"needs_force": safety_reasons(c, safety, now)}) for c in changes]
+    return Plan.build(changes, unmanaged, in_sync)

@@ -1,0 +1,162 @@
+"""Plan and apply for a desired state against providers. No file I/O, no click, no printing."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from .diff import build_plan, diff_schedule
+from .errors import AmbiguousWriteError, ProviderError, ReconcilerError, StalePlanError, UnsafePlanError
+from .models import DesiredState, SafetyConfig, ScheduleKey
+from .plan import Plan, ScheduleChange
+from .providers.base import ApplyOutcome, Observed, ObservedWorld, Provider
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class PlanRun:
+    """A plan and the live objects it was computed from (apply needs them)."""
+
+    plan: Plan
+    observed: dict[ScheduleKey, Observed]
+    calls: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class ApplyReport:
+    outcomes: list[ApplyOutcome] = field(default_factory=list)
+    calls: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def failed(self) -> list[ApplyOutcome]:
+        return [o for o in self.outcomes if not o.ok]
+
+
+class ProviderMissingError(ReconcilerError):
+    """A schedule names a provider that is not configured."""
+
+
+def observe_all(desired: DesiredState, providers: Mapping[str, Provider]) -> dict[str, ObservedWorld]:
+    """Read every provider concurrently."""
+    needed = sorted({s.provider for s in desired.schedules} | set(providers))
+    missing = [name for name in needed if name not in providers]
+    if missing:
+        raise ProviderMissingError(f"no provider configured for: {', '.join(missing)}")
+    with ThreadPoolExecutor(max(1, len(needed))) as pool:
+        futures = {name: pool.submit(providers[name].observe, desired.schedules) for name in needed}
+        return {name: future.result() for name, future in futures.items()}
+
+
+def make_plan(
+    desired: DesiredState,
+    providers: Mapping[str, Provider],
+    *,
+    safety: SafetyConfig | None = None,
+    now: datetime | None = None,
+) -> PlanRun:
+    """Read live state and compute the plan, with safety and provider reviews folded in."""
+    worlds = observe_all(desired, providers)
+    observed: dict[ScheduleKey, Observed] = {}
+    retired: list[Observed] = []
+    unmanaged = []
+    for world in worlds.values():
+        observed.update(world.managed)
+        retired.extend(world.retired.values())
+        unmanaged.extend(world.unmanaged)
+    plan = build_plan(desired.schedules, observed, retired, unmanaged, safety=safety, now=now or utcnow())
+    plan = _review(plan, providers, {**observed, **{o.schedule.key: o for o in retired}})
+    return PlanRun(plan, {**observed, **{o.schedule.key: o for o in retired}},
+                   {name: p.calls for name, p in providers.items()})
+
+
+def _review(plan: Plan, providers: Mapping[str, Provider], observed: Mapping[ScheduleKey, Observed]) -> Plan:
+    """Let each provider mark changes its API cannot make (e.g. write-once metadata)."""
+    reviewed = []
+    for change in plan.changes:
+        review: Callable[[ScheduleChange, Observed | None], tuple[str, ...]] | None = getattr(
+            providers[change.provider], "review", None)
+        blocked = review(change, observed.get(change.key)) if review else ()
+        reviewed.append(change.model_copy(update={"blocked": blocked}) if blocked else change)
+    return plan.model_copy(update={"changes": tuple(reviewed)})
+
+
+def check_safety(plan: Plan, *, force: bool) -> None:
+    """Refuse (exit 3) when a change is blocked, or breaks a safety rule and --force was not given."""
+    blocked = [f"{c.key}: {reason}" for c in plan.actionable for reason in c.blocked]
+    if blocked:
+        raise UnsafePlanError("cannot apply:\n  " + "\n  ".join(blocked))
+    unsafe = [f"{c.key}: {reason}" for c in plan.actionable for reason in c.needs_force]
+    if unsafe and not force:
+        raise UnsafePlanError(
+            "refused as unsafe (re-run with --force if this is intended):\n  " + "\n  ".join(unsafe))
+
+
+def check_saved(saved: Mapping[str, object], run: PlanRun) -> None:
+    """Refuse when the saved plan no longer matches what a fresh plan says, naming what moved."""
+    fresh = run.plan
+    if saved.get("checksum") == fresh.checksum:
+        return
+    moved: list[str] = []
+    saved_prints = saved.get("fingerprints")
+    saved_prints = saved_prints if isinstance(saved_prints, dict) else {}
+    for key, value in sorted(saved_prints.items()):
+        now_value = fresh.fingerprints.get(key)
+        if now_value != value:
+            moved.append(f"{key} changed on the platform since the plan was made")
+    for key in sorted(set(fresh.fingerprints) - set(saved_prints)):
+        moved.append(f"{key} is now part of the plan")
+    if not moved:
+        moved.append("the desired state or the live state changed since the plan was made")
+    raise StalePlanError("saved plan is stale, nothing was applied:\n  " + "\n  ".join(moved))
+
+
+def apply_plan(
+    run: PlanRun,
+    providers: Mapping[str, Provider],
+    *,
+    force: bool = False,
+    on_outcome: Callable[[ApplyOutcome], None] | None = None,
+) -> ApplyReport:
+    """Apply every actionable change; a failure is recorded and the others go on (the next run repairs)."""
+    check_safety(run.plan, force=force)
+    report = ApplyReport()
+    for change in run.plan.actionable:
+        outcome = _apply_one(change, providers[change.provider], run.observed.get(change.key))
+        report.outcomes.append(outcome)
+        if on_outcome:
+            on_outcome(outcome)
+    report.calls = {name: p.calls for name, p in providers.items()}
+    return report
+
+
+def _apply_one(change: ScheduleChange, provider: Provider, observed: Observed | None) -> ApplyOutcome:
+    try:
+        return provider.apply(change, observed)
+    except AmbiguousWriteError as exc:
+        return _verify(change, provider, str(exc))
+    except ProviderError as exc:
+        return ApplyOutcome(change.key, False, message=str(exc))
+
+
+def _verify(change: ScheduleChange, provider: Provider, reason: str) -> ApplyOutcome:
+    """After a write whose answer was lost: re-read and check whether the live object converged."""
+    try:
+        live = provider.observe_one(change.key, change.desired)
+    except ProviderError as exc:
+        return ApplyOutcome(change.key, False, message=f"{reason}; re-reading failed too: {exc}")
+    if change.action == "disable":
+        converged = live is not None and live.extra.get("disabled") is True
+    elif change.desired is not None and live is not None:
+        remaining = diff_schedule(change.desired, live)
+        converged = remaining is None or not remaining.actionable
+    else:
+        converged = False
+    if converged:
+        return ApplyOutcome(change.key, True, message="answer lost, verified by re-reading",
+                            ref=live.ref if live else None)
+    return ApplyOutcome(change.key, False, message=f"{reason}; re-read shows it did not land (run again)")

@@ -1,0 +1,377 @@
+"""Load reconciler.yaml and the desired-state files into models, reporting every mistake at file:line.
+
+Each section (a schedule, a candidate list, a suppression) is validated on its own so positions stay
+exact; then the files are merged and checked together (duplicates, references, configured providers).
+All problems are collected and raised at once as one ConfigError.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from pydantic import TypeAdapter, ValidationError
+
+from .errors import ConfigError, Position, Problem
+from .loader_csv import ListEntry, read_csv_list
+from .loader_errors import describe, suggest, validate, validation_problems
+from .loader_yaml import Loc, SourceDoc, format_loc, interpolate, read_yaml
+from .models import (
+    Candidate,
+    CsvList,
+    DesiredFile,
+    DesiredState,
+    ProjectConfig,
+    Schedule,
+    ScheduleBase,
+    ScheduleDoc,
+    ScheduleKey,
+    Suppression,
+    normalize_email,
+)
+
+__all__ = ["LoadedProject", "interpolate", "load_project"]
+
+CREDENTIAL_FIELDS = frozenset({"public_key", "private_key", "username", "password"})
+_STRINGS: TypeAdapter[list[str]] = TypeAdapter(list[str])
+
+
+@dataclass(frozen=True)
+class LoadedProject:
+    """A project file with its desired state, merged, resolved and validated."""
+
+    path: Path
+    project: ProjectConfig
+    desired: DesiredState
+    files: tuple[Path, ...]
+    positions: Mapping[ScheduleKey, Position]
+    missing_env: Mapping[str, tuple[str, Position]]
+
+
+def load_project(path: str | Path, env: Mapping[str, str] | None = None) -> LoadedProject:
+    """Load a project; raises ConfigError listing every problem found in every file."""
+    return _Loader(os.environ if env is None else env).run(Path(path))
+
+
+@dataclass
+class _CandidateList:
+    name: str
+    position: Position
+    entries: list[ListEntry]
+    complete: bool
+
+
+@dataclass
+class _ScheduleDef:
+    doc: SourceDoc
+    loc: Loc
+    schedule: ScheduleDoc
+    refs: list[tuple[str | Candidate, Loc]]
+    complete: bool
+
+    @property
+    def position(self) -> Position:
+        return self.doc.position(self.loc)
+
+
+@dataclass
+class _Loader:
+    env: Mapping[str, str]
+    path: Path = Path("reconciler.yaml")
+    problems: list[Problem] = field(default_factory=list)
+    unresolved: list[Problem] = field(default_factory=list)
+    unreadable: bool = False
+    files: list[Path] = field(default_factory=list)
+    lists: dict[str, _CandidateList] = field(default_factory=dict)
+    schedules: list[_ScheduleDef] = field(default_factory=list)
+    suppressions: list[Suppression] = field(default_factory=list)
+
+    def run(self, path: Path) -> LoadedProject:
+        project_path = self.path = path.absolute()
+        doc, problems, missing = read_yaml(project_path, _display(project_path), self.env, _is_credential)
+        self.unresolved += problems
+        if doc is None:
+            raise ConfigError(self.unresolved)
+        project = self.project(doc)
+        for desired in self.desired_files(doc, project_path):
+            self.desired_file(desired)
+        schedules, positions = self.resolve(project)
+        if self.problems or self.unresolved or project is None:
+            raise ConfigError(self.unresolved + [p for p in self.problems if not self.follows_unresolved(p)])
+        return LoadedProject(
+            path=project_path,
+            project=project,
+            desired=DesiredState(schedules=tuple(schedules), suppressions=tuple(self.suppressions)),
+            files=tuple(self.files),
+            positions=MappingProxyType(positions),
+            missing_env=MappingProxyType({format_loc(loc): found for loc, found in missing.items()}),
+        )
+
+    def follows_unresolved(self, problem: Problem) -> bool:
+        """Whether problem is only a consequence of a value left empty by an unset variable."""
+        for cause in self.unresolved:
+            if cause.path and cause.position.file == problem.position.file:
+                path = problem.path
+                if path == cause.path or path.startswith((cause.path + ".", cause.path + "[")):
+                    return True
+        return False
+
+    # ------------------------------------------------------------------ the project file
+
+    def project(self, doc: SourceDoc) -> ProjectConfig | None:
+        data = {} if doc.data is None else doc.data
+        if not isinstance(data, dict):
+            self.problems.append(
+                doc.problem((), f"expected a mapping (providers, desired, safety), got {describe(data)}")
+            )
+            return None
+        return validate(ProjectConfig, data, doc, (), self.problems)
+
+    def desired_files(self, doc: SourceDoc, project_path: Path) -> list[Path]:
+        """Every desired file named by `desired:`, folders expanded (recursively, sorted), no repeats."""
+        raw = doc.data.get("desired", ["desired"]) if isinstance(doc.data, dict) else None
+        try:
+            entries = _STRINGS.validate_python(raw)
+        except ValidationError:
+            return []  # already reported when validating the project file
+        found: list[Path] = []
+        for index, entry in enumerate(entries):
+            target = project_path.parent / entry
+            if target.is_dir():
+                matches = [p for p in target.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file()]
+                found += sorted(matches, key=lambda p: p.relative_to(target).parts)
+            elif target.is_file():
+                found.append(target)
+            else:
+                self.problems.append(doc.problem(("desired", index), f"no such file or folder: {entry}"))
+        unique: list[Path] = []
+        seen = {project_path.resolve()}  # `desired: [.]` must not read the project file as desired state
+        for candidate in found:
+            if candidate.resolve() not in seen:
+                seen.add(candidate.resolve())
+                unique.append(candidate)
+        return unique
+
+    # ------------------------------------------------------------------ one desired-state file
+
+    def desired_file(self, path: Path) -> None:
+        self.files.append(path)
+        doc, problems, _ = read_yaml(path, _display(path), self.env)
+        self.unresolved += problems
+        self.unreadable = self.unreadable or doc is None
+        if doc is None or doc.data is None:
+            return
+        if not isinstance(doc.data, dict):
+            known = ", ".join(DesiredFile.model_fields)
+            self.problems.append(doc.problem((), f"expected a mapping with {known}, got {describe(doc.data)}"))
+            return
+        known_keys = list(DesiredFile.model_fields)
+        for key in doc.data:
+            if key not in known_keys:
+                self.problems.append(doc.problem((key,), f"unknown top-level key {key!r}" + suggest(key, known_keys)))
+        self.candidate_lists(doc)
+        for index, item in enumerate(self.section(doc, "schedules", list)):
+            self.schedule(doc, ("schedules", index), item)
+        for index, item in enumerate(self.section(doc, "suppressions", list)):
+            suppression = validate(Suppression, item, doc, ("suppressions", index), self.problems)
+            if suppression is not None:
+                self.suppressions.append(suppression)
+
+    def section(self, doc: SourceDoc, key: str, kind: type[list[Any]] | type[dict[str, Any]]) -> Any:
+        value = doc.data.get(key)
+        if value is None:
+            return kind()
+        if not isinstance(value, kind):
+            want = "a list" if kind is list else "a mapping"
+            self.problems.append(doc.problem((key,), f"expected {want}, got {describe(value)}"))
+            return kind()
+        return value
+
+    def candidate_lists(self, doc: SourceDoc) -> None:
+        for name, value in self.section(doc, "candidate_lists", dict).items():
+            loc: Loc = ("candidate_lists", name)
+            position = doc.position(loc)
+            if name in self.lists:
+                first = self.lists[name].position
+                self.problems.append(doc.problem(loc, f"candidate list {name!r} is already defined at {first}"))
+                continue
+            entries: list[ListEntry] = []
+            complete = True
+            if isinstance(value, list):
+                for index, item in enumerate(value):
+                    candidate = validate(Candidate, item, doc, (*loc, index), self.problems)
+                    if candidate is None:
+                        complete = False
+                    else:
+                        entries.append(ListEntry(candidate, doc.position((*loc, index)), format_loc((*loc, index))))
+            elif isinstance(value, dict):
+                csv_list = validate(CsvList, value, doc, loc, self.problems)
+                if csv_list is None:
+                    complete = False
+                else:
+                    csv_path = doc.path.parent / csv_list.csv
+                    entries, problems = read_csv_list(csv_path, _display(csv_path), loc)
+                    if problems and not entries and problems[0].position.line is None:
+                        # the CSV file itself cannot be read: point at the `csv:` in the YAML
+                        problems = [
+                            Problem(
+                                doc.position((*loc, "csv")),
+                                format_loc((*loc, "csv")),
+                                f"{p.message} ({p.position.file})",
+                            )
+                            for p in problems
+                        ]
+                    self.problems += problems
+                    complete = not problems
+            else:
+                self.problems.append(
+                    doc.problem(loc, f"expected a list of candidates or {{csv: file}}, got {describe(value)}")
+                )
+                complete = False
+            self.lists[name] = _CandidateList(name, position, self.unique_entries(entries), complete)
+
+    def unique_entries(self, entries: list[ListEntry]) -> list[ListEntry]:
+        """Report an email listed twice in one list; keep the first."""
+        first: dict[str, ListEntry] = {}
+        for entry in entries:
+            seen = first.setdefault(entry.candidate.email, entry)
+            if seen is not entry:
+                self.problems.append(
+                    Problem(
+                        entry.position,
+                        entry.path,
+                        f"duplicate email {entry.candidate.email} (also on line {seen.position.line})",
+                    )
+                )
+        return list(first.values())
+
+    def schedule(self, doc: SourceDoc, loc: Loc, item: Any) -> None:
+        if not isinstance(item, dict):
+            self.problems.append(doc.problem(loc, f"expected a schedule (a mapping), got {describe(item)}"))
+            return
+        body = {k: v for k, v in item.items() if k != "candidates"}
+        schedule = validate(ScheduleDoc, body, doc, loc, self.problems)
+        raw = item.get("candidates")
+        refs: list[tuple[str | Candidate, Loc]] = []
+        complete = True
+        if raw is not None and not isinstance(raw, list):
+            self.problems.append(doc.problem((*loc, "candidates"), f"expected a list, got {describe(raw)}"))
+            complete = False
+        for index, entry in enumerate(raw or []):
+            entry_loc = (*loc, "candidates", index)
+            if isinstance(entry, str):
+                refs.append((entry, entry_loc))
+            elif isinstance(entry, dict):
+                candidate = validate(Candidate, entry, doc, entry_loc, self.problems)
+                complete = complete and candidate is not None
+                if candidate is not None:
+                    refs.append((candidate, entry_loc))
+            else:
+                self.problems.append(
+                    doc.problem(entry_loc, f"expected a list name or {{email, name}}, got {describe(entry)}")
+                )
+                complete = False
+        if schedule is not None:
+            if raw is not None:
+                schedule = schedule.model_copy(update={"candidates": [ref for ref, _ in refs]})
+            self.schedules.append(_ScheduleDef(doc, loc, schedule, refs, complete))
+
+    # ------------------------------------------------------------------ across files
+
+    def resolve(self, project: ProjectConfig | None) -> tuple[list[Schedule], dict[ScheduleKey, Position]]:
+        """Check schedules against each other, the lists and the project; build the resolved ones."""
+        positions: dict[ScheduleKey, Position] = {}
+        resolved: list[Schedule] = []
+        for definition in self.schedules:
+            doc, loc, schedule = definition.doc, definition.loc, definition.schedule
+            key = schedule.key
+            if key in positions:
+                self.problems.append(doc.problem(loc, f"duplicate schedule {key} (also defined at {positions[key]})"))
+                continue
+            positions[key] = definition.position
+            if project is not None and getattr(project.providers, schedule.provider) is None:
+                self.problems.append(
+                    doc.problem(
+                        (*loc, "provider"),
+                        f"provider {schedule.provider!r} is not configured under providers: in {self.path.name}",
+                    )
+                )
+            ok, candidates = self.expand(definition)
+            if not ok:
+                continue
+            fields = {name: getattr(schedule, name) for name in ScheduleBase.model_fields}
+            try:
+                resolved.append(Schedule.model_validate({**fields, "candidates": candidates}))
+            except ValidationError as exc:
+                self.problems += validation_problems(exc, doc, loc, Schedule)
+        return resolved, positions
+
+    def expand(self, definition: _ScheduleDef) -> tuple[bool, tuple[Candidate, ...] | None]:
+        """Whether the candidates resolve, and the schedule's candidates with lists expanded (None: not managed)."""
+        doc, loc = definition.doc, definition.loc
+        if definition.schedule.candidates is None:
+            return definition.complete, None
+        complete = definition.complete
+        sources: dict[str, str] = {}
+        candidates: list[Candidate] = []
+        used: set[str] = set()
+        for ref, ref_loc in definition.refs:
+            if isinstance(ref, str):
+                found = self.lists.get(ref)
+                if found is None:
+                    if not self.unreadable:  # else the list may be in the file that could not be read
+                        self.problems.append(
+                            doc.problem(ref_loc, f"no candidate list named {ref!r}" + suggest(ref, sorted(self.lists)))
+                        )
+                    complete = False
+                    continue
+                if ref in used:
+                    self.problems.append(doc.problem(ref_loc, f"candidate list {ref!r} is named twice"))
+                    continue
+                used.add(ref)
+                complete = complete and found.complete
+                batch = [(entry.candidate, f"list {ref!r}") for entry in found.entries]
+            else:
+                batch = [(ref, f"entry {format_loc(ref_loc[len(loc) :])}")]
+            for candidate, source in batch:
+                if candidate.email in sources:
+                    self.problems.append(
+                        Problem(
+                            doc.position(loc),
+                            format_loc((*loc, "candidates")),
+                            f"candidate {candidate.email} is listed twice ({sources[candidate.email]} and {source})",
+                        )
+                    )
+                    complete = False
+                    continue
+                sources[candidate.email] = source
+                candidates.append(candidate)
+        if complete:
+            self.check_accommodations(definition, frozenset(sources))
+        return complete, tuple(candidates)
+
+    def check_accommodations(self, definition: _ScheduleDef, emails: frozenset[str]) -> None:
+        """Every accommodation must be for one of the schedule's candidates."""
+        doc, loc = definition.doc, definition.loc
+        raw = doc.value_at((*loc, "accommodations")) or {}
+        for written in raw:
+            if normalize_email(written) not in emails:
+                self.problems.append(
+                    doc.problem((*loc, "accommodations", written), f"{written} is not a candidate of this schedule")
+                )
+
+
+def _is_credential(loc: Loc) -> bool:
+    return len(loc) == 3 and loc[0] == "providers" and loc[2] in CREDENTIAL_FIELDS
+
+
+def _display(path: Path) -> str:
+    """The path relative to the current directory when it is under it, else as given."""
+    try:
+        return str(path.absolute().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)

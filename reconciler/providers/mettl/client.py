@@ -1,0 +1,164 @@
+"""The Mettl REST client: signed requests, envelope errors, paging. No knowledge of the models."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
+from urllib.parse import quote
+
+import requests
+
+from ...errors import (
+    AuthenticationError,
+    BadRequestError,
+    MalformedResponseError,
+    NotFoundError,
+    ProviderError,
+    RateLimitedError,
+    TransientError,
+)
+from ...http import HttpClient
+from .signing import signature
+
+PROVIDER = "mettl"
+PAGE_LIMIT = 100
+
+_AUTH_CODES = {"E401", "E403", "E422", "E504"}
+_TRANSIENT_CODES = {"E408", "E503"}
+
+
+def _envelope_error(response: requests.Response) -> None:
+    """Mettl answers errors as {"status":"ERROR","error":{...}}, often with HTTP 200: map them to types."""
+    try:
+        body = response.json()
+    except ValueError:
+        if response.status_code < 400:
+            raise MalformedResponseError(PROVIDER, "answer is not JSON", status=response.status_code,
+                                         body=response.text) from None
+        return
+    if not isinstance(body, dict) or body.get("status") != "ERROR":
+        return
+    error = body.get("error") or {}
+    code = str(error.get("code") or "E000")
+    message = str(error.get("message") or "unspecified error")
+    kwargs: dict[str, Any] = {"status": response.status_code, "code": code, "body": response.text}
+    if code in _AUTH_CODES:
+        hint = " (check the API keys and the system clock)" if code in ("E422", "E504") else ""
+        raise AuthenticationError(PROVIDER, message + hint, **kwargs)
+    if code == "E404":
+        raise NotFoundError(PROVIDER, message, **kwargs)
+    if code == "E509":
+        raise RateLimitedError(PROVIDER, message, retry_after=_float(response.headers.get("Retry-After")),
+                               **kwargs)
+    if code in _TRANSIENT_CODES:
+        raise TransientError(PROVIDER, message, **kwargs)
+    if code in ("E400", "E405"):
+        raise BadRequestError(PROVIDER, message, **kwargs)
+    raise ProviderError(PROVIDER, message, **kwargs)
+
+
+def _float(value: str | None) -> float | None:
+    try:
+        return float(value) if value is not None else None
+    except ValueError:
+        return None
+
+
+class MettlClient:
+    """Signed calls to one Mettl account. Thread-safe: reads may run concurrently."""
+
+    def __init__(
+        self,
+        base_url: str,
+        public_key: str,
+        private_key: str,
+        *,
+        version: str = "v2",
+        timeout: float = 30.0,
+        pool_size: int = 16,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.version = version
+        self._public_key = public_key
+        self._private_key = private_key
+        self._clock = clock
+        self.http = HttpClient(PROVIDER, timeout=timeout, pool_size=pool_size, error_hook=_envelope_error)
+
+    def close(self) -> None:
+        self.http.close()
+
+    def url(self, path: str) -> str:
+        return f"{self.base_url}/{self.version}{path}"
+
+    def _signer(self, method: str, url: str, params: Mapping[str, str]) -> Callable[[], dict[str, str]]:
+        def sign() -> dict[str, str]:
+            auth = {"ak": self._public_key, "ts": str(int(self._clock()))}
+            asgn = signature(self._private_key, method, url, {**params, **auth}, self.version)
+            return {**auth, "asgn": asgn}
+
+        return sign
+
+    def call(self, method: str, path: str, params: Mapping[str, str] | None = None) -> dict[str, Any]:
+        """One signed call. GET parameters go in the query, POST parameters in the form body."""
+        url = self.url(path)
+        params = dict(params or {})
+        sign = self._signer(method, url, params)
+        if method.upper() == "GET":
+            response = self.http.request("GET", url, params=params, sign=sign)
+        else:
+            response = self.http.request(method, url, data=params, sign=sign)
+        body = response.json()
+        if not isinstance(body, dict) or body.get("status") != "SUCCESS":
+            raise MalformedResponseError(PROVIDER, f"unexpected answer to {method} {path}", body=response.text)
+        return body
+
+    def _paged(self, path: str, key: str, extra: Mapping[str, str] | None = None) -> Iterator[dict[str, Any]]:
+        """Every item of a paged list. Each page is re-signed from limit/offset rather than following next."""
+        offset = 0
+        while True:
+            body = self.call("GET", path, {**(extra or {}), "limit": str(PAGE_LIMIT), "offset": str(offset)})
+            items = body.get(key)
+            if not isinstance(items, list):
+                raise MalformedResponseError(PROVIDER, f"no '{key}' list in the answer to GET {path}")
+            yield from items
+            paging = body.get("paging") or {}
+            if not paging.get("next") or not items:
+                return
+            offset += len(items)
+
+    # ------------------------------------------------------------------ endpoints
+
+    def account(self) -> dict[str, Any]:
+        return self.call("GET", "/account")
+
+    def assessment_schedules(self, assessment_id: str) -> Iterator[dict[str, Any]]:
+        return self._paged(f"/assessments/{quote(str(assessment_id), safe='')}/schedules", "schedules")
+
+    def schedule(self, access_key: str) -> dict[str, Any]:
+        body = self.call("GET", f"/schedules/{quote(access_key, safe='')}")
+        return _schedule_of(body, "schedule")
+
+    def create_schedule(self, assessment_id: str, sc: Mapping[str, Any]) -> dict[str, Any]:
+        body = self.call("POST", f"/assessments/{quote(str(assessment_id), safe='')}/schedules",
+                         {"sc": minify(sc)})
+        return _schedule_of(body, "createdSchedule", "schedule")
+
+    def edit_schedule(self, access_key: str, sc: Mapping[str, Any]) -> dict[str, Any]:
+        body = self.call("POST", f"/schedules/{quote(access_key, safe='')}/edit", {"sc": minify(sc)})
+        return _schedule_of(body, "schedule")
+
+
+def minify(value: Any) -> str:
+    """Minified JSON, as Mettl wants `sc`."""
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+def _schedule_of(body: Mapping[str, Any], *keys: str) -> dict[str, Any]:
+    for key in keys:
+        value = body.get(key)
+        if isinstance(value, dict):
+            return value
+    raise MalformedResponseError(PROVIDER, f"answer has no {' or '.join(keys)} object")

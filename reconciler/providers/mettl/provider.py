@@ -1,0 +1,146 @@
+"""The Mettl provider: reads schedules into the shared models, applies a change with the fewest calls."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from ...errors import MalformedResponseError
+from ...models import Candidate, Schedule, ScheduleKey
+from ...plan import CandidateChanges, ScheduleChange, UnmanagedSchedule, fingerprint
+from ..base import ApplyOutcome, Observed, ObservedWorld
+from . import mapping
+from .client import PROVIDER, MettlClient
+
+
+class MettlProvider:
+    """Identity is (assessment_id, name); schedules not in desired state are reported, never touched."""
+
+    name = PROVIDER
+
+    def __init__(self, client: MettlClient, *, max_workers: int = 8, max_candidates_per_edit: int = 2000) -> None:
+        self.client = client
+        self.max_workers = max_workers
+        self.batch = max_candidates_per_edit
+
+    @property
+    def calls(self) -> int:
+        return self.client.http.stats.total
+
+    def close(self) -> None:
+        self.client.close()
+
+    # ------------------------------------------------------------------ reading
+
+    def observe(self, desired: Sequence[Schedule]) -> ObservedWorld:
+        """List every assessment the desired state names, then read each managed schedule in full."""
+        wanted = {s.key for s in desired if s.provider == PROVIDER}
+        assessments = sorted({key.assessment_id for key in wanted})
+        world = ObservedWorld()
+        with ThreadPoolExecutor(self.max_workers) as pool:
+            listings = dict(zip(assessments, pool.map(self._list, assessments), strict=True))
+            to_read: list[tuple[ScheduleKey, str]] = []
+            for assessment_id, summaries in listings.items():
+                for summary in summaries:
+                    key = ScheduleKey(PROVIDER, assessment_id, str(summary.get("name")))
+                    access_key = str(summary.get("accessKey") or "")
+                    if key in wanted:
+                        to_read.append((key, access_key))
+                    else:
+                        world.unmanaged.append(UnmanagedSchedule(
+                            provider=PROVIDER, assessment_id=assessment_id, name=key.name, ref=access_key))
+            for key, observed in zip(
+                [k for k, _ in to_read],
+                pool.map(lambda item: self._read(item[0].assessment_id, item[1]), to_read),
+                strict=True,
+            ):
+                world.managed[key] = observed
+        return world
+
+    def _list(self, assessment_id: str) -> list[dict[str, Any]]:
+        return list(self.client.assessment_schedules(assessment_id))
+
+    def _read(self, assessment_id: str, access_key: str) -> Observed:
+        if not access_key:
+            raise MalformedResponseError(PROVIDER, "a listed schedule has no accessKey")
+        raw = self.client.schedule(access_key)
+        return self._observed(assessment_id, raw)
+
+    @staticmethod
+    def _observed(assessment_id: str, raw: dict[str, Any]) -> Observed:
+        try:
+            schedule = mapping.schedule_from_sc(raw, assessment_id)
+        except (KeyError, ValueError, TypeError) as exc:
+            raise MalformedResponseError(
+                PROVIDER, f"cannot read schedule {raw.get('accessKey')!r}: {exc}") from None
+        return Observed(
+            schedule=schedule,
+            ref=str(raw.get("accessKey")),
+            fingerprint=fingerprint(raw),
+            protected=mapping.protected_emails(raw),
+            raw=raw,
+        )
+
+    def observe_one(self, key: ScheduleKey, desired: Schedule | None) -> Observed | None:
+        for summary in self.client.assessment_schedules(key.assessment_id):
+            if summary.get("name") == key.name:
+                return self._read(key.assessment_id, str(summary.get("accessKey") or ""))
+        return None
+
+    # ------------------------------------------------------------------ writing
+
+    def apply(self, change: ScheduleChange, observed: Observed | None) -> ApplyOutcome:
+        before = self.calls
+        desired = change.desired
+        if desired is None:
+            return ApplyOutcome(change.key, False, message="Mettl has no way to retire a schedule")
+        if change.action == "create":
+            ref = self._create(desired)
+        else:
+            assert observed is not None, "an update needs the live schedule"
+            ref = observed.ref
+            self._edit(change, desired, observed)
+        return ApplyOutcome(change.key, True, calls=self.calls - before, ref=ref)
+
+    def _create(self, desired: Schedule) -> str:
+        """One create; a candidate list over the batch size goes on in follow-up edits."""
+        candidates = list(desired.candidates or ())
+        first, rest = candidates[: self.batch], candidates[self.batch :]
+        created = self.client.create_schedule(desired.assessment_id, mapping.schedule_to_sc(desired, first))
+        access_key = str(created.get("accessKey") or "")
+        if not access_key:
+            raise MalformedResponseError(PROVIDER, "create answered without an accessKey")
+        for chunk in _chunks(rest, self.batch):
+            sc = {"access": {**mapping.access_to_sc(desired),
+                             "candidates": {"add": [mapping.candidate_to_sc(c) for c in chunk]}}}
+            self.client.edit_schedule(access_key, sc)
+        return access_key
+
+    def _edit(self, change: ScheduleChange, desired: Schedule, observed: Observed) -> None:
+        """One edit per schedule, unless the candidate delta is over the batch size."""
+        parts = _split(change.candidates, self.batch)
+        first = change.model_copy(update={"candidates": parts[0]})
+        self.client.edit_schedule(observed.ref, mapping.edit_sc(first, desired, observed.raw or {}))
+        for part in parts[1:]:
+            sc = mapping.edit_sc(change.model_copy(update={"candidates": part, "fields": ()}), desired, {})
+            self.client.edit_schedule(observed.ref, sc)
+
+
+def _chunks(items: Sequence[Candidate], size: int) -> list[Sequence[Candidate]]:
+    return [items[i : i + size] for i in range(0, len(items), size)]
+
+
+def _split(candidates: CandidateChanges, size: int) -> list[CandidateChanges]:
+    """Split adds and removes so no edit carries more than `size` candidates."""
+    work: list[tuple[str, Any]] = [("add", c) for c in candidates.add] + [("remove", e) for e in candidates.remove]
+    if len(work) <= size:
+        return [candidates]
+    parts = []
+    for i in range(0, len(work), size):
+        chunk = work[i : i + size]
+        parts.append(CandidateChanges(
+            add=tuple(c for kind, c in chunk if kind == "add"),
+            remove=tuple(e for kind, e in chunk if kind == "remove"),
+        ))
+    return parts

@@ -1,0 +1,1 @@
+"""Plan → text / markdown / json. Pure functions over one row view-model."""

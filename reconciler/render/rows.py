@@ -1,0 +1,107 @@
+"""The view-model every renderer shares: one row per change, values already formatted as strings."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..models import Window
+from ..plan import Plan, ScheduleChange
+
+Mask = Callable[[str], str]
+
+SYMBOLS = {"create": "+", "update": "~", "disable": "-"}
+PROVIDER_TITLES = {"mettl": "Mettl", "questionmark": "Questionmark"}
+
+
+def no_mask(email: str) -> str:
+    return email
+
+
+@dataclass(frozen=True)
+class FieldRow:
+    path: str
+    before: str
+    after: str
+
+
+@dataclass(frozen=True)
+class ChangeRow:
+    change: ScheduleChange
+    symbol: str
+    title: str
+    fields: list[FieldRow] = field(default_factory=list)
+    window_before: str | None = None
+    window_after: str | None = None
+    add: list[str] = field(default_factory=list)
+    remove: list[str] = field(default_factory=list)
+    protected: list[str] = field(default_factory=list)
+
+    @property
+    def window_changed(self) -> bool:
+        return (self.change.action == "create" and self.window_after is not None) or any(
+            f.path == "window" for f in self.fields)
+
+
+def show_value(value: Any) -> str:
+    """A short, stable rendering of a field value."""
+    if value is None:
+        return "(unset)"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, sort_keys=True, ensure_ascii=False)
+
+
+def show_window(window: Window | None) -> str | None:
+    """Local time and zone, then UTC: `2026-12-01 09:00 → 2026-12-05 18:00 Asia/Kolkata (UTC 03:30 … 12:30)`."""
+    if window is None:
+        return None
+    fmt = "%Y-%m-%d %H:%M"
+    return (
+        f"{window.start.strftime(fmt)} → {window.end.strftime(fmt)} {window.time_zone} "
+        f"(UTC {window.start_utc.strftime(fmt)} → {window.end_utc.strftime(fmt)})"
+    )
+
+
+def change_row(change: ScheduleChange, mask: Mask = no_mask) -> ChangeRow:
+    title = f"{PROVIDER_TITLES.get(change.provider, change.provider)} · {change.assessment_id} · {change.name}"
+    fields = []
+    for item in change.fields:
+        if item.path == "window":
+            continue
+        before, after = show_value(item.before), show_value(item.after)
+        if item.path.startswith("accommodations."):
+            email, _, rest = item.path[len("accommodations."):].partition(".")
+            path = f"accommodations.{mask(email)}" + (f".{rest}" if rest else "")
+            fields.append(FieldRow(path, before, after))
+            continue
+        fields.append(FieldRow(item.path, before, after))
+    window_field = change.field("window")
+    candidates = change.candidates
+    return ChangeRow(
+        change=change,
+        symbol=SYMBOLS[change.action],
+        title=title,
+        fields=fields,
+        window_before=show_window(change.window_before) if window_field or change.action == "disable" else None,
+        window_after=show_window(change.window_after) if window_field or change.action == "create" else None,
+        add=[f"{mask(c.email)} ({c.name})" if mask is no_mask else mask(c.email) for c in candidates.add],
+        remove=[mask(e) for e in candidates.remove],
+        protected=[mask(e) for e in candidates.protected],
+    )
+
+
+def summary_line(plan: Plan) -> str:
+    counts = plan.counts()
+    if not plan.has_changes:
+        head = "No changes. The platforms match the desired state."
+    else:
+        head = (f"Plan: {counts['create']} to create, {counts['update']} to update, "
+                f"{counts['disable']} to disable.")
+    return (f"{head} Candidates: {counts['add']} to add, {counts['remove']} to remove, "
+            f"{counts['protected']} protected. {plan.in_sync} schedule(s) in sync, "
+            f"{len(plan.unmanaged)} unmanaged.")

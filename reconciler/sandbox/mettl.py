@@ -1,0 +1,379 @@
+"""A faithful emulator of the Mercer | Mettl REST API (v1/v2/v3) for the loopback sandbox server.
+
+Every request is authenticated (ak, ts, asgn: see `mettl_auth`); answers use the vendor's envelope
+`{"status": "SUCCESS", ...}` / `{"status": "ERROR", "error": {"code", "message"}}` with HTTP 200, except
+E509 (429 + Retry-After) and E503 (503). Schedules are stored vendor-shaped, filled with the vendor's
+defaults; `testNotificationBasicAuthHeader` is write-only. Run it with `running(MettlApp())`.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+import threading
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+from urllib.parse import unquote, urlencode
+
+from .base import SandboxApp, SandboxRequest, SandboxResponse
+from .mettl_auth import verify
+from .mettl_common import MettlError, bad_request, http_date
+from .mettl_validate import WRITE_ONLY_PROPERTIES, ScheduleChange, parse_sc, validate_sc
+
+SANDBOX_PUBLIC_KEY = "sandbox-public-key"
+SANDBOX_PRIVATE_KEY = "sandbox-private-key"
+ACCESS_URL_PREFIX = "https://tests.mettl.com/authenticateKey/"
+STATE_FORMAT = 1
+
+_VERSIONED = re.compile(r"/(v[123])(/.*)")
+_SIGNATURE_PARAMS = ("ak", "ts", "asgn")
+_ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyz"
+# Order of properties in a schedule, as in the vendor's Edit Schedule response.
+_SCHEDULE_ORDER = (
+    "id", "name", "accessKey", "accessUrl", "status", "createdAt", "imageProctoring", "webProctoring",
+    "scheduleType", "scheduleWindow", "access", "ipAccessRestriction", "sourceApp",
+    "testStartNotificationUrl", "testFinishNotificationUrl", "testGradedNotificationUrl",
+    "testResumeEnabledForExpiredTestURL", "isCandidateAuthProctored", "testGradeNotification",
+    "visualProctoring", "allowTestResume", "secureBrowser", "assessmentDetails", "protected",
+)
+
+Handler = Callable[[SandboxRequest, "re.Match[str]"], dict[str, Any]]
+
+
+def access_key_for(counter: int) -> str:
+    """A deterministic, unique 10-character lowercase alphanumeric key for the n-th schedule."""
+    value = (counter * 2_654_435_761 + 1_000_003) % 36**10  # odd multiplier: a bijection mod 36**10
+    chars = []
+    for _ in range(10):
+        value, digit = divmod(value, 36)
+        chars.append(_ALPHABET[digit])
+    return "".join(reversed(chars))
+
+
+class MettlApp(SandboxApp):
+    """The Mettl API as one account: assessments, their schedules (test links) and candidates."""
+
+    name = "mettl"
+
+    def __init__(
+        self,
+        credentials: dict[str, str] | None = None,
+        *,
+        now: Callable[[], float] = time.time,
+        max_candidates_per_request: int = 5000,
+    ) -> None:
+        self.credentials = dict(credentials) if credentials is not None else {
+            SANDBOX_PUBLIC_KEY: SANDBOX_PRIVATE_KEY}
+        self.now = now
+        self.max_candidates_per_request = max_candidates_per_request
+        self._lock = threading.RLock()
+        self._account: dict[str, Any] = {"id": 1, "name": "Sandbox Account", "status": "ACTIVE"}
+        self._assessments: dict[int, dict[str, Any]] = {}
+        self._schedules: dict[str, dict[str, Any]] = {}
+        self._counter = 0
+        self._routes: list[tuple[re.Pattern[str], dict[str, Handler]]] = [
+            (re.compile(r"/account"), {"GET": self._get_account}),
+            (re.compile(r"/assessments"), {"GET": self._list_assessments}),
+            (re.compile(r"/assessments/([^/]+)/schedules"),
+             {"GET": self._list_assessment_schedules, "POST": self._create_schedule}),
+            (re.compile(r"/schedules"), {"GET": self._list_schedules}),
+            (re.compile(r"/schedules/([^/]+)"), {"GET": self._get_schedule}),
+            (re.compile(r"/schedules/([^/]+)/edit"), {"POST": self._edit_schedule}),
+            (re.compile(r"/schedules/([^/]+)/candidates"), {"GET": self._list_candidates}),
+            (re.compile(r"/schedules/([^/]+)/candidates/([^/]+)"), {"GET": self._get_candidate}),
+        ]
+
+    # ------------------------------------------------------------------------------------------ HTTP
+
+    def handle(self, request: SandboxRequest) -> SandboxResponse:
+        """Route, authenticate and answer one request."""
+        with self._lock:
+            try:
+                return SandboxResponse(200, self._dispatch(request))
+            except MettlError as err:
+                return err.response()
+            except Exception as exc:  # an emulator bug: answer like the vendor's catch-all
+                return MettlError("E000", f"unspecified error ({type(exc).__name__})").response()
+
+    def authenticate(self, method: str, url: str, params: Mapping[str, str]) -> str:
+        """Verify ak/ts/asgn for a call of `method url`; return the public key or raise MettlError."""
+        return verify(method, url, params, self.credentials, self.now())
+
+    def _dispatch(self, request: SandboxRequest) -> dict[str, Any]:
+        versioned = _VERSIONED.fullmatch(request.path)
+        if versioned:
+            for pattern, methods in self._routes:
+                found = pattern.fullmatch(versioned[2])
+                if not found:
+                    continue
+                handler = methods.get(request.method)
+                if handler is None:
+                    allowed = ", ".join(sorted(methods))
+                    raise MettlError("E405", f"method {request.method} not allowed on {request.path}; "
+                                             f"use {allowed}")
+                self.authenticate(request.method, request.base_url + request.path, request.params)
+                return handler(request, found)
+        raise MettlError("E404", f"no such endpoint: {request.path}")
+
+    def _get_account(self, request: SandboxRequest, match: re.Match[str]) -> dict[str, Any]:
+        return {"status": "SUCCESS", "account": dict(self._account)}
+
+    def _list_assessments(self, request: SandboxRequest, match: re.Match[str]) -> dict[str, Any]:
+        sort = request.params.get("sort", "id")
+        order = request.params.get("sort_order", "asc")
+        if sort not in ("id", "name") or order not in ("asc", "desc"):
+            raise bad_request("sort must be id or name, sort_order asc or desc")
+        items = sorted(self._assessments.values(), key=lambda a: a[sort], reverse=order == "desc")
+        return _page(request, "assessments", [dict(a) for a in items])
+
+    def _list_assessment_schedules(self, request: SandboxRequest, match: re.Match[str]) -> dict[str, Any]:
+        assessment = self._assessment(match[1])
+        items = [s for s in self._schedules.values() if s["assessmentDetails"]["id"] == assessment["id"]]
+        return _page(request, "schedules", [_view(s, candidates=False) for s in _filtered(request, items)])
+
+    def _list_schedules(self, request: SandboxRequest, match: re.Match[str]) -> dict[str, Any]:
+        items = _filtered(request, list(self._schedules.values()))
+        return _page(request, "schedules", [_view(s, candidates=False) for s in items])
+
+    def _get_schedule(self, request: SandboxRequest, match: re.Match[str]) -> dict[str, Any]:
+        return {"status": "SUCCESS", "schedule": _view(self._stored(match[1]))}
+
+    def _list_candidates(self, request: SandboxRequest, match: re.Match[str]) -> dict[str, Any]:
+        schedule = self._stored(match[1])
+        return _page(request, "candidates", [_candidate_view(c) for c in schedule["access"]["candidates"]])
+
+    def _get_candidate(self, request: SandboxRequest, match: re.Match[str]) -> dict[str, Any]:
+        candidate = _candidate(self._stored(match[1]), unquote(match[2]))
+        if candidate is None:
+            raise MettlError("E404", "candidate not found in this schedule")
+        return {"status": "SUCCESS", "candidate": _candidate_view(candidate)}
+
+    def _create_schedule(self, request: SandboxRequest, match: re.Match[str]) -> dict[str, Any]:
+        assessment = self._assessment(match[1])
+        key = self._create(assessment, parse_sc(request.params.get("sc")))
+        return {"status": "SUCCESS", "createdSchedule": _view(self._schedules[key])}
+
+    def _edit_schedule(self, request: SandboxRequest, match: re.Match[str]) -> dict[str, Any]:
+        current = self._stored(match[1])
+        change = validate_sc(parse_sc(request.params.get("sc")), creating=False,
+                             max_candidates=self.max_candidates_per_request)
+        updated = self._apply(current, change)
+        self._schedules[current["accessKey"]] = updated
+        return {"status": "SUCCESS", "schedule": _view(updated)}
+
+    # ------------------------------------------------------------------------------------------ the world
+
+    def _assessment(self, raw_id: str) -> dict[str, Any]:
+        if raw_id.isascii() and raw_id.isdigit() and int(raw_id) in self._assessments:
+            return self._assessments[int(raw_id)]
+        raise MettlError("E404", f"assessment {raw_id} not found")
+
+    def _stored(self, access_key: str) -> dict[str, Any]:
+        if access_key not in self._schedules:
+            raise MettlError("E404", f"schedule {access_key} not found")
+        return self._schedules[access_key]
+
+    def _create(self, assessment: dict[str, Any], sc: dict[str, Any]) -> str:
+        change = validate_sc(sc, creating=True, max_candidates=self.max_candidates_per_request)
+        key = access_key_for(self._counter + 1)
+        created = http_date(self.now())
+        blank: dict[str, Any] = {
+            "id": 1_000_000 + self._counter + 1, "name": "", "accessKey": key,
+            "accessUrl": ACCESS_URL_PREFIX + key, "status": "ACTIVE", "createdAt": created,
+            "imageProctoring": False,
+            "webProctoring": {"enabled": False, "count": 0, "showRemainingCounts": False},
+            "scheduleType": "AlwaysOn",
+            "access": {"type": "OpenForAll", "candidates": [], "sendEmail": False, "sendReminders": False,
+                       "isCandidateCrfPrefilled": False},
+            "ipAccessRestriction": {"enabled": False}, "isCandidateAuthProctored": False,
+            "testGradeNotification": {"enabled": False, "recipients": []},
+            "visualProctoring": {"options": {"candidateScreenCapture": False, "candidateAuthorization": False,
+                                             "audioOptional": True, "isAudioProctoring": False},
+                                 "mode": "OFF"},
+            "allowTestResume": "UnSuperVised", "secureBrowser": {"enabled": False},
+            "assessmentDetails": {k: assessment[k] for k in ("id", "duration", "name", "instructions",
+                                                             "createdAt")},
+            "protected": "NotEnabled",
+        }
+        schedule = self._apply(blank, change)
+        self._counter += 1
+        self._schedules[key] = schedule
+        return key
+
+    def _apply(self, current: dict[str, Any], change: ScheduleChange) -> dict[str, Any]:
+        """The schedule after a validated change; raises E400 and leaves `current` alone on conflict."""
+        new = copy.deepcopy(current)
+        for key, value in change.fields.items():
+            if key == "access":
+                new["access"].update(value)
+            elif value is None:
+                new.pop(key, None)
+            else:
+                new[key] = copy.deepcopy(value)
+        if new["scheduleType"] == "AlwaysOn":
+            new.pop("scheduleWindow", None)
+        elif "scheduleWindow" not in new:
+            raise bad_request("scheduleType Fixed needs a scheduleWindow")
+        candidates: list[dict[str, Any]] = new["access"]["candidates"]
+        if change.remove:
+            missing = [e for e in change.remove if _candidate(new, e) is None]
+            if missing:
+                raise bad_request(f"cannot remove candidates not on the schedule: {', '.join(missing)}")
+            gone = {e.lower() for e in change.remove}
+            candidates = [c for c in candidates if c["email"].lower() not in gone]
+        present = {c["email"].lower() for c in candidates}
+        for item in change.add:
+            if item["email"].lower() not in present:
+                present.add(item["email"].lower())
+                invited = new["access"]["sendEmail"]
+                candidates.append({**item, "submissionDate": None, "status": "Yet to Start",
+                                   "detailedStatus": "Invited" if invited else "Mapped"})
+        new["access"]["candidates"] = candidates
+        new["imageProctoring"] = new["visualProctoring"]["mode"] == "PHOTO"
+        new["isCandidateAuthProctored"] = new["visualProctoring"]["options"]["candidateAuthorization"]
+        assessment_id = new["assessmentDetails"]["id"]
+        for other in self._schedules.values():
+            if (other["accessKey"] != new["accessKey"] and other["name"] == new["name"]
+                    and other["assessmentDetails"]["id"] == assessment_id):
+                raise bad_request(f"a schedule named {new['name']!r} already exists in assessment "
+                                  f"{assessment_id}")
+        return new
+
+    # ------------------------------------------------------------------------------------------ helpers
+
+    def add_assessment(self, assessment_id: int, name: str, duration: int = 60) -> dict[str, Any]:
+        """Create (or rename) an assessment; schedules are created under it."""
+        with self._lock:
+            assessment = self._assessments.setdefault(assessment_id, {
+                "id": assessment_id, "instructions": "", "createdAt": http_date(self.now())})
+            assessment.update(name=name, duration=duration)
+            return dict(assessment)
+
+    def add_schedule(self, assessment_id: int, sc: dict[str, Any]) -> str:
+        """Create a schedule as the API would (same validation); return its access key."""
+        with self._lock:
+            return self._create(self._assessment(str(assessment_id)), copy.deepcopy(sc))
+
+    def mark_started(self, access_key: str, email: str) -> None:
+        """A candidate started the test but has not submitted it yet."""
+        with self._lock:
+            self._set_status(access_key, email, "In-progress", "In-progress", None)
+
+    def mark_submitted(self, access_key: str, email: str, when: str | None = None) -> None:
+        """A candidate took the test: set its submissionDate (default: now)."""
+        with self._lock:
+            self._set_status(access_key, email, "Completed", "Test-taker completed",
+                             when or http_date(self.now()))
+
+    def _set_status(self, access_key: str, email: str, status: str, detail: str, when: str | None) -> None:
+        candidate = _candidate(self._stored(access_key), email)
+        if candidate is None:
+            raise KeyError(f"{email} is not a candidate of schedule {access_key}")
+        candidate.update(status=status, detailedStatus=detail, submissionDate=when)
+
+    def schedule(self, access_key: str) -> dict[str, Any]:
+        """A copy of the stored schedule (including write-only properties)."""
+        with self._lock:
+            return copy.deepcopy(self._stored(access_key))
+
+    def find(self, assessment_id: int, name: str) -> dict[str, Any] | None:
+        """A copy of the stored schedule with this name in this assessment, if any."""
+        with self._lock:
+            for schedule in self._schedules.values():
+                if schedule["assessmentDetails"]["id"] == assessment_id and schedule["name"] == name:
+                    return copy.deepcopy(schedule)
+            return None
+
+    def dump_state(self) -> dict[str, Any]:
+        """The whole world as JSON-able data (credentials are not part of it)."""
+        with self._lock:
+            return copy.deepcopy({
+                "format": STATE_FORMAT, "counter": self._counter, "account": self._account,
+                "assessments": list(self._assessments.values()), "schedules": list(self._schedules.values()),
+            })
+
+    def load_state(self, state: dict[str, Any]) -> None:
+        """Replace the world with a dumped one."""
+        with self._lock:
+            if state.get("format") != STATE_FORMAT:
+                raise ValueError(f"unsupported Mettl sandbox state format: {state.get('format')!r}")
+            state = copy.deepcopy(state)
+            self._counter = int(state["counter"])
+            self._account = state["account"]
+            self._assessments = {int(a["id"]): a for a in state["assessments"]}
+            self._schedules = {s["accessKey"]: s for s in state["schedules"]}
+
+
+# ---------------------------------------------------------------------------------------------- views
+
+
+def _candidate(schedule: dict[str, Any], email: str) -> dict[str, Any] | None:
+    wanted = email.lower()
+    for candidate in schedule["access"]["candidates"]:
+        if candidate["email"].lower() == wanted:
+            return candidate  # type: ignore[no-any-return]
+    return None
+
+
+def _candidate_view(candidate: dict[str, Any]) -> dict[str, Any]:
+    keys = ("name", "email", "status", "detailedStatus", "submissionDate", "registrationDetails")
+    return copy.deepcopy({k: candidate[k] for k in keys})
+
+
+def _view(schedule: dict[str, Any], *, candidates: bool = True) -> dict[str, Any]:
+    """The schedule as the API returns it: vendor order, write-only properties left out."""
+    out = {k: copy.deepcopy(schedule[k]) for k in _SCHEDULE_ORDER if k in schedule}
+    out.update({k: copy.deepcopy(v) for k, v in schedule.items() if k not in out})
+    for key in WRITE_ONLY_PROPERTIES:
+        out.pop(key, None)
+    access = schedule["access"]
+    out["access"] = {"type": access["type"]}
+    if candidates:
+        out["access"]["candidates"] = [{"name": c["name"], "submissionDate": c["submissionDate"],
+                                        "email": c["email"]} for c in access["candidates"]]
+    out["access"].update({k: v for k, v in access.items() if k not in ("type", "candidates")})
+    return out
+
+
+def _filtered(request: SandboxRequest, schedules: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    raw = request.params.get("filter")
+    if raw is None or raw == "":
+        return schedules
+    try:
+        wanted = parse_sc(raw)
+    except MettlError:
+        raise bad_request("filter must be a JSON object, e.g. {\"name\": \"...\"}") from None
+    if "name" in wanted:
+        schedules = [s for s in schedules if s["name"] == wanted["name"]]
+    return schedules
+
+
+def _int_param(params: Mapping[str, str], name: str, default: int, low: int, high: int | None) -> int:
+    raw = params.get(name)
+    if raw is None:
+        return default
+    if not (raw.isascii() and raw.isdigit()) or int(raw) < low or (high is not None and int(raw) > high):
+        span = f"{low}-{high}" if high is not None else f">= {low}"
+        raise bad_request(f"{name} must be an integer {span}; got {raw!r}")
+    return int(raw)
+
+
+def _page(request: SandboxRequest, key: str, items: list[dict[str, Any]]) -> dict[str, Any]:
+    """One page of a list with `paging.next` / `paging.previous` links (no signature parameters)."""
+    limit = _int_param(request.params, "limit", 20, 1, 100)
+    offset = _int_param(request.params, "offset", 0, 0, None)
+    kept = {k: v for k, v in request.params.items() if k not in (*_SIGNATURE_PARAMS, "limit", "offset")}
+
+    def link(to: int) -> str:
+        query = urlencode({"limit": limit, "offset": to, **kept})
+        return f"{request.base_url}{request.path}?{query}"
+
+    return {
+        "status": "SUCCESS",
+        key: items[offset:offset + limit],
+        "paging": {
+            "next": link(offset + limit) if offset + limit < len(items) else None,
+            "previous": link(max(0, offset - limit)) if offset > 0 else None,
+        },
+    }

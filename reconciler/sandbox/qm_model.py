@@ -1,0 +1,230 @@
+"""Entity types of the emulated Questionmark Delivery OData service: properties, write coercion, wire form.
+
+Stored entities are plain dicts with Python values (aware UTC datetimes, Int64 as int); the wire form
+follows the service: Int64 as a JSON string, `Created`/`Modified` with 7 fractional digits and `Z`, the
+schedule window times without `Z` (still UTC).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+from reconciler.sandbox.qm_odata import (
+    INT32_MAX,
+    INT32_MIN,
+    INT64_MAX,
+    INT64_MIN,
+    bad_request,
+    format_datetime,
+)
+from reconciler.sandbox.qm_odata import parse_datetime as _parse_datetime
+
+Kind = Literal["int32", "int64", "string", "bool", "datetime"]
+EDM: dict[Kind, str] = {
+    "int32": "Edm.Int32",
+    "int64": "Edm.Int64",
+    "string": "Edm.String",
+    "bool": "Edm.Boolean",
+    "datetime": "Edm.DateTime",
+}
+
+
+@dataclass(frozen=True)
+class PropSpec:
+    kind: Kind
+    nullable: bool = True
+    read_only: bool = False
+    zulu: bool = False  # datetimes: emit with fractional seconds and Z
+    newer: bool = False  # absent on legacy tenants
+    write_only: bool = False  # accepted on writes, never returned (Participant.Password)
+
+
+def _p(kind: Kind, **flags: bool) -> PropSpec:
+    return PropSpec(kind, **flags)
+
+
+_RO_INT = _p("int32", nullable=False, read_only=True)
+
+SCHEDULE: dict[str, PropSpec] = {
+    "ID": _RO_INT,
+    "ParentScheduleID": _p("int32"),
+    "ExternalID": _p("string"),
+    "Name": _p("string"),
+    "AssessmentID": _p("int64", nullable=False),
+    "Language": _p("string"),
+    "GroupID": _p("int32"),
+    "ParticipantID": _p("int32"),
+    "StartFrom": _p("datetime"),
+    "StartTo": _p("datetime"),
+    "ResumeTo": _p("datetime"),
+    "ReportFrom": _p("datetime"),
+    "ReportTo": _p("datetime"),
+    "ReportTemplateName": _p("string", newer=True),
+    "ReportedResult": _p("string", newer=True),
+    "ExtraTime": _p("int32"),
+    "MaxAttempts": _p("int32"),
+    "MonitoringTypeID": _p("int32", nullable=False),
+    "ObserverInitiated": _p("bool", nullable=False),
+    "ObserverID": _p("int32"),
+    "Created": _p("datetime", nullable=False, read_only=True, zulu=True),
+    "CreatedBy": _p("string", read_only=True),
+    "Modified": _p("datetime", nullable=False, read_only=True, zulu=True),
+    "ModifiedBy": _p("string", read_only=True),
+    "Hidden": _p("bool", nullable=False),
+    "Disabled": _p("bool", nullable=False),
+    "ResumeAllowed": _p("bool", nullable=False),
+    "TestCenterID": _p("int32"),
+    "RulesOfConductID": _p("int32", newer=True),
+    "IsDeleted": _p("bool", nullable=False, read_only=True, newer=True),
+}
+REPORTED_RESULTS = ("First", "Last", "Best", "Worst")
+
+SCHEDULE_METADATA: dict[str, PropSpec] = {
+    "ID": _RO_INT,
+    "ScheduleID": _p("int32", nullable=False),
+    "Key": _p("string", nullable=False),
+    "Value": _p("string", nullable=False),
+}
+METADATA_KEY_MAX, METADATA_VALUE_MAX = 200, 4000
+
+PARTICIPANT: dict[str, PropSpec] = {
+    "ID": _RO_INT,
+    "Name": _p("string"),
+    "FirstName": _p("string"),
+    "LastName": _p("string"),
+    "MiddleName": _p("string"),
+    "PrimaryEmail": _p("string"),
+    "SecondaryEmail": _p("string"),
+    "PrimaryCountry": _p("string"),
+    "OrganizationName": _p("string"),
+    "Department": _p("string"),
+    "Details": _p("string"),
+    "PreferredLang": _p("string"),
+    "SsoId": _p("string"),
+    "Blocked": _p("bool"),
+    "RegistrationDateTime": _p("datetime", nullable=False, read_only=True, zulu=True),
+    "Password": _p("string", write_only=True),
+}
+
+GROUP: dict[str, PropSpec] = {
+    "ID": _RO_INT,
+    "Name": _p("string"),
+    "Description": _p("string"),
+    "RootGroupID": _p("int32", nullable=False, read_only=True),
+}
+
+TYPES: dict[str, tuple[str, dict[str, PropSpec]]] = {
+    "Schedules": ("Schedule", SCHEDULE),
+    "ScheduleMetadata": ("ScheduleMetadata", SCHEDULE_METADATA),
+    "Participants": ("Participant", PARTICIPANT),
+    "Groups": ("Group", GROUP),
+}
+
+# Filterable properties per feed (reference notes); ScheduleMetadata's ScheduleID is inferred.
+FILTERS: dict[str, tuple[str, ...]] = {
+    "Schedules": (
+        "ID",
+        "ParticipantID",
+        "GroupID",
+        "StartFrom",
+        "StartTo",
+        "MonitoringTypeID",
+        "TestCenterID",
+    ),
+    "ScheduleMetadata": (
+        "ID",
+        "ScheduleID",
+    ),  # (inferred) ScheduleID: the page lists no filters for this feed
+    "Participants": ("ID", "Name"),
+    "Groups": ("ID", "Name", "RootGroupID"),
+}
+
+
+def filter_types(entity_set: str) -> dict[str, str]:
+    """Filterable property → Edm type name for a feed."""
+    props = TYPES[entity_set][1]
+    return {name: EDM[props[name].kind] for name in FILTERS[entity_set]}
+
+
+_INT64_TEXT = re.compile(r"^-?\d{1,19}$")
+
+
+def coerce(type_name: str, name: str, spec: PropSpec, raw: Any) -> Any:
+    """Check one written JSON value against its Edm type and return the stored Python value."""
+    if raw is None:
+        if not spec.nullable:
+            raise bad_request(f"Property '{name}' of '{type_name}' cannot be null")
+        return None
+    if spec.kind == "int32":
+        if isinstance(raw, bool) or not isinstance(raw, int) or not INT32_MIN <= raw <= INT32_MAX:
+            raise bad_request(f"Property '{name}' must be an Edm.Int32 (a JSON number), got {raw!r}")
+        return raw
+    if spec.kind == "int64":
+        if not isinstance(raw, str) or not _INT64_TEXT.match(raw) or not INT64_MIN <= int(raw) <= INT64_MAX:
+            raise bad_request(
+                f"Property '{name}' is an Edm.Int64 and must be sent as a JSON string "
+                f'(e.g. "65433000065433"), got {raw!r}'
+            )
+        return int(raw)
+    if spec.kind == "bool":
+        if not isinstance(raw, bool):
+            raise bad_request(f"Property '{name}' must be an Edm.Boolean (true/false), got {raw!r}")
+        return raw
+    if not isinstance(raw, str):
+        raise bad_request(f"Property '{name}' must be a JSON string, got {raw!r}")
+    return _parse_datetime(raw) if spec.kind == "datetime" else raw
+
+
+def read_body(entity_set: str, body: Any, *, legacy: bool) -> dict[str, Any]:
+    """Validate a POST/PATCH body: known properties only, right types; read-only ones are dropped."""
+    type_name, props = TYPES[entity_set]
+    if not isinstance(body, dict):
+        raise bad_request("The request body must be a JSON object")
+    values: dict[str, Any] = {}
+    for key, raw in body.items():
+        if key.startswith("odata.") or "@odata." in key:
+            continue  # annotations a client may echo back
+        spec = props.get(key)
+        if spec is None or (legacy and spec.newer):
+            raise bad_request(
+                f"The property '{key}' does not exist on type '{type_name}'. "
+                "Make sure to only use property names that are defined by the type."
+            )
+        value = coerce(type_name, key, spec, raw)
+        if not spec.read_only and not spec.write_only:
+            values[key] = value
+    return values
+
+
+def to_wire(entity_set: str, entity: Mapping[str, Any], *, legacy: bool) -> dict[str, Any]:
+    """The JSON form of a stored entity, properties in the service's order."""
+    wire: dict[str, Any] = {}
+    for name, spec in TYPES[entity_set][1].items():
+        if spec.write_only or (legacy and spec.newer):
+            continue
+        value = entity.get(name)
+        if value is not None and spec.kind == "int64":
+            value = str(value)
+        elif isinstance(value, datetime):
+            value = format_datetime(value, zulu=spec.zulu)
+        wire[name] = value
+    return wire
+
+
+def to_state(entity: Mapping[str, Any]) -> dict[str, Any]:
+    """A JSON-able copy for persistence (datetimes in ISO form with offset)."""
+    return {k: v.isoformat() if isinstance(v, datetime) else v for k, v in entity.items()}
+
+
+def from_state(entity_set: str, data: Mapping[str, Any]) -> dict[str, Any]:
+    props = TYPES[entity_set][1]
+    return {
+        k: datetime.fromisoformat(v)
+        if isinstance(v, str) and k in props and props[k].kind == "datetime"
+        else v
+        for k, v in data.items()
+    }

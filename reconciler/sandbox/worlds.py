@@ -1,0 +1,47 @@
+"""The demo world the embedded sandbox starts with: what the acme example meets on its first plan."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .mettl import MettlApp
+
+
+def seed_mettl(app: MettlApp) -> None:
+    """Two assessments; one schedule already live (drifted from the YAML) and one nobody manages."""
+    app.add_assessment(769688, "Java Developer Assessment", duration=90)
+    app.add_assessment(769700, "Ops On-call Certification", duration=60)
+    key = app.add_schedule(769688, {
+        "name": "Java Hiring Drive",
+        "access": {
+            "type": "ByInvitation",
+            "sendEmail": True,
+            "candidates": [
+                {"name": "Ana Lima", "email": "ana.lima@example.com"},
+                {"name": "Raj Patel", "email": "raj.patel@example.com"},
+                {"name": "Mei Chen", "email": "mei.chen@example.com"},
+                {"name": "Old Applicant", "email": "old.applicant@example.com"},
+                {"name": "Early Bird", "email": "early.bird@example.com"},
+            ],
+        },
+        "scheduleType": "Fixed",
+        "scheduleWindow": {
+            "fixedAccessOption": "ExactTime",
+            "startsOnDate": "Tue, 01 Dec 2026", "startsOnTime": "09:00:00",
+            "endsOnDate": "Fri, 04 Dec 2026", "endsOnTime": "18:00:00",
+            "locationTimeZone": "Asia/Kolkata",
+        },
+        "webProctoring": {"enabled": True, "count": 5, "showRemainingCounts": True},
+        "visualProctoring": {"mode": "PHOTO", "options": {"candidateScreenCapture": True,
+                                                           "candidateAuthorization": False}},
+        "secureBrowser": {"enabled": True},
+        "protected": "OtpOnEmail",
+        "testGradeNotification": {"enabled": True, "recipients": ["hiring@example.com"]},
+    })
+    app.mark_submitted(key, "early.bird@example.com")
+    legacy: dict[str, Any] = {
+        "name": "Legacy Campus Link",
+        "access": {"type": "OpenForAll"},
+        "scheduleType": "AlwaysOn",
+    }
+    app.add_schedule(769688, legacy)

@@ -1,0 +1,400 @@
+"""The Mettl emulator over real loopback sockets, signed by a small independent signer."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+import pytest
+import requests
+
+from reconciler.sandbox.base import SandboxServer, running
+from reconciler.sandbox.mettl import SANDBOX_PRIVATE_KEY, SANDBOX_PUBLIC_KEY, MettlApp
+from reconciler.sandbox.mettl_common import MettlError
+
+NOW = 1_700_000_000
+ASSESSMENT = 769688
+VECTOR_AK = "ab12c345-6789-0123-456d-78e9f0123456"
+VECTOR_PRIVATE = "zy98x765-4321-0987-654w-32v1u0987654"
+VECTOR_ASGN = "v4+lYYoZTdoeFV9XSTehS1MLRpBmjTRqQqKGizlHIN8="
+SECRET_HEADER = "dXNlcm5hbWU6cGFzc3dvcmQ="
+
+
+def sign(method: str, url: str, params: dict[str, str], private_key: str) -> str:
+    """The documented rule, written here independently of the emulator."""
+    text = method + url + "".join("\n" + params[k] for k in sorted(params))
+    algorithm = hashlib.sha1 if "/v1/" in url else hashlib.sha256
+    return base64.b64encode(hmac.new(private_key.encode(), text.encode(), algorithm).digest()).decode()
+
+
+class Client:
+    """Signs and sends one call to the sandbox."""
+
+    def __init__(self, server: SandboxServer, version: str = "v2") -> None:
+        self.base = server.url
+        self.version = version
+        self.session = requests.Session()
+
+    def call(self, method: str, path: str, params: dict[str, str] | None = None, *, form: bool = False,
+             ts: int | str = NOW, private_key: str = SANDBOX_PRIVATE_KEY) -> requests.Response:
+        url = f"{self.base}/{self.version}{path}"
+        signed = {"ak": SANDBOX_PUBLIC_KEY, "ts": str(ts), **(params or {})}
+        signed["asgn"] = sign(method, url, signed, private_key)
+        if form:
+            return self.session.request(method, url, data=signed, timeout=5)
+        return self.session.request(method, url, params=signed, timeout=5)
+
+    def ok(self, method: str, path: str, params: dict[str, str] | None = None, **kw: Any) -> dict[str, Any]:
+        response = self.call(method, path, params, **kw)
+        body: dict[str, Any] = response.json()
+        assert response.status_code == 200 and body["status"] == "SUCCESS", body
+        return body
+
+    def error(self, method: str, path: str, params: dict[str, str] | None = None, **kw: Any) -> str:
+        response = self.call(method, path, params, **kw)
+        body = response.json()
+        assert response.status_code == 200 and body["status"] == "ERROR", body
+        return f"{body['error']['code']} {body['error']['message']}"
+
+
+def sc(value: dict[str, Any]) -> dict[str, str]:
+    return {"sc": json.dumps(value, separators=(",", ":"))}
+
+
+def fixed_window(**over: str) -> dict[str, str]:
+    window = {"fixedAccessOption": "SlotWise", "startsOnDate": "Mon, 07 Feb 2022", "startsOnTime": "12:00:00",
+              "endsOnDate": "Fri, 11 Feb 2022", "endsOnTime": "18:00:00", "timeZone": "UTC+05:30",
+              "locationTimeZone": "Asia/Kolkata"}
+    window.update(over)
+    return window
+
+
+def new_schedule(name: str = "Morning", **extra: Any) -> dict[str, Any]:
+    value: dict[str, Any] = {
+        "name": name,
+        "access": {"type": "ByInvitation", "sendEmail": False,
+                   "candidates": [{"name": "Ann", "email": "ann@example.com"},
+                                  {"name": "Bob", "email": "bob@example.com", "Roll number": "17"}]},
+        "scheduleType": "Fixed",
+        "scheduleWindow": fixed_window(),
+    }
+    value.update(extra)
+    return value
+
+
+def seeded() -> MettlApp:
+    world = MettlApp(now=lambda: NOW)
+    world.add_assessment(ASSESSMENT, "Assessment Name", duration=10)
+    return world
+
+
+@pytest.fixture(scope="module")
+def shared() -> Iterator[SandboxServer]:
+    """One server for the module (stopping one takes ~0.5 s); each test gets a fresh world."""
+    with running(seeded()) as srv:
+        yield srv
+
+
+@pytest.fixture
+def server(shared: SandboxServer) -> SandboxServer:
+    shared.faults.queue.clear()
+    shared.reset_calls()
+    return shared
+
+
+@pytest.fixture
+def app(server: SandboxServer) -> MettlApp:
+    world = server.app
+    assert isinstance(world, MettlApp)
+    world.load_state(seeded().dump_state())
+    world.max_candidates_per_request = 5000
+    return world
+
+
+@pytest.fixture
+def client(server: SandboxServer) -> Client:
+    return Client(server)
+
+
+# ---------------------------------------------------------------------------------------------- signature
+
+
+def test_verifier_accepts_the_reference_vector_exactly() -> None:
+    app = MettlApp({VECTOR_AK: VECTOR_PRIVATE}, now=lambda: 1635976200 + 60)
+    params = {"ak": VECTOR_AK, "ts": "1635976200", "asgn": VECTOR_ASGN}
+    assert app.authenticate("GET", "https://api.mettl.com/v2/account", params) == VECTOR_AK
+    assert sign("GET", "https://api.mettl.com/v2/account", {"ak": VECTOR_AK, "ts": "1635976200"},
+                VECTOR_PRIVATE) == VECTOR_ASGN
+    for method, url, changed in [
+        ("POST", "https://api.mettl.com/v2/account", params),
+        ("GET", "https://api.mettl.com/v3/account", params),
+        ("GET", "https://api.mettl.com/v2/account", {**params, "ts": "1635976201"}),
+        ("GET", "https://api.mettl.com/v2/account", {**params, "asgn": VECTOR_ASGN.lower()}),
+    ]:
+        with pytest.raises(MettlError) as info:
+            app.authenticate(method, url, changed)
+        assert info.value.code == "E401"
+
+
+def test_account_with_a_good_signature(client: Client) -> None:
+    assert client.ok("GET", "/account")["account"]["name"]
+
+
+def test_bad_signature_and_unknown_key_are_E401_with_http_200(client: Client) -> None:
+    assert client.error("GET", "/account", private_key="wrong").startswith("E401")
+    response = requests.get(f"{client.base}/v2/account", params={"ak": "nobody", "ts": str(NOW), "asgn": "x"},
+                            timeout=5)
+    assert response.status_code == 200 and response.json()["error"]["code"] == "E401"
+
+
+@pytest.mark.parametrize(("ts", "code"), [(NOW - 86_401, "E422"), (NOW + 86_401, "E422"), ("soon", "E504")])
+def test_timestamps(client: Client, ts: int | str, code: str) -> None:
+    assert client.error("GET", "/account", ts=ts).startswith(code)
+
+
+def test_timestamp_within_a_day_is_accepted(client: Client) -> None:
+    client.ok("GET", "/account", ts=NOW - 86_000)
+
+
+def test_v1_signs_with_sha1(server: SandboxServer) -> None:
+    v1 = Client(server, "v1")
+    assert v1.ok("GET", "/account")["status"] == "SUCCESS"
+    url = f"{server.url}/v1/account"
+    params = {"ak": SANDBOX_PUBLIC_KEY, "ts": str(NOW)}
+    sha256 = base64.b64encode(hmac.new(SANDBOX_PRIVATE_KEY.encode(), ("GET" + url + f"\n{SANDBOX_PUBLIC_KEY}\n{NOW}")
+                                       .encode(), hashlib.sha256).digest()).decode()
+    body = requests.get(url, params={**params, "asgn": sha256}, timeout=5).json()
+    assert body["error"]["code"] == "E401"
+    assert Client(server, "v3").ok("GET", "/account")["status"] == "SUCCESS"
+
+
+def test_unknown_route_and_wrong_method(client: Client) -> None:
+    assert client.error("GET", "/nothing").startswith("E404")
+    assert requests.get(f"{client.base}/v9/account", timeout=5).json()["error"]["code"] == "E404"
+    assert client.error("POST", "/account").startswith("E405")
+    assert client.error("GET", "/schedules/abc/edit").startswith("E405")
+    assert client.error("GET", f"/assessments/{ASSESSMENT + 1}/schedules").startswith("E404")
+
+
+# ---------------------------------------------------------------------------------------------- schedules
+
+
+def test_create_get_edit_delta(client: Client, app: MettlApp) -> None:
+    created = client.ok("POST", f"/assessments/{ASSESSMENT}/schedules",
+                        sc(new_schedule(sourceApp="App Name", protected="OtpOnEmail")))["createdSchedule"]
+    key = created["accessKey"]
+    assert len(key) == 10 and key.isalnum() and key.islower()
+    assert created["accessUrl"] == f"https://tests.mettl.com/authenticateKey/{key}"
+    assert created["status"] == "ACTIVE" and created["createdAt"] == "Tue, 14 Nov 2023 22:13:20 GMT"
+    assert created["assessmentDetails"]["id"] == ASSESSMENT and created["assessmentDetails"]["duration"] == 10
+
+    got = client.ok("GET", f"/schedules/{key}")["schedule"]
+    assert got == created
+    assert got["access"]["candidates"] == [
+        {"name": "Ann", "submissionDate": None, "email": "ann@example.com"},
+        {"name": "Bob", "submissionDate": None, "email": "bob@example.com"},
+    ]
+    assert got["scheduleWindow"] == fixed_window() and got["protected"] == "OtpOnEmail"
+
+    edit = {"access": {"type": "ByInvitation", "candidates": {"add": [{"name": "Cy", "email": "cy@example.com"},
+                                                                      {"name": "Ann2", "email": "ANN@example.com"}],
+                                                              "remove": ["bob@example.com"]}},
+            "webProctoring": {"enabled": True, "count": 3}}
+    edited = client.ok("POST", f"/schedules/{key}/edit", sc(edit))["schedule"]
+    assert [c["email"] for c in edited["access"]["candidates"]] == ["ann@example.com", "cy@example.com"]
+    assert edited["access"]["candidates"][0]["name"] == "Ann"
+    assert edited["webProctoring"] == {"enabled": True, "count": 3, "showRemainingCounts": False}
+    unchanged = {k: v for k, v in edited.items() if k not in ("access", "webProctoring")}
+    assert unchanged == {k: v for k, v in got.items() if k not in ("access", "webProctoring")}
+
+    renamed = client.ok("POST", f"/schedules/{key}/edit", sc({"name": "Evening", "scheduleType": "AlwaysOn"}))
+    assert renamed["schedule"]["name"] == "Evening" and "scheduleWindow" not in renamed["schedule"]
+    assert app.find(ASSESSMENT, "Evening") is not None and app.find(ASSESSMENT, "Morning") is None
+
+
+def test_names_are_unique_within_an_assessment_and_filterable(client: Client, app: MettlApp) -> None:
+    app.add_assessment(ASSESSMENT + 1, "Other")
+    first = app.add_schedule(ASSESSMENT, new_schedule("A"))
+    app.add_schedule(ASSESSMENT, new_schedule("B"))
+    app.add_schedule(ASSESSMENT + 1, new_schedule("A"))
+    assert "already exists" in client.error("POST", f"/assessments/{ASSESSMENT}/schedules", sc(new_schedule("A")))
+    assert "already exists" in client.error("POST", f"/schedules/{first}/edit", sc({"name": "B"}))
+    found = client.ok("GET", f"/assessments/{ASSESSMENT}/schedules", {"filter": '{"name":"A","x":1}'})
+    assert [s["accessKey"] for s in found["schedules"]] == [first]
+    assert "candidates" not in found["schedules"][0]["access"]
+    assert len(client.ok("GET", "/schedules")["schedules"]) == 3
+
+
+def test_paging_over_more_than_a_hundred(client: Client, app: MettlApp) -> None:
+    keys = [app.add_schedule(ASSESSMENT, new_schedule(f"S{i:03}")) for i in range(205)]
+    assert len(set(keys)) == 205
+    seen: list[str] = []
+    params: dict[str, str] = {"limit": "100"}
+    pages = 0
+    while True:
+        page = client.ok("GET", "/schedules", params)
+        pages += 1
+        seen += [s["accessKey"] for s in page["schedules"]]
+        assert all("candidates" not in s["access"] for s in page["schedules"])
+        nxt = page["paging"]["next"]
+        if nxt is None:
+            break
+        parts = urlsplit(nxt)
+        assert f"{parts.scheme}://{parts.netloc}{parts.path}" == f"{client.base}/v2/schedules"
+        params = dict(parse_qsl(parts.query))
+        assert set(params) == {"limit", "offset"}
+    assert pages == 3 and seen == keys
+    assert page["paging"]["previous"].endswith("limit=100&offset=100")
+    assert client.ok("GET", "/schedules")["paging"]["next"].endswith("limit=20&offset=20")
+    for bad in ("0", "101", "ten"):
+        assert client.error("GET", "/schedules", {"limit": bad}).startswith("E400")
+    assert client.error("GET", "/schedules", {"offset": "-1"}).startswith("E400")
+
+
+def test_form_body_parameters(client: Client) -> None:
+    many = [{"name": f"C{i}", "email": f"c{i}@example.com"} for i in range(400)]
+    value = new_schedule(access={"type": "ByInvitation", "candidates": many})
+    created = client.ok("POST", f"/assessments/{ASSESSMENT}/schedules", sc(value), form=True)
+    key = created["createdSchedule"]["accessKey"]
+    assert len(client.ok("GET", f"/schedules/{key}")["schedule"]["access"]["candidates"]) == 400
+    assert len(client.ok("GET", f"/schedules/{key}/candidates", {"limit": "100"})["candidates"]) == 100
+
+
+def test_remove_unknown_email_is_E400_and_changes_nothing(client: Client, app: MettlApp) -> None:
+    key = app.add_schedule(ASSESSMENT, new_schedule())
+    before = app.schedule(key)
+    edit = {"name": "Renamed", "access": {"type": "ByInvitation", "candidates": {"remove": ["zed@example.com"]}}}
+    assert "zed@example.com" in client.error("POST", f"/schedules/{key}/edit", sc(edit))
+    assert app.schedule(key) == before
+
+
+def test_candidate_status_and_submission(client: Client, app: MettlApp) -> None:
+    key = app.add_schedule(ASSESSMENT, new_schedule())
+    app.mark_submitted(key, "BOB@example.com", "Fri, 11 Feb 2022 23:05:57 GMT")
+    app.mark_started(key, "ann@example.com")
+    rows = {c["email"]: c for c in client.ok("GET", f"/schedules/{key}/candidates")["candidates"]}
+    assert rows["bob@example.com"]["status"] == "Completed"
+    assert rows["bob@example.com"]["submissionDate"] == "Fri, 11 Feb 2022 23:05:57 GMT"
+    assert rows["bob@example.com"]["registrationDetails"] == {"Roll number": "17"}
+    assert rows["ann@example.com"]["status"] == "In-progress"
+    one = client.ok("GET", f"/schedules/{key}/candidates/bob%40example.com")["candidate"]
+    assert one["status"] == "Completed"
+    inline = client.ok("GET", f"/schedules/{key}")["schedule"]["access"]["candidates"]
+    assert inline[1]["submissionDate"] == "Fri, 11 Feb 2022 23:05:57 GMT"
+
+
+def test_write_only_auth_header_is_never_returned(client: Client, server: SandboxServer, app: MettlApp) -> None:
+    hooks = {"testStartNotificationUrl": "https://hooks.example.com/start",
+             "testFinishNotificationUrl": "https://hooks.example.com/finish",
+             "testGradedNotificationUrl": "https://hooks.example.com/graded",
+             "testResumeEnabledForExpiredTestURL": "https://hooks.example.com/resume",
+             "testNotificationBasicAuthHeader": SECRET_HEADER}
+    value = new_schedule(**hooks)
+    texts = [client.call("POST", f"/assessments/{ASSESSMENT}/schedules", sc(value)).text]
+    key = json.loads(texts[0])["createdSchedule"]["accessKey"]
+    texts.append(client.call("GET", f"/schedules/{key}").text)
+    texts.append(client.call("GET", "/schedules").text)
+    texts.append(client.call("GET", f"/assessments/{ASSESSMENT}/schedules").text)
+    texts.append(client.call("POST", f"/schedules/{key}/edit", sc({"testNotificationBasicAuthHeader": "bmV3"})).text)
+    assert all(SECRET_HEADER not in t and "bmV3" not in t and "testNotificationBasicAuthHeader" not in t
+               for t in texts)
+    shown = json.loads(texts[1])["schedule"]
+    assert all(shown[k] == v for k, v in hooks.items() if k != "testNotificationBasicAuthHeader")
+    assert app.schedule(key)["testNotificationBasicAuthHeader"] == "bmV3"
+    assert app.dump_state()["schedules"][0]["testNotificationBasicAuthHeader"] == "bmV3"
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    ({"bogus": 1}, "unknown sc properties: bogus"),
+    ({"access": {"sendEmail": True}}, "access.type is mandatory"),
+    ({"access": {"type": "Private"}}, "access.type must be one of"),
+    ({"scheduleType": "Sometimes"}, "scheduleType must be one of"),
+    ({"scheduleWindow": fixed_window(startsOnDate="Tue, 07 Feb 2022")}, "is a Mon, not a Tue"),
+    ({"scheduleWindow": fixed_window(startsOnDate="2022-02-07")}, 'must look like "Mon, 07 Feb 2022"'),
+    ({"scheduleWindow": fixed_window(endsOnTime="25:00:00")}, 'must look like "HH:MM:SS"'),
+    ({"scheduleWindow": fixed_window(endsOnDate="Mon, 07 Feb 2022", endsOnTime="11:00:00")}, "end after"),
+    ({"scheduleWindow": fixed_window(locationTimeZone="Mars/Olympus")}, "IANA"),
+    ({"scheduleWindow": fixed_window(timeZone="+05:30")}, "UTC+05:30"),
+    ({"scheduleWindow": fixed_window(fixedAccessOption="Never")}, "fixedAccessOption"),
+    ({"webProctoring": {"enabled": True, "count": -1}}, "count must be an integer >= 0"),
+    ({"visualProctoring": {"mode": "VIDEO"}}, "visualProctoring.mode"),
+    ({"protected": "Yes"}, "protected must be one of"),
+    ({"testStartNotificationUrl": "ftp://example.com/x"}, "http(s) URL"),
+    ({"ipAccessRestriction": {"enabled": True, "type": "SINGLE", "ip": "300.1.1.1"}}, "IPv4"),
+    ({"ipAccessRestriction": {"enabled": True, "type": "LIST"}}, "ipAccessRestriction.type"),
+    ({"access": {"type": "ByInvitation", "candidates": {"add": [{"email": "x@example.com"}]}}},
+     "needs both name and email"),
+    ({"access": {"type": "ByInvitation", "candidates": [{"name": "X", "email": "x@example.com"}]}},
+     "access.candidates must be a JSON object"),
+    ({"access": {"type": "OpenForAll", "candidates": {"add": [{"name": "X", "email": "x@example.com"}]}}},
+     "ByInvitation"),
+])
+def test_edit_validation(client: Client, app: MettlApp, change: dict[str, Any], message: str) -> None:
+    key = app.add_schedule(ASSESSMENT, new_schedule())
+    error = client.error("POST", f"/schedules/{key}/edit", sc(change))
+    assert error.startswith("E400") and message in error
+
+
+def test_other_request_errors(client: Client) -> None:
+    path = f"/assessments/{ASSESSMENT}/schedules"
+    assert "not valid JSON" in client.error("POST", path, {"sc": "{nope"})
+    assert "missing parameter sc" in client.error("POST", path)
+    assert "mandatory" in client.error("POST", path, sc({"name": "x"}))
+    always_on = {"name": "Open", "access": {"type": "OpenForAll"}, "scheduleType": "AlwaysOn"}
+    key = client.ok("POST", path, sc(always_on))["createdSchedule"]["accessKey"]
+    assert "needs a scheduleWindow" in client.error("POST", f"/schedules/{key}/edit", sc({"scheduleType": "Fixed"}))
+    assert client.error("GET", "/schedules/nope0nope0").startswith("E404")
+
+
+def test_too_many_candidates_in_one_request(server: SandboxServer, app: MettlApp) -> None:
+    app.max_candidates_per_request = 3
+    key = app.add_schedule(ASSESSMENT, new_schedule())
+    add = [{"name": f"N{i}", "email": f"n{i}@example.com"} for i in range(3)]
+    edit = {"access": {"type": "ByInvitation", "candidates": {"add": add, "remove": ["ann@example.com"]}}}
+    assert "too many candidates in one request" in Client(server).error("POST", f"/schedules/{key}/edit", sc(edit))
+
+
+def test_location_time_zone_alone_is_enough(app: MettlApp) -> None:
+    window = fixed_window()
+    del window["timeZone"]
+    key = app.add_schedule(ASSESSMENT, new_schedule(scheduleWindow=window))
+    assert app.schedule(key)["scheduleWindow"]["locationTimeZone"] == "Asia/Kolkata"
+
+
+# ---------------------------------------------------------------------------------------------- server
+
+
+def test_state_survives_a_restart(tmp_path: Path) -> None:
+    first = MettlApp(now=lambda: NOW)
+    first.add_assessment(ASSESSMENT, "Assessment Name")
+    with running(first, state_dir=tmp_path) as server:
+        key = Client(server).ok("POST", f"/assessments/{ASSESSMENT}/schedules",
+                                sc(new_schedule()), form=True)["createdSchedule"]["accessKey"]
+    assert (tmp_path / "mettl.json").exists()
+    second = MettlApp(now=lambda: NOW)
+    with running(second, state_dir=tmp_path) as server:
+        client = Client(server)
+        assert client.ok("GET", f"/schedules/{key}")["schedule"]["name"] == "Morning"
+        created = client.ok("POST", f"/assessments/{ASSESSMENT}/schedules", sc(new_schedule("Next")))
+        assert created["createdSchedule"]["accessKey"] != key
+    assert second.dump_state() == json.loads((tmp_path / "mettl.json").read_text())
+
+
+def test_injected_fault_then_recovery(client: Client, server: SandboxServer) -> None:
+    server.faults.fail_next("error")
+    assert client.call("GET", "/account").status_code == 503
+    client.ok("GET", "/account")
+
+
+@pytest.mark.parametrize(("code", "status"), [("E509", 429), ("E503", 503), ("E401", 200), ("E400", 200)])
+def test_error_http_statuses(code: str, status: int) -> None:
+    response = MettlError(code, "x").response()
+    assert response.status == status
+    assert response.body == {"status": "ERROR", "error": {"code": code, "message": "x"}}
+    assert ("Retry-After" in response.headers) == (code == "E509")
