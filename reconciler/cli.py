@@ -226,3 +226,13 @@ if __name__ == "__main__":  # pragma: no cover
 
 
 __all__ = ["ConfigError", "main"]
+
+
+def _register_gitops_commands() -> None:
+    """drift, import and schema live in their own module; attach them to the group."""
+    from .cli_gitops import register
+
+    register(main)
+
+
+_register_gitops_commands()

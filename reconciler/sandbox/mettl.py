@@ -43,7 +43,8 @@ Handler = Callable[[SandboxRequest, "re.Match[str]"], dict[str, Any]]
 
 def access_key_for(counter: int) -> str:
     """A deterministic, unique 10-character lowercase alphanumeric key for the n-th schedule."""
-    value = (counter * 2_654_435_761 + 1_000_003) % 36**10  # odd multiplier: a bijection mod 36**10
+    # The multiplier is coprime with 36, so this is a bijection on 0 .. 36**10 - 1: keys never collide.
+    value = (counter * 1_442_695_040_888_963_407 + 1_000_003) % 36**10
     chars = []
     for _ in range(10):
         value, digit = divmod(value, 36)

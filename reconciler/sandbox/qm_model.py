@@ -194,8 +194,10 @@ def read_body(entity_set: str, body: Any, *, legacy: bool) -> dict[str, Any]:
                 f"The property '{key}' does not exist on type '{type_name}'. "
                 "Make sure to only use property names that are defined by the type."
             )
+        if spec.read_only:
+            continue  # ignored, whatever the value (ID, Created, Modified, CreatedBy, ...)
         value = coerce(type_name, key, spec, raw)
-        if not spec.read_only and not spec.write_only:
+        if not spec.write_only:
             values[key] = value
     return values
 
@@ -223,8 +225,6 @@ def to_state(entity: Mapping[str, Any]) -> dict[str, Any]:
 def from_state(entity_set: str, data: Mapping[str, Any]) -> dict[str, Any]:
     props = TYPES[entity_set][1]
     return {
-        k: datetime.fromisoformat(v)
-        if isinstance(v, str) and k in props and props[k].kind == "datetime"
-        else v
+        k: datetime.fromisoformat(v) if isinstance(v, str) and k in props and props[k].kind == "datetime" else v
         for k, v in data.items()
     }

@@ -21,9 +21,7 @@ INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 class ODataError(ValueError):
     """An error the service answers with an `odata.error` body."""
 
-    def __init__(
-        self, status: int, message: str, code: str = "", headers: dict[str, str] | None = None
-    ) -> None:
+    def __init__(self, status: int, message: str, code: str = "", headers: dict[str, str] | None = None) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
@@ -46,9 +44,7 @@ def bad_request(message: str) -> ODataError:
 
 # ---------------------------------------------------------------------------------------- Edm.DateTime
 
-_DATETIME = re.compile(
-    r"^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,7}))?)?(Z|[+-]\d{2}:\d{2})?$"
-)
+_DATETIME = re.compile(r"^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,7}))?)?(Z|[+-]\d{2}:\d{2})?$")
 
 
 def parse_datetime(text: str) -> datetime:
@@ -59,9 +55,7 @@ def parse_datetime(text: str) -> datetime:
     year, month, day, hour, minute, second, fraction, zone = match.groups()
     micro = int((fraction or "0")[:6].ljust(6, "0"))
     try:
-        value = datetime(
-            int(year), int(month), int(day), int(hour), int(minute), int(second or 0), micro, UTC
-        )
+        value = datetime(int(year), int(month), int(day), int(hour), int(minute), int(second or 0), micro, UTC)
     except ValueError as exc:
         raise bad_request(f"'{text}' is not a valid Edm.DateTime: {exc}") from None
     if zone and zone != "Z":
@@ -123,7 +117,7 @@ Expr = Compare | Logical | Not
 COMPARISONS = ("eq", "ne", "gt", "ge", "lt", "le")
 _TOKEN = re.compile(
     r"""(?P<ws>\s+)
-      | (?P<paren>[()])
+      | (?P<paren>[(),])
       | (?P<string>'(?:[^']|'')*')
       | (?P<typed>[A-Za-z]+'[^']*')
       | (?P<number>-?\d+(?:\.\d+)?[LlMmDdFf]?)(?![A-Za-z0-9_])
@@ -146,9 +140,7 @@ def _tokenize(text: str) -> list[_Token]:
     while pos < len(text):
         match = _TOKEN.match(text, pos)
         if not match:
-            raise bad_request(
-                f"Syntax error in $filter at position {pos}: unexpected '{text[pos : pos + 10]}'"
-            )
+            raise bad_request(f"Syntax error in $filter at position {pos}: unexpected '{text[pos : pos + 10]}'")
         kind = match.lastgroup or ""
         if kind != "ws":
             tokens.append(_Token(kind, match.group(), pos))
@@ -213,16 +205,17 @@ class _Parser:
         if token is not None and token.kind == "paren" and token.text == "(":
             self.take()
             expr = self.parse_or()
-            close = self.take()
+            close = self.peek()
+            if close is None:
+                raise self.error("expected ')'")
+            self.take()
             if close.text != ")":
                 raise self.error(f"expected ')' but found '{close.text}'", close)
             return expr
         left = self.parse_operand()
         op = self.take()
         if op.kind != "name" or op.text not in COMPARISONS:
-            raise self.error(
-                f"expected a comparison operator (eq, ne, gt, ge, lt, le) but found '{op.text}'", op
-            )
+            raise self.error(f"expected a comparison operator (eq, ne, gt, ge, lt, le) but found '{op.text}'", op)
         right = self.parse_operand()
         _check_types(op.text, left, right)
         return Compare(op.text, left, right)
@@ -254,9 +247,7 @@ class _Parser:
         value = int(text)
         if INT32_MIN <= value <= INT32_MAX:
             return Lit("Edm.Int32", value)
-        raise self.error(
-            f"integer literal {text} is too large for Edm.Int32; add an L suffix for Edm.Int64", token
-        )
+        raise self.error(f"integer literal {text} is too large for Edm.Int32; add an L suffix for Edm.Int64", token)
 
     def name(self, token: _Token) -> Lit | Prop:
         word = token.text
@@ -320,9 +311,7 @@ def parse_filter(text: str, properties: Mapping[str, str], entity_set: str) -> E
     return _Parser(text, properties, entity_set).parse()
 
 
-def compile_filter(
-    text: str, properties: Mapping[str, str], entity_set: str
-) -> Callable[[Mapping[str, Any]], bool]:
+def compile_filter(text: str, properties: Mapping[str, str], entity_set: str) -> Callable[[Mapping[str, Any]], bool]:
     """A predicate over stored entities (datetimes aware UTC, Int64 as int)."""
     expr = parse_filter(text, properties, entity_set)
     return lambda entity: _evaluate(expr, entity)
@@ -337,8 +326,7 @@ def parse_orderby(text: str, properties: Sequence[str], entity_set: str) -> list
             raise bad_request(f"Syntax error in $orderby: '{part.strip()}'")
         if words[0] not in properties:
             raise bad_request(
-                f"Ordering by '{words[0]}' is not supported by the {entity_set} feed; "
-                f"allowed: {', '.join(properties)}"
+                f"Ordering by '{words[0]}' is not supported by the {entity_set} feed; allowed: {', '.join(properties)}"
             )
         keys.append((words[0], len(words) == 2 and words[1] == "desc"))
     return keys

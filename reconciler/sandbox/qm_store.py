@@ -74,9 +74,7 @@ class QuestionmarkWorld:
             if values.get(required) is None:
                 raise bad_request(f"Property '{required}' is required when creating a Schedule")
         entity: dict[str, Any] = {name: None for name in SCHEDULE}
-        entity.update(
-            Disabled=False, ResumeAllowed=False, ObserverInitiated=False, Hidden=False, IsDeleted=False
-        )
+        entity.update(Disabled=False, ResumeAllowed=False, ObserverInitiated=False, Hidden=False, IsDeleted=False)
         entity.update(values)
         self._check_schedule(entity, None)
         stamp = self._stamp()
@@ -118,9 +116,7 @@ class QuestionmarkWorld:
             if parent is None or parent_id == key:
                 raise bad_request(f"ParentScheduleID {parent_id} does not refer to an existing Schedule")
             if parent["ParticipantID"] is not None or parent["GroupID"] is None:
-                raise bad_request(
-                    f"ParentScheduleID {parent_id} must refer to a group schedule (no ParticipantID)"
-                )
+                raise bad_request(f"ParentScheduleID {parent_id} must refer to a group schedule (no ParticipantID)")
             if participant_id is None:
                 raise bad_request("An exception schedule (with ParentScheduleID) requires a ParticipantID")
         if key is not None and participant_id is not None and self.exception_schedules(key):

@@ -117,6 +117,9 @@ class QuestionmarkApp(SandboxApp):
             return self._route(request, user)
         except ODataError as exc:
             return SandboxResponse(exc.status, exc.body(), {"DataServiceVersion": "1.0;", **exc.headers})
+        except Exception as exc:  # an emulator bug: answer like the service would, not by dropping the line
+            error = ODataError(500, f"Internal sandbox error: {type(exc).__name__}: {exc}", "InternalServerError")
+            return SandboxResponse(500, error.body(), {"DataServiceVersion": "1.0;"})
 
     def _authenticate(self, request: SandboxRequest) -> str:
         scheme, _, token = (_header(request, "Authorization") or "").partition(" ")

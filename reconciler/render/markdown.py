@@ -1,0 +1,428 @@
+"""The plan as one pull-request comment: summary table, timeline, details, all PII masked, within a budget.
+
+GitHub caps a comment at 65,535 characters. Past `budget` the comment degrades in steps (shorter candidate
+lists, counts only, no details, no timeline, fewer table rows) and always says that it was summarised.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from enum import IntEnum
+from typing import Any
+
+from ..models import Schedule, Window, managed_view
+from ..plan import Plan, ScheduleChange
+from .pii import Mask, scrub
+from .rows import PROVIDER_TITLES, ChangeRow, change_row, show_value, summary_line
+
+DEFAULT_MARKER = "<!-- reconciler-plan -->"
+DEFAULT_HINT = "Download the `plan.json` artifact of this run for the full plan."
+
+MAX_VALUE = 300
+"""Characters of one field value shown in a table cell; the plan file has the rest."""
+LIST_CAP = 25
+"""Candidates per list once lists are shortened."""
+GANTT_CAP = 40
+"""Schedules on the timeline at most."""
+UNMANAGED_CAP = 30
+"""Unmanaged schedules named at most."""
+
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~&])")
+_MENTION = re.compile(r"(?<![\w@.])@(?=\w)")
+_MERMAID_UNSAFE = re.compile(r"[:#;%<>\"'`{}\[\]|\\\n\r\t]+")
+_GANTT_TIME = "%Y-%m-%dT%H:%M"
+
+
+class Level(IntEnum):
+    """How much of the plan the comment shows; each step leaves more out."""
+
+    FULL = 0
+    SHORT_LISTS = 1
+    COUNTS = 2
+    NO_DETAILS = 3
+    NO_TIMELINE = 4
+    SHORT_TABLE = 5
+
+
+_LEFT_OUT = {
+    Level.SHORT_LISTS: "candidate lists shortened",
+    Level.COUNTS: "candidate lists left out",
+    Level.NO_DETAILS: "per-schedule details left out",
+    Level.NO_TIMELINE: "per-schedule details and the timeline left out",
+    Level.SHORT_TABLE: "per-schedule details and the timeline left out, summary table shortened",
+}
+
+
+class _Recorder:
+    """Wraps the caller's mask, remembering its tokens so that they are never masked a second time."""
+
+    def __init__(self, mask: Mask) -> None:
+        self._mask = mask
+        self._locals: dict[str, set[str]] = {}
+
+    def __call__(self, email: str) -> str:
+        token = self._mask(email)
+        local, _, domain = token.rpartition("@")
+        self._locals.setdefault(domain, set()).add(local)
+        return token
+
+    def _is_token(self, found: str) -> bool:
+        local, _, domain = found.partition("@")
+        for token_domain, locals_ in self._locals.items():
+            if domain.startswith(token_domain) and any(local[i:] in locals_ for i in range(len(local))):
+                return True
+        return False
+
+    def clean(self, text: str) -> str:
+        """`text` with every email that is not already a token masked."""
+        return scrub(text, self, keep=self._is_token) if "@" in text else text
+
+
+def escape_md(text: str) -> str:
+    """Inline Markdown: special characters backslash-escaped, @mentions defused, one line."""
+    text = " ".join(text.splitlines())
+    return _MENTION.sub("@\u200b", _MD_SPECIAL.sub(r"\\\1", text))
+
+
+def escape_html(text: str) -> str:
+    """Text inside an HTML element (a <summary>): entities, @mentions defused, one line."""
+    return _MENTION.sub("@\u200b", html.escape(" ".join(text.splitlines()), quote=False))
+
+
+def mermaid_label(text: str, limit: int = 60) -> str:
+    """A Mermaid gantt label: no `:`, `#`, `;` or other characters its grammar reads."""
+    label = " ".join(_MERMAID_UNSAFE.sub(" ", text).split())
+    if len(label) > limit:
+        label = label[: limit - 1].rstrip() + "…"
+    return label or "schedule"
+
+
+@dataclass(frozen=True)
+class _View:
+    """One change, with every string it shows already masked (not yet escaped)."""
+
+    change: ScheduleChange
+    row: ChangeRow
+    title: str
+    name: str
+    assessment: str
+    ref: str | None
+    fields: list[tuple[str, str, str]]
+    blocked: list[str]
+    needs_force: list[str]
+
+    @property
+    def window_change(self) -> str:
+        change = self.change
+        if change.field("window") is not None:
+            if change.window_before is None:
+                return "set"
+            return "cleared" if change.window_after is None else "moved"
+        if change.action == "create" and change.window_after is not None:
+            return "set"
+        return "—"
+
+    @property
+    def settings_count(self) -> int:
+        return sum(1 for f in self.change.fields if f.path != "window" and not _is_metadata(f.path))
+
+    @property
+    def metadata_count(self) -> int:
+        return sum(1 for f in self.change.fields if _is_metadata(f.path))
+
+
+def _is_metadata(path: str) -> bool:
+    return path == "metadata" or path.startswith("metadata.")
+
+
+def _short(text: str) -> tuple[str, bool]:
+    if len(text) <= MAX_VALUE:
+        return text, False
+    return text[: MAX_VALUE - 1] + "…", True
+
+
+def _view(change: ScheduleChange, rec: _Recorder) -> _View:
+    row = change_row(change, rec)
+    sensitive = {f.path for f in change.fields if f.sensitive}
+    fields: list[tuple[str, str, str]] = []
+    if change.field("window") is not None or change.action == "create":
+        before = row.window_before or ("(always open)" if change.action != "create" else "—")
+        after = row.window_after or "(always open)"
+        if change.action != "create" or change.window_after is not None:
+            fields.append(("window", before, after))
+    raw_paths = [f.path for f in change.fields if f.path != "window"]
+    for raw_path, item in zip(raw_paths, row.fields, strict=True):
+        if raw_path in sensitive:
+            fields.append((rec.clean(item.path), "(sensitive)", "(sensitive)"))
+        else:
+            fields.append((rec.clean(item.path), rec.clean(item.before), rec.clean(item.after)))
+    if change.action == "create" and change.desired is not None:
+        fields.extend((path, "—", rec.clean(value)) for path, value in _created_settings(change.desired, rec))
+    return _View(
+        change=change,
+        row=row,
+        title=rec.clean(row.title),
+        name=rec.clean(change.name),
+        assessment=rec.clean(change.assessment_id),
+        ref=rec.clean(change.ref) if change.ref else None,
+        fields=fields,
+        blocked=[rec.clean(r) for r in change.blocked],
+        needs_force=[rec.clean(r) for r in change.needs_force],
+    )
+
+
+def _created_settings(schedule: Schedule, rec: _Recorder) -> list[tuple[str, str]]:
+    view = managed_view(schedule)
+    out: list[tuple[str, str]] = []
+    for section in ("group", "mettl", "questionmark", "metadata", "accommodations"):
+        value = view.get(section) if isinstance(view, dict) else None
+        if value in (None, {}, []):
+            continue
+        if section == "accommodations" and isinstance(value, dict):
+            for email in sorted(value):
+                out.extend(_flatten(f"accommodations.{rec(email)}", value[email]))
+            continue
+        out.extend((rec.clean(path), leaf) for path, leaf in _flatten(section, value))
+    if schedule.candidates is None:
+        out.append(("access", "open for all (no candidate list)"))
+    return out
+
+
+def _flatten(prefix: str, value: Any) -> list[tuple[str, str]]:
+    if isinstance(value, dict):
+        rows: list[tuple[str, str]] = []
+        for key in sorted(value):
+            rows.extend(_flatten(f"{prefix}.{key}", value[key]))
+        return rows
+    return [(prefix, show_value(value))]
+
+
+# --------------------------------------------------------------------------- sections
+
+
+def _cell(text: str, shortened: list[bool]) -> str:
+    value, cut = _short(text)
+    if cut:
+        shortened.append(True)
+    return escape_md(value)
+
+
+def _action_label(change: ScheduleChange, symbol: str) -> str:
+    return f"{symbol} {change.action}" if change.actionable else "= protected only"
+
+
+def _safety(view: _View) -> str:
+    parts: list[str] = []
+    if view.blocked:
+        parts.append("⛔ blocked: " + escape_md("; ".join(view.blocked)))
+    if view.needs_force:
+        parts.append("⚠️ needs `--force`: " + escape_md("; ".join(view.needs_force)))
+    return "<br>".join(parts) if parts else "✅ ok"
+
+
+def _table(views: list[_View], limit: int | None) -> list[str]:
+    lines = [
+        "| Action | Provider | Assessment | Schedule | Candidates | Window | Settings | Metadata | Protected "
+        "| Safety |",
+        "| --- | --- | --- | --- | --- | --- | ---: | ---: | ---: | --- |",
+    ]
+    shown = views if limit is None else views[:limit]
+    for view in shown:
+        change = view.change
+        provider = PROVIDER_TITLES.get(change.provider, change.provider)
+        lines.append(
+            f"| {_action_label(change, view.row.symbol)} | {escape_md(provider)} | {escape_md(view.assessment)} "
+            f"| {escape_md(view.name)} | +{len(change.candidates.add)} / −{len(change.candidates.remove)} "
+            f"| {view.window_change} | {view.settings_count} | {view.metadata_count} "
+            f"| {len(change.candidates.protected)} | {_safety(view)} |"
+        )
+    if len(shown) < len(views):
+        lines += ["", f"… and {len(views) - len(shown)} more schedules."]
+    return lines
+
+
+def _gantt(views: list[_View]) -> list[str]:
+    moved = [v for v in views if v.window_change != "—"]
+    if not moved:
+        return []
+    lines = [
+        "```mermaid",
+        "gantt",
+        "    title Changed exam windows (UTC)",
+        "    dateFormat YYYY-MM-DDTHH:mm",
+        "    axisFormat %d %b %H:%M",
+    ]
+    for number, view in enumerate(moved[:GANTT_CAP], start=1):
+        change = view.change
+        provider = PROVIDER_TITLES.get(change.provider, change.provider)
+        lines.append(f"    section {mermaid_label(f'{provider} {view.assessment} {view.name}')}")
+        lines.extend(_bar("old", "done", f"w{number}old", change.window_before if view.window_change != "set"
+                          else None))
+        lines.extend(_bar("new", "active", f"w{number}new", change.window_after))
+    lines.append("```")
+    if len(moved) > GANTT_CAP:
+        lines += ["", f"The timeline shows the first {GANTT_CAP} of {len(moved)} changed windows."]
+    return lines
+
+
+def _bar(label: str, tag: str, ident: str, window: Window | None) -> list[str]:
+    if window is None:
+        return []
+    start, end = window.start_utc.strftime(_GANTT_TIME), window.end_utc.strftime(_GANTT_TIME)
+    return [f"    {label} :{tag}, {ident}, {start}, {end}"]
+
+
+def _names(entries: Iterable[str], cap: int | None) -> str:
+    items = list(entries)
+    shown = items if cap is None else items[:cap]
+    text = ", ".join(escape_md(e) for e in shown)
+    if len(shown) < len(items):
+        text += f", … and {len(items) - len(shown)} more"
+    return text
+
+
+def _details(view: _View, level: Level, shortened: list[bool]) -> list[str]:
+    change, row = view.change, view.row
+    label = _action_label(change, row.symbol)
+    lines = [f"<details><summary><b>{escape_html(label)}</b> {escape_html(view.title)}</summary>", ""]
+    if view.ref:
+        lines += [f"Live id: {escape_md(view.ref)}", ""]
+    if view.fields:
+        lines += ["| Field | Old | New |", "| --- | --- | --- |"]
+        lines.extend(
+            f"| {_cell(path, shortened)} | {_cell(before, shortened)} | {_cell(after, shortened)} |"
+            for path, before, after in view.fields
+        )
+        lines.append("")
+    candidates = change.candidates
+    if candidates.add or candidates.remove or candidates.protected:
+        lines.append(
+            f"**Candidates:** +{len(candidates.add)} / −{len(candidates.remove)}, "
+            f"{len(candidates.protected)} protected, {candidates.existing} live now"
+        )
+        if level < Level.COUNTS:
+            cap = None if level == Level.FULL else LIST_CAP
+            lines.append("")
+            if row.add:
+                lines.append(f"- Add ({len(row.add)}): {_names(row.add, cap)}")
+            if row.remove:
+                lines.append(f"- Remove ({len(row.remove)}): {_names(row.remove, cap)}")
+            if row.protected:
+                lines.append(
+                    f"- Protected ({len(row.protected)}; started or submitted, not removed): "
+                    f"{_names(row.protected, cap)}"
+                )
+        lines.append("")
+    lines.extend(f"⚠️ Needs `--force`: {escape_md(reason)}  " for reason in view.needs_force)
+    lines.extend(f"⛔ Cannot apply: {escape_md(reason)}  " for reason in view.blocked)
+    if view.needs_force or view.blocked:
+        lines.append("")
+    lines += ["</details>", ""]
+    return lines
+
+
+def _unmanaged(plan: Plan, rec: _Recorder, level: Level) -> list[str]:
+    if not plan.unmanaged:
+        return []
+    count = len(plan.unmanaged)
+    if level >= Level.NO_TIMELINE:
+        return [f"**Unmanaged:** {count} live schedule(s) not in the desired state, left alone.", ""]
+    lines = ["### Unmanaged (live, not in the desired state; left alone)", ""]
+    for item in plan.unmanaged[:UNMANAGED_CAP]:
+        provider = PROVIDER_TITLES.get(item.provider, item.provider)
+        ref = f" ({escape_md(rec.clean(item.ref))})" if item.ref else ""
+        lines.append(
+            f"- {escape_md(provider)} · {escape_md(rec.clean(item.assessment_id))} · "
+            f"{escape_md(rec.clean(item.name))}{ref}"
+        )
+    if count > UNMANAGED_CAP:
+        lines.append(f"- … and {count - UNMANAGED_CAP} more")
+    lines.append("")
+    return lines
+
+
+def _footer(note: str, hint: str) -> str:
+    return f"---\nℹ️ This plan was summarised to fit in one comment ({note}). {hint}\n"
+
+
+def _compose(
+    plan: Plan,
+    views: list[_View],
+    rec: _Recorder,
+    *,
+    level: Level,
+    rows: int | None,
+    marker: str,
+    title: str,
+    hint: str,
+) -> str:
+    shortened: list[bool] = []
+    lines = [marker, f"## {escape_md(title)}", "", f"**{escape_md(summary_line(plan))}**", ""]
+    lines += [f"Plan checksum `{plan.checksum[:12]}`", ""]
+    if views:
+        lines += [*_table(views, rows), ""]
+        if level < Level.NO_TIMELINE:
+            gantt = _gantt(views)
+            lines += [*gantt, ""] if gantt else []
+        if level < Level.NO_DETAILS:
+            lines += ["### Details", ""]
+            for view in views:
+                lines += _details(view, level, shortened)
+    lines += _unmanaged(plan, rec, level)
+    text = "\n".join(lines).rstrip("\n") + "\n"
+    notes = [_LEFT_OUT[level]] if level in _LEFT_OUT else []
+    if shortened:
+        notes.append("long values shortened")
+    if notes:
+        text += "\n" + _footer("; ".join(notes), hint)
+    return text
+
+
+def render_markdown(
+    plan: Plan,
+    *,
+    mask: Callable[[str], str],
+    budget: int = 60_000,
+    marker: str = DEFAULT_MARKER,
+    full_plan_hint: str = DEFAULT_HINT,
+    title: str = "Reconciler plan",
+) -> str:
+    """The plan as one PR comment of at most `budget` characters; `marker` is its first line."""
+    rec = _Recorder(mask)
+    views = [_view(change, rec) for change in plan.changes]
+
+    def compose(level: Level, rows: int | None = None) -> str:
+        return _compose(plan, views, rec, level=level, rows=rows, marker=marker, title=title,
+                        hint=full_plan_hint)
+
+    for level in Level:
+        if level == Level.SHORT_TABLE:
+            break
+        text = compose(level)
+        if len(text) <= budget:
+            return text
+    low, high = 0, len(views)
+    best: str | None = None
+    while low <= high:
+        middle = (low + high) // 2
+        text = compose(Level.SHORT_TABLE, middle)
+        if len(text) <= budget:
+            best, low = text, middle + 1
+        else:
+            high = middle - 1
+    if best is not None:
+        return best
+    return _cut(compose(Level.SHORT_TABLE, 0), budget, _footer(_LEFT_OUT[Level.SHORT_TABLE], full_plan_hint))
+
+
+def _cut(text: str, budget: int, footer: str) -> str:
+    """The last resort: whole lines that fit, then the footer; never more than `budget` characters."""
+    room = budget - len(footer) - 1
+    if room <= 0:
+        return footer[:budget]
+    head = text[:room]
+    head = head[: head.rfind("\n") + 1] if "\n" in head else ""
+    return head + "\n" + footer

@@ -1,0 +1,73 @@
+"""Equality-preserving PII masking: an email becomes a stable pseudonym that keeps its domain.
+
+The same address always gives the same token (so reviewers still see pairs, duplicates and counts), two
+addresses give different tokens, and nothing of the local part can be read back without the key.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+from collections.abc import Callable
+
+from ..models import normalize_email
+
+Mask = Callable[[str], str]
+
+DEFAULT_KEY = "reconciler/pii-pseudonym/v1"
+"""Used when no key is configured: tokens stay stable within and across repositories, but anyone who
+guesses an address can confirm it. Set RECONCILER_PII_KEY (a repository secret) to prevent that."""
+
+TOKEN_HEX = 10
+"""Hex characters of HMAC-SHA256 in a token: 40 bits, so collisions are negligible at exam scale."""
+
+_STOP = r"\s@,;<>\"'"
+EMAIL_IN_TEXT = re.compile(rf"[^{_STOP}]+@(?:[^{_STOP}.]+\.)+[^{_STOP}.]{{2,}}")
+"""Anything the models would accept as an email (and a little more), found inside free text."""
+
+_OPENERS = "([{"
+_CLOSERS = ")]}.!?:"
+
+
+def make_masker(key: str | None, *, prefix: str = "cand-", length: int = TOKEN_HEX) -> Mask:
+    """An email → `cand-<hmac hex>@domain`, keyed by `key` (None or empty: the project-wide default key)."""
+    if not 8 <= length <= 64:
+        raise ValueError("a token needs between 8 and 64 hex characters")
+    secret = (key or DEFAULT_KEY).encode()
+
+    def mask(email: str) -> str:
+        identity = normalize_email(email)
+        digest = hmac.new(secret, identity.encode(), hashlib.sha256).hexdigest()[:length]
+        _, at, domain = identity.rpartition("@")
+        return f"{prefix}{digest}@{domain}" if at and domain else f"{prefix}{digest}"
+
+    return mask
+
+
+def identity_mask(email: str) -> str:
+    """The mask for `--show-pii`: every address shown as it is."""
+    return email
+
+
+def scrub(text: str, mask: Mask, keep: Callable[[str], bool] = lambda _: False) -> str:
+    """Every email-like substring of `text` replaced by `mask` of its normalised form.
+
+    `keep(candidate)` may spare substrings that are already tokens. Where the mask leaves an address as it
+    is (`--show-pii`), the original spelling is kept.
+    """
+
+    def replace(match: re.Match[str]) -> str:
+        found = match.group(0)
+        head = len(found) - len(found.lstrip(_OPENERS))
+        tail = len(found) - len(found.rstrip(_CLOSERS))
+        core = found[head:len(found) - tail]
+        if "@" not in core or not EMAIL_IN_TEXT.fullmatch(core):
+            core, head, tail = found, 0, 0
+        if keep(core):
+            return found
+        normalized = normalize_email(core)
+        masked = mask(normalized)
+        return found[:head] + (core if masked == normalized else masked) + found[len(found) - tail:]
+
+    return EMAIL_IN_TEXT.sub(replace, text)
