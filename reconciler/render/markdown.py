@@ -127,11 +127,12 @@ class _View:
 
     @property
     def settings_count(self) -> int:
-        return sum(1 for f in self.change.fields if f.path != "window" and not _is_metadata(f.path))
+        """Changed (or, on create, set) settings other than the window and metadata."""
+        return sum(1 for path, _, _ in self.fields if path not in ("window", "access") and not _is_metadata(path))
 
     @property
     def metadata_count(self) -> int:
-        return sum(1 for f in self.change.fields if _is_metadata(f.path))
+        return sum(1 for path, _, _ in self.fields if _is_metadata(path))
 
 
 def _is_metadata(path: str) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from .mettl import MettlApp
+from .questionmark import QuestionmarkApp
 
 
 def seed_mettl(app: MettlApp) -> None:
@@ -45,3 +46,11 @@ def seed_mettl(app: MettlApp) -> None:
         "scheduleType": "AlwaysOn",
     }
     app.add_schedule(769688, legacy)
+
+
+def seed_questionmark(app: QuestionmarkApp) -> None:
+    """Some participants already exist; one hand-made schedule in the same assessment nobody manages."""
+    manual = app.add_group("manual-retakes")
+    app.add_participant("omar.haddad@example.com", "omar.haddad@example.com", groups=("manual-retakes",))
+    app.add_participant("priya.nair@example.com", "priya.nair@example.com")
+    app.add_schedule(Name="Manual Retake", AssessmentID="65433000065433", GroupID=manual, MonitoringTypeID=1)

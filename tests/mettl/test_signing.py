@@ -27,7 +27,8 @@ def test_get_account_vector() -> None:
 
 
 def test_parameters_sorted_by_name_and_asgn_excluded() -> None:
-    sc = '{"access":{"type":"ByInvitation","sendEmail":true,"candidates":{"add":[{"name":"Name","email":"name@email.com"}]}}}'
+    sc = ('{"access":{"type":"ByInvitation","sendEmail":true,'
+          '"candidates":{"add":[{"name":"Name","email":"name@email.com"}]}}}')
     params = {"ts": "1635976200", "sc": sc, "ak": AK, "asgn": "ignored"}
     url = "https://api.mettl.com/v2/schedules/0x0x0x0x0x/edit"
     assert string_to_sign("POST", url, params) == f"POST{url}\n{AK}\n{sc}\n1635976200"

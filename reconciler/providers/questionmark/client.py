@@ -16,7 +16,6 @@ from ...errors import (
     BadRequestError,
     MalformedResponseError,
     NotFoundError,
-    ProviderError,
     RateLimitedError,
     TransientError,
     redact,
@@ -205,7 +204,3 @@ class QuestionmarkClient:
         for entity in self.feed("Participants", {"$filter": f"Name eq {quote_literal(name)}"}):
             return entity
         raise MalformedResponseError(PROVIDER, f"Participants/Upsert for {name!r} left no participant")
-
-
-def safe_message(exc: ProviderError) -> str:
-    return str(exc)

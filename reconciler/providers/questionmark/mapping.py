@@ -1,0 +1,299 @@
+"""Questionmark Schedule wire form ⇄ the shared models. One table drives both directions and the docs.
+
+Edm.DateTime values are UTC on the wire (sent with `Z`, read with or without it); in the models they are
+local wall-clock times in the schedule window's zone (UTC when the schedule has no window).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from pydantic import ValidationError
+
+from ...models import Candidate, QuestionmarkSettings, Schedule, Window, normalize_email, parse_zone, to_utc
+
+EXTERNAL_ID_PREFIX = "reconciler:v1:"
+DEFAULT_MONITORING_TYPE_ID = 1  # MonitoringTypeID is NOT NULL on create; 1 is the vendor's own example
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One `questionmark:` setting: its dotted path under the block and its Schedule property."""
+
+    path: str
+    wire: str
+    time: bool = False
+
+    @property
+    def yaml_path(self) -> str:
+        return f"questionmark.{self.path}"
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("language", "Language"),
+    Setting("disabled", "Disabled"),
+    Setting("hidden", "Hidden"),
+    Setting("resume_allowed", "ResumeAllowed"),
+    Setting("resume_until", "ResumeTo", time=True),
+    Setting("report_window.start", "ReportFrom", time=True),
+    Setting("report_window.end", "ReportTo", time=True),
+    Setting("report_template", "ReportTemplateName"),
+    Setting("reported_result", "ReportedResult"),
+    Setting("extra_time", "ExtraTime"),
+    Setting("max_attempts", "MaxAttempts"),
+    Setting("monitoring_type_id", "MonitoringTypeID"),
+    Setting("observer_initiated", "ObserverInitiated"),
+    Setting("test_center_id", "TestCenterID"),
+    Setting("rules_of_conduct_id", "RulesOfConductID"),
+)
+TIME_PROPS = frozenset({"StartFrom", "StartTo"} | {s.wire for s in SETTINGS if s.time})
+# What an exception schedule copies from its parent so it never silently differs. `Disabled` is not
+# inherited: on a child it means "this participant's access is revoked".
+INHERITED = ("StartFrom", "StartTo", *(s.wire for s in SETTINGS if s.wire != "Disabled"))
+ACCOMMODATION_PROPS = {"extra_time": "ExtraTime", "max_attempts": "MaxAttempts"}
+
+
+def external_id(assessment_id: str, name: str) -> str:
+    """The stable ownership mark written into ExternalID of every schedule this tool creates."""
+    return EXTERNAL_ID_PREFIX + hashlib.sha256(f"{assessment_id}\0{name}".encode()).hexdigest()[:24]
+
+
+def is_owned(schedule: Mapping[str, Any]) -> bool:
+    return str(schedule.get("ExternalID") or "").startswith(EXTERNAL_ID_PREFIX)
+
+
+def zone_of(schedule: Schedule | None) -> str:
+    """The zone local times of this schedule are written in."""
+    return schedule.window.time_zone if schedule is not None and schedule.window is not None else "UTC"
+
+
+def group_name(schedule: Schedule) -> str:
+    """The group whose members are the candidates: `group:` or, by default, the schedule's name."""
+    return schedule.group or schedule.name
+
+
+# --------------------------------------------------------------------------- instants
+
+_DATETIME = re.compile(r"^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2})?)(?:\.(\d+))?(Z|[+-]\d{2}:?\d{2})?$")
+
+
+def parse_utc(value: Any) -> datetime | None:
+    """An Edm.DateTime (`…Z`, an offset, or nothing = UTC; up to 7 fractional digits) as aware UTC."""
+    if value is None or value == "":
+        return None
+    match = _DATETIME.match(str(value).strip())
+    if not match:
+        raise ValueError(f"unreadable Edm.DateTime {value!r}")
+    base, fraction, zone = match.groups()
+    parsed = datetime.fromisoformat(base)
+    if fraction:
+        parsed = parsed.replace(microsecond=int(fraction[:6].ljust(6, "0")))
+    if zone and zone != "Z":
+        sign = 1 if zone[0] == "+" else -1
+        digits = zone[1:].replace(":", "")
+        parsed -= sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
+    return parsed.replace(tzinfo=timezone.utc)
+
+
+def format_utc(value: datetime) -> str:
+    """UTC with `Z`, as the service wants it sent."""
+    utc = (value if value.tzinfo else value.replace(tzinfo=timezone.utc)).astimezone(timezone.utc)
+    text = utc.strftime("%Y-%m-%dT%H:%M:%S")
+    return (f"{text}.{utc.microsecond:06d}" if utc.microsecond else text) + "Z"
+
+
+def to_local(value: datetime, zone: str) -> datetime:
+    """A UTC instant as naive wall-clock time in a zone."""
+    return value.astimezone(parse_zone(zone)).replace(tzinfo=None)
+
+
+def same_value(prop: str, live: Any, wanted: Any) -> bool:
+    """Wire values compared as the service means them (instants as instants)."""
+    if prop in TIME_PROPS:
+        try:
+            return parse_utc(live) == parse_utc(wanted)
+        except ValueError:
+            return False
+    if prop == "AssessmentID":
+        return str(live) == str(wanted)
+    return bool(live == wanted) and type(live) is type(wanted)
+
+
+# --------------------------------------------------------------------------- windows and settings
+
+
+def window_from_wire(raw: Mapping[str, Any], zone: str) -> Window | None:
+    """StartFrom/StartTo as a window shown in `zone` (UTC if the instant is ambiguous there)."""
+    start, end = parse_utc(raw.get("StartFrom")), parse_utc(raw.get("StartTo"))
+    if start is None or end is None:
+        return None
+    for shown_in in (zone, "UTC"):
+        try:
+            return Window.from_utc(start, end, shown_in)
+        except ValueError:
+            continue
+    return None  # StartTo not after StartFrom: not a window the models can hold; a plan will repair it
+
+
+def window_to_wire(window: Window | None) -> dict[str, Any]:
+    if window is None:
+        return {"StartFrom": None, "StartTo": None}
+    return {"StartFrom": format_utc(window.start_utc), "StartTo": format_utc(window.end_utc)}
+
+
+def _dig(model: Any, path: str) -> Any:
+    for part in path.split("."):
+        model = getattr(model, part, None) if model is not None else None
+    return model
+
+
+def settings_to_wire(settings: QuestionmarkSettings | None, zone: str) -> dict[str, Any]:
+    """Schedule properties for the managed (non-None) settings; local times become UTC with `Z`."""
+    out: dict[str, Any] = {}
+    for setting in SETTINGS:
+        value = _dig(settings, setting.path)
+        if value is None:
+            continue
+        out[setting.wire] = format_utc(to_utc(value, zone)) if setting.time else value
+    return out
+
+
+def settings_from_wire(raw: Mapping[str, Any], zone: str) -> QuestionmarkSettings:
+    """Observed settings; a live value the models cannot hold (e.g. MaxAttempts 0) is left out."""
+    data: dict[str, Any] = {}
+    for setting in SETTINGS:
+        value = raw.get(setting.wire)
+        if value is None:
+            continue
+        if setting.time:
+            instant = parse_utc(value)
+            value = to_local(instant, zone) if instant else None
+        head, _, tail = setting.path.partition(".")
+        candidate = {head: {tail: value}} if tail else {head: value}
+        try:
+            QuestionmarkSettings.model_validate(candidate)
+        except ValidationError:
+            continue
+        if tail:
+            data.setdefault(head, {})[tail] = value
+        else:
+            data[head] = value
+    return QuestionmarkSettings.model_validate(data)
+
+
+def local_time_problems(schedule: Schedule) -> list[str]:
+    """Local times in `questionmark:` that do not exist, or happen twice, in the window's zone."""
+    zone = zone_of(schedule)
+    problems = []
+    for setting in SETTINGS:
+        value = _dig(schedule.questionmark, setting.path)
+        if setting.time and value is not None:
+            try:
+                to_utc(value, zone)
+            except ValueError as exc:
+                problems.append(f"{setting.yaml_path}: {exc}")
+    return problems
+
+
+def parent_changes(paths: Iterable[str], desired: Schedule) -> dict[str, Any]:
+    """The PATCH body for a parent: only the properties behind the changed field paths."""
+    paths = list(paths)
+    body: dict[str, Any] = {}
+    if "window" in paths:
+        body.update(window_to_wire(desired.window))
+    wanted = settings_to_wire(desired.questionmark, zone_of(desired))
+    for setting in SETTINGS:
+        target = setting.yaml_path
+        touched = any(p == target or target.startswith(p + ".") or p.startswith(target + ".") for p in paths)
+        if touched and setting.wire in wanted:
+            body[setting.wire] = wanted[setting.wire]
+    return body
+
+
+def create_body(desired: Schedule, group_id: int) -> dict[str, Any]:
+    """POST Schedules: identity, ownership mark, group, window and every managed setting."""
+    body: dict[str, Any] = {
+        "Name": desired.name,
+        "ExternalID": external_id(desired.assessment_id, desired.name),
+        "AssessmentID": str(desired.assessment_id),
+        "GroupID": group_id,
+        "MonitoringTypeID": DEFAULT_MONITORING_TYPE_ID,
+    }
+    if desired.window is not None:
+        body.update(window_to_wire(desired.window))
+    body.update(settings_to_wire(desired.questionmark, zone_of(desired)))
+    return body
+
+
+def inherited(parent: Mapping[str, Any]) -> dict[str, Any]:
+    """The values an exception schedule copies from its parent (times re-sent with `Z`)."""
+    out: dict[str, Any] = {}
+    for prop in INHERITED:
+        if prop not in parent:
+            continue  # an older tenant without the property
+        value = parent[prop]
+        if prop in TIME_PROPS and value is not None:
+            instant = parse_utc(value)
+            value = format_utc(instant) if instant else None
+        out[prop] = value
+    return out
+
+
+def accommodation_overrides(desired: Schedule, email: str) -> dict[str, Any]:
+    """ExtraTime/MaxAttempts that the candidate's accommodation sets (the rest is inherited)."""
+    accommodation = desired.accommodations.get(email)
+    if accommodation is None:
+        return {}
+    out: dict[str, Any] = {}
+    for field, prop in ACCOMMODATION_PROPS.items():
+        value = getattr(accommodation, field)
+        if value is not None:
+            out[prop] = value
+    return out
+
+
+# --------------------------------------------------------------------------- participants
+
+
+def candidate_of(participant: Mapping[str, Any]) -> Candidate | None:
+    """A group member as a candidate (the login Name is the email); None if the Name is not an email."""
+    email = normalize_email(str(participant.get("Name") or ""))
+    full = " ".join(str(participant.get(k) or "").strip() for k in ("FirstName", "LastName")).strip()
+    try:
+        return Candidate(email=email, name=full or email)
+    except ValidationError:
+        return None
+
+
+def upsert_body(candidate: Candidate, group: str) -> dict[str, Any]:
+    """`Participants/Upsert`: login Name = email, added to the group, other memberships kept."""
+    first, _, last = candidate.name.strip().partition(" ")
+    body: dict[str, Any] = {"Name": candidate.email, "PrimaryEmail": candidate.email, "FirstName": first}
+    if last.strip():
+        body["LastName"] = last.strip()
+    body.update({"Groups": [group], "ReplaceExistingGroups": False})
+    return body
+
+
+def child_name(parent_name: str, email: str) -> str:
+    return f"{parent_name} [{email}]"
+
+
+def mapping_table() -> list[tuple[str, str]]:
+    """(YAML path, Questionmark property) rows for the docs."""
+    rows = [
+        ("name", "Name (+ ExternalID = reconciler:v1:<sha256(assessment_id NUL name)[:24]>)"),
+        ("assessment_id", "AssessmentID (Edm.Int64, sent as a JSON string)"),
+        ("window.start / end / time_zone", "StartFrom / StartTo (UTC)"),
+        ("group (default: the schedule name)", "GroupID (the group is created if missing)"),
+        ("candidates", "group members (Participants/Upsert); removal = disabled exception schedule"),
+        ("accommodations.<email>.extra_time / max_attempts", "exception schedule ExtraTime / MaxAttempts"),
+        ("metadata.<key>", "ScheduleMetadata Key/Value (write-once)"),
+    ]
+    rows.extend((s.yaml_path, s.wire + (" (UTC)" if s.time else "")) for s in SETTINGS)
+    return rows
