@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import functools
 import json
+import os
+import re
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -15,14 +17,16 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import click
+from pydantic import BaseModel, SecretStr, ValidationError
 
 from . import engine
-from .errors import ConfigError, PlanFileError, ReconcilerError, redact
+from .errors import ConfigError, PlanFileError, ReconcilerError, StalePlanError, redact
 from .loader import LoadedProject, load_project
 from .plan import Plan
-from .providers.base import Provider
+from .providers.base import ApplyOutcome, Provider
 from .providers.factory import Endpoint, make_providers
 from .render.jsonplan import render_json
+from .render.rows import summary_line
 from .render.text import render_text
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -30,12 +34,31 @@ F = TypeVar("F", bound=Callable[..., Any])
 EXIT_OK, EXIT_ERROR, EXIT_CHANGES, EXIT_UNSAFE = 0, 1, 2, 3
 
 
+PII_KEY_ENV = "RECONCILER_PII_KEY"
+CHECKSUM_PREFIX = re.compile(r"[0-9a-f]{12,64}")
+
+
 class State:
     debug = False
+    secrets: tuple[str, ...] = ()
+    """Secret values of the loaded project (credentials, webhook headers): scrubbed from every message."""
+
+
+def _safe(text: str) -> str:
+    """A message with secret values and known secret shapes (signatures, auth headers) removed."""
+    return redact(text, State.secrets)
+
+
+def _without_secret_values(text: str) -> str:
+    """A rendered plan with any secret value replaced (defence in depth: the models already mask them)."""
+    for secret in State.secrets:
+        if len(secret) >= 4:
+            text = text.replace(secret, "***")
+    return text
 
 
 def _fail(message: str, code: int = EXIT_ERROR) -> None:
-    for line in message.splitlines() or [message]:
+    for line in _safe(message).splitlines() or [message]:
         click.echo(f"error: {line}" if line and not line.startswith("  ") else line, err=True)
     sys.exit(code)
 
@@ -62,6 +85,33 @@ def handle_errors(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+class _UsageError(click.UsageError):
+    exit_code = EXIT_ERROR
+
+
+class _Group(click.Group):
+    """A click group whose usage errors exit 1, not click's 2: exit 2 means "changes present" here."""
+
+    def make_context(self, info_name: str | None, args: list[str], parent: click.Context | None = None,
+                     **extra: Any) -> click.Context:
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except click.UsageError as exc:
+            raise _as_error(exc) from None
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except click.UsageError as exc:
+            raise _as_error(exc) from None
+
+
+def _as_error(exc: click.UsageError) -> click.UsageError:
+    if exc.exit_code == EXIT_ERROR or isinstance(exc, click.exceptions.NoArgsIsHelpError):
+        return exc
+    return _UsageError(exc.format_message(), exc.ctx)
+
+
 config_option = click.option(
     "--config", "config_path", default="reconciler.yaml", show_default=True,
     type=click.Path(dir_okay=False, path_type=Path), help="The project file.",
@@ -75,12 +125,17 @@ sandbox_dir_option = click.option(
 )
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
 @click.version_option(package_name="reconciler")
 def main(debug: bool) -> None:
-    """Keep exam schedules and candidate lists in YAML; make Mettl and Questionmark match them."""
+    """Keep exam schedules and candidate lists in YAML; make Mettl and Questionmark match them.
+
+    Exit codes: 0 ok; 1 error (also a wrong option); 2 changes present (plan --detailed-exitcode);
+    3 refused as unsafe.
+    """
     State.debug = debug
+    State.secrets = ()
 
 
 @contextmanager
@@ -112,7 +167,33 @@ def _maybe_sandbox(
 
 
 def _load(config_path: Path) -> LoadedProject:
-    return load_project(config_path)
+    loaded = load_project(config_path)
+    State.secrets = _secret_values(loaded)
+    return loaded
+
+
+def _secret_values(loaded: LoadedProject) -> tuple[str, ...]:
+    """Every SecretStr value of the project file and the schedules' vendor settings."""
+    found: set[str] = set()
+
+    def walk(value: object) -> None:
+        if isinstance(value, SecretStr):
+            found.add(value.get_secret_value())
+        elif isinstance(value, BaseModel):
+            for name in type(value).model_fields:
+                walk(getattr(value, name))
+        elif isinstance(value, dict):
+            for item in value.values():
+                walk(item)
+        elif isinstance(value, list | tuple):
+            for item in value:
+                walk(item)
+
+    walk(loaded.project)
+    for schedule in loaded.desired.schedules:
+        walk(schedule.mettl)
+        walk(schedule.questionmark)
+    return tuple(sorted(found, key=len, reverse=True))
 
 
 def _calls_line(calls: dict[str, int]) -> str:
@@ -135,25 +216,56 @@ def validate(config_path: Path) -> None:
 # --------------------------------------------------------------------------- plan
 
 
+def _masker(show_pii: bool) -> Callable[[str], str]:
+    """Markdown is for untrusted places (PR comments): emails become keyed pseudonyms unless --show-pii."""
+    from .render.pii import identity_mask, make_masker
+
+    return identity_mask if show_pii else make_masker(os.environ.get(PII_KEY_ENV))
+
+
+def _render(plan: Plan, fmt: str, show_pii: bool) -> str:
+    if fmt == "json":
+        return render_json(plan)
+    if fmt == "markdown":
+        from .render.markdown import render_markdown
+
+        return render_markdown(plan, mask=_masker(show_pii))
+    return render_text(plan)
+
+
+def _write_plan(out: Path, plan: Plan) -> None:
+    try:
+        out.write_text(_without_secret_values(render_json(plan)), encoding="utf-8")
+    except OSError as exc:
+        raise ReconcilerError(f"{out}: cannot write the plan ({exc.strerror or type(exc).__name__})") from None
+
+
 @main.command()
 @config_option
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Save the plan (JSON) for apply --plan.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text",
+              show_default=True,
+              help="text and json show emails as they are: for trusted places only (a terminal, CI logs you "
+                   "control, an artifact). markdown is for PR comments: emails are replaced by stable "
+                   f"pseudonyms keyed by ${PII_KEY_ENV}.")
+@click.option("--show-pii", is_flag=True,
+              help="markdown: show emails as they are (only where the output stays trusted).")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
+              help="Save the plan (JSON, with emails; secrets are never written) for apply --plan.")
 @click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when there are changes.")
 @sandbox_option
 @sandbox_dir_option
 @handle_errors
-def plan(config_path: Path, fmt: str, out: Path | None, detailed_exitcode: bool, sandbox: bool,
+def plan(config_path: Path, fmt: str, show_pii: bool, out: Path | None, detailed_exitcode: bool, sandbox: bool,
          sandbox_dir: Path | None) -> None:
     """Show what apply would change. Reads only."""
     loaded = _load(config_path)
     with _session(loaded, sandbox, sandbox_dir) as providers:
         run = engine.make_plan(loaded.desired, providers, safety=loaded.project.safety)
-    click.echo(render_json(run.plan) if fmt == "json" else render_text(run.plan), nl=False)
+    click.echo(_without_secret_values(_render(run.plan, fmt, show_pii)), nl=False)
     if out:
-        out.write_text(render_json(run.plan), encoding="utf-8")
+        _write_plan(out, run.plan)
         click.echo(f"Saved plan to {out} (checksum {run.plan.checksum[:12]}).", err=True)
-    if fmt == "text":
+    if fmt != "json":
         click.echo(_calls_line(run.calls), err=True)
     if detailed_exitcode and run.plan.has_changes:
         sys.exit(EXIT_CHANGES)
@@ -167,33 +279,69 @@ def _read_saved_plan(path: Path) -> dict[str, Any]:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise PlanFileError(f"{path}: cannot read the saved plan ({type(exc).__name__})") from None
-    if not isinstance(data, dict) or "checksum" not in data:
+    if not isinstance(data, dict) or not isinstance(data.get("checksum"), str):
         raise PlanFileError(f"{path}: not a reconciler plan file")
     copy = {k: v for k, v in data.items() if k not in ("checksum", "format_version", "has_changes", "summary")}
-    recomputed = Plan.model_validate({"format_version": data.get("format_version", "1.0"), **copy}).checksum
+    try:
+        recomputed = Plan.model_validate({"format_version": data.get("format_version", "1.0"), **copy}).checksum
+    except ValidationError as exc:
+        raise PlanFileError(f"{path}: not a valid reconciler plan file ({exc.error_count()} problem(s); "
+                            "edited by hand?)") from None
     if recomputed != data["checksum"]:
-        raise PlanFileError(f"{path}: checksum does not match its content (edited by hand?)")
+        raise PlanFileError(f"{path}: checksum does not match its content (edited by hand?); nothing was applied")
     return data
+
+
+def _expected_checksum(value: str | None) -> str | None:
+    if value is None:
+        return None
+    wanted = value.strip().lower()
+    if not CHECKSUM_PREFIX.fullmatch(wanted):
+        raise ReconcilerError(f"--expect-checksum {value!r}: give the plan's checksum or a prefix of at least "
+                              "12 hex characters")
+    return wanted
+
+
+def _check_expected(expected: str, plan: Plan) -> None:
+    if plan.checksum.startswith(expected):
+        return
+    raise PlanFileError(
+        f"the plan changed since it was reviewed, nothing was applied: expected checksum {expected[:12]}, "
+        f"the fresh plan's is {plan.checksum[:12]}\n"
+        f"  fresh plan: {summary_line(plan)}\n"
+        "  run plan again, review it, and pass its checksum")
 
 
 @main.command()
 @config_option
 @click.option("--plan", "plan_file", type=click.Path(dir_okay=False, path_type=Path),
               help="Apply exactly this saved plan; refused if anything moved since.")
+@click.option("--expect-checksum", "expect_checksum", metavar="SHA",
+              help="Refuse unless the fresh plan has this checksum (as printed by plan; a prefix of at least "
+                   "12 hex characters is enough).")
 @click.option("--auto-approve", is_flag=True, help="Do not ask for confirmation.")
 @click.option("--force", is_flag=True, help="Allow changes that break a safety rule.")
 @sandbox_option
 @sandbox_dir_option
 @handle_errors
-def apply(config_path: Path, plan_file: Path | None, auto_approve: bool, force: bool, sandbox: bool,
-          sandbox_dir: Path | None) -> None:
-    """Make the platforms match the desired state."""
-    loaded = _load(config_path)
+def apply(config_path: Path, plan_file: Path | None, expect_checksum: str | None, auto_approve: bool, force: bool,
+          sandbox: bool, sandbox_dir: Path | None) -> None:
+    """Make the platforms match the desired state.
+
+    Prints the plan (with emails: trusted output) and asks; without a terminal, --auto-approve is required.
+    """
+    expected = _expected_checksum(expect_checksum)
     saved = _read_saved_plan(plan_file) if plan_file else None
+    loaded = _load(config_path)
     with _session(loaded, sandbox, sandbox_dir) as providers:
         run = engine.make_plan(loaded.desired, providers, safety=loaded.project.safety)
         if saved is not None:
-            engine.check_saved(saved, run)
+            try:
+                engine.check_saved(saved, run)
+            except StalePlanError as exc:
+                raise StalePlanError(f"{plan_file}: {exc}\n  run plan --out again and review the new plan") from None
+        if expected is not None:
+            _check_expected(expected, run.plan)
         if not run.plan.has_changes:
             click.echo(render_text(run.plan), nl=False)
             return
@@ -201,13 +349,13 @@ def apply(config_path: Path, plan_file: Path | None, auto_approve: bool, force: 
         if not auto_approve:
             click.echo(render_text(run.plan), nl=False)
             if not sys.stdin.isatty():
-                raise ReconcilerError("no terminal to confirm on: re-run with --auto-approve")
+                raise ReconcilerError("no terminal to confirm on, nothing was applied: re-run with --auto-approve")
             if not click.confirm("Apply these changes?", default=False):
                 raise ReconcilerError("apply cancelled, nothing changed")
 
-        def progress(outcome: Any) -> None:
+        def progress(outcome: ApplyOutcome) -> None:
             mark = "✓" if outcome.ok else "✗"
-            note = f" — {outcome.message}" if outcome.message else ""
+            note = f" — {_safe(outcome.message)}" if outcome.message else ""
             click.echo(f"{mark} {outcome.key}{note}")
 
         report = engine.apply_plan(run, providers, force=force, on_outcome=progress)

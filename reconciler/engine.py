@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 from .diff import build_plan, diff_schedule
@@ -68,10 +68,43 @@ def make_plan(
         observed.update(world.managed)
         retired.extend(world.retired.values())
         unmanaged.extend(world.unmanaged)
+    observed = _protect_started(desired, observed, providers)
     plan = build_plan(desired.schedules, observed, retired, unmanaged, safety=safety, now=now or utcnow())
     plan = _review(plan, providers, {**observed, **{o.schedule.key: o for o in retired}})
     return PlanRun(plan, {**observed, **{o.schedule.key: o for o in retired}},
                    {name: p.calls for name, p in providers.items()})
+
+
+def _protect_started(
+    desired: DesiredState, observed: dict[ScheduleKey, Observed], providers: Mapping[str, Provider]
+) -> dict[ScheduleKey, Observed]:
+    """Ask providers which would-be-removed candidates have begun the test; those become protected.
+
+    Only schedules that would lose candidates are asked, so an unchanged schedule costs no extra read.
+    """
+    asks: list[tuple[ScheduleKey, frozenset[str]]] = []
+    for schedule in desired.schedules:
+        live = observed.get(schedule.key)
+        if live is None or schedule.candidates is None:
+            continue
+        gone = live.schedule.candidate_emails() - schedule.candidate_emails() - live.protected
+        if gone and hasattr(providers[schedule.provider], "started"):
+            asks.append((schedule.key, frozenset(gone)))
+    if not asks:
+        return observed
+
+    def ask(item: tuple[ScheduleKey, frozenset[str]]) -> frozenset[str]:
+        key, gone = item
+        started: frozenset[str] = getattr(providers[key.provider], "started")(observed[key], gone)
+        return started
+
+    with ThreadPoolExecutor(min(8, len(asks))) as pool:
+        answers = list(pool.map(ask, asks))
+    result = dict(observed)
+    for (key, _), started in zip(asks, answers, strict=True):
+        if started:
+            result[key] = replace(observed[key], protected=observed[key].protected | started)
+    return result
 
 
 def _review(plan: Plan, providers: Mapping[str, Provider], observed: Mapping[ScheduleKey, Observed]) -> Plan:

@@ -182,3 +182,21 @@ def test_transient_read_failures_are_retried(reconcile: Reconcile) -> None:
     run = reconcile.plan(schedule())
     assert [c.action for c in run.plan.changes] == ["create"]
     assert reconcile.provider.client.http.stats.retries == 2
+
+
+def test_started_candidate_is_protected_too(reconcile: Reconcile, mettl_app: MettlApp) -> None:
+    reconcile.apply(schedule(candidates=(ANA, RAJ, MEI)))
+    found = mettl_app.find(769688, "Java Hiring Drive")
+    assert found is not None
+    mettl_app.mark_started(found["accessKey"], "mei@example.com")
+    run = reconcile.plan(schedule(candidates=(ANA,)))
+    [change] = run.plan.changes
+    assert change.candidates.protected == ("mei@example.com",)
+    assert change.candidates.remove == ("raj@example.com",)
+
+
+def test_statuses_are_read_only_when_someone_would_be_removed(reconcile: Reconcile) -> None:
+    reconcile.apply(schedule())
+    reconcile.server.reset_calls()
+    reconcile.plan(schedule(candidates=(ANA, RAJ, MEI)))
+    assert not any(c.path.endswith("/candidates") for c in reconcile.server.calls)

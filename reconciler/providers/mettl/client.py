@@ -141,6 +141,10 @@ class MettlClient:
         body = self.call("GET", f"/schedules/{quote(access_key, safe='')}")
         return _schedule_of(body, "schedule")
 
+    def schedule_candidates(self, access_key: str) -> Iterator[dict[str, Any]]:
+        """Per-candidate status of one schedule (paged)."""
+        return self._paged(f"/schedules/{quote(access_key, safe='')}/candidates", "candidates")
+
     def create_schedule(self, assessment_id: str, sc: Mapping[str, Any]) -> dict[str, Any]:
         body = self.call("POST", f"/assessments/{quote(str(assessment_id), safe='')}/schedules",
                          {"sc": minify(sc)})

@@ -309,3 +309,14 @@ def _nested_rows(yaml_path: str, sc_path: str, model: type[BaseModel]) -> list[t
         y, s = f"{yaml_path}.{name}", f"{sc_path}.{camel(name)}"
         rows.extend(_nested_rows(y, s, inner) if inner else [(y, s)])
     return rows
+
+
+def mapping_markdown() -> str:
+    """The YAML → Mettl `sc` table published in docs/mettl-mapping.md."""
+    lines = ["| YAML (schedule entry) | Mettl `sc` property |", "|---|---|"]
+    lines += [f"| `{yaml_path}` | `{sc_path}` |" for yaml_path, sc_path in mapping_table()]
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":  # pragma: no cover - `python -m reconciler.providers.mettl.mapping` prints the table
+    print(mapping_markdown(), end="")

@@ -14,6 +14,10 @@ from . import mapping
 from .client import PROVIDER, MettlClient
 
 
+# Overall statuses of a candidate who has not begun: only they may be removed.
+REMOVABLE_STATUSES = frozenset({"Yet to Start", "Not Started"})
+
+
 class MettlProvider:
     """Identity is (assessment_id, name); schedules not in desired state are reported, never touched."""
 
@@ -81,6 +85,18 @@ class MettlProvider:
             protected=mapping.protected_emails(raw),
             raw=raw,
         )
+
+    def started(self, observed: Observed, emails: frozenset[str]) -> frozenset[str]:
+        """Which of these candidates have begun the test (any status past "Yet to Start"/"Not Started")."""
+        from ...models import normalize_email
+
+        begun = set()
+        for candidate in self.client.schedule_candidates(observed.ref):
+            email = normalize_email(str(candidate.get("email") or ""))
+            status = str(candidate.get("status") or "")
+            if email in emails and (candidate.get("submissionDate") or status not in REMOVABLE_STATUSES):
+                begun.add(email)
+        return frozenset(begun)
 
     def observe_one(self, key: ScheduleKey, desired: Schedule | None) -> Observed | None:
         for summary in self.client.assessment_schedules(key.assessment_id):
