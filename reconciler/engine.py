@@ -11,7 +11,7 @@ from .diff import build_plan, diff_schedule
 from .errors import AmbiguousWriteError, ProviderError, ReconcilerError, StalePlanError, UnsafePlanError
 from .models import DesiredState, SafetyConfig, ScheduleKey
 from .plan import Plan, ScheduleChange
-from .providers.base import ApplyOutcome, Observed, ObservedWorld, Provider
+from .providers.base import ApplyOutcome, KnowsStartedCandidates, Observed, ObservedWorld, Provider
 
 
 def utcnow() -> datetime:
@@ -88,15 +88,16 @@ def _protect_started(
         if live is None or schedule.candidates is None:
             continue
         gone = live.schedule.candidate_emails() - schedule.candidate_emails() - live.protected
-        if gone and hasattr(providers[schedule.provider], "started"):
+        if gone and isinstance(providers[schedule.provider], KnowsStartedCandidates):
             asks.append((schedule.key, frozenset(gone)))
     if not asks:
         return observed
 
     def ask(item: tuple[ScheduleKey, frozenset[str]]) -> frozenset[str]:
         key, gone = item
-        started: frozenset[str] = getattr(providers[key.provider], "started")(observed[key], gone)
-        return started
+        provider = providers[key.provider]
+        assert isinstance(provider, KnowsStartedCandidates)
+        return provider.started(observed[key], gone)
 
     with ThreadPoolExecutor(min(8, len(asks))) as pool:
         answers = list(pool.map(ask, asks))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from ..models import Schedule, ScheduleKey
 from ..plan import ScheduleChange, UnmanagedSchedule
@@ -66,4 +66,13 @@ class Provider(Protocol):
     @property
     def calls(self) -> int:
         """HTTP calls made so far."""
+        ...
+
+
+@runtime_checkable
+class KnowsStartedCandidates(Protocol):
+    """A provider that can tell which candidates have begun a test (they are then never removed)."""
+
+    def started(self, observed: Observed, emails: frozenset[str]) -> frozenset[str]:
+        """The subset of `emails` who have begun the test on this live schedule."""
         ...

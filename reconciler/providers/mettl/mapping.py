@@ -9,7 +9,16 @@ from typing import Any
 
 from pydantic import BaseModel, SecretStr
 
-from ...models import Candidate, MettlSettings, Schedule, Window, localize, offset_label, parse_zone
+from ...models import (
+    Candidate,
+    MettlSettings,
+    Schedule,
+    Window,
+    localize,
+    normalize_email,
+    offset_label,
+    parse_zone,
+)
 from ...plan import ScheduleChange
 
 _DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -231,8 +240,6 @@ def schedule_from_sc(raw: dict[str, Any], assessment_id: str) -> Schedule:
 
 def protected_emails(raw: dict[str, Any]) -> frozenset[str]:
     """Candidates who submitted (submissionDate set): never removed."""
-    from ...models import normalize_email
-
     access = raw.get("access") or {}
     return frozenset(
         normalize_email(c["email"]) for c in access.get("candidates") or () if c.get("submissionDate")

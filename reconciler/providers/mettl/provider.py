@@ -7,12 +7,11 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from ...errors import MalformedResponseError
-from ...models import Candidate, Schedule, ScheduleKey
+from ...models import Candidate, Schedule, ScheduleKey, normalize_email
 from ...plan import CandidateChanges, ScheduleChange, UnmanagedSchedule, fingerprint
 from ..base import ApplyOutcome, Observed, ObservedWorld
 from . import mapping
 from .client import PROVIDER, MettlClient
-
 
 # Overall statuses of a candidate who has not begun: only they may be removed.
 REMOVABLE_STATUSES = frozenset({"Yet to Start", "Not Started"})
@@ -88,8 +87,6 @@ class MettlProvider:
 
     def started(self, observed: Observed, emails: frozenset[str]) -> frozenset[str]:
         """Which of these candidates have begun the test (any status past "Yet to Start"/"Not Started")."""
-        from ...models import normalize_email
-
         begun = set()
         for candidate in self.client.schedule_candidates(observed.ref):
             email = normalize_email(str(candidate.get("email") or ""))

@@ -10,7 +10,7 @@ import hashlib
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pydantic import ValidationError
@@ -97,12 +97,12 @@ def parse_utc(value: Any) -> datetime | None:
         sign = 1 if zone[0] == "+" else -1
         digits = zone[1:].replace(":", "")
         parsed -= sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
-    return parsed.replace(tzinfo=timezone.utc)
+    return parsed.replace(tzinfo=UTC)
 
 
 def format_utc(value: datetime) -> str:
     """UTC with `Z`, as the service wants it sent."""
-    utc = (value if value.tzinfo else value.replace(tzinfo=timezone.utc)).astimezone(timezone.utc)
+    utc = (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(UTC)
     text = utc.strftime("%Y-%m-%dT%H:%M:%S")
     return (f"{text}.{utc.microsecond:06d}" if utc.microsecond else text) + "Z"
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from ...errors import AmbiguousWriteError, BadRequestError
 from ...models import Candidate, Schedule
@@ -17,6 +17,8 @@ from ...plan import ScheduleChange
 from ..base import Observed
 from . import mapping
 from .client import PROVIDER, QuestionmarkClient
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -36,9 +38,9 @@ class Writer:
         self.client = client
         self.lost: AmbiguousWriteError | None = None
 
-    def _tolerant(self, write: Callable[[], Any]) -> Any:
+    def _tolerant(self, write: Callable[..., T], *args: Any) -> T | None:
         try:
-            return write()
+            return write(*args)
         except AmbiguousWriteError as exc:
             self.lost = self.lost or exc
             return None
@@ -78,8 +80,7 @@ class Writer:
         for candidate in sorted(candidates, key=lambda c: c.email):
             if candidate.email in members:
                 continue
-            answer = self._tolerant(lambda c=candidate: self.client.upsert_participant(
-                mapping.upsert_body(c, group)))
+            answer = self._tolerant(self.client.upsert_participant, mapping.upsert_body(candidate, group))
             if answer is not None:
                 members[candidate.email] = int(answer["ID"])
 
@@ -92,7 +93,7 @@ class Writer:
         paths = [f.path for f in change.fields]
         body = mapping.parent_changes(paths, desired)
         if body:
-            self._tolerant(lambda: self.client.update_schedule(schedule_id, body))
+            self._tolerant(self.client.update_schedule, schedule_id, body)
         parent = {**dict(observed.raw or {}), **body}
         members: dict[str, int] = dict(extra["members"])
         group = str(extra.get("group_name") or mapping.group_name(desired))
@@ -141,7 +142,7 @@ class Writer:
                 continue
             body = {k: v for k, v in inherited_now.items() if not mapping.same_value(k, child.get(k), v)}
             if body:
-                self._tolerant(lambda i=int(child["ID"]), b=body: self.client.update_schedule(i, b))
+                self._tolerant(self.client.update_schedule, int(child["ID"]), body)
 
     # ------------------------------------------------------------------ exception schedules
 
@@ -164,7 +165,7 @@ class Writer:
             if child is not None:
                 body = {k: v for k, v in target.items() if not mapping.same_value(k, child.get(k), v)}
                 if body:
-                    self._tolerant(lambda i=int(child["ID"]), b=body: self.client.update_schedule(i, b))
+                    self._tolerant(self.client.update_schedule, int(child["ID"]), body)
                 continue
             participant_id = members.get(plan.email)
             if participant_id is None:
