@@ -13,7 +13,7 @@ from typing import Any
 
 from deepdiff import DeepDiff
 
-from .models import SafetyConfig, Schedule, ScheduleKey, Window, managed_view
+from .models import WRITE_ONLY_FIELDS, SafetyConfig, Schedule, ScheduleKey, Window, managed_view
 from .plan import CandidateChanges, FieldChange, Plan, ScheduleChange, UnmanagedSchedule
 from .providers.base import Observed
 
@@ -81,8 +81,24 @@ def candidate_changes(desired: Schedule, observed: Observed | None) -> Candidate
     )
 
 
-def diff_schedule(desired: Schedule, observed: Observed | None) -> ScheduleChange | None:
-    """The change that turns observed into desired, or None when they already match."""
+def write_only_paths(schedule: Schedule) -> list[str]:
+    """Paths of the write-only (secret) settings this schedule sets; the vendor never returns them."""
+    paths = []
+    for section in ("mettl", "questionmark"):
+        block = getattr(schedule, section)
+        for name in WRITE_ONLY_FIELDS:
+            if block is not None and getattr(block, name, None) is not None:
+                paths.append(f"{section}.{name}")
+    return paths
+
+
+def diff_schedule(
+    desired: Schedule, observed: Observed | None, *, resend_secrets: bool = False
+) -> ScheduleChange | None:
+    """The change that turns observed into desired, or None when they already match.
+
+    Write-only secrets cannot be compared; with `resend_secrets` they are sent again (to rotate them).
+    """
     candidates = candidate_changes(desired, observed)
     if observed is None:
         return ScheduleChange(
@@ -95,6 +111,9 @@ def diff_schedule(desired: Schedule, observed: Observed | None) -> ScheduleChang
         desired.window is not None and not desired.window.same_instants(live.window)
     ):
         fields.append(FieldChange(path="window", before=window_view(live.window), after=window_view(desired.window)))
+    if resend_secrets:
+        fields.extend(FieldChange(path=path, before="(write-only)", after="(sensitive)", sensitive=True)
+                      for path in write_only_paths(desired))
     if (desired.candidates is None) != (live.candidates is None):
         fields.append(FieldChange(path="invitation_only", before=live.candidates is not None,
                                   after=desired.candidates is not None))
@@ -146,13 +165,14 @@ def build_plan(
     *,
     safety: SafetyConfig | None = None,
     now: datetime,
+    resend_secrets: bool = False,
 ) -> Plan:
     """Every change needed, with the safety rules each breaks, in a deterministic order."""
     safety = safety or SafetyConfig()
     changes: list[ScheduleChange] = []
     in_sync = 0
     for schedule in desired:
-        change = diff_schedule(schedule, observed.get(schedule.key))
+        change = diff_schedule(schedule, observed.get(schedule.key), resend_secrets=resend_secrets)
         if change is None:
             in_sync += 1
             continue

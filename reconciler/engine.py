@@ -58,6 +58,7 @@ def make_plan(
     *,
     safety: SafetyConfig | None = None,
     now: datetime | None = None,
+    resend_secrets: bool = False,
 ) -> PlanRun:
     """Read live state and compute the plan, with safety and provider reviews folded in."""
     worlds = observe_all(desired, providers)
@@ -69,7 +70,8 @@ def make_plan(
         retired.extend(world.retired.values())
         unmanaged.extend(world.unmanaged)
     observed = _protect_started(desired, observed, providers)
-    plan = build_plan(desired.schedules, observed, retired, unmanaged, safety=safety, now=now or utcnow())
+    plan = build_plan(desired.schedules, observed, retired, unmanaged, safety=safety, now=now or utcnow(),
+                      resend_secrets=resend_secrets)
     plan = _review(plan, providers, {**observed, **{o.schedule.key: o for o in retired}})
     return PlanRun(plan, {**observed, **{o.schedule.key: o for o in retired}},
                    {name: p.calls for name, p in providers.items()})

@@ -9,7 +9,7 @@ import pytest
 
 from reconciler import engine
 from reconciler.errors import UnsafePlanError
-from reconciler.models import Candidate, MettlSettings, Schedule, WebProctoring, Window
+from reconciler.models import Candidate, DesiredState, MettlSettings, Schedule, WebProctoring, Window
 from reconciler.sandbox.mettl import MettlApp
 
 from .conftest import Reconcile
@@ -200,3 +200,22 @@ def test_statuses_are_read_only_when_someone_would_be_removed(reconcile: Reconci
     reconcile.server.reset_calls()
     reconcile.plan(schedule(candidates=(ANA, RAJ, MEI)))
     assert not any(c.path.endswith("/candidates") for c in reconcile.server.calls)
+
+
+def test_write_only_secret_is_sent_on_create_and_resent_on_request(reconcile: Reconcile, mettl_app: MettlApp) -> None:
+    with_secret = schedule(mettl=MettlSettings(test_notification_basic_auth_header="c2VjcmV0OnZhbHVl"))
+    reconcile.apply(with_secret)
+    found = mettl_app.find(769688, "Java Hiring Drive")
+    assert found is not None and found["testNotificationBasicAuthHeader"] == "c2VjcmV0OnZhbHVl"
+    rotated = schedule(mettl=MettlSettings(test_notification_basic_auth_header="bmV3OnNlY3JldA=="))
+    assert not reconcile.plan(rotated).plan.has_changes  # cannot be read back, so no perpetual diff
+    reconcile.server.reset_calls()
+    run = engine.make_plan(DesiredState(schedules=(rotated,)), {"mettl": reconcile.provider}, resend_secrets=True)
+    [change] = run.plan.changes
+    assert [(f.path, f.after) for f in change.fields] == [
+        ("mettl.test_notification_basic_auth_header", "(sensitive)")]
+    assert "bmV3OnNlY3JldA==" not in run.plan.model_dump_json()
+    engine.apply_plan(run, {"mettl": reconcile.provider})
+    [write] = reconcile.server.writes()
+    assert sc_of(write) == {"testNotificationBasicAuthHeader": "bmV3OnNlY3JldA=="}
+    assert mettl_app.schedule(found["accessKey"])["testNotificationBasicAuthHeader"] == "bmV3OnNlY3JldA=="

@@ -262,7 +262,7 @@ def edit_sc(change: ScheduleChange, desired: Schedule, live: dict[str, Any]) -> 
         sc["access"] = access
     if "window" in tops or "fixed_access_option" in tops:
         sc.update(schedule_type_to_sc(desired))
-    wanted = settings_to_sc(desired.mettl, include_write_only=False)
+    wanted = settings_to_sc(desired.mettl, include_write_only=bool(tops & WRITE_ONLY))
     for top in tops:
         path = SETTING_PATHS.get(top)
         if not path or len(path) > 1 or top == "access":

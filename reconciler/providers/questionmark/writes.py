@@ -174,6 +174,7 @@ class Writer:
                 raise BadRequestError(
                     PROVIDER, f"{plan.email} is not a member of group {mapping.group_name(desired)!r}; "
                     "an exception schedule needs a participant")
+            target = {k: v for k, v in target.items() if v is not None}  # null is the default on create
             body = {
                 "ParentScheduleID": int(parent["ID"]),
                 "ParticipantID": participant_id,

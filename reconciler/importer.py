@@ -1,0 +1,280 @@
+"""Turn live schedules (a Discovery) into a readable desired-state YAML file that plans with no changes.
+
+Everything the mapping modules read back is written, except settings equal to the vendor's defaults
+(unless asked to keep them) and write-only secrets (named in a comment instead). Candidates go to one
+`candidate_lists:` entry per schedule, emails spelled as the vendor returned them.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+from .errors import ReconcilerError
+from .importer_types import Discovered, Discovery
+from .models import Schedule, ScheduleKey, normalize_email
+
+SCHEMA_FILE = "desired-state.schema.json"
+PROVIDER_TITLES = {"mettl": "Mettl", "questionmark": "Questionmark"}
+_KEY_ORDER = ("name", "provider", "assessment_id", "window", "group", "candidates", "accommodations",
+              "metadata", "mettl", "questionmark")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_FLOW_MAX_KEYS = 4
+
+
+class ImportExistsError(ReconcilerError):
+    """The target file exists and --force was not given."""
+
+
+@dataclass
+class ImportResult:
+    """The YAML text and what went into it."""
+
+    text: str
+    schedules: list[Schedule] = field(default_factory=list)
+    skipped: list[ScheduleKey] = field(default_factory=list)
+    candidates: int = 0
+
+
+def slug(text: str) -> str:
+    """`Java Hiring Drive (2026)` → `java-hiring-drive-2026`."""
+    value = re.sub(r"[^a-z0-9]+", "-", normalize_email(text)).strip("-")
+    return value or "schedule"
+
+
+def file_name(provider: str, scope: str) -> str:
+    return f"imported-{provider}-{slug(scope)}.yaml"
+
+
+def schema_modeline(out_file: Path, schemas_dir: Path) -> str:
+    """The yaml-language-server modeline pointing at the desired-state schema, relative to the file."""
+    target = os.path.relpath(schemas_dir / SCHEMA_FILE, out_file.parent)
+    return f"yaml-language-server: $schema={Path(target).as_posix()}"
+
+
+def spellings(raw: Any) -> dict[str, str]:
+    """Normalised email → the spelling the vendor returned, for every email-looking string in `raw`."""
+    found: dict[str, str] = {}
+
+    def walk(value: Any) -> None:
+        if isinstance(value, dict):
+            for key, item in value.items():
+                walk(key)
+                walk(item)
+        elif isinstance(value, list | tuple):
+            for item in value:
+                walk(item)
+        elif isinstance(value, str) and _EMAIL.match(value.strip()):
+            found.setdefault(normalize_email(value), value.strip())
+
+    walk(raw)
+    return found
+
+
+def build(
+    discovery: Discovery,
+    *,
+    modeline: str,
+    command: str,
+    keep_defaults: bool = False,
+    managed: Collection[ScheduleKey] = (),
+    taken_lists: Collection[str] = (),
+) -> ImportResult:
+    """The YAML document for a discovery; schedules already in `managed` are skipped."""
+    result = ImportResult(text="")
+    lists = CommentedMap()
+    schedules = CommentedSeq()
+    used = set(taken_lists)
+    for item in discovery.schedules:
+        if item.schedule.key in managed:
+            result.skipped.append(item.schedule.key)
+            continue
+        respell = spellings(item.raw)
+        list_name = _unique(slug(item.schedule.name), used)
+        entry = schedule_entry(item, discovery.defaults, keep_defaults=keep_defaults, list_name=list_name,
+                               respell=respell)
+        if item.schedule.candidates:
+            used.add(list_name)
+            lists[list_name] = _candidate_list(item, respell)
+            result.candidates += len(item.schedule.candidates)
+        schedules.append(entry)
+        schedules.yaml_set_comment_before_after_key(len(schedules) - 1, before=_ref_comment(item), indent=2)
+        result.schedules.append(item.schedule)
+    root = CommentedMap()
+    if lists:
+        root["candidate_lists"] = lists
+    root["schedules"] = schedules
+    root.yaml_set_start_comment("\n".join([modeline, *_header(discovery, command, keep_defaults)]))
+    result.text = dump(root)
+    return result
+
+
+def schedule_entry(
+    item: Discovered,
+    defaults: Mapping[str, Any],
+    *,
+    keep_defaults: bool,
+    list_name: str,
+    respell: Mapping[str, str],
+) -> CommentedMap:
+    """One `schedules:` entry: the model's JSON view, defaults and empty sections dropped."""
+    schedule = item.schedule
+    data = schedule.model_dump(mode="json", exclude_none=True, exclude={"candidates"})
+    vendor = schedule.provider
+    block = data.get(vendor)
+    if isinstance(block, dict):
+        block = {k: v for k, v in block.items() if keep_defaults or defaults.get(k, _MISSING) != v}
+        data[vendor] = block
+    if schedule.candidates is not None:
+        data["candidates"] = [list_name] if schedule.candidates else []
+    data = {k: _respelled(v, respell) for k, v in data.items() if v not in ({}, None)}
+    ordered = {k: data[k] for k in _KEY_ORDER if k in data}
+    ordered.update({k: v for k, v in data.items() if k not in ordered})
+    return _node(_escaped(ordered), top=True)  # type: ignore[return-value]
+
+
+_MISSING = object()
+
+
+def _candidate_list(item: Discovered, respell: Mapping[str, str]) -> CommentedSeq:
+    seq = CommentedSeq()
+    for candidate in sorted(item.schedule.candidates or (), key=lambda c: c.email):
+        entry = CommentedMap([("email", respell.get(candidate.email, candidate.email)),
+                              ("name", candidate.name)])
+        if candidate.fields:
+            entry["fields"] = dict(candidate.fields)
+        entry.fa.set_flow_style()
+        seq.append(_escaped(entry))
+        if candidate.email in item.protected:
+            seq.yaml_add_eol_comment("has submitted: protected from removal", len(seq) - 1)
+    return seq
+
+
+def _ref_comment(item: Discovered) -> str:
+    label = {"mettl": "access key", "questionmark": "schedule ID"}.get(item.schedule.provider, "ref")
+    notes = [f"{PROVIDER_TITLES.get(item.schedule.provider, item.schedule.provider)} {label} {item.ref}"]
+    return "\n".join([*notes, *item.notes])
+
+
+def _header(discovery: Discovery, command: str, keep_defaults: bool) -> list[str]:
+    title = PROVIDER_TITLES.get(discovery.provider, discovery.provider)
+    lines = [
+        f"Imported from {title} ({discovery.scope}) by `{command}`.",
+        "Planned right away, this file shows no changes. Edit it, then `reconciler plan`.",
+    ]
+    if not keep_defaults:
+        lines.append(f"Settings equal to {title}'s defaults are left out (not managed); "
+                     "re-import with --keep-defaults to pin them.")
+    for note in discovery.notes:
+        lines.extend(_wrap(note))
+    return lines
+
+
+def _wrap(text: str, width: int = 110) -> list[str]:
+    lines: list[str] = []
+    current = ""
+    for word in text.split():
+        if current and len(current) + 1 + len(word) > width:
+            lines.append(current)
+            current = word
+        else:
+            current = f"{current} {word}" if current else word
+    return [*lines, current] if current else lines
+
+
+def _unique(name: str, used: set[str]) -> str:
+    candidate, index = name, 2
+    while candidate in used:
+        candidate, index = f"{name}-{index}", index + 1
+    return candidate
+
+
+def _respelled(value: Any, respell: Mapping[str, str]) -> Any:
+    """Emails (values and keys) back in the spelling the vendor returned."""
+    if isinstance(value, dict):
+        return {_respelled(k, respell): _respelled(v, respell) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_respelled(v, respell) for v in value]
+    if isinstance(value, str):
+        return respell.get(value, value)
+    return value
+
+
+def _escaped(value: Any) -> Any:
+    """`${` in a value would be read as a variable: write it as `$${`."""
+    if isinstance(value, CommentedMap):
+        for key in list(value):
+            value[key] = _escaped(value[key])
+        return value
+    if isinstance(value, dict):
+        return {k: _escaped(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_escaped(v) for v in value]
+    if isinstance(value, str):
+        return value.replace("${", "$${")
+    return value
+
+
+def _node(value: Any, *, top: bool = False) -> Any:
+    """Plain data → ruamel nodes: small flat mappings and scalar lists in flow style, the rest as blocks."""
+    if isinstance(value, dict):
+        node = CommentedMap((k, _node(v)) for k, v in value.items())
+        flat = all(not isinstance(v, dict | list) or _is_flow(v) for v in value.values())
+        if not top and flat and len(value) <= _FLOW_MAX_KEYS:
+            node.fa.set_flow_style()
+        return node
+    if isinstance(value, list):
+        seq = CommentedSeq(_node(v) for v in value)
+        if all(not isinstance(v, dict | list) for v in value):
+            seq.fa.set_flow_style()
+        return seq
+    return value
+
+
+def _is_flow(value: Any) -> bool:
+    if isinstance(value, list):
+        return all(not isinstance(v, dict | list) for v in value)
+    return isinstance(value, dict) and len(value) <= _FLOW_MAX_KEYS and not any(
+        isinstance(v, dict | list) for v in value.values())
+
+
+def dump(root: CommentedMap) -> str:
+    yaml = YAML(typ="rt")
+    yaml.width = 120
+    yaml.indent(mapping=2, sequence=4, offset=2)
+    stream = io.StringIO()
+    yaml.dump(root, stream)
+    return stream.getvalue()
+
+
+def write(path: Path, text: str, *, force: bool) -> None:
+    """Write the file; refuse to replace an existing one without force."""
+    if path.exists() and not force:
+        raise ImportExistsError(f"{path} exists: re-run with --force to replace it")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+
+
+def list_names(files: Iterable[Path], *, exclude: Path | None = None) -> set[str]:
+    """The candidate list names the given desired files define (to avoid clashes)."""
+    names: set[str] = set()
+    yaml = YAML(typ="safe")
+    for path in files:
+        if exclude is not None and path.resolve() == exclude.resolve():
+            continue
+        try:
+            data = yaml.load(path.read_text(encoding="utf-8-sig"))
+        except Exception:  # noqa: BLE001 - the loader already validated these; be lenient here
+            continue
+        lists = data.get("candidate_lists") if isinstance(data, dict) else None
+        if isinstance(lists, dict):
+            names.update(str(k) for k in lists)
+    return names

@@ -1,0 +1,107 @@
+"""Fixtures for CLI tests: click's CliRunner against real loopback emulators (the embedded --sandbox or a
+SandboxServer started here). Nothing below the CLI is patched except the planning clock."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from reconciler import cli, engine
+
+REPO = Path(__file__).resolve().parents[2]
+ACME = REPO / "examples" / "acme"
+
+# Every variable the CLI reads; None removes it from the environment for the run.
+CLEAN_ENV: dict[str, str | None] = {
+    "METTL_PUBLIC_KEY": None,
+    "METTL_PRIVATE_KEY": None,
+    "QUESTIONMARK_USERNAME": None,
+    "QUESTIONMARK_PASSWORD": None,
+    "WEBHOOK_AUTH": None,
+    "RECONCILER_PII_KEY": None,
+}
+
+# The acme example's windows start 2026-12-01: plan as of a fixed day before them, so the
+# "live window" safety rule does not start refusing the example as the calendar moves on.
+PLAN_NOW = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
+
+CALLS = re.compile(r"HTTP calls: mettl (\d+)")
+
+
+@pytest.fixture(autouse=True)
+def fixed_plan_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(engine, "utcnow", lambda: PLAN_NOW)
+
+
+@dataclass
+class Cli:
+    """Runs `reconciler ...` in-process and keeps stdout and stderr apart."""
+
+    runner: CliRunner
+
+    def __call__(self, *args: str | Path, env: Mapping[str, str | None] | None = None,
+                 input: str | None = None) -> Result:
+        result = self.runner.invoke(cli.main, [str(a) for a in args], env={**CLEAN_ENV, **(env or {})},
+                                    input=input, catch_exceptions=False)
+        return result
+
+
+@pytest.fixture
+def run() -> Cli:
+    return Cli(CliRunner())
+
+
+@dataclass
+class Project:
+    """A copy of examples/acme in tmp_path, with its embedded sandbox world next to it."""
+
+    root: Path
+    sandbox_dir: Path
+
+    @property
+    def config(self) -> Path:
+        return self.root / "reconciler.yaml"
+
+    @property
+    def state_file(self) -> Path:
+        return self.sandbox_dir / "mettl.json"
+
+    def args(self, *extra: str | Path) -> list[str | Path]:
+        return [*extra, "--config", self.config, "--sandbox", "--sandbox-dir", self.sandbox_dir]
+
+    def write(self, relative: str, text: str) -> None:
+        (self.root / relative).write_text(text, encoding="utf-8")
+
+
+@pytest.fixture
+def acme(tmp_path: Path) -> Iterator[Project]:
+    root = tmp_path / "acme"
+    shutil.copytree(ACME, root)
+    yield Project(root, tmp_path / "sandbox")
+
+
+def calls(text: str) -> int:
+    found = CALLS.search(text)
+    assert found, f"no HTTP call count in {text!r}"
+    return int(found[1])
+
+
+def no_traceback(result: Result) -> None:
+    assert "Traceback" not in result.output
+    assert "Traceback" not in result.stderr
+
+
+def error_lines(result: Result) -> list[str]:
+    return [line for line in result.stderr.splitlines() if line.strip()]
+
+
+def all_output(result: Result, extra: Sequence[Path] = ()) -> str:
+    files = "".join(p.read_text(encoding="utf-8") for p in extra if p.exists())
+    return result.stdout + result.stderr + files

@@ -1,0 +1,102 @@
+"""Fixtures: a live Questionmark emulator on loopback and the real provider pointed at it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from reconciler import engine
+from reconciler.models import Candidate, DesiredState, SafetyConfig, Schedule, Window
+from reconciler.providers.factory import Endpoint
+from reconciler.providers.questionmark.provider import QuestionmarkProvider, make_questionmark_provider
+from reconciler.sandbox.base import RecordedCall, SandboxServer, running
+from reconciler.sandbox.questionmark import SANDBOX_PASSWORD, SANDBOX_USERNAME, QuestionmarkApp
+
+NOW = datetime(2026, 10, 1, 12, 0, tzinfo=UTC)
+ASSESSMENT = "65433000065433"
+ROOT = "/deliveryodata/123456"
+ANA = Candidate(email="ana@example.com", name="Ana Lima")
+RAJ = Candidate(email="raj@example.com", name="Raj Patel")
+MEI = Candidate(email="mei@example.com", name="Mei Chen")
+WINDOW = Window(start="2026-11-02T08:00:00", end="2026-11-02T17:30:00", time_zone="Europe/London")
+
+
+def qm_schedule(**overrides: Any) -> Schedule:
+    """A Questionmark schedule with a window, a group and two candidates, overridable field by field."""
+    base: dict[str, Any] = {
+        "name": "Ops Certification", "provider": "questionmark", "assessment_id": ASSESSMENT,
+        "window": WINDOW, "group": "Ops Team", "candidates": (ANA, RAJ),
+    }
+    return Schedule(**(base | overrides))
+
+
+class Reconcile:
+    """plan / apply through the engine over one provider, with the emulator's call log at hand."""
+
+    def __init__(self, provider: QuestionmarkProvider, server: SandboxServer, app: QuestionmarkApp) -> None:
+        self.provider = provider
+        self.server = server
+        self.app = app
+
+    @property
+    def providers(self) -> dict[str, QuestionmarkProvider]:
+        return {"questionmark": self.provider}
+
+    def plan(self, *schedules: Schedule, safety: SafetyConfig | None = None) -> engine.PlanRun:
+        return engine.make_plan(DesiredState(schedules=schedules), self.providers, safety=safety, now=NOW)
+
+    def apply(self, *schedules: Schedule, force: bool = False) -> engine.ApplyReport:
+        run = self.plan(*schedules)
+        report = engine.apply_plan(run, self.providers, force=force)
+        assert not report.failed, [o.message for o in report.failed]
+        return report
+
+    def writes(self) -> list[tuple[str, str]]:
+        return [(c.method, c.path.removeprefix(ROOT + "/")) for c in self.server.writes()]
+
+    def write_calls(self) -> list[RecordedCall]:
+        return self.server.writes()
+
+    def owned(self) -> dict[str, Any]:
+        """The one top-level schedule the tool created (as the emulator stores it)."""
+        tops = [s for s in self.app.world.all("Schedules") if s["ParentScheduleID"] is None and s["ExternalID"]]
+        assert len(tops) == 1, tops
+        return self.app.schedule(tops[0]["ID"])
+
+    def children(self, parent_id: int) -> list[dict[str, Any]]:
+        return [self.app.schedule(s["ID"]) for s in self.app.world.exception_schedules(parent_id)]
+
+
+@pytest.fixture
+def qm_app() -> QuestionmarkApp:
+    return QuestionmarkApp()
+
+
+@pytest.fixture
+def qm_server(qm_app: QuestionmarkApp) -> Iterator[SandboxServer]:
+    with running(qm_app) as server:
+        yield server
+
+
+@pytest.fixture
+def make_provider(qm_server: SandboxServer) -> Iterator[Callable[..., QuestionmarkProvider]]:
+    made: list[QuestionmarkProvider] = []
+
+    def make(user: str = SANDBOX_USERNAME, password: str = SANDBOX_PASSWORD) -> QuestionmarkProvider:
+        provider = make_questionmark_provider(None, Endpoint(qm_server.url + ROOT, user, password))
+        made.append(provider)
+        return provider
+
+    yield make
+    for provider in made:
+        provider.close()
+
+
+@pytest.fixture
+def reconcile(
+    make_provider: Callable[..., QuestionmarkProvider], qm_server: SandboxServer, qm_app: QuestionmarkApp
+) -> Reconcile:
+    return Reconcile(make_provider(), qm_server, qm_app)
