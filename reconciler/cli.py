@@ -44,21 +44,18 @@ class State:
     """Secret values of the loaded project (credentials, webhook headers): scrubbed from every message."""
 
 
-def _safe(text: str) -> str:
-    """A message with secret values and known secret shapes (signatures, auth headers) removed."""
-    return redact(text, State.secrets)
-
-
-def _without_secret_values(text: str) -> str:
-    """A rendered plan with any secret value replaced (defence in depth: the models already mask them)."""
+def _without_secrets(text: str) -> str:
+    """Text with every secret value of the project replaced (defence in depth: models and errors already mask
+    them). Values only: the shape patterns of `redact` would also hit plain words such as `password:`; values
+    shorter than 6 characters are left alone, as they would match ordinary words."""
     for secret in State.secrets:
-        if len(secret) >= 4:
+        if len(secret) >= 6:
             text = text.replace(secret, "***")
     return text
 
 
 def _fail(message: str, code: int = EXIT_ERROR) -> None:
-    for line in _safe(message).splitlines() or [message]:
+    for line in _without_secrets(message).splitlines() or [""]:
         click.echo(f"error: {line}" if line and not line.startswith("  ") else line, err=True)
     sys.exit(code)
 
@@ -118,6 +115,11 @@ config_option = click.option(
 )
 sandbox_option = click.option(
     "--sandbox", is_flag=True, help="Run against the embedded vendor emulators on loopback (no credentials).",
+)
+resend_secrets_option = click.option(
+    "--resend-secrets", is_flag=True,
+    help="Send write-only secrets (e.g. webhook auth headers) again, to rotate them. They cannot be read back, "
+         "so they are never compared; give the same flag to plan and apply.",
 )
 sandbox_dir_option = click.option(
     "--sandbox-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
@@ -235,7 +237,7 @@ def _render(plan: Plan, fmt: str, show_pii: bool) -> str:
 
 def _write_plan(out: Path, plan: Plan) -> None:
     try:
-        out.write_text(_without_secret_values(render_json(plan)), encoding="utf-8")
+        out.write_text(_without_secrets(render_json(plan)), encoding="utf-8")
     except OSError as exc:
         raise ReconcilerError(f"{out}: cannot write the plan ({exc.strerror or type(exc).__name__})") from None
 
@@ -252,16 +254,18 @@ def _write_plan(out: Path, plan: Plan) -> None:
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
               help="Save the plan (JSON, with emails; secrets are never written) for apply --plan.")
 @click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when there are changes.")
+@resend_secrets_option
 @sandbox_option
 @sandbox_dir_option
 @handle_errors
-def plan(config_path: Path, fmt: str, show_pii: bool, out: Path | None, detailed_exitcode: bool, sandbox: bool,
-         sandbox_dir: Path | None) -> None:
+def plan(config_path: Path, fmt: str, show_pii: bool, out: Path | None, detailed_exitcode: bool,
+         resend_secrets: bool, sandbox: bool, sandbox_dir: Path | None) -> None:
     """Show what apply would change. Reads only."""
     loaded = _load(config_path)
     with _session(loaded, sandbox, sandbox_dir) as providers:
-        run = engine.make_plan(loaded.desired, providers, safety=loaded.project.safety)
-    click.echo(_without_secret_values(_render(run.plan, fmt, show_pii)), nl=False)
+        run = engine.make_plan(loaded.desired, providers, safety=loaded.project.safety,
+                               resend_secrets=resend_secrets)
+    click.echo(_without_secrets(_render(run.plan, fmt, show_pii)), nl=False)
     if out:
         _write_plan(out, run.plan)
         click.echo(f"Saved plan to {out} (checksum {run.plan.checksum[:12]}).", err=True)
@@ -321,11 +325,12 @@ def _check_expected(expected: str, plan: Plan) -> None:
                    "12 hex characters is enough).")
 @click.option("--auto-approve", is_flag=True, help="Do not ask for confirmation.")
 @click.option("--force", is_flag=True, help="Allow changes that break a safety rule.")
+@resend_secrets_option
 @sandbox_option
 @sandbox_dir_option
 @handle_errors
 def apply(config_path: Path, plan_file: Path | None, expect_checksum: str | None, auto_approve: bool, force: bool,
-          sandbox: bool, sandbox_dir: Path | None) -> None:
+          resend_secrets: bool, sandbox: bool, sandbox_dir: Path | None) -> None:
     """Make the platforms match the desired state.
 
     Prints the plan (with emails: trusted output) and asks; without a terminal, --auto-approve is required.
@@ -334,7 +339,8 @@ def apply(config_path: Path, plan_file: Path | None, expect_checksum: str | None
     saved = _read_saved_plan(plan_file) if plan_file else None
     loaded = _load(config_path)
     with _session(loaded, sandbox, sandbox_dir) as providers:
-        run = engine.make_plan(loaded.desired, providers, safety=loaded.project.safety)
+        run = engine.make_plan(loaded.desired, providers, safety=loaded.project.safety,
+                               resend_secrets=resend_secrets)
         if saved is not None:
             try:
                 engine.check_saved(saved, run)
@@ -343,7 +349,7 @@ def apply(config_path: Path, plan_file: Path | None, expect_checksum: str | None
         if expected is not None:
             _check_expected(expected, run.plan)
         if not run.plan.has_changes:
-            click.echo(render_text(run.plan), nl=False)
+            click.echo(f"{summary_line(run.plan)} {_calls_line(run.calls)}")
             return
         engine.check_safety(run.plan, force=force)
         if not auto_approve:
@@ -355,7 +361,7 @@ def apply(config_path: Path, plan_file: Path | None, expect_checksum: str | None
 
         def progress(outcome: ApplyOutcome) -> None:
             mark = "✓" if outcome.ok else "✗"
-            note = f" — {_safe(outcome.message)}" if outcome.message else ""
+            note = f" — {_without_secrets(outcome.message)}" if outcome.message else ""
             click.echo(f"{mark} {outcome.key}{note}")
 
         report = engine.apply_plan(run, providers, force=force, on_outcome=progress)

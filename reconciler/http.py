@@ -1,8 +1,9 @@
 """The HTTP layer both providers share: a pooled session, retries for reads, typed errors, call counting.
 
-Reads (GET) are retried on transient failures with backoff (honouring Retry-After). Writes are never
-retried blindly: a write whose answer is lost raises AmbiguousWriteError so the caller can re-read and
-find out whether it landed.
+Reads (GET) are retried on transient failures with backoff (honouring Retry-After). Writes are retried
+only when the vendor refused them outright (429, 503); a write whose answer is lost, or that failed with
+another 5xx, raises at once (AmbiguousWriteError for a lost answer) so the caller can re-read and find
+out whether it landed.
 """
 
 from __future__ import annotations
@@ -150,7 +151,7 @@ class HttpClient:
         """Send a request; reads are retried on transient failures. `sign` is called per attempt."""
         method = method.upper()
         is_read = method in READ_METHODS
-        attempts = self.retry.attempts if is_read else 1
+        attempts = self.retry.attempts
         last: ProviderError | None = None
         for attempt in range(attempts):
             if attempt:
@@ -162,8 +163,10 @@ class HttpClient:
                 return self._once(method, url, params=params, data=data, json=json, sign=sign)
             except TransientError as exc:
                 last = exc
-                if not is_read:
-                    raise
+                if not is_read and not _refused(exc):
+                    raise AmbiguousWriteError(
+                        self.provider, f"{method} {_path(url)} failed with HTTP {exc.status}; it may have been applied"
+                    ) from None
         assert last is not None
         raise last
 
@@ -200,6 +203,11 @@ class HttpClient:
             self._error_hook(response)
         raise_for_status(self.provider, response)
         return response
+
+
+def _refused(exc: TransientError) -> bool:
+    """429 and 503 mean the vendor turned the request away before doing anything: a write may be resent."""
+    return isinstance(exc, RateLimitedError) or exc.status == 503
 
 
 def _path(url: str) -> str:

@@ -19,8 +19,9 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from .errors import ReconcilerError
-from .importer_types import Discovered, Discovery
+from .importer_types import Discovery
 from .models import Schedule, ScheduleKey, normalize_email
+from .providers.base import Observed
 
 SCHEMA_FILE = "desired-state.schema.json"
 PROVIDER_TITLES = {"mettl": "Mettl", "questionmark": "Questionmark"}
@@ -118,7 +119,7 @@ def build(
 
 
 def schedule_entry(
-    item: Discovered,
+    item: Observed,
     defaults: Mapping[str, Any],
     *,
     keep_defaults: bool,
@@ -138,13 +139,15 @@ def schedule_entry(
     data = {k: _respelled(v, respell) for k, v in data.items() if v not in ({}, None)}
     ordered = {k: data[k] for k in _KEY_ORDER if k in data}
     ordered.update({k: v for k, v in data.items() if k not in ordered})
-    return _node(_escaped(ordered), top=True)  # type: ignore[return-value]
+    node = _node(_escaped(ordered), top=True)
+    assert isinstance(node, CommentedMap)
+    return node
 
 
 _MISSING = object()
 
 
-def _candidate_list(item: Discovered, respell: Mapping[str, str]) -> CommentedSeq:
+def _candidate_list(item: Observed, respell: Mapping[str, str]) -> CommentedSeq:
     seq = CommentedSeq()
     for candidate in sorted(item.schedule.candidates or (), key=lambda c: c.email):
         entry = CommentedMap([("email", respell.get(candidate.email, candidate.email)),
@@ -158,10 +161,9 @@ def _candidate_list(item: Discovered, respell: Mapping[str, str]) -> CommentedSe
     return seq
 
 
-def _ref_comment(item: Discovered) -> str:
+def _ref_comment(item: Observed) -> str:
     label = {"mettl": "access key", "questionmark": "schedule ID"}.get(item.schedule.provider, "ref")
-    notes = [f"{PROVIDER_TITLES.get(item.schedule.provider, item.schedule.provider)} {label} {item.ref}"]
-    return "\n".join([*notes, *item.notes])
+    return f"{PROVIDER_TITLES.get(item.schedule.provider, item.schedule.provider)} {label} {item.ref}"
 
 
 def _header(discovery: Discovery, command: str, keep_defaults: bool) -> list[str]:
@@ -272,7 +274,7 @@ def list_names(files: Iterable[Path], *, exclude: Path | None = None) -> set[str
             continue
         try:
             data = yaml.load(path.read_text(encoding="utf-8-sig"))
-        except Exception:  # noqa: BLE001 - the loader already validated these; be lenient here
+        except Exception:  # the loader already validated these files; be lenient here
             continue
         lists = data.get("candidate_lists") if isinstance(data, dict) else None
         if isinstance(lists, dict):

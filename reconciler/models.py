@@ -333,6 +333,24 @@ class ScheduleBase(Frozen):
     mettl: MettlSettings | None = None
     questionmark: QuestionmarkSettings | None = None
 
+    @model_validator(mode="before")
+    @classmethod
+    def _declared_means_enabled(cls, data: Any) -> Any:
+        """A Questionmark schedule written in YAML is meant to be live: `disabled` defaults to false.
+
+        Without this, a schedule retired (disabled) and later put back would silently stay disabled.
+        """
+        if not isinstance(data, dict) or data.get("provider") != "questionmark":
+            return data
+        block = data.get("questionmark")
+        if block is None:
+            return {**data, "questionmark": {"disabled": False}}
+        if isinstance(block, dict) and block.get("disabled") is None:
+            return {**data, "questionmark": {**block, "disabled": False}}
+        if isinstance(block, QuestionmarkSettings) and block.disabled is None:
+            return {**data, "questionmark": block.model_copy(update={"disabled": False})}
+        return data
+
     @model_validator(mode="after")
     def _vendor_block_matches(self) -> ScheduleBase:
         if self.provider == "mettl" and self.questionmark is not None:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from enum import IntEnum
 from typing import Any
 
-from ..models import Schedule, Window, managed_view
+from ..models import Accommodation, Schedule, Window, managed_view
 from ..plan import Plan, ScheduleChange
 from .pii import Mask, scrub
 from .rows import PROVIDER_TITLES, ChangeRow, change_row, show_value, summary_line
@@ -23,8 +23,6 @@ DEFAULT_HINT = "Download the `plan.json` artifact of this run for the full plan.
 
 MAX_VALUE = 300
 """Characters of one field value shown in a table cell; the plan file has the rest."""
-LIST_CAP = 25
-"""Candidates per list once lists are shortened."""
 GANTT_CAP = 40
 """Schedules on the timeline at most."""
 UNMANAGED_CAP = 30
@@ -156,10 +154,11 @@ def _view(change: ScheduleChange, rec: _Recorder) -> _View:
             fields.append(("window", before, after))
     raw_paths = [f.path for f in change.fields if f.path != "window"]
     for raw_path, item in zip(raw_paths, row.fields, strict=True):
+        path = _accommodation_path(raw_path, rec) or rec.clean(item.path)
         if raw_path in sensitive:
-            fields.append((rec.clean(item.path), "(sensitive)", "(sensitive)"))
+            fields.append((path, "(sensitive)", "(sensitive)"))
         else:
-            fields.append((rec.clean(item.path), rec.clean(item.before), rec.clean(item.after)))
+            fields.append((path, rec.clean(item.before), rec.clean(item.after)))
     if change.action == "create" and change.desired is not None:
         fields.extend((path, "—", rec.clean(value)) for path, value in _created_settings(change.desired, rec))
     return _View(
@@ -173,6 +172,17 @@ def _view(change: ScheduleChange, rec: _Recorder) -> _View:
         blocked=[rec.clean(r) for r in change.blocked],
         needs_force=[rec.clean(r) for r in change.needs_force],
     )
+
+
+def _accommodation_path(path: str, rec: _Recorder) -> str | None:
+    """`accommodations.<email>[.<field>]` with the whole email masked (an email has dots of its own)."""
+    if not path.startswith("accommodations."):
+        return None
+    email, rest = path.removeprefix("accommodations."), ""
+    head, _, last = email.rpartition(".")
+    if last in Accommodation.model_fields:
+        email, rest = head, f".{last}"
+    return f"accommodations.{rec(email)}{rest}"
 
 
 def _created_settings(schedule: Schedule, rec: _Recorder) -> list[tuple[str, str]]:
@@ -285,7 +295,7 @@ def _names(entries: Iterable[str], cap: int | None) -> str:
     return text
 
 
-def _details(view: _View, level: Level, shortened: list[bool]) -> list[str]:
+def _details(view: _View, level: Level, cap: int | None, shortened: list[bool]) -> list[str]:
     change, row = view.change, view.row
     label = _action_label(change, row.symbol)
     lines = [f"<details><summary><b>{escape_html(label)}</b> {escape_html(view.title)}</summary>", ""]
@@ -305,7 +315,6 @@ def _details(view: _View, level: Level, shortened: list[bool]) -> list[str]:
             f"{len(candidates.protected)} protected, {candidates.existing} live now"
         )
         if level < Level.COUNTS:
-            cap = None if level == Level.FULL else LIST_CAP
             lines.append("")
             if row.add:
                 lines.append(f"- Add ({len(row.add)}): {_names(row.add, cap)}")
@@ -355,6 +364,7 @@ def _compose(
     rec: _Recorder,
     *,
     level: Level,
+    cap: int | None,
     rows: int | None,
     marker: str,
     title: str,
@@ -371,7 +381,7 @@ def _compose(
         if level < Level.NO_DETAILS:
             lines += ["### Details", ""]
             for view in views:
-                lines += _details(view, level, shortened)
+                lines += _details(view, level, cap, shortened)
     lines += _unmanaged(plan, rec, level)
     text = "\n".join(lines).rstrip("\n") + "\n"
     notes = [_LEFT_OUT[level]] if level in _LEFT_OUT else []
@@ -395,28 +405,39 @@ def render_markdown(
     rec = _Recorder(mask)
     views = [_view(change, rec) for change in plan.changes]
 
-    def compose(level: Level, rows: int | None = None) -> str:
-        return _compose(plan, views, rec, level=level, rows=rows, marker=marker, title=title,
+    def compose(level: Level, *, cap: int | None = None, rows: int | None = None) -> str:
+        return _compose(plan, views, rec, level=level, cap=cap, rows=rows, marker=marker, title=title,
                         hint=full_plan_hint)
 
-    for level in Level:
-        if level == Level.SHORT_TABLE:
-            break
+    text = compose(Level.FULL)
+    if len(text) <= budget:
+        return text
+    longest = max((len(v.row.add) for v in views), default=0)
+    longest = max([longest, *(len(v.row.remove) for v in views), *(len(v.row.protected) for v in views)])
+    best = _largest_fitting(lambda cap: compose(Level.SHORT_LISTS, cap=cap), 1, longest - 1, budget)
+    if best is not None:
+        return best
+    for level in (Level.COUNTS, Level.NO_DETAILS, Level.NO_TIMELINE):
         text = compose(level)
         if len(text) <= budget:
             return text
-    low, high = 0, len(views)
+    best = _largest_fitting(lambda rows: compose(Level.SHORT_TABLE, rows=rows), 0, len(views), budget)
+    if best is not None:
+        return best
+    return _cut(compose(Level.SHORT_TABLE, rows=0), budget, _footer(_LEFT_OUT[Level.SHORT_TABLE], full_plan_hint))
+
+
+def _largest_fitting(make: Callable[[int], str], low: int, high: int, budget: int) -> str | None:
+    """`make(n)` for the largest n in [low, high] whose text fits (text grows with n), or None."""
     best: str | None = None
     while low <= high:
         middle = (low + high) // 2
-        text = compose(Level.SHORT_TABLE, middle)
+        text = make(middle)
         if len(text) <= budget:
             best, low = text, middle + 1
         else:
             high = middle - 1
-    if best is not None:
-        return best
-    return _cut(compose(Level.SHORT_TABLE, 0), budget, _footer(_LEFT_OUT[Level.SHORT_TABLE], full_plan_hint))
+    return best
 
 
 def _cut(text: str, budget: int, footer: str) -> str:

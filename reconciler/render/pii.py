@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import os
 import re
+import sys
 from collections.abc import Callable
 
 from ..models import normalize_email
 
 Mask = Callable[[str], str]
 
+KEY_ENV = "RECONCILER_PII_KEY"
 DEFAULT_KEY = "reconciler/pii-pseudonym/v1"
 """Used when no key is configured: tokens stay stable within and across repositories, but anyone who
 guesses an address can confirm it. Set RECONCILER_PII_KEY (a repository secret) to prevent that."""
@@ -71,3 +74,19 @@ def scrub(text: str, mask: Mask, keep: Callable[[str], bool] = lambda _: False) 
         return found[:head] + (core if masked == normalized else masked) + found[len(found) - tail:]
 
     return EMAIL_IN_TEXT.sub(replace, text)
+
+
+def main() -> int:
+    """`… | python -m reconciler.render.pii`: copy stdin to stdout with every email masked, line by line.
+
+    Keyed by RECONCILER_PII_KEY like the plan comment, so a token in a CI log matches the one in the PR.
+    """
+    mask = make_masker(os.environ.get(KEY_ENV))
+    for line in sys.stdin:
+        sys.stdout.write(scrub(line, mask))
+        sys.stdout.flush()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

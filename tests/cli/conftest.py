@@ -32,7 +32,7 @@ CLEAN_ENV: dict[str, str | None] = {
 # "live window" safety rule does not start refusing the example as the calendar moves on.
 PLAN_NOW = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 
-CALLS = re.compile(r"HTTP calls: mettl (\d+)")
+CALLS = re.compile(r"HTTP calls: (.+)")
 
 
 @pytest.fixture(autouse=True)
@@ -87,10 +87,15 @@ def acme(tmp_path: Path) -> Iterator[Project]:
     yield Project(root, tmp_path / "sandbox")
 
 
-def calls(text: str) -> int:
+def calls(text: str) -> dict[str, int]:
+    """The `HTTP calls: mettl 3, questionmark 5` line printed by plan (stderr) and apply (stdout)."""
     found = CALLS.search(text)
     assert found, f"no HTTP call count in {text!r}"
-    return int(found[1])
+    counts = {}
+    for part in found[1].split(", "):
+        name, _, count = part.rpartition(" ")
+        counts[name] = int(count)
+    return counts
 
 
 def no_traceback(result: Result) -> None:

@@ -219,3 +219,17 @@ def test_write_only_secret_is_sent_on_create_and_resent_on_request(reconcile: Re
     [write] = reconcile.server.writes()
     assert sc_of(write) == {"testNotificationBasicAuthHeader": "bmV3OnNlY3JldA=="}
     assert mettl_app.schedule(found["accessKey"])["testNotificationBasicAuthHeader"] == "bmV3OnNlY3JldA=="
+
+
+def test_refused_write_is_resent(reconcile: Reconcile) -> None:
+    reconcile.server.faults.fail_next("error", "POST")  # 503: turned away before anything happened
+    report = reconcile.apply(schedule())
+    assert report.outcomes[0].ok
+    assert reconcile.provider.client.http.stats.retries == 1
+    assert len(reconcile.server.writes()) == 1
+
+
+def test_rate_limited_reads_back_off_and_succeed(reconcile: Reconcile) -> None:
+    reconcile.server.faults.fail_next("rate_limit", "GET", count=3)
+    assert [c.action for c in reconcile.plan(schedule()).plan.changes] == ["create"]
+    assert reconcile.provider.client.http.stats.retries == 3

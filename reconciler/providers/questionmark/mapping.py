@@ -295,5 +295,18 @@ def mapping_table() -> list[tuple[str, str]]:
         ("accommodations.<email>.extra_time / max_attempts", "exception schedule ExtraTime / MaxAttempts"),
         ("metadata.<key>", "ScheduleMetadata Key/Value (write-once)"),
     ]
-    rows.extend((s.yaml_path, s.wire + (" (UTC)" if s.time else "")) for s in SETTINGS)
+    notes = {"MonitoringTypeID": f" (required: {DEFAULT_MONITORING_TYPE_ID} on create when not set)",
+             "Disabled": " (on an exception schedule it means: access revoked)"}
+    rows.extend((s.yaml_path, s.wire + (" (UTC)" if s.time else "") + notes.get(s.wire, "")) for s in SETTINGS)
     return rows
+
+
+def mapping_markdown() -> str:
+    """The YAML → Questionmark table for docs/questionmark-mapping.md."""
+    lines = ["| YAML (schedule entry) | Questionmark Schedule property |", "|---|---|"]
+    lines += [f"| `{yaml_path}` | {wire} |" for yaml_path, wire in mapping_table()]
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":  # pragma: no cover - `python -m reconciler.providers.questionmark.mapping`
+    print(mapping_markdown(), end="")

@@ -1,0 +1,76 @@
+"""Wire details: literals, Edm.DateTime text, typed errors from `odata.error` bodies, lost answers."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+import pytest
+
+from reconciler import engine
+from reconciler.errors import BadRequestError, NotFoundError
+from reconciler.models import QuestionmarkSettings
+from reconciler.providers.questionmark.client import int64_literal, quote_literal
+from reconciler.providers.questionmark.mapping import format_utc, mapping_table, parse_utc
+from reconciler.providers.questionmark.provider import QuestionmarkProvider
+from reconciler.sandbox.questionmark import QuestionmarkApp
+
+from .conftest import Reconcile, qm_schedule
+
+
+def test_literals() -> None:
+    assert quote_literal("O'Brien") == "'O''Brien'"
+    assert int64_literal("65433000065433") == "65433000065433L"
+
+
+@pytest.mark.parametrize("text", [
+    "2017-08-15T12:04:28.0154826Z", "2017-08-15T12:04:28.0154826", "2017-08-15T13:04:28.0154826+01:00",
+])
+def test_datetimes_are_utc_with_or_without_z(text: str) -> None:
+    assert parse_utc(text) == datetime(2017, 8, 15, 12, 4, 28, 15482, tzinfo=UTC)
+
+
+def test_datetimes_are_sent_with_z() -> None:
+    assert format_utc(datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)) == "2026-01-02T03:04:05Z"
+    assert parse_utc(None) is None
+
+
+def test_every_setting_is_in_the_mapping_table() -> None:
+    documented = {row[0] for row in mapping_table()}
+    for name in QuestionmarkSettings.model_fields:
+        assert any(path == f"questionmark.{name}" or path.startswith(f"questionmark.{name}.")
+                   for path in documented), name
+
+
+def test_odata_error_becomes_a_typed_error(make_provider: Callable[..., QuestionmarkProvider]) -> None:
+    client = make_provider().client
+    with pytest.raises(NotFoundError, match=r"HTTP 404 \[NotFound\] Resource not found"):
+        client.get("Schedules(99)")
+    with pytest.raises(BadRequestError, match="Filtering on 'ExternalID' is not supported"):
+        list(client.feed("Schedules", {"$filter": "ExternalID eq 'x'"}))
+
+
+@pytest.mark.parametrize("qm_app", [QuestionmarkApp(legacy_tenant=True)], ids=["legacy-tenant"])
+def test_vendor_refusal_fails_that_change_with_its_message(reconcile: Reconcile) -> None:
+    run = reconcile.plan(qm_schedule(questionmark=QuestionmarkSettings(rules_of_conduct_id=4)))
+    report = engine.apply_plan(run, reconcile.providers)
+    (outcome,) = report.failed
+    assert "RulesOfConductID" in outcome.message and outcome.message.startswith("questionmark: HTTP 400")
+
+
+def test_lost_answer_on_disable_is_verified(reconcile: Reconcile) -> None:
+    reconcile.apply(qm_schedule())
+    reconcile.server.faults.fail_next("lost_answer", "PATCH")
+    (outcome,) = reconcile.apply().outcomes
+    assert outcome.ok and "verified" in outcome.message
+    assert reconcile.owned()["Disabled"] is True
+
+
+def test_lost_answer_on_create_is_repaired_by_the_next_run(reconcile: Reconcile) -> None:
+    reconcile.server.faults.fail_next("lost_answer", "POST")  # the group's POST lands, its answer is lost
+    run = reconcile.plan(qm_schedule())
+    (outcome,) = engine.apply_plan(run, reconcile.providers).outcomes
+    assert not outcome.ok and "did not land" in outcome.message
+    reconcile.apply(qm_schedule())
+    assert not reconcile.plan(qm_schedule()).plan.has_changes
+    assert len(reconcile.app.world.all("Groups")) == 1
