@@ -232,8 +232,7 @@ def show(item: DriftItem, value: Any) -> str:
 
 def describe(item: DriftItem) -> str:
     """`window: live A, desired B (as applied)` and friends."""
-    title = PROVIDER_TITLES.get(item.provider, item.provider)
-    where = f"{title} · {item.assessment_id} · {item.schedule}"
+    where = _where(item)
     if item.path == "schedule":
         what = "missing on the platform" if item.desired == "present" else "retired from the YAML, still live"
         return f"{where}: schedule {what}"
@@ -278,7 +277,8 @@ def render_text(report: DriftReport, mask: Mask | None = None) -> str:
         chosen = [i for i in report.open_items if i.kind == kind]
         if chosen:
             lines.append(_HEADINGS[kind] + ":")
-            lines.extend(f"  ~ {describe(i)}" for i in chosen)
+            for item in chosen:
+                lines.extend(_text_item(item))
             lines.append("")
     if report.suppressed:
         lines.append("Suppressed (known drift):")
@@ -292,6 +292,21 @@ def render_text(report: DriftReport, mask: Mask | None = None) -> str:
     lines.extend(_notes(report, "  "))
     lines.append(summary_line(report))
     return _masked("\n".join(lines) + "\n", mask)
+
+
+def _where(item: DriftItem) -> str:
+    return f"{PROVIDER_TITLES.get(item.provider, item.provider)} · {item.assessment_id} · {item.schedule}"
+
+
+def _text_item(item: DriftItem) -> list[str]:
+    """One item; a window on three lines (live, desired, last applied) since each is long."""
+    if not item.is_window:
+        return [f"  ~ {describe(item)}"]
+    lines = [f"  ~ {_where(item)}: window" + (" (as applied)" if item.kind == "drift" else ""),
+             f"      live:         {show(item, item.live)}", f"      desired:      {show(item, item.desired)}"]
+    if item.kind == "unapplied":
+        lines.append(f"      last applied: {show(item, item.baseline)}")
+    return lines
 
 
 def _notes(report: DriftReport, indent: str) -> list[str]:
@@ -343,7 +358,7 @@ def render_markdown(report: DriftReport, mask: Mask | None = None) -> str:
 def _cells(item: DriftItem) -> list[str]:
     what = f"candidate {item.candidate}" if item.candidate else item.path
     base = show(item, item.baseline) if item.kind != "unclassified" else "?"
-    return [f"{item.provider} · {item.assessment_id} · {item.schedule}", what,
+    return [_where(item), what,
             show(item, item.live), show(item, item.desired), base]
 
 

@@ -10,7 +10,8 @@ _SECRET_PATTERNS = [
     re.compile(r"(\"?asgn\"?\s*[:=]\s*\"?)[^&\s\"',}]+", re.IGNORECASE),
     re.compile(r"(Authorization:\s*Basic\s+)\S+", re.IGNORECASE),
     re.compile(r"(testNotificationBasicAuthHeader\"?\s*[:=]\s*\"?)[^\"',}&\s]+", re.IGNORECASE),
-    re.compile(r"(password\"?\s*[:=]\s*\"?)[^\"',}&\s]+", re.IGNORECASE),
+    re.compile(r"(\"password\"\s*:\s*\")[^\"]*", re.IGNORECASE),
+    re.compile(r"(password=)[^&\s]+", re.IGNORECASE),
 ]
 
 

@@ -31,7 +31,7 @@ UNMANAGED_CAP = 30
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~&])")
 _MENTION = re.compile(r"(?<![\w@.])@(?=\w)")
 _MERMAID_UNSAFE = re.compile(r"[:#;%<>\"'`{}\[\]|\\\n\r\t]+")
-_GANTT_TIME = "%Y-%m-%dT%H:%M"
+_GANTT_TIME = "%Y-%m-%d %H:%M"
 
 
 class Level(IntEnum):
@@ -263,7 +263,7 @@ def _gantt(views: list[_View]) -> list[str]:
         "```mermaid",
         "gantt",
         "    title Changed exam windows (UTC)",
-        "    dateFormat YYYY-MM-DDTHH:mm",
+        "    dateFormat YYYY-MM-DD HH:mm",
         "    axisFormat %d %b %H:%M",
     ]
     for number, view in enumerate(moved[:GANTT_CAP], start=1):

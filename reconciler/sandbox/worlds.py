@@ -28,8 +28,8 @@ def seed_mettl(app: MettlApp) -> None:
         "scheduleType": "Fixed",
         "scheduleWindow": {
             "fixedAccessOption": "ExactTime",
-            "startsOnDate": "Tue, 01 Dec 2026", "startsOnTime": "09:00:00",
-            "endsOnDate": "Fri, 04 Dec 2026", "endsOnTime": "18:00:00",
+            "startsOnDate": "Mon, 07 Jun 2027", "startsOnTime": "09:00:00",
+            "endsOnDate": "Thu, 10 Jun 2027", "endsOnTime": "18:00:00",
             "locationTimeZone": "Asia/Kolkata",
         },
         "webProctoring": {"enabled": True, "count": 5, "showRemainingCounts": True},

@@ -28,7 +28,7 @@ CLEAN_ENV: dict[str, str | None] = {
     "RECONCILER_PII_KEY": None,
 }
 
-# The acme example's windows start 2026-12-01: plan as of a fixed day before them, so the
+# The acme example's windows start in 2027: plan as of a fixed day before them, so the
 # "live window" safety rule does not start refusing the example as the calendar moves on.
 PLAN_NOW = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 

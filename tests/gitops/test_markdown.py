@@ -196,7 +196,7 @@ def test_gantt_shows_old_and_new_windows_in_utc() -> None:
     text = render_markdown(_sample_plan("Exam: part #1"), mask=make_masker(None))
     block = text.split("```mermaid\n", 1)[1].split("```", 1)[0]
     assert block.startswith("gantt\n")
-    assert "dateFormat YYYY-MM-DDTHH:mm" in block
+    assert "dateFormat YYYY-MM-DD HH:mm" in block
     sections = [line.strip() for line in block.splitlines() if line.strip().startswith("section ")]
     assert len(sections) == 2
     for line in block.splitlines():
@@ -204,9 +204,9 @@ def test_gantt_shows_old_and_new_windows_in_utc() -> None:
             label = line.split(" :", 1)[0]
             assert ":" not in label.replace("section ", "") and "#" not in label, line
     # Asia/Kolkata is UTC+05:30: 09:00 local is 03:30 UTC.
-    assert "old :done, w1old, 2026-12-01T03:30, 2026-12-03T12:30" in block
-    assert "new :active, w1new, 2026-12-03T03:30, 2026-12-05T12:30" in block
-    assert "new :active, w2new, 2026-12-10T09:00, 2026-12-12T18:00" in block  # London in December is UTC
+    assert "old :done, w1old, 2026-12-01 03:30, 2026-12-03 12:30" in block
+    assert "new :active, w1new, 2026-12-03 03:30, 2026-12-05 12:30" in block
+    assert "new :active, w2new, 2026-12-10 09:00, 2026-12-12 18:00" in block  # London in December is UTC
     assert "w2old" not in block
 
 
