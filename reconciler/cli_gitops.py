@@ -13,7 +13,7 @@ import subprocess
 import sys
 import tarfile
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -27,7 +27,7 @@ from . import engine, importer
 from .errors import ConfigError, ReconcilerError
 from .importer_types import Discovery
 from .loader import LoadedProject, load_project
-from .models import DesiredState
+from .models import DesiredState, ScheduleKey, parse_zone
 from .providers.base import Provider
 
 APPLIED_TAG = "reconciler-applied"
@@ -119,7 +119,7 @@ def _import(
     providers: dict[str, Provider],
     *,
     name: str,
-    discover: Callable[[Any], Discovery],
+    discover: Callable[[Any, Collection[ScheduleKey]], Discovery],
     target: Path,
     command: str,
     force: bool,
@@ -130,13 +130,13 @@ def _import(
         raise ReconcilerError(f"provider {name!r} is not configured under providers: in {loaded.path.name}")
     mine = target.resolve()
     managed = {key for key, pos in loaded.positions.items() if Path(pos.file).resolve() != mine}
-    discovery = discover(provider)
+    discovery = discover(provider, managed)
     result = importer.build(
         discovery, modeline=importer.schema_modeline(target, loaded.path.parent / "schemas"), command=command,
         keep_defaults=keep_defaults, managed=managed, taken_lists=importer.list_names(loaded.files, exclude=target),
     )
-    for key in result.skipped:
-        click.echo(f"skipped {key}: already in the desired state", err=True)
+    for line in [*discovery.skipped, *(f"{key}: already in the desired state" for key in result.skipped)]:
+        click.echo(f"skipped {line}", err=True)
     if not result.schedules:
         click.echo(f"Nothing to import from {discovery.provider} {discovery.scope}: no schedule written.")
         return
@@ -159,22 +159,29 @@ def _import(
 
 
 def _target(config_path: Path, out: Path | None, provider: str, scope: str) -> Path:
-    """Where the file goes: --out, else the first desired: entry (created if missing)."""
-    if out is None:
-        try:
-            text = config_path.read_text(encoding="utf-8-sig")
-        except OSError:
-            text = ""
-        first = config_path.absolute().parent / _desired_entries(text)[0]
-        if first.suffix in (".yaml", ".yml"):
-            first = first.parent
-        elif not first.exists():
-            first.mkdir(parents=True)
-        out = first
-    return out / importer.file_name(provider, scope)
+    """Where the file goes: --out, else the first desired: entry (a missing desired folder is created, so a
+    project on day one, with no desired files yet, loads)."""
+    try:
+        text = config_path.read_text(encoding="utf-8-sig")
+    except OSError:
+        text = ""  # the loader reports it
+    first = config_path.absolute().parent / _desired_entries(text)[0]
+    if first.suffix in (".yaml", ".yml"):
+        first = first.parent
+    elif not first.exists() and text:
+        first.mkdir(parents=True)
+    return (out or first) / importer.file_name(provider, scope)
 
 
 # --------------------------------------------------------------------------- commands
+
+
+def _check_zone(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    try:
+        parse_zone(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+    return value
 
 
 def register(group: click.Group) -> None:
@@ -187,7 +194,8 @@ def register(group: click.Group) -> None:
                   show_default=True)
     @click.option("--baseline", "baseline_ref", metavar="GIT-REF", default=None,
                   help=f"The last applied commit (default: the {APPLIED_TAG} tag, when it exists).")
-    @click.option("--show-pii", is_flag=True, help="Show emails as they are in markdown (masked by default).")
+    @click.option("--show-pii", is_flag=True,
+                  help="markdown: show emails as they are (masked by default with $RECONCILER_PII_KEY).")
     @base.sandbox_option
     @base.sandbox_dir_option
     @base.handle_errors
@@ -202,14 +210,13 @@ def register(group: click.Group) -> None:
             run.plan, loaded.desired, baseline.desired if baseline else None, datetime.now(UTC).date(),
             baseline_label=baseline.label if baseline else None)
         if fmt == "json":
-            click.echo(drift_report.render_json(report), nl=False)
+            text = drift_report.render_json(report)
         elif fmt == "markdown":
-            from .render.pii import make_masker
-
-            mask = None if show_pii else make_masker(os.environ.get("RECONCILER_PII_KEY"))
-            click.echo(drift_report.render_markdown(report, mask), nl=False)
+            text = drift_report.render_markdown(report, base._masker(show_pii))
         else:
-            click.echo(drift_report.render_text(report), nl=False)
+            text = drift_report.render_text(report)
+        click.echo(base._without_secrets(text), nl=False)
+        if fmt == "text":
             click.echo(base._calls_line(run.calls), err=True)
         if report.has_findings:
             sys.exit(EXIT_CHANGES)
@@ -238,7 +245,7 @@ def register(group: click.Group) -> None:
         """Import every schedule of a Mettl assessment."""
         from .providers.mettl import discover as found
 
-        def discover(provider: Any) -> Discovery:
+        def discover(provider: Any, managed: Collection[ScheduleKey]) -> Discovery:
             schedules = found.discover_assessment(provider, assessment_id)
             return Discovery("mettl", f"assessment {assessment_id}", schedules, found.VENDOR_DEFAULTS, found.NOTES)
 
@@ -255,35 +262,44 @@ def register(group: click.Group) -> None:
     @base.config_option
     @click.option("--group", "group_name", default=None, help="Import the schedules of this group.")
     @click.option("--assessment", "assessment_id", default=None, help="Import the schedules of this assessment.")
+    @click.option("--adopt", is_flag=True,
+                  help="Write the ownership mark (ExternalID) into schedules made in the Questionmark UI.")
+    @click.option("--time-zone", default="UTC", show_default=True, callback=_check_zone,
+                  help="IANA zone (or UTC+05:30) to write windows and times in.")
     @out_option
     @force_option
     @defaults_option
     @base.sandbox_option
     @base.sandbox_dir_option
     @base.handle_errors
-    def import_questionmark(config_path: Path, group_name: str | None, assessment_id: str | None,
-                            out: Path | None, force: bool, keep_defaults: bool, sandbox: bool,
+    def import_questionmark(config_path: Path, group_name: str | None, assessment_id: str | None, adopt: bool,
+                            time_zone: str, out: Path | None, force: bool, keep_defaults: bool, sandbox: bool,
                             sandbox_dir: Path | None) -> None:
         """Import Questionmark schedules by group or by assessment (exactly one of --group, --assessment)."""
         if (group_name is None) == (assessment_id is None):
             raise click.UsageError("give exactly one of --group NAME or --assessment ID")
         from .providers.questionmark import discover as found
 
-        def discover(provider: Any) -> Discovery:
-            schedules = found.discover(provider, group=group_name, assessment_id=assessment_id)
+        def discover(provider: Any, managed: Collection[ScheduleKey]) -> Discovery:
+            result = found.discover(provider, group=group_name, assessment_id=assessment_id, adopt=adopt,
+                                    time_zone=time_zone, managed=managed)
+            for key in result.adopted:
+                click.echo(f"adopted {key}: wrote its ownership mark into ExternalID")
             label = f"group {group_name}" if group_name is not None else f"assessment {assessment_id}"
-            return Discovery("questionmark", label, schedules, found.VENDOR_DEFAULTS, found.NOTES)
+            return Discovery("questionmark", label, result.schedules, found.VENDOR_DEFAULTS, found.NOTES,
+                             tuple(result.skipped))
 
         scope = group_name if group_name is not None else str(assessment_id)
         flag = f"--group {group_name!r}" if group_name is not None else f"--assessment {assessment_id}"
+        if time_zone != "UTC":
+            flag += f" --time-zone {time_zone}"
         target = _target(config_path, out, "questionmark", scope)
         if target.exists() and not force:
             raise importer.ImportExistsError(f"{target} exists: re-run with --force to replace it")
         loaded = base._load(config_path)
         with base._session(loaded, sandbox, sandbox_dir) as providers:
-            _import(loaded, providers, name="questionmark",
-                    discover=discover, target=target, command=f"reconciler import questionmark {flag}",
-                    force=force,                    keep_defaults=keep_defaults)
+            _import(loaded, providers, name="questionmark", discover=discover, target=target,
+                    command=f"reconciler import questionmark {flag}", force=force, keep_defaults=keep_defaults)
 
     @group.command("schema")
     @click.option("--out", "folder", type=click.Path(file_okay=False, path_type=Path), default=Path("schemas"),

@@ -158,22 +158,23 @@ def _items(change: ScheduleChange, desired: Schedule | None,
     out: list[DriftItem] = []
     for fc in change.fields:
         if fc.path == "window":
-            was = then.window if then else None
-            now = desired.window if desired else None
-            out.append(item("window", fc.before, fc.after, window_view(was), _same_window(was, now)))
+            was: Any = window_view(then.window) if then else None
+            same = then is not None and _same_window(then.window, desired.window if desired else None)
         elif fc.path == "invitation_only":
-            was_inv = then is not None and then.candidates is not None
-            out.append(item(fc.path, fc.before, fc.after, was_inv, was_inv == fc.after))
+            was = then is not None and then.candidates is not None
+            same = then is not None and was == fc.after
         else:
-            was_value = _value_at(then, fc.path)
-            out.append(item(fc.path, fc.before, fc.after, was_value, then is not None and was_value == fc.after))
-    then_emails = then.candidate_emails() if then is not None and then.candidates is not None else frozenset()
+            was = _value_at(then, fc.path)
+            same = then is not None and was == fc.after
+        out.append(item(fc.path, fc.before, fc.after, was, same))
+    # Whether the baseline listed each email; None when it did not manage candidates (then nothing matches).
+    listed = then.candidate_emails() if then is not None and then.candidates is not None else None
     for added in change.candidates.add:
-        listed = added.email in then_emails
-        out.append(item("candidates", False, True, listed, listed, added.email))
+        was_listed = None if listed is None else added.email in listed
+        out.append(item("candidates", False, True, was_listed, was_listed is True, added.email))
     for email in change.candidates.remove:
-        listed = email in then_emails
-        out.append(item("candidates", True, False, listed, not listed, email))
+        was_listed = None if listed is None else email in listed
+        out.append(item("candidates", True, False, was_listed, was_listed is False, email))
     return out
 
 
@@ -226,20 +227,20 @@ def show(item: DriftItem, value: Any) -> str:
             return "(always open)"
         return show_window(Window(start=value["start"], end=value["end"], time_zone=value["time_zone"])) or ""
     if item.path == "candidates":
-        return "listed" if value else "not listed"
+        return "(not managed)" if value is None else "listed" if value else "not listed"
     return show_value(value)
 
 
 def describe(item: DriftItem) -> str:
     """`window: live A, desired B (as applied)` and friends."""
-    where = _where(item)
     if item.path == "schedule":
         what = "missing on the platform" if item.desired == "present" else "retired from the YAML, still live"
-        return f"{where}: schedule {what}"
-    if item.candidate is not None:
+        text = f"{_where(item)}: schedule {what}"
+    elif item.candidate is not None:
         what = "desired, not on the platform" if item.desired else "on the platform, not desired"
-        return f"{where}: candidate {item.candidate} {what}"
-    text = f"{where}: {item.path}: live {show(item, item.live)}, desired {show(item, item.desired)}"
+        text = f"{_where(item)}: candidate {item.candidate} {what}"
+    else:
+        text = f"{_where(item)}: {item.path}: live {show(item, item.live)}, desired {show(item, item.desired)}"
     if item.kind == "drift":
         return text + " (as applied)"
     if item.kind == "unapplied":

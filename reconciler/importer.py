@@ -29,6 +29,7 @@ _KEY_ORDER = ("name", "provider", "assessment_id", "window", "group", "candidate
               "metadata", "mettl", "questionmark")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _FLOW_MAX_KEYS = 4
+_BLOCK_SECTIONS = frozenset({"mettl", "questionmark", "metadata", "accommodations"})
 
 
 class ImportExistsError(ReconcilerError):
@@ -62,7 +63,8 @@ def schema_modeline(out_file: Path, schemas_dir: Path) -> str:
 
 
 def spellings(raw: Any) -> dict[str, str]:
-    """Normalised email → the spelling the vendor returned, for every email-looking string in `raw`."""
+    """Normalised email → the spelling the vendor returned, for every email-looking string in `raw` that is
+    not already written in its normalised form."""
     found: dict[str, str] = {}
 
     def walk(value: Any) -> None:
@@ -73,8 +75,8 @@ def spellings(raw: Any) -> dict[str, str]:
         elif isinstance(value, list | tuple):
             for item in value:
                 walk(item)
-        elif isinstance(value, str) and _EMAIL.match(value.strip()):
-            found.setdefault(normalize_email(value), value.strip())
+        elif isinstance(value, str) and _EMAIL.match(value.strip()) and normalize_email(value) != value.strip():
+            found.setdefault(normalize_email(value), value.strip())  # the first spelling that is not plain
 
     walk(raw)
     return found
@@ -98,7 +100,7 @@ def build(
         if item.schedule.key in managed:
             result.skipped.append(item.schedule.key)
             continue
-        respell = spellings(item.raw)
+        respell = spellings((item.raw, item.extra))
         list_name = _unique(slug(item.schedule.name), used)
         entry = schedule_entry(item, discovery.defaults, keep_defaults=keep_defaults, list_name=list_name,
                                respell=respell)
@@ -139,8 +141,7 @@ def schedule_entry(
     data = {k: _respelled(v, respell) for k, v in data.items() if v not in ({}, None)}
     ordered = {k: data[k] for k in _KEY_ORDER if k in data}
     ordered.update({k: v for k, v in data.items() if k not in ordered})
-    node = _node(_escaped(ordered), top=True)
-    assert isinstance(node, CommentedMap)
+    node = CommentedMap((k, _node(v, top=k in _BLOCK_SECTIONS)) for k, v in _escaped(ordered).items())
     return node
 
 

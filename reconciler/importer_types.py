@@ -15,6 +15,7 @@ class Discovery:
     `schedules` are live schedules in the shared model (`raw` keeps the vendor's answer, for the spelling
     of emails). `defaults` maps a setting of the vendor block (`mettl:` / `questionmark:`) to the JSON view
     of the value a schedule has when the setting was never sent; the importer leaves such settings out.
+    `notes` go into the file's header; `skipped` says which live schedules were left out, and why.
     """
 
     provider: str
@@ -22,3 +23,4 @@ class Discovery:
     schedules: list[Observed]
     defaults: dict[str, Any] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
+    skipped: tuple[str, ...] = ()

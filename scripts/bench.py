@@ -86,12 +86,15 @@ def main() -> int:
         first = desired(args.schedules, args.candidates)
         run = timed("plan (empty platform)", lambda: engine.make_plan(first, providers), provider)
         timed("apply (create all)", lambda: engine.apply_plan(run, providers), provider)
+        del run
         again = timed("re-plan (must be empty)", lambda: engine.make_plan(first, providers), provider)
         assert not again.plan.has_changes, "re-plan after apply is not empty"
+        del again, first
         changed = desired(args.schedules, args.candidates, changed=max(1, args.schedules // 10))
         run = timed("plan (10% of schedules changed)", lambda: engine.make_plan(changed, providers), provider)
         counts = run.plan.counts()
         timed(f"apply ({counts['update']} edits)", lambda: engine.apply_plan(run, providers, force=True), provider)
+        del run
         final = timed("re-plan (must be empty)", lambda: engine.make_plan(changed, providers), provider)
         assert not final.plan.has_changes, "re-plan after the change is not empty"
     finally:

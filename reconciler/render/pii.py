@@ -26,6 +26,7 @@ TOKEN_HEX = 10
 """Hex characters of HMAC-SHA256 in a token: 40 bits, so collisions are negligible at exam scale."""
 
 _STOP = r"\s@,;<>\"'"
+_STOP_CHARS = "@,;<>\"'"
 EMAIL_IN_TEXT = re.compile(rf"[^{_STOP}]+@(?:[^{_STOP}.]+\.)+[^{_STOP}.]{{2,}}")
 """Anything the models would accept as an email (and a little more), found inside free text."""
 
@@ -53,27 +54,48 @@ def identity_mask(email: str) -> str:
     return email
 
 
+def _is_stop(char: str) -> bool:
+    return char.isspace() or char in _STOP_CHARS
+
+
 def scrub(text: str, mask: Mask, keep: Callable[[str], bool] = lambda _: False) -> str:
-    """Every email-like substring of `text` replaced by `mask` of its normalised form.
+    """Every email-like substring of `text` replaced by `mask` of its normalised form (linear time).
 
     `keep(candidate)` may spare substrings that are already tokens. Where the mask leaves an address as it
     is (`--show-pii`), the original spelling is kept.
     """
+    if "@" not in text:
+        return text
+    out: list[str] = []
+    done = 0
+    for at in [i for i, char in enumerate(text) if char == "@"]:
+        if at < done:
+            continue
+        left, right = at, at + 1
+        while left > done and not _is_stop(text[left - 1]):
+            left -= 1
+        while right < len(text) and not _is_stop(text[right]):
+            right += 1
+        match = EMAIL_IN_TEXT.match(text, left, right)
+        if match is None:
+            continue
+        out += [text[done:left], _replace(match.group(0), mask, keep)]
+        done = match.end()
+    out.append(text[done:])
+    return "".join(out)
 
-    def replace(match: re.Match[str]) -> str:
-        found = match.group(0)
-        head = len(found) - len(found.lstrip(_OPENERS))
-        tail = len(found) - len(found.rstrip(_CLOSERS))
-        core = found[head:len(found) - tail]
-        if "@" not in core or not EMAIL_IN_TEXT.fullmatch(core):
-            core, head, tail = found, 0, 0
-        if keep(core):
-            return found
-        normalized = normalize_email(core)
-        masked = mask(normalized)
-        return found[:head] + (core if masked == normalized else masked) + found[len(found) - tail:]
 
-    return EMAIL_IN_TEXT.sub(replace, text)
+def _replace(found: str, mask: Mask, keep: Callable[[str], bool]) -> str:
+    head = len(found) - len(found.lstrip(_OPENERS))
+    tail = len(found) - len(found.rstrip(_CLOSERS))
+    core = found[head:len(found) - tail]
+    if "@" not in core or not EMAIL_IN_TEXT.fullmatch(core):
+        core, head, tail = found, 0, 0
+    if keep(core):
+        return found
+    normalized = normalize_email(core)
+    masked = mask(normalized)
+    return found[:head] + (core if masked == normalized else masked) + found[len(found) - tail:]
 
 
 def main() -> int:

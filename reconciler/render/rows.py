@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..models import Window
+from ..models import Accommodation, Window
 from ..plan import Plan, ScheduleChange
 
 Mask = Callable[[str], str]
@@ -41,8 +41,16 @@ class ChangeRow:
 
     @property
     def window_changed(self) -> bool:
-        return (self.change.action == "create" and self.window_after is not None) or any(
-            f.path == "window" for f in self.fields)
+        return (self.change.action == "create" and self.window_after is not None) or (
+            self.change.field("window") is not None)
+
+
+def _split_accommodation(rest: str) -> tuple[str, str]:
+    """`ana@example.com.extra_time` → (`ana@example.com`, `extra_time`): emails contain dots too."""
+    head, _, tail = rest.rpartition(".")
+    if head and tail in Accommodation.model_fields:
+        return head, tail
+    return rest, ""
 
 
 def show_value(value: Any) -> str:
@@ -75,7 +83,7 @@ def change_row(change: ScheduleChange, mask: Mask = no_mask) -> ChangeRow:
             continue
         before, after = show_value(item.before), show_value(item.after)
         if item.path.startswith("accommodations."):
-            email, _, rest = item.path[len("accommodations."):].partition(".")
+            email, rest = _split_accommodation(item.path[len("accommodations."):])
             path = f"accommodations.{mask(email)}" + (f".{rest}" if rest else "")
             fields.append(FieldRow(path, before, after))
             continue

@@ -17,7 +17,7 @@ from reconciler.models import (
     WebProctoring,
     Window,
 )
-from reconciler.plan import Plan, ScheduleChange
+from reconciler.plan import CandidateChanges, FieldChange, Plan, ScheduleChange
 from reconciler.render.pii import make_masker
 from reconciler.sandbox.mettl import MettlApp
 
@@ -239,3 +239,29 @@ def test_created_and_retired_schedules() -> None:
         ("Stray", "schedule", None): "drift",  # owned live, never in the applied YAML
     }
     assert "schedule missing on the platform" in render_text(report)
+
+
+def test_candidates_compared_with_what_the_baseline_managed() -> None:
+    """A baseline that did not manage candidates (or lacked the schedule) makes every difference unapplied."""
+    change = ScheduleChange(
+        action="update", provider="mettl", assessment_id="769688", name="Java Hiring Drive",
+        candidates=CandidateChanges(add=(MEI,), remove=("eve@example.com",)),
+        fields=(FieldChange(path="invitation_only", before=False, after=True),),
+    )
+    plan = Plan.build([change])
+    current = DesiredState(schedules=(java(candidates=(ANA, MEI)),))
+    unmanaged = classify(plan, current, DesiredState(schedules=(java(candidates=None),)), TODAY)
+    assert {(i.path, i.candidate): (i.kind, i.baseline) for i in unmanaged.items} == {
+        ("invitation_only", None): ("unapplied", False),
+        ("candidates", "mei@example.com"): ("unapplied", None),
+        ("candidates", "eve@example.com"): ("unapplied", None),
+    }
+    assert "(not managed)" in render_text(unmanaged)
+    absent = classify(plan, current, DesiredState(), TODAY)
+    assert {i.kind for i in absent.items} == {"unapplied"}
+    same = classify(plan, current, current, TODAY)
+    assert {(i.path, i.candidate): i.kind for i in same.items} == {
+        ("invitation_only", None): "drift",
+        ("candidates", "mei@example.com"): "drift",
+        ("candidates", "eve@example.com"): "drift",
+    }

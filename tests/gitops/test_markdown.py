@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from datetime import datetime
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from pydantic import ValidationError
 
-from reconciler.models import Candidate, Schedule, Window
+from reconciler.models import Candidate, Schedule, Window, normalize_email
 from reconciler.plan import CandidateChanges, FieldChange, Plan, ScheduleChange, UnmanagedSchedule
 from reconciler.render.markdown import escape_md, mermaid_label, render_markdown
 from reconciler.render.pii import identity_mask, make_masker, scrub
@@ -94,6 +99,28 @@ def test_scrub_masks_emails_inside_free_text() -> None:
     assert mask("boss@corp.example") in text
     assert text.endswith(f"(see {mask('z@w.io')}).")
     assert scrub("Boss@Corp.example", identity_mask) == "Boss@Corp.example"
+
+
+SEPARATORS = st.sampled_from([" ", ", ", "; ", "(", ")", "[", "]", "<", ">", '"', "\n", ": ", " | ", "="])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.emails(), SEPARATORS, SEPARATORS, st.text(max_size=20))
+def test_scrub_never_lets_a_valid_email_through(email: str, before: str, after: str, noise: str) -> None:
+    try:
+        normalized = Candidate(email=email, name="x").email
+    except ValidationError:
+        return  # not an address the models accept
+    text = f"{noise}{before}{email}{after}{noise}"
+    out = re.sub(r"cand-[0-9a-f]{10}@", "<token>", scrub(text, make_masker(None)))
+    assert normalized not in normalize_email(out)
+
+
+def test_log_filter_masks_stdin() -> None:
+    result = subprocess.run([sys.executable, "-m", "reconciler.render.pii"], input="added Ana@Example.com\nok\n",
+                            capture_output=True, text=True, timeout=60, env={"RECONCILER_PII_KEY": "k"})
+    assert result.returncode == 0
+    assert result.stdout == f"added {make_masker('k')('ana@example.com')}\nok\n"
 
 
 # --------------------------------------------------------------------------- masking in the comment

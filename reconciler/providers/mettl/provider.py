@@ -77,12 +77,13 @@ class MettlProvider:
         except (KeyError, ValueError, TypeError) as exc:
             raise MalformedResponseError(
                 PROVIDER, f"cannot read schedule {raw.get('accessKey')!r}: {exc}") from None
+        settings_only = {k: v for k, v in raw.items() if k != "access"}  # apply never needs the candidate list
         return Observed(
             schedule=schedule,
             ref=str(raw.get("accessKey")),
             fingerprint=fingerprint(raw),
             protected=mapping.protected_emails(raw),
-            raw=raw,
+            raw=settings_only,
         )
 
     def started(self, observed: Observed, emails: frozenset[str]) -> frozenset[str]:

@@ -1,0 +1,164 @@
+"""Read Questionmark schedules for `reconciler import`, by group or by assessment.
+
+The provider recognises its schedules by the ownership mark in ExternalID, so only marked schedules can be
+imported as they are. A schedule created in the Questionmark UI has no mark: `adopt=True` writes it (one
+PATCH of ExternalID per schedule, nothing else), after which the imported file plans with no changes. A
+schedule whose ExternalID is used by something else, or marked for another name, is never touched.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from ...errors import NotFoundError
+from ...models import ScheduleKey
+from ..base import Observed
+from . import mapping
+from .client import PROVIDER
+from .observe import Classified, Listing, assemble, outsiders
+from .provider import QuestionmarkProvider
+
+VENDOR_DEFAULTS: dict[str, Any] = {
+    "disabled": False,
+    "hidden": False,
+    "resume_allowed": False,
+    "observer_initiated": False,
+    "monitoring_type_id": mapping.DEFAULT_MONITORING_TYPE_ID,
+}
+"""What a schedule created without a setting has (JSON view of `questionmark:`): left out on import."""
+
+NOTES = (
+    "Questionmark keeps instants, not time zones: windows and other times are written in the zone given "
+    "with --time-zone (UTC by default). Any zone plans the same as long as the instants stay the same.",
+)
+
+Groups = dict[int, tuple[dict[str, Any], list[dict[str, Any]]]]
+
+
+@dataclass
+class Found:
+    """Importable schedules, and why others in scope were left out."""
+
+    schedules: list[Observed] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    adopted: list[ScheduleKey] = field(default_factory=list)
+
+
+def discover(
+    provider: QuestionmarkProvider,
+    *,
+    group: str | None = None,
+    assessment_id: str | None = None,
+    adopt: bool = False,
+    time_zone: str = "UTC",
+    managed: Collection[ScheduleKey] = (),
+) -> Found:
+    """Every top-level schedule of the group (by name) or of the assessment, read like `observe` reads.
+
+    Schedules in `managed` (already in the desired state) are left out and never adopted.
+    """
+    client = provider.client
+    listing = Listing.of(client.schedules())
+    group_id: int | None = None
+    if group is not None:
+        entity = client.find_group(group)
+        if entity is None:
+            raise NotFoundError(PROVIDER, f"no group named {group!r}")
+        group_id = int(entity[0]["ID"])
+    found = Found()
+    classified = Classified()
+    marks = {str(raw.get("ExternalID")) for raw in listing.parents.values() if raw.get("ExternalID")}
+    # Marked schedules first, so a marked one wins over an unmarked namesake.
+    ordered = sorted(listing.parents.items(), key=lambda item: (not mapping.is_owned(item[1]), item[0]))
+    for schedule_id, raw in ordered:
+        in_scope = raw.get("GroupID") == group_id if group_id is not None else (
+            str(raw.get("AssessmentID")) == str(assessment_id))
+        if not in_scope:
+            continue
+        key = ScheduleKey(PROVIDER, str(raw.get("AssessmentID")), str(raw.get("Name") or ""))
+        reason = _unimportable(raw, key, adopt)
+        if key in managed:
+            reason = "already in the desired state"
+        elif key in classified.retired:
+            reason = "a second schedule with this name in this assessment; left out"
+        elif not reason and not mapping.is_owned(raw) and mapping.external_id(key.assessment_id, key.name) in marks:
+            reason = "another schedule already carries its ownership mark; left out"
+        if reason:
+            found.skipped.append(f"{key} (schedule ID {schedule_id}): {reason}")
+            continue
+        if not mapping.is_owned(raw):
+            mark = mapping.external_id(key.assessment_id, key.name)
+            client.update_schedule(schedule_id, {"ExternalID": mark})
+            marks.add(mark)
+            raw = {**raw, "ExternalID": mark}
+            found.adopted.append(key)
+        classified.retired[key] = raw  # read as "no desired schedule": candidates are the group's members
+    groups = _groups(provider, classified)
+    extra_ids = sorted(outsiders(classified, listing, groups))
+    with ThreadPoolExecutor(provider.max_workers) as pool:
+        read = list(pool.map(lambda pid: _participant(provider, pid), extra_ids))
+    others = {pid: p for pid, p in zip(extra_ids, read, strict=True) if p is not None}
+    world = assemble(classified, listing, groups, others)
+    found.schedules = sorted((_importable(o, time_zone, groups) for o in world.retired.values()),
+                             key=lambda o: o.schedule.name)
+    return found
+
+
+def _unimportable(raw: Mapping[str, Any], key: ScheduleKey, adopt: bool) -> str | None:
+    if raw.get("GroupID") is None:
+        return "a schedule for one participant (no group) cannot be managed; left out"
+    mark = str(raw.get("ExternalID") or "")
+    if mapping.is_owned(raw):
+        if mark != mapping.external_id(key.assessment_id, key.name):
+            return "its ownership mark is for another name (renamed in the Questionmark UI?); left out"
+        return None
+    if mark:
+        return f"its ExternalID {mark!r} belongs to another system; left out (never overwritten)"
+    if not adopt:
+        return ("not managed by reconciler yet (no ownership mark in ExternalID): re-run with --adopt to "
+                "write the mark (one change to ExternalID, nothing else)")
+    return None
+
+
+def _groups(provider: QuestionmarkProvider, classified: Classified) -> Groups:
+    ids = sorted({int(raw["GroupID"]) for raw in classified.retired.values() if isinstance(raw.get("GroupID"), int)})
+
+    def read(group_id: int) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        try:
+            return provider.client.group(group_id)
+        except NotFoundError:
+            return {}, []
+
+    with ThreadPoolExecutor(provider.max_workers) as pool:
+        return dict(zip(ids, pool.map(read, ids), strict=True))
+
+
+def _participant(provider: QuestionmarkProvider, participant_id: int) -> dict[str, Any] | None:
+    try:
+        return provider.client.participant(participant_id)
+    except NotFoundError:
+        return None
+
+
+def _importable(observed: Observed, time_zone: str, groups: Groups) -> Observed:
+    """Times shown in `time_zone`; accommodations only for candidates, and only when they set something.
+
+    `extra["participants"]` keeps the group's members as read, for the spelling of their emails.
+    """
+    schedule = observed.schedule
+    raw = observed.raw if isinstance(observed.raw, dict) else {}
+    emails = schedule.candidate_emails()
+    update: dict[str, Any] = {"accommodations": {
+        email: a for email, a in schedule.accommodations.items() if email in emails and a.model_dump(exclude_none=True)
+    }}
+    if time_zone != "UTC":
+        window = mapping.window_from_wire(raw, time_zone)
+        update["window"] = window
+        # The provider reads local times in the window's zone (UTC without a window): write them so.
+        update["questionmark"] = mapping.settings_from_wire(raw, window.time_zone if window else "UTC")
+    return Observed(schedule=schedule.model_copy(update=update), ref=observed.ref,
+                    fingerprint=observed.fingerprint, protected=observed.protected, raw=observed.raw,
+                    extra={**observed.extra, "participants": groups.get(raw.get("GroupID") or -1, ({}, []))[1]})
