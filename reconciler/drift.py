@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any, Literal
 
 from .diff import window_view
-from .models import DesiredState, Schedule, ScheduleKey, Suppression, Window, managed_view
+from .models import DesiredState, Schedule, ScheduleKey, Suppression, Window, managed_view, normalize_email
 from .plan import Plan, ScheduleChange
 from .render.markdown import escape_md
 from .render.pii import scrub
@@ -55,10 +55,6 @@ class DriftItem:
     suppressed_by: Suppression | None = None
 
     @property
-    def key(self) -> ScheduleKey:
-        return ScheduleKey(self.provider, self.assessment_id, self.schedule)
-
-    @property
     def is_window(self) -> bool:
         return self.path == "window"
 
@@ -70,7 +66,7 @@ class DriftReport:
     items: tuple[DriftItem, ...] = ()
     expired: tuple[Suppression, ...] = ()
     unused: tuple[Suppression, ...] = ()
-    protected: tuple[tuple[ScheduleKey, str], ...] = field(default=())
+    protected: tuple[tuple[ScheduleKey, str], ...] = ()
     has_baseline: bool = False
     baseline_label: str | None = None
     in_sync: int = 0
@@ -132,10 +128,14 @@ def classify(
 
 
 def matches(rule: Suppression, item: DriftItem) -> bool:
-    """Same schedule name (and provider, if given); any path, or one of its paths or a parent of it."""
+    """Same schedule name (and provider, if given); no paths, or one equal to the item's path or a parent of
+    it. `candidates` matches every candidate, `candidates.<email>` one of them."""
     if rule.schedule != item.schedule or (rule.provider is not None and rule.provider != item.provider):
         return False
-    return not rule.paths or any(item.path == p or item.path.startswith(p + ".") for p in rule.paths)
+    one = f"candidates.{item.candidate}" if item.candidate else None
+    return not rule.paths or any(
+        item.path == p or item.path.startswith(p + ".") or (one is not None and normalize_email(p) == one)
+        for p in rule.paths)
 
 
 # --------------------------------------------------------------------------- one change → items
@@ -159,7 +159,8 @@ def _items(change: ScheduleChange, desired: Schedule | None,
     for fc in change.fields:
         if fc.path == "window":
             was: Any = window_view(then.window) if then else None
-            same = then is not None and _same_window(then.window, desired.window if desired else None)
+            wanted = desired.window if desired else None
+            same = then is not None and (then.window.same_instants(wanted) if then.window else wanted is None)
         elif fc.path == "invitation_only":
             was = then is not None and then.candidates is not None
             same = then is not None and was == fc.after
@@ -176,12 +177,6 @@ def _items(change: ScheduleChange, desired: Schedule | None,
         was_listed = None if listed is None else email in listed
         out.append(item("candidates", True, False, was_listed, was_listed is False, email))
     return out
-
-
-def _same_window(a: Window | None, b: Window | None) -> bool:
-    if a is None or b is None:
-        return a is b
-    return a.same_instants(b)
 
 
 def _value_at(schedule: Schedule | None, path: str) -> Any:
@@ -359,8 +354,7 @@ def render_markdown(report: DriftReport, mask: Mask | None = None) -> str:
 def _cells(item: DriftItem) -> list[str]:
     what = f"candidate {item.candidate}" if item.candidate else item.path
     base = show(item, item.baseline) if item.kind != "unclassified" else "?"
-    return [_where(item), what,
-            show(item, item.live), show(item, item.desired), base]
+    return [_where(item), what, show(item, item.live), show(item, item.desired), base]
 
 
 def report_document(report: DriftReport) -> dict[str, Any]:
@@ -373,8 +367,8 @@ def report_document(report: DriftReport) -> dict[str, Any]:
         "today": report.today.isoformat() if report.today else None,
         "summary": report.counts() | {"in_sync_schedules": report.in_sync, "unmanaged": report.unmanaged},
         "items": [_item_document(i) for i in report.items],
-        "expired_suppressions": [_rule_document(r) for r in report.expired],
-        "unused_suppressions": [_rule_document(r) for r in report.unused],
+        "expired_suppressions": [r.model_dump(mode="json") for r in report.expired],
+        "unused_suppressions": [r.model_dump(mode="json") for r in report.unused],
         "protected_candidates": [{"schedule": key.name, "provider": key.provider,
                                   "assessment_id": key.assessment_id, "email": email}
                                  for key, email in report.protected],
@@ -387,12 +381,8 @@ def _item_document(item: DriftItem) -> dict[str, Any]:
         "schedule": item.schedule, "path": item.path, "candidate": item.candidate,
         "live": item.live, "desired": item.desired, "baseline": item.baseline,
         "suppressed": item.suppressed_by is not None,
-        "suppression": _rule_document(item.suppressed_by) if item.suppressed_by else None,
+        "suppression": item.suppressed_by.model_dump(mode="json") if item.suppressed_by else None,
     }
-
-
-def _rule_document(rule: Suppression) -> dict[str, Any]:
-    return rule.model_dump(mode="json")
 
 
 def render_json(report: DriftReport, mask: Mask | None = None) -> str:
