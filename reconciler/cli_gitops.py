@@ -201,7 +201,13 @@ def register(group: click.Group) -> None:
     @base.handle_errors
     def drift(config_path: Path, fmt: str, baseline_ref: str | None, show_pii: bool, sandbox: bool,
               sandbox_dir: Path | None) -> None:
-        """Report drift (changed by hand) apart from unapplied config. Reads only; exit 2 on findings."""
+        """Tell drift (changed on the platform by hand) from unapplied config. Reads only.
+
+        Live state is compared with the desired state now and as last applied (the git tag
+        reconciler-applied, moved by the apply workflow; or --baseline). Suppressions in the desired files
+        hide known drift until they expire. Exit 0 in sync; 2 drift, unapplied config or an expired
+        suppression; 1 error.
+        """
         loaded = base._load(config_path)
         baseline = find_baseline(config_path, baseline_ref)
         with base._session(loaded, sandbox, sandbox_dir) as providers:

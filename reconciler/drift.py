@@ -285,7 +285,7 @@ def render_text(report: DriftReport, mask: Mask | None = None) -> str:
         lines.append("Expired suppressions:")
         lines.extend(f"  ! {_expired_line(rule)}" for rule in report.expired)
         lines.append("")
-    lines.extend(_notes(report, "  "))
+    lines.extend(_notes(report))
     lines.append(summary_line(report))
     return _masked("\n".join(lines) + "\n", mask)
 
@@ -305,15 +305,17 @@ def _text_item(item: DriftItem) -> list[str]:
     return lines
 
 
-def _notes(report: DriftReport, indent: str) -> list[str]:
+def _notes(report: DriftReport, markdown: bool = False) -> list[str]:
+    """Protected candidates and suppressions that match nothing: for information, not findings."""
+    kept, unused = ("- ", "- ") if markdown else ("  = ", "  ? ")
     lines: list[str] = []
     if report.protected:
         lines.append("Protected (desired removes them, but they have submitted: kept live by design):")
-        lines.extend(f"{indent}= {key}: {email}" for key, email in report.protected)
+        lines.extend(f"{kept}{key}: {email}" for key, email in report.protected)
         lines.append("")
     if report.unused:
         lines.append("Suppressions that match nothing (remove them?):")
-        lines.extend(f"{indent}? {rule.schedule} {_suppression_note(rule)}" for rule in report.unused)
+        lines.extend(f"{unused}{rule.schedule} {_suppression_note(rule)}" for rule in report.unused)
         lines.append("")
     return lines
 
@@ -343,7 +345,7 @@ def render_markdown(report: DriftReport, mask: Mask | None = None) -> str:
                   for i in report.suppressed if i.suppressed_by is not None] + [""]
     if report.expired:
         lines += ["### Expired suppressions", ""] + [f"- ⚠️ {md(_expired_line(r))}" for r in report.expired] + [""]
-    lines += ["- " + md(line[2:]) if line.startswith("- ") else md(line) for line in _notes(report, "- ")]
+    lines += ["- " + md(line[2:]) if line.startswith("- ") else md(line) for line in _notes(report, markdown=True)]
     text = "\n".join(lines).rstrip("\n") + "\n"
     if len(text) > MARKDOWN_BUDGET:
         cut = text[:MARKDOWN_BUDGET].rsplit("\n", 1)[0]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import os
 import re
+import unicodedata
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,6 +31,7 @@ _KEY_ORDER = ("name", "provider", "assessment_id", "window", "group", "candidate
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _FLOW_MAX_KEYS = 4
 _BLOCK_SECTIONS = frozenset({"mettl", "questionmark", "metadata", "accommodations"})
+_MISSING = object()
 
 
 class ImportExistsError(ReconcilerError):
@@ -48,7 +50,7 @@ class ImportResult:
 
 def slug(text: str) -> str:
     """`Java Hiring Drive (2026)` → `java-hiring-drive-2026`."""
-    value = re.sub(r"[^a-z0-9]+", "-", normalize_email(text)).strip("-")
+    value = re.sub(r"[^a-z0-9]+", "-", unicodedata.normalize("NFKC", text).lower()).strip("-")
     return value or "schedule"
 
 
@@ -138,14 +140,20 @@ def schedule_entry(
         data[vendor] = block
     if schedule.candidates is not None:
         data["candidates"] = [list_name] if schedule.candidates else []
-    data = {k: _respelled(v, respell) for k, v in data.items() if v not in ({}, None)}
+    _respell_emails(data, respell)
+    data = {k: v for k, v in data.items() if v not in ({}, None)}
     ordered = {k: data[k] for k in _KEY_ORDER if k in data}
     ordered.update({k: v for k, v in data.items() if k not in ordered})
-    node = CommentedMap((k, _node(v, top=k in _BLOCK_SECTIONS)) for k, v in _escaped(ordered).items())
-    return node
+    return CommentedMap((k, _node(v, top=k in _BLOCK_SECTIONS)) for k, v in _escaped(ordered).items())
 
 
-_MISSING = object()
+def _respell_emails(data: dict[str, Any], respell: Mapping[str, str]) -> None:
+    """Emails (compared normalised) back in the vendor's spelling; other strings are compared as written."""
+    if isinstance(data.get("accommodations"), dict):
+        data["accommodations"] = {respell.get(k, k): v for k, v in data["accommodations"].items()}
+    grades = (data.get("mettl") or {}).get("test_grade_notification") or {}
+    if isinstance(grades.get("recipients"), list):
+        grades["recipients"] = [respell.get(r, r) for r in grades["recipients"]]
 
 
 def _candidate_list(item: Observed, respell: Mapping[str, str]) -> CommentedSeq:
@@ -198,17 +206,6 @@ def _unique(name: str, used: set[str]) -> str:
     while candidate in used:
         candidate, index = f"{name}-{index}", index + 1
     return candidate
-
-
-def _respelled(value: Any, respell: Mapping[str, str]) -> Any:
-    """Emails (values and keys) back in the spelling the vendor returned."""
-    if isinstance(value, dict):
-        return {_respelled(k, respell): _respelled(v, respell) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_respelled(v, respell) for v in value]
-    if isinstance(value, str):
-        return respell.get(value, value)
-    return value
 
 
 def _escaped(value: Any) -> Any:

@@ -265,3 +265,23 @@ def test_candidates_compared_with_what_the_baseline_managed() -> None:
         ("candidates", "mei@example.com"): "drift",
         ("candidates", "eve@example.com"): "drift",
     }
+
+
+def test_suppression_paths_for_one_candidate_and_for_a_section() -> None:
+    change = ScheduleChange(
+        action="update", provider="mettl", assessment_id="769688", name="Java Hiring Drive",
+        candidates=CandidateChanges(remove=("eve@example.com", "zed@example.com")),
+        fields=(FieldChange(path="mettl.web_proctoring.count", before=3, after=10),),
+    )
+    state = DesiredState(schedules=(java(),), suppressions=(
+        Suppression(schedule="Java Hiring Drive", paths=("candidates.Eve@Example.com", "mettl"), owner="o",
+                    reason="r", expires=TODAY),
+        Suppression(schedule="Java Hiring Drive", provider="questionmark", owner="o", reason="other vendor",
+                    expires=TODAY),
+    ))
+    report = classify(Plan.build([change]), state, state, TODAY)
+    assert {(i.path, i.candidate) for i in report.suppressed} == {
+        ("candidates", "eve@example.com"), ("mettl.web_proctoring.count", None)}
+    assert [i.candidate for i in report.open_items] == ["zed@example.com"]
+    assert [r.reason for r in report.unused] == ["other vendor"]
+    assert "Suppressions that match nothing" in render_text(report)

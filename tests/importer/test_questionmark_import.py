@@ -26,8 +26,8 @@ desired: [desired]
 """
 
 
-def utc(*parts: int) -> datetime:
-    return datetime(*parts, tzinfo=UTC)  # type: ignore[misc]
+def utc(year: int, month: int, day: int, hour: int = 0) -> datetime:
+    return datetime(year, month, day, hour, tzinfo=UTC)
 
 
 def seed(app: QuestionmarkApp) -> dict[str, int]:
