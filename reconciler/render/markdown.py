@@ -11,12 +11,11 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from enum import IntEnum
-from typing import Any
 
-from ..models import Accommodation, Schedule, Window, managed_view
+from ..models import Window
 from ..plan import Plan, ScheduleChange
 from .pii import Mask, scrub
-from .rows import PROVIDER_TITLES, ChangeRow, change_row, show_value, summary_line
+from .rows import PROVIDER_TITLES, ChangeRow, change_row, created_settings, summary_line
 
 DEFAULT_MARKER = "<!-- reconciler-plan -->"
 DEFAULT_HINT = "Download the `plan.json` artifact of this run for the full plan."
@@ -154,13 +153,13 @@ def _view(change: ScheduleChange, rec: _Recorder) -> _View:
             fields.append(("window", before, after))
     raw_paths = [f.path for f in change.fields if f.path != "window"]
     for raw_path, item in zip(raw_paths, row.fields, strict=True):
-        path = _accommodation_path(raw_path, rec) or rec.clean(item.path)
+        path = rec.clean(item.path)
         if raw_path in sensitive:
             fields.append((path, "(sensitive)", "(sensitive)"))
         else:
             fields.append((path, rec.clean(item.before), rec.clean(item.after)))
     if change.action == "create" and change.desired is not None:
-        fields.extend((path, "—", rec.clean(value)) for path, value in _created_settings(change.desired, rec))
+        fields.extend((rec.clean(path), "—", rec.clean(value)) for path, value in created_settings(change.desired, rec))
     return _View(
         change=change,
         row=row,
@@ -172,46 +171,6 @@ def _view(change: ScheduleChange, rec: _Recorder) -> _View:
         blocked=[rec.clean(r) for r in change.blocked],
         needs_force=[rec.clean(r) for r in change.needs_force],
     )
-
-
-def _accommodation_path(path: str, rec: _Recorder) -> str | None:
-    """`accommodations.<email>[.<field>]` with the whole email masked (an email has dots of its own)."""
-    if not path.startswith("accommodations."):
-        return None
-    email, rest = path.removeprefix("accommodations."), ""
-    head, _, last = email.rpartition(".")
-    if last in Accommodation.model_fields:
-        email, rest = head, f".{last}"
-    return f"accommodations.{rec(email)}{rest}"
-
-
-def _created_settings(schedule: Schedule, rec: _Recorder) -> list[tuple[str, str]]:
-    view = managed_view(schedule)
-    out: list[tuple[str, str]] = []
-    for section in ("group", "mettl", "questionmark", "metadata", "accommodations"):
-        value = view.get(section) if isinstance(view, dict) else None
-        if value in (None, {}, []):
-            continue
-        if section == "accommodations" and isinstance(value, dict):
-            for email in sorted(value):
-                out.extend(_flatten(f"accommodations.{rec(email)}", value[email]))
-            continue
-        out.extend((rec.clean(path), leaf) for path, leaf in _flatten(section, value))
-    if schedule.candidates is None:
-        out.append(("access", "open for all (no candidate list)"))
-    return out
-
-
-def _flatten(prefix: str, value: Any) -> list[tuple[str, str]]:
-    if isinstance(value, dict):
-        rows: list[tuple[str, str]] = []
-        for key in sorted(value):
-            rows.extend(_flatten(f"{prefix}.{key}", value[key]))
-        return rows
-    return [(prefix, show_value(value))]
-
-
-# --------------------------------------------------------------------------- sections
 
 
 def _cell(text: str, shortened: list[bool]) -> str:

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..models import Accommodation, Window
+from ..models import Accommodation, Schedule, Window, managed_view
 from ..plan import Plan, ScheduleChange
 
 Mask = Callable[[str], str]
@@ -113,3 +113,30 @@ def summary_line(plan: Plan) -> str:
     return (f"{head} Candidates: {counts['add']} to add, {counts['remove']} to remove, "
             f"{counts['protected']} protected. {plan.in_sync} schedule(s) in sync, "
             f"{len(plan.unmanaged)} unmanaged.")
+
+
+def created_settings(schedule: Schedule, mask: Mask = no_mask) -> list[tuple[str, str]]:
+    """(path, value) of every setting a new schedule is created with; accommodation emails masked."""
+    view = managed_view(schedule)
+    out: list[tuple[str, str]] = []
+    for section in ("group", "mettl", "questionmark", "metadata", "accommodations"):
+        value = view.get(section) if isinstance(view, dict) else None
+        if value in (None, {}, []):
+            continue
+        if section == "accommodations" and isinstance(value, dict):
+            for email in sorted(value):
+                out.extend(_flatten(f"accommodations.{mask(email)}", value[email]))
+            continue
+        out.extend(_flatten(section, value))
+    if schedule.candidates is None:
+        out.append(("access", "open for all (no candidate list)"))
+    return out
+
+
+def _flatten(prefix: str, value: Any) -> list[tuple[str, str]]:
+    if isinstance(value, dict):
+        rows: list[tuple[str, str]] = []
+        for key in sorted(value):
+            rows.extend(_flatten(f"{prefix}.{key}", value[key]))
+        return rows
+    return [(prefix, show_value(value))]

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from ..models import managed_view
 from ..plan import Plan
-from .rows import Mask, change_row, no_mask, show_value, summary_line
+from .rows import Mask, change_row, created_settings, no_mask, summary_line
 
 ACTION_WORDS = {"create": "create", "update": "update", "disable": "disable"}
 
@@ -26,7 +25,7 @@ def render_text(plan: Plan, mask: Mask = no_mask) -> str:
         for item in row.fields:
             lines.append(f"    ~ {item.path}: {item.before} → {item.after}")
         if change.action == "create" and change.desired is not None:
-            lines.extend(f"    + {line}" for line in _created_settings(change.desired))
+            lines.extend(f"    + {path}: {value}" for path, value in created_settings(change.desired, mask))
         lines.extend(f"    + {entry}" for entry in row.add)
         lines.extend(f"    - {entry}" for entry in row.remove)
         lines.extend(f"    = {entry} (protected: has submitted, not removed)" for entry in row.protected)
@@ -39,26 +38,3 @@ def render_text(plan: Plan, mask: Mask = no_mask) -> str:
         lines.append("")
     lines.append(summary_line(plan))
     return "\n".join(lines) + "\n"
-
-
-def _created_settings(schedule: object) -> list[str]:
-    view = managed_view(schedule)
-    assert isinstance(view, dict)
-    out: list[str] = []
-    for section in ("group", "mettl", "questionmark", "metadata", "accommodations"):
-        value = view.get(section)
-        if value in (None, {}, []):
-            continue
-        out.extend(f"{path}: {leaf}" for path, leaf in _flatten(section, value))
-    if view.get("candidates") is None:
-        out.append("access: open for all (no candidate list)")
-    return out
-
-
-def _flatten(prefix: str, value: object) -> list[tuple[str, str]]:
-    if isinstance(value, dict):
-        rows: list[tuple[str, str]] = []
-        for key in sorted(value):
-            rows.extend(_flatten(f"{prefix}.{key}", value[key]))
-        return rows
-    return [(prefix, show_value(value))]

@@ -12,6 +12,7 @@ import os
 import random
 import threading
 import time
+from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass, field
@@ -61,20 +62,23 @@ class RecordedCall:
     status: int
 
 
-class SandboxApp:
+class SandboxApp(ABC):
     """Base for an emulator. Subclasses implement handle() and the state hooks."""
 
     name = "sandbox"
 
+    @abstractmethod
     def handle(self, request: SandboxRequest) -> SandboxResponse:
-        raise NotImplementedError  # pragma: no cover - abstract
+        """Answer one request (called under the server's lock)."""
 
     def is_write(self, request: SandboxRequest) -> bool:
         return request.method not in ("GET", "HEAD")
 
+    @abstractmethod
     def dump_state(self) -> dict[str, Any]:
-        return {}
+        """The whole world as JSON-able data (what the server persists)."""
 
+    @abstractmethod
     def load_state(self, state: dict[str, Any]) -> None:
         """Replace the world with a dumped one."""
 

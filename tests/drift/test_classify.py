@@ -20,8 +20,7 @@ from reconciler.models import (
 from reconciler.plan import CandidateChanges, FieldChange, Plan, ScheduleChange
 from reconciler.render.pii import make_masker
 from reconciler.sandbox.mettl import MettlApp
-
-from .conftest import Reconcile
+from tests.mettl.fixtures import Reconcile
 
 TODAY = date(2026, 11, 1)
 ANA = Candidate(email="ana@example.com", name="Ana Lima")

@@ -23,7 +23,7 @@ from reconciler.models import (
 )
 from reconciler.providers.mettl import mapping
 
-from .conftest import Reconcile
+from .fixtures import Reconcile
 
 SETTINGS: dict[str, MettlSettings] = {
     "source_app": MettlSettings(source_app="HR Portal"),

@@ -12,7 +12,7 @@ from reconciler.errors import UnsafePlanError
 from reconciler.models import Candidate, DesiredState, MettlSettings, Schedule, WebProctoring, Window
 from reconciler.sandbox.mettl import MettlApp
 
-from .conftest import Reconcile
+from .fixtures import Reconcile
 
 ANA = Candidate(email="ana@example.com", name="Ana Lima")
 RAJ = Candidate(email="raj@example.com", name="Raj Patel", fields={"Date of birth": "Sep 16 1998"})
