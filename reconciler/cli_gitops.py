@@ -158,9 +158,10 @@ def _import(
     click.echo("Checked: planning the imported schedules shows no changes.")
 
 
-def _target(config_path: Path, out: Path | None, provider: str, scope: str) -> Path:
+def _target(config_path: Path, out: Path | None, provider: str, scope: str, *, force: bool) -> Path:
     """Where the file goes: --out, else the first desired: entry (a missing desired folder is created, so a
-    project on day one, with no desired files yet, loads)."""
+    project on day one, with no desired files yet, loads). An existing file is refused without --force,
+    before any API call."""
     try:
         text = config_path.read_text(encoding="utf-8-sig")
     except OSError:
@@ -170,7 +171,10 @@ def _target(config_path: Path, out: Path | None, provider: str, scope: str) -> P
         first = first.parent
     elif not first.exists() and text:
         first.mkdir(parents=True)
-    return (out or first) / importer.file_name(provider, scope)
+    target = (out or first) / importer.file_name(provider, scope)
+    if target.exists() and not force:
+        raise importer.ImportExistsError(f"{target} exists: re-run with --force to replace it")
+    return target
 
 
 # --------------------------------------------------------------------------- commands
@@ -255,9 +259,7 @@ def register(group: click.Group) -> None:
             schedules = found.discover_assessment(provider, assessment_id)
             return Discovery("mettl", f"assessment {assessment_id}", schedules, found.VENDOR_DEFAULTS, found.NOTES)
 
-        target = _target(config_path, out, "mettl", assessment_id)
-        if target.exists() and not force:
-            raise importer.ImportExistsError(f"{target} exists: re-run with --force to replace it")
+        target = _target(config_path, out, "mettl", assessment_id, force=force)
         loaded = base._load(config_path)
         with base._session(loaded, sandbox, sandbox_dir) as providers:
             _import(loaded, providers, name="mettl", discover=discover, target=target,
@@ -299,9 +301,7 @@ def register(group: click.Group) -> None:
         flag = f"--group {group_name!r}" if group_name is not None else f"--assessment {assessment_id}"
         if time_zone != "UTC":
             flag += f" --time-zone {time_zone}"
-        target = _target(config_path, out, "questionmark", scope)
-        if target.exists() and not force:
-            raise importer.ImportExistsError(f"{target} exists: re-run with --force to replace it")
+        target = _target(config_path, out, "questionmark", scope, force=force)
         loaded = base._load(config_path)
         with base._session(loaded, sandbox, sandbox_dir) as providers:
             _import(loaded, providers, name="questionmark", discover=discover, target=target,
