@@ -75,9 +75,10 @@ def candidate_changes(desired: Schedule, observed: Observed | None) -> Candidate
         return CandidateChanges(existing=len(live))
     add = tuple(sorted((c for c in desired.candidates if c.email not in live), key=lambda c: c.email))
     gone = live - desired.candidate_emails()
-    protected = observed.protected & gone if observed else frozenset()
+    reasons = {email: why for email, why in observed.protected.items() if email in gone} if observed else {}
     return CandidateChanges(
-        add=add, remove=tuple(sorted(gone - protected)), protected=tuple(sorted(protected)), existing=len(live)
+        add=add, remove=tuple(sorted(gone - reasons.keys())), protected=tuple(sorted(reasons)),
+        protected_reasons=dict(sorted(reasons.items())), existing=len(live),
     )
 
 

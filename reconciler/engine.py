@@ -89,13 +89,13 @@ def _protect_started(
         live = observed.get(schedule.key)
         if live is None or schedule.candidates is None:
             continue
-        gone = live.schedule.candidate_emails() - schedule.candidate_emails() - live.protected
+        gone = live.schedule.candidate_emails() - schedule.candidate_emails() - live.protected.keys()
         if gone and isinstance(providers[schedule.provider], KnowsStartedCandidates):
             asks.append((schedule.key, frozenset(gone)))
     if not asks:
         return observed
 
-    def ask(item: tuple[ScheduleKey, frozenset[str]]) -> frozenset[str]:
+    def ask(item: tuple[ScheduleKey, frozenset[str]]) -> Mapping[str, str]:
         key, gone = item
         provider = providers[key.provider]
         assert isinstance(provider, KnowsStartedCandidates)
@@ -106,7 +106,7 @@ def _protect_started(
     result = dict(observed)
     for (key, _), started in zip(asks, answers, strict=True):
         if started:
-            result[key] = replace(observed[key], protected=observed[key].protected | started)
+            result[key] = replace(observed[key], protected={**observed[key].protected, **started})
     return result
 
 

@@ -31,6 +31,8 @@ class CandidateChanges(Frozen):
     add: tuple[Candidate, ...] = ()
     remove: tuple[str, ...] = ()
     protected: tuple[str, ...] = ()
+    protected_reasons: dict[str, str] = Field(
+        default_factory=dict, description="Why each protected candidate is kept (has started, status unknown, …).")
     existing: int = Field(default=0, description="How many candidates the live schedule has now.")
 
     def __bool__(self) -> bool:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
@@ -17,7 +17,7 @@ class Observed:
     schedule: Schedule
     ref: str
     fingerprint: str
-    protected: frozenset[str] = frozenset()
+    protected: Mapping[str, str] = field(default_factory=dict)  # email → why it is never removed
     raw: Any = None
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -73,6 +73,7 @@ class Provider(Protocol):
 class KnowsStartedCandidates(Protocol):
     """A provider that can tell which candidates have begun a test (they are then never removed)."""
 
-    def started(self, observed: Observed, emails: frozenset[str]) -> frozenset[str]:
-        """The subset of `emails` who have begun the test on this live schedule."""
+    def started(self, observed: Observed, emails: frozenset[str]) -> Mapping[str, str]:
+        """Those of `emails` who must not be removed from this live schedule, each with the reason
+        ("has started", "has submitted", "status unknown"). Fail closed: when in doubt, protect."""
         ...

@@ -99,7 +99,8 @@ def change_row(change: ScheduleChange, mask: Mask = no_mask) -> ChangeRow:
         window_after=show_window(change.window_after) if window_field or change.action == "create" else None,
         add=[f"{mask(c.email)} ({c.name})" if mask is no_mask else mask(c.email) for c in candidates.add],
         remove=[mask(e) for e in candidates.remove],
-        protected=[mask(e) for e in candidates.protected],
+        protected=[f"{mask(e)} ({candidates.protected_reasons.get(e, 'has started or submitted')})"
+                   for e in candidates.protected],
     )
 
 

@@ -28,7 +28,7 @@ def render_text(plan: Plan, mask: Mask = no_mask) -> str:
             lines.extend(f"    + {path}: {value}" for path, value in created_settings(change.desired, mask))
         lines.extend(f"    + {entry}" for entry in row.add)
         lines.extend(f"    - {entry}" for entry in row.remove)
-        lines.extend(f"    = {entry} (protected: has started or submitted, not removed)" for entry in row.protected)
+        lines.extend(f"    = {entry}: protected, not removed" for entry in row.protected)
         lines.extend(f"    ! needs --force: {reason}" for reason in change.needs_force)
         lines.extend(f"    ✗ cannot apply: {reason}" for reason in change.blocked)
         lines.append("")

@@ -238,12 +238,12 @@ def schedule_from_sc(raw: dict[str, Any], assessment_id: str) -> Schedule:
     )
 
 
-def protected_emails(raw: dict[str, Any]) -> frozenset[str]:
+def protected_emails(raw: dict[str, Any]) -> dict[str, str]:
     """Candidates who submitted (submissionDate set): never removed."""
     access = raw.get("access") or {}
-    return frozenset(
-        normalize_email(c["email"]) for c in access.get("candidates") or () if c.get("submissionDate")
-    )
+    return {
+        normalize_email(c["email"]): "has submitted" for c in access.get("candidates") or () if c.get("submissionDate")
+    }
 
 
 def edit_sc(change: ScheduleChange, desired: Schedule, live: dict[str, Any]) -> dict[str, Any]:

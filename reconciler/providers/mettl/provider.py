@@ -86,15 +86,15 @@ class MettlProvider:
             raw=settings_only,
         )
 
-    def started(self, observed: Observed, emails: frozenset[str]) -> frozenset[str]:
+    def started(self, observed: Observed, emails: frozenset[str]) -> dict[str, str]:
         """Which of these candidates have begun the test (any status past "Yet to Start"/"Not Started")."""
-        begun = set()
+        begun: dict[str, str] = {}
         for candidate in self.client.schedule_candidates(observed.ref):
             email = normalize_email(str(candidate.get("email") or ""))
             status = str(candidate.get("status") or "")
             if email in emails and (candidate.get("submissionDate") or status not in REMOVABLE_STATUSES):
-                begun.add(email)
-        return frozenset(begun)
+                begun[email] = "has submitted" if candidate.get("submissionDate") else "has started"
+        return begun
 
     def observe_one(self, key: ScheduleKey, desired: Schedule | None) -> Observed | None:
         for summary in self.client.assessment_schedules(key.assessment_id):
