@@ -4,6 +4,11 @@ Reads (GET) are retried on transient failures with backoff (honouring Retry-Afte
 only when the vendor refused them outright (429, 503); a write whose answer is lost, or that failed with
 another 5xx, raises at once (AmbiguousWriteError for a lost answer) so the caller can re-read and find
 out whether it landed.
+
+Vendor answers are untrusted, so every call is bounded: a whole-request deadline (connect + headers + body,
+not per socket read, so a server that drip-feeds bytes cannot hang a run), an optional run-wide deadline, a
+response-size cap, no redirects, and no URL outside the configured base URL (a `nextLink` or `paging.next`
+to another host is refused before anything, credentials included, is sent).
 """
 
 from __future__ import annotations
@@ -13,8 +18,10 @@ import random
 import threading
 import time
 from collections.abc import Callable, Mapping
+from contextlib import closing
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -23,6 +30,7 @@ from .errors import (
     AmbiguousWriteError,
     AuthenticationError,
     BadRequestError,
+    MalformedResponseError,
     NotFoundError,
     ProviderError,
     RateLimitedError,
@@ -32,6 +40,22 @@ from .errors import (
 log = logging.getLogger("reconciler.http")
 
 READ_METHODS = frozenset({"GET", "HEAD"})
+DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024
+_CHUNK = 64 * 1024
+
+
+@dataclass
+class RunDeadline:
+    """A deadline shared by every client of one run (time.monotonic() seconds)."""
+
+    at: float
+
+    @classmethod
+    def after(cls, seconds: float) -> RunDeadline:
+        return cls(time.monotonic() + seconds)
+
+    def remaining(self) -> float:
+        return self.at - time.monotonic()
 
 
 @dataclass
@@ -119,9 +143,15 @@ class HttpClient:
         error_hook: ErrorHook | None = None,
         auth: tuple[str, str] | None = None,
         headers: Mapping[str, str] | None = None,
+        base_url: str | None = None,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+        run_deadline: RunDeadline | None = None,
     ) -> None:
         self.provider = provider
         self.timeout = timeout
+        self.base_url = base_url.rstrip("/") if base_url else None
+        self.max_response_bytes = max_response_bytes
+        self.run_deadline = run_deadline
         self.retry = retry or RetryPolicy()
         self.stats = CallStats()
         self._error_hook = error_hook
@@ -180,6 +210,8 @@ class HttpClient:
         json: Any,
         sign: Callable[[], Mapping[str, str]] | None,
     ) -> requests.Response:
+        self._check_target(url)
+        budget = self._budget(method, url)
         signed = dict(sign()) if sign else {}
         if data is not None or (signed and method not in READ_METHODS):
             body = {**(data or {}), **signed}
@@ -188,21 +220,96 @@ class HttpClient:
             body = None
             query = {**(params or {}), **signed}
         self.stats.count(method)
-        try:
-            response = self._session.request(
-                method, url, params=query or None, data=body, json=json, timeout=self.timeout
-            )
-        except (requests.ConnectionError, requests.Timeout) as exc:
-            reason = type(exc).__name__
-            if method in READ_METHODS:
-                raise TransientError(self.provider, f"{method} {_path(url)} failed: {reason}") from None
-            raise AmbiguousWriteError(
-                self.provider, f"{method} {_path(url)} got no answer ({reason}); it may have been applied"
-            ) from None
+        outcome: list[requests.Response | BaseException] = []
+
+        def fetch() -> None:
+            try:
+                outcome.append(self._fetch(method, url, query, body, json, budget))
+            except BaseException as exc:  # handed to the caller's thread
+                outcome.append(exc)
+
+        # The request runs in a daemon thread so a server that never finishes cannot hold the run past its
+        # deadline (requests' own timeout bounds each socket read, not the whole answer).
+        worker = threading.Thread(target=fetch, name=f"{self.provider}-http", daemon=True)
+        worker.start()
+        worker.join(budget)
+        if not outcome:
+            raise self._no_answer(method, url, f"no complete answer within {budget:.0f} s")
+        result = outcome[0]
+        if isinstance(result, (requests.ConnectionError, requests.Timeout)):
+            raise self._no_answer(method, url, type(result).__name__)
+        if isinstance(result, BaseException):
+            raise result
+        response = result
         if self._error_hook:
             self._error_hook(response)
         raise_for_status(self.provider, response)
         return response
+
+
+    def _check_target(self, url: str) -> None:
+        """Refuse any URL outside the configured base URL (a link in an answer may point anywhere)."""
+        if self.base_url is None:
+            return
+        base = self.base_url
+        if url == base or url.startswith((base + "/", base + "?")):
+            return
+        parts = urlsplit(url)
+        raise MalformedResponseError(
+            self.provider, f"refused to call {parts.scheme}://{parts.netloc}{parts.path}: "
+            f"it is not under the configured base URL {base}")
+
+    def _budget(self, method: str, url: str) -> float:
+        """Seconds this call may take: the per-request timeout, cut by the run's deadline."""
+        if self.run_deadline is None:
+            return self.timeout
+        left = self.run_deadline.remaining()
+        if left <= 0:
+            raise TransientError(self.provider, f"{method} {_path(url)} not sent: the run's deadline has passed")
+        return min(self.timeout, left)
+
+    def _no_answer(self, method: str, url: str, reason: str) -> ProviderError:
+        if method in READ_METHODS:
+            return TransientError(self.provider, f"{method} {_path(url)} failed: {reason}")
+        return AmbiguousWriteError(
+            self.provider, f"{method} {_path(url)} got no answer ({reason}); it may have been applied")
+
+    def _fetch(
+        self,
+        method: str,
+        url: str,
+        query: Mapping[str, str],
+        body: Mapping[str, str] | None,
+        json: Any,
+        budget: float,
+    ) -> requests.Response:
+        """One exchange, the body read in chunks under the size cap; redirects are answers, never followed."""
+        response = self._session.request(
+            method, url, params=query or None, data=body, json=json, timeout=(min(10.0, budget), budget),
+            stream=True, allow_redirects=False,
+        )
+        with closing(response):
+            if 300 <= response.status_code < 400:
+                location = urlsplit(response.headers.get("Location") or "")
+                where = f" to {location.scheme}://{location.netloc}" if location.netloc else ""
+                raise MalformedResponseError(
+                    self.provider, f"{method} {_path(url)} answered with a redirect{where}; redirects are not "
+                    "followed (check the configured base URL)", status=response.status_code)
+            declared = response.headers.get("Content-Length", "")
+            if declared.isdigit() and int(declared) > self.max_response_bytes:
+                raise self._too_big(method, url)
+            content = bytearray()
+            for chunk in response.iter_content(_CHUNK):
+                content.extend(chunk)
+                if len(content) > self.max_response_bytes:
+                    raise self._too_big(method, url)
+            response._content = bytes(content)
+            response._content_consumed = True  # type: ignore[attr-defined]  # closing() then pools the connection
+        return response
+
+    def _too_big(self, method: str, url: str) -> MalformedResponseError:
+        limit = self.max_response_bytes // (1024 * 1024)
+        return MalformedResponseError(self.provider, f"answer to {method} {_path(url)} is larger than {limit} MiB")
 
 
 def _refused(exc: TransientError) -> bool:
