@@ -22,6 +22,7 @@ from pydantic import BaseModel, SecretStr, ValidationError
 from . import engine
 from .errors import ConfigError, PlanFileError, ReconcilerError, StalePlanError, redact
 from .loader import LoadedProject, load_project
+from .lock import apply_lock, lock_path
 from .plan import Plan
 from .providers.base import ApplyOutcome, Provider
 from .providers.factory import Endpoint, make_providers
@@ -325,20 +326,23 @@ def _check_expected(expected: str, plan: Plan) -> None:
                    "12 hex characters is enough).")
 @click.option("--auto-approve", is_flag=True, help="Do not ask for confirmation.")
 @click.option("--force", is_flag=True, help="Allow changes that break a safety rule.")
+@click.option("--lock-timeout", "lock_timeout", type=click.FloatRange(min=0), default=0.0, show_default=True,
+              metavar="SECONDS", help="How long to wait for another apply on this machine to finish.")
 @resend_secrets_option
 @sandbox_option
 @sandbox_dir_option
 @handle_errors
 def apply(config_path: Path, plan_file: Path | None, expect_checksum: str | None, auto_approve: bool, force: bool,
-          resend_secrets: bool, sandbox: bool, sandbox_dir: Path | None) -> None:
+          lock_timeout: float, resend_secrets: bool, sandbox: bool, sandbox_dir: Path | None) -> None:
     """Make the platforms match the desired state.
 
     Prints the plan (with emails: trusted output) and asks; without a terminal, --auto-approve is required.
+    One apply at a time: a second one waits up to --lock-timeout, then stops naming who holds the lock.
     """
     expected = _expected_checksum(expect_checksum)
     saved = _read_saved_plan(plan_file) if plan_file else None
     loaded = _load(config_path)
-    with _session(loaded, sandbox, sandbox_dir) as providers:
+    with apply_lock(lock_path(config_path), lock_timeout), _session(loaded, sandbox, sandbox_dir) as providers:
         run = engine.make_plan(loaded.desired, providers, safety=loaded.project.safety,
                                resend_secrets=resend_secrets)
         if saved is not None:
