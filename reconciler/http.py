@@ -147,6 +147,7 @@ class HttpClient:
         data: Mapping[str, str] | None = None,
         json: Any = None,
         sign: Callable[[], Mapping[str, str]] | None = None,
+        headers: Mapping[str, str] | None = None,
     ) -> requests.Response:
         """Send a request; reads are retried on transient failures. `sign` is called per attempt."""
         method = method.upper()
@@ -160,7 +161,7 @@ class HttpClient:
                 log.debug("%s: retrying %s after %.2fs (%s)", self.provider, method, delay, last)
                 time.sleep(delay)
             try:
-                return self._once(method, url, params=params, data=data, json=json, sign=sign)
+                return self._once(method, url, params=params, data=data, json=json, sign=sign, headers=headers)
             except TransientError as exc:
                 last = exc
                 if not is_read and not _refused(exc):
@@ -179,6 +180,7 @@ class HttpClient:
         data: Mapping[str, str] | None,
         json: Any,
         sign: Callable[[], Mapping[str, str]] | None,
+        headers: Mapping[str, str] | None = None,
     ) -> requests.Response:
         signed = dict(sign()) if sign else {}
         if data is not None or (signed and method not in READ_METHODS):
@@ -190,7 +192,8 @@ class HttpClient:
         self.stats.count(method)
         try:
             response = self._session.request(
-                method, url, params=query or None, data=body, json=json, timeout=self.timeout
+                method, url, params=query or None, data=body, json=json, timeout=self.timeout,
+                headers=dict(headers) if headers else None,
             )
         except (requests.ConnectionError, requests.Timeout) as exc:
             reason = type(exc).__name__
