@@ -1,4 +1,5 @@
 """The Mettl emulator over real loopback sockets, signed by a small independent signer."""
+# ruff: noqa: F811 - test parameters are the fixtures imported from mettl_world
 
 from __future__ import annotations
 
@@ -6,10 +7,9 @@ import base64
 import hashlib
 import hmac
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 import requests
@@ -17,112 +17,24 @@ import requests
 from reconciler.sandbox.base import SandboxServer, running
 from reconciler.sandbox.mettl import SANDBOX_PRIVATE_KEY, SANDBOX_PUBLIC_KEY, MettlApp
 from reconciler.sandbox.mettl_common import MettlError
-from reconciler.sandbox.mettl_views import CANDIDATE_PAGE_SIZE
 
-NOW = 1_700_000_000
-ASSESSMENT = 769688
-VECTOR_AK = "ab12c345-6789-0123-456d-78e9f0123456"
-VECTOR_PRIVATE = "zy98x765-4321-0987-654w-32v1u0987654"
-VECTOR_ASGN = "v4+lYYoZTdoeFV9XSTehS1MLRpBmjTRqQqKGizlHIN8="
-SECRET_HEADER = "dXNlcm5hbWU6cGFzc3dvcmQ="
-
-
-def sign(method: str, url: str, params: dict[str, str], private_key: str) -> str:
-    """The documented rule, written here independently of the emulator."""
-    text = method + url + "".join("\n" + params[k] for k in sorted(params))
-    algorithm = hashlib.sha1 if "/v1/" in url else hashlib.sha256
-    return base64.b64encode(hmac.new(private_key.encode(), text.encode(), algorithm).digest()).decode()
-
-
-class Client:
-    """Signs and sends one call to the sandbox."""
-
-    def __init__(self, server: SandboxServer, version: str = "v2") -> None:
-        self.base = server.url
-        self.version = version
-        self.session = requests.Session()
-
-    def call(self, method: str, path: str, params: dict[str, str] | None = None, *, form: bool = False,
-             ts: int | str = NOW, private_key: str = SANDBOX_PRIVATE_KEY) -> requests.Response:
-        url = f"{self.base}/{self.version}{path}"
-        signed = {"ak": SANDBOX_PUBLIC_KEY, "ts": str(ts), **(params or {})}
-        signed["asgn"] = sign(method, url, signed, private_key)
-        if form:
-            return self.session.request(method, url, data=signed, timeout=5)
-        return self.session.request(method, url, params=signed, timeout=5)
-
-    def ok(self, method: str, path: str, params: dict[str, str] | None = None, **kw: Any) -> dict[str, Any]:
-        response = self.call(method, path, params, **kw)
-        body: dict[str, Any] = response.json()
-        assert response.status_code == 200 and body["status"] == "SUCCESS", body
-        return body
-
-    def error(self, method: str, path: str, params: dict[str, str] | None = None, **kw: Any) -> str:
-        response = self.call(method, path, params, **kw)
-        body = response.json()
-        assert response.status_code == 200 and body["status"] == "ERROR", body
-        return f"{body['error']['code']} {body['error']['message']}"
-
-
-def sc(value: dict[str, Any]) -> dict[str, str]:
-    return {"sc": json.dumps(value, separators=(",", ":"))}
-
-
-def fixed_window(**over: str) -> dict[str, str]:
-    window = {"fixedAccessOption": "SlotWise", "startsOnDate": "Mon, 07 Feb 2022", "startsOnTime": "12:00:00",
-              "endsOnDate": "Fri, 11 Feb 2022", "endsOnTime": "18:00:00", "timeZone": "UTC+05:30",
-              "locationTimeZone": "Asia/Kolkata"}
-    window.update(over)
-    return window
-
-
-def new_schedule(name: str = "Morning", **extra: Any) -> dict[str, Any]:
-    value: dict[str, Any] = {
-        "name": name,
-        "sourceApp": "App Name",
-        "access": {"type": "ByInvitation", "sendEmail": False,
-                   "candidates": [{"name": "Ann", "email": "ann@example.com"},
-                                  {"name": "Bob", "email": "bob@example.com", "Roll number": "17"}]},
-        "scheduleType": "Fixed",
-        "scheduleWindow": fixed_window(),
-    }
-    value.update(extra)
-    return value
-
-
-def seeded() -> MettlApp:
-    world = MettlApp(now=lambda: NOW)
-    world.add_assessment(ASSESSMENT, "Assessment Name", duration=10)
-    return world
-
-
-@pytest.fixture(scope="module")
-def shared() -> Iterator[SandboxServer]:
-    """One server for the module (stopping one takes ~0.5 s); each test gets a fresh world."""
-    with running(seeded()) as srv:
-        yield srv
-
-
-@pytest.fixture
-def server(shared: SandboxServer) -> SandboxServer:
-    shared.faults.queue.clear()
-    shared.reset_calls()
-    return shared
-
-
-@pytest.fixture
-def app(server: SandboxServer) -> MettlApp:
-    world = server.app
-    assert isinstance(world, MettlApp)
-    world.load_state(seeded().dump_state())
-    world.max_candidates_per_request = 5000
-    return world
-
-
-@pytest.fixture
-def client(server: SandboxServer) -> Client:
-    return Client(server)
-
+from .mettl_world import (  # noqa: F401 - fixtures
+    ASSESSMENT,
+    NOW,
+    SECRET_HEADER,
+    VECTOR_AK,
+    VECTOR_ASGN,
+    VECTOR_PRIVATE,
+    Client,
+    app,
+    client,
+    fixed_window,
+    new_schedule,
+    sc,
+    server,
+    shared,
+    sign,
+)
 
 # ---------------------------------------------------------------------------------------------- signature
 
@@ -268,130 +180,12 @@ def test_form_body_parameters(client: Client, server: SandboxServer) -> None:
     assert len(Client(server, "v3").ok("GET", f"/schedules/{key}/candidates", {"limit": "100"})["candidates"]) == 100
 
 
-def test_v2_candidate_rows_page_by_offset_only(client: Client, app: MettlApp) -> None:
-    many = [{"name": f"C{i}", "email": f"c{i:02}@example.com"} for i in range(45)]
-    key = app.add_schedule(ASSESSMENT, new_schedule(access={"type": "ByInvitation", "candidates": many}))
-    path = f"/schedules/{key}/candidates"
-    assert "limit is not a parameter" in client.error("GET", path, {"limit": "100"})
-    seen: list[str] = []
-    params: dict[str, str] = {}
-    while True:
-        body = client.ok("GET", path, params)
-        assert len(body["candidates"]) <= CANDIDATE_PAGE_SIZE
-        seen += [row["email"] for row in body["candidates"]]
-        if body["paging"]["next"] is None:
-            break
-        params = dict(parse_qsl(urlsplit(body["paging"]["next"]).query))
-        assert set(params) == {"offset"}
-    assert seen == [c["email"] for c in many]
-
-
-def _raw_form_post(server: SandboxServer, path: str, value: dict[str, Any], content_type: str) -> dict[str, Any]:
-    """POST a signed form body with exactly this Content-Type; `sc` keeps its non-ASCII characters."""
-    url = f"{server.url}/v2{path}"
-    params = {"ak": SANDBOX_PUBLIC_KEY, "ts": str(NOW), "sc": json.dumps(value, ensure_ascii=False)}
-    params["asgn"] = sign("POST", url, params, SANDBOX_PRIVATE_KEY)
-    response = requests.post(url, data=urlencode(params).encode("ascii"), headers={"Content-Type": content_type},
-                             timeout=5)
-    return response.json()  # type: ignore[no-any-return]
-
-
-def test_form_body_is_read_by_its_declared_charset(server: SandboxServer, app: MettlApp) -> None:
-    people = [{"name": "Zoë Ærø", "email": "zoë@exämple.de"}, {"name": "Łukasz", "email": "lukasz@example.pl"},
-              {"name": "王芳", "email": "wang.fang@example.cn"}]
-    value = new_schedule(access={"type": "ByInvitation", "candidates": people})
-    path = f"/assessments/{ASSESSMENT}/schedules"
-    # without a charset a servlet reads the body as ISO-8859-1: the name is no longer what was signed
-    latin = _raw_form_post(server, path, value, "application/x-www-form-urlencoded")
-    assert latin["status"] == "ERROR" and latin["error"]["code"] == "E401"
-    assert app.find(ASSESSMENT, "Morning") is None
-    utf8 = _raw_form_post(server, path, value, "application/x-www-form-urlencoded; charset=UTF-8")
-    assert utf8["status"] == "SUCCESS", utf8
-    stored = app.schedule(utf8["createdSchedule"]["accessKey"])["access"]["candidates"]
-    assert [(c["name"], c["email"]) for c in stored] == [(p["name"], p["email"]) for p in people]
-
-
-@pytest.mark.parametrize("email", ["sean.o'brien@example.com", "a+b@x.com", "x.y-z@x.com", "zoë@exämple.de",
-                                   '"john doe"@example.com', "Old.Applicant@Example.com"])
-def test_odd_but_legal_emails_are_accepted(client: Client, app: MettlApp, email: str) -> None:
-    key = app.add_schedule(ASSESSMENT, new_schedule())
-    edit = {"access": {"type": "ByInvitation", "candidates": {"add": [{"name": "Odd", "email": email}]}},
-            "testGradeNotification": {"enabled": True, "recipients": [email]}}
-    edited = client.ok("POST", f"/schedules/{key}/edit", sc(edit))["schedule"]
-    assert email in [c["email"] for c in edited["access"]["candidates"]]
-    assert edited["testGradeNotification"]["recipients"] == [email]
-
-
 def test_remove_unknown_email_is_E400_and_changes_nothing(client: Client, app: MettlApp) -> None:
     key = app.add_schedule(ASSESSMENT, new_schedule())
     before = app.schedule(key)
     edit = {"name": "Renamed", "access": {"type": "ByInvitation", "candidates": {"remove": ["zed@example.com"]}}}
     assert "zed@example.com" in client.error("POST", f"/schedules/{key}/edit", sc(edit))
     assert app.schedule(key) == before
-
-
-def test_candidate_rows_have_the_documented_shape(client: Client, app: MettlApp) -> None:
-    key = app.add_schedule(ASSESSMENT, new_schedule())
-    app.mark_submitted(key, "BOB@example.com", "Fri, 11 Feb 2022 23:05:57 GMT")
-    app.mark_started(key, "ann@example.com")
-    rows = {c["email"]: c for c in client.ok("GET", f"/schedules/{key}/candidates")["candidates"]}
-    assert all(set(row) == {"email", "name", "registrationDetails", "testStatus"} for row in rows.values())
-    bob = rows["bob@example.com"]
-    assert bob["registrationDetails"] == {"Email Address": "bob@example.com", "First Name": "Bob", "Roll number": "17"}
-    assert set(bob["testStatus"]) == {"status", "overallStatus", "detailedStatus", "startTime", "endTime",
-                                      "completionMode", "result"}
-    assert (bob["testStatus"]["overallStatus"], bob["testStatus"]["detailedStatus"]) == (
-        "Completed", "Test-taker completed")
-    assert bob["testStatus"]["endTime"] == "Fri, 11 Feb 2022 23:05:57 GMT"
-    assert rows["ann@example.com"]["testStatus"]["status"] == "In-progress"
-    assert rows["ann@example.com"]["testStatus"]["startTime"] is not None
-    one = client.ok("GET", f"/schedules/{key}/candidates/bob%40example.com")["candidate"]
-    assert one["testStatus"]["overallStatus"] == "Completed"
-    inline = client.ok("GET", f"/schedules/{key}")["schedule"]["access"]["candidates"]
-    assert inline[1]["submissionDate"] == "Fri, 11 Feb 2022 23:05:57 GMT"
-    with pytest.raises(ValueError, match="not a status"):
-        app.set_status(key, "ann@example.com", "Completed", "In-progress")
-
-
-def test_new_candidates_are_yet_to_start(client: Client, app: MettlApp) -> None:
-    key = app.add_schedule(ASSESSMENT, new_schedule())
-    client.ok("POST", f"/schedules/{key}/edit", sc({"access": {"type": "ByInvitation", "sendEmail": True,
-                                                               "candidates": {"add": [{"name": "Cy",
-                                                                                       "email": "cy@example.com"}]}}}))
-    rows = {c["email"]: c["testStatus"] for c in client.ok("GET", f"/schedules/{key}/candidates")["candidates"]}
-    assert (rows["ann@example.com"]["overallStatus"], rows["ann@example.com"]["detailedStatus"]) == (
-        "Yet to Start", "Mapped")
-    assert (rows["cy@example.com"]["overallStatus"], rows["cy@example.com"]["detailedStatus"]) == (
-        "Yet to Start", "Invited")
-    assert rows["cy@example.com"]["startTime"] is None
-
-
-def test_quirks_leave_rows_out_or_unreadable(client: Client, app: MettlApp) -> None:
-    key = app.add_schedule(ASSESSMENT, new_schedule())
-    app.quirks.missing_rows.append("ANN@example.com")
-    app.quirks.rows_without_status.append("bob@example.com")
-    app.quirks.email_only_in_registration = True
-    [row] = client.ok("GET", f"/schedules/{key}/candidates")["candidates"]
-    assert "testStatus" not in row and "email" not in row
-    assert row["registrationDetails"]["Email Address"] == "bob@example.com"
-    assert client.error("GET", f"/schedules/{key}/candidates/ann%40example.com").startswith("E404")
-
-
-def test_an_account_limit_is_kept_silently(client: Client, app: MettlApp) -> None:
-    app.quirks.limits["webProctoring.count"] = 5
-    key = app.add_schedule(ASSESSMENT, new_schedule(webProctoring={"enabled": True, "count": 3}))
-    edited = client.ok("POST", f"/schedules/{key}/edit", sc({"webProctoring": {"enabled": True, "count": 10}}))
-    assert edited["schedule"]["webProctoring"]["count"] == 5
-    assert app.dump_state()["quirks"]["limits"] == {"webProctoring.count": 5}
-
-
-def test_removal_names_the_email_as_the_schedule_holds_it(client: Client, app: MettlApp) -> None:
-    key = app.add_schedule(ASSESSMENT, new_schedule(access={
-        "type": "ByInvitation", "candidates": [{"name": "Old", "email": "Old.Applicant@Example.com"}]}))
-    lower = {"access": {"type": "ByInvitation", "candidates": {"remove": ["old.applicant@example.com"]}}}
-    assert "old.applicant@example.com" in client.error("POST", f"/schedules/{key}/edit", sc(lower))
-    exact = {"access": {"type": "ByInvitation", "candidates": {"remove": ["Old.Applicant@Example.com"]}}}
-    assert client.ok("POST", f"/schedules/{key}/edit", sc(exact))["schedule"]["access"]["candidates"] == []
 
 
 def test_write_only_auth_header_is_never_returned(client: Client, server: SandboxServer, app: MettlApp) -> None:
