@@ -301,7 +301,8 @@ class MettlApp(SandboxApp):
         """Replace the world with a dumped one."""
         with self._lock:
             if state.get("format") != STATE_FORMAT:
-                raise ValueError(f"unsupported Mettl sandbox state format: {state.get('format')!r}")
+                raise ValueError(f"unsupported Mettl sandbox state format: {state.get('format')!r} "
+                                 "(delete the sandbox folder to start a fresh world)")
             state = copy.deepcopy(state)
             self._counter = int(state["counter"])
             self._account = state["account"]
