@@ -177,6 +177,7 @@ class HttpClient:
         data: Mapping[str, str] | None = None,
         json: Any = None,
         sign: Callable[[], Mapping[str, str]] | None = None,
+        headers: Mapping[str, str] | None = None,
     ) -> requests.Response:
         """Send a request; reads are retried on transient failures. `sign` is called per attempt."""
         method = method.upper()
@@ -190,7 +191,7 @@ class HttpClient:
                 log.debug("%s: retrying %s after %.2fs (%s)", self.provider, method, delay, last)
                 time.sleep(delay)
             try:
-                return self._once(method, url, params=params, data=data, json=json, sign=sign)
+                return self._once(method, url, params=params, data=data, json=json, sign=sign, headers=headers)
             except TransientError as exc:
                 last = exc
                 if not is_read and not _refused(exc):
@@ -209,6 +210,7 @@ class HttpClient:
         data: Mapping[str, str] | None,
         json: Any,
         sign: Callable[[], Mapping[str, str]] | None,
+        headers: Mapping[str, str] | None = None,
     ) -> requests.Response:
         self._check_target(url)
         budget = self._budget(method, url)
@@ -224,7 +226,7 @@ class HttpClient:
 
         def fetch() -> None:
             try:
-                outcome.append(self._fetch(method, url, query, body, json, budget))
+                outcome.append(self._fetch(method, url, query, body, json, headers, budget))
             except BaseException as exc:  # handed to the caller's thread
                 outcome.append(exc)
 
@@ -281,12 +283,13 @@ class HttpClient:
         query: Mapping[str, str],
         body: Mapping[str, str] | None,
         json: Any,
+        headers: Mapping[str, str] | None,
         budget: float,
     ) -> requests.Response:
         """One exchange, the body read in chunks under the size cap; redirects are answers, never followed."""
         response = self._session.request(
             method, url, params=query or None, data=body, json=json, timeout=(min(10.0, budget), budget),
-            stream=True, allow_redirects=False,
+            headers=dict(headers) if headers else None, stream=True, allow_redirects=False,
         )
         with closing(response):
             if 300 <= response.status_code < 400:

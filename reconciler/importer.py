@@ -21,14 +21,13 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from .errors import ReconcilerError
 from .importer_types import Discovery
-from .models import Schedule, ScheduleKey, normalize_email
+from .models import Schedule, ScheduleKey, is_email, normalize_email
 from .providers.base import Observed
 
 SCHEMA_FILE = "desired-state.schema.json"
 PROVIDER_TITLES = {"mettl": "Mettl", "questionmark": "Questionmark"}
 _KEY_ORDER = ("name", "provider", "assessment_id", "window", "group", "candidates", "accommodations",
               "metadata", "mettl", "questionmark")
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _FLOW_MAX_KEYS = 4
 _BLOCK_SECTIONS = frozenset({"mettl", "questionmark", "metadata", "accommodations"})
 _MISSING = object()
@@ -77,7 +76,8 @@ def spellings(raw: Any) -> dict[str, str]:
         elif isinstance(value, list | tuple):
             for item in value:
                 walk(item)
-        elif isinstance(value, str) and _EMAIL.match(value.strip()) and normalize_email(value) != value.strip():
+        elif isinstance(value, str) and "@" in value and is_email(value.strip()) \
+                and normalize_email(value) != value.strip():
             found.setdefault(normalize_email(value), value.strip())  # the first spelling that is not plain
 
     walk(raw)

@@ -84,7 +84,8 @@ def _build(project: ProjectConfig, name: str, endpoint: Endpoint) -> Provider:
         client = MettlClient(endpoint.base_url, endpoint.user, endpoint.secret, version=version,
                              timeout=timeout, pool_size=max(workers, 4))
         batch = mettl.max_candidates_per_edit if mettl else 2000
-        return MettlProvider(client, max_workers=workers, max_candidates_per_edit=batch)
+        source_app = mettl.source_app if mettl else "reconciler"
+        return MettlProvider(client, max_workers=workers, max_candidates_per_edit=batch, source_app=source_app)
     if name == "questionmark":
         from .questionmark.provider import make_questionmark_provider
 

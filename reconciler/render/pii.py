@@ -25,13 +25,17 @@ guesses an address can confirm it. Set RECONCILER_PII_KEY (a repository secret) 
 TOKEN_HEX = 10
 """Hex characters of HMAC-SHA256 in a token: 40 bits, so collisions are negligible at exam scale."""
 
-_STOP = r"\s@,;<>\"'"
-_STOP_CHARS = "@,;<>\"'"
-EMAIL_IN_TEXT = re.compile(rf"[^{_STOP}]+@(?:[^{_STOP}.]+\.)+[^{_STOP}.]{{2,}}")
-"""Anything the models would accept as an email (and a little more), found inside free text."""
+_STOP = r"\s@,;<>\""
+_STOP_CHARS = "@,;<>\""
+_DOMAIN = rf"@(?:[^{_STOP}.]+\.)+[^{_STOP}.]{{2,}}"
+EMAIL_IN_TEXT = re.compile(rf"[^{_STOP}]+{_DOMAIN}")
+"""Anything the models would accept as an email (and a little more), found inside free text. An apostrophe
+is part of an address (sean.o'brien@…); one that only quotes it is stripped like a bracket."""
+QUOTED_IN_TEXT = re.compile(rf'"(?:[^"\\\r\n]|\\.)+"{_DOMAIN}')
+"""An address with a quoted local part ("john doe"@example.com), which may hold spaces and commas."""
 
-_OPENERS = "([{"
-_CLOSERS = ")]}.!?:"
+_OPENERS = "([{'"
+_CLOSERS = ")]}.!?:'"
 
 
 def make_masker(key: str | None, *, prefix: str = "cand-", length: int = TOKEN_HEX) -> Mask:
@@ -77,6 +81,9 @@ def scrub(text: str, mask: Mask, keep: Callable[[str], bool] = lambda _: False) 
         while right < len(text) and not _is_stop(text[right]):
             right += 1
         match = EMAIL_IN_TEXT.match(text, left, right)
+        if match is None and left == at and at > done and text[at - 1] == '"':
+            left = text.rfind('"', done, at - 1)
+            match = QUOTED_IN_TEXT.match(text, left, right) if left >= 0 else None
         if match is None:
             continue
         out += [text[done:left], _replace(match.group(0), mask, keep)]
@@ -89,7 +96,7 @@ def _replace(found: str, mask: Mask, keep: Callable[[str], bool]) -> str:
     head = len(found) - len(found.lstrip(_OPENERS))
     tail = len(found) - len(found.rstrip(_CLOSERS))
     core = found[head:len(found) - tail]
-    if "@" not in core or not EMAIL_IN_TEXT.fullmatch(core):
+    if "@" not in core or not (EMAIL_IN_TEXT.fullmatch(core) or QUOTED_IN_TEXT.fullmatch(core)):
         core, head, tail = found, 0, 0
     if keep(core):
         return found

@@ -7,6 +7,7 @@ saving state to a folder after every write so separate CLI runs see the same wor
 
 from __future__ import annotations
 
+import codecs
 import json
 import os
 import random
@@ -255,7 +256,7 @@ class SandboxServer:
                 content_type = self.headers.get("Content-Type", "")
                 form: dict[str, str] = {}
                 if "application/x-www-form-urlencoded" in content_type:
-                    form = dict(parse_qsl(body.decode("utf-8"), keep_blank_values=True))
+                    form = _decode_form(body, content_type)
                 request = SandboxRequest(
                     method=self.command,
                     path=split.path,
@@ -285,6 +286,22 @@ class SandboxServer:
             do_GET = do_POST = do_PATCH = do_PUT = do_DELETE = do_MERGE = _serve
 
         return Handler
+
+
+def _decode_form(body: bytes, content_type: str) -> dict[str, str]:
+    """A form body decoded by its declared charset, and as ISO-8859-1 when none is declared (as a servlet
+    container does); an unknown charset is read as ISO-8859-1 too."""
+    charset = "iso-8859-1"
+    for part in content_type.split(";")[1:]:
+        name, _, value = part.strip().partition("=")
+        if name.strip().lower() == "charset" and value.strip():
+            charset = value.strip().strip('"')
+    try:
+        codecs.lookup(charset)
+    except LookupError:
+        charset = "iso-8859-1"
+    text = body.decode(charset, errors="replace")  # raw bytes; percent-escapes are decoded by parse_qsl
+    return dict(parse_qsl(text, keep_blank_values=True, encoding=charset, errors="replace"))
 
 
 @contextmanager

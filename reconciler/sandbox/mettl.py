@@ -14,29 +14,22 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
-from urllib.parse import unquote, urlencode
+from urllib.parse import unquote
 
 from .base import SandboxApp, SandboxRequest, SandboxResponse
 from .mettl_auth import verify
 from .mettl_common import MettlError, bad_request, http_date
-from .mettl_validate import WRITE_ONLY_PROPERTIES, ScheduleChange, parse_sc, validate_sc
+from .mettl_status import AccountQuirks, apply_limits, new_candidate, set_status, status_row
+from .mettl_validate import ScheduleChange, parse_sc, validate_sc
+from .mettl_views import CANDIDATE_PAGE_SIZE, filtered, find_candidate, page, schedule_view
 
 SANDBOX_PUBLIC_KEY = "sandbox-public-key"
 SANDBOX_PRIVATE_KEY = "sandbox-private-key"
 ACCESS_URL_PREFIX = "https://tests.mettl.com/authenticateKey/"
-STATE_FORMAT = 1
+STATE_FORMAT = 2  # 2: candidates carry testStatus; the account's quirks are kept
 
 _VERSIONED = re.compile(r"/(v[123])(/.*)")
-_SIGNATURE_PARAMS = ("ak", "ts", "asgn")
 _ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyz"
-# Order of properties in a schedule, as in the vendor's Edit Schedule response.
-_SCHEDULE_ORDER = (
-    "id", "name", "accessKey", "accessUrl", "status", "createdAt", "imageProctoring", "webProctoring",
-    "scheduleType", "scheduleWindow", "access", "ipAccessRestriction", "sourceApp",
-    "testStartNotificationUrl", "testFinishNotificationUrl", "testGradedNotificationUrl",
-    "testResumeEnabledForExpiredTestURL", "isCandidateAuthProctored", "testGradeNotification",
-    "visualProctoring", "allowTestResume", "secureBrowser", "assessmentDetails", "protected",
-)
 
 Handler = Callable[[SandboxRequest, "re.Match[str]"], dict[str, Any]]
 
@@ -73,6 +66,7 @@ class MettlApp(SandboxApp):
         self._assessments: dict[int, dict[str, Any]] = {}
         self._schedules: dict[str, dict[str, Any]] = {}
         self._counter = 0
+        self.quirks = AccountQuirks()
         self._routes: list[tuple[re.Pattern[str], dict[str, Handler]]] = [
             (re.compile(r"/account"), {"GET": self._get_account}),
             (re.compile(r"/assessments"), {"GET": self._list_assessments}),
@@ -126,34 +120,39 @@ class MettlApp(SandboxApp):
         if sort not in ("id", "name") or order not in ("asc", "desc"):
             raise bad_request("sort must be id or name, sort_order asc or desc")
         items = sorted(self._assessments.values(), key=lambda a: a[sort], reverse=order == "desc")
-        return _page(request, "assessments", [dict(a) for a in items])
+        return page(request, "assessments", [dict(a) for a in items])
 
     def _list_assessment_schedules(self, request: SandboxRequest, match: re.Match[str]) -> dict[str, Any]:
         assessment = self._assessment(match[1])
         items = [s for s in self._schedules.values() if s["assessmentDetails"]["id"] == assessment["id"]]
-        return _page(request, "schedules", [_view(s, candidates=False) for s in _filtered(request, items)])
+        return page(request, "schedules", [schedule_view(s, candidates=False) for s in filtered(request, items)])
 
     def _list_schedules(self, request: SandboxRequest, match: re.Match[str]) -> dict[str, Any]:
-        items = _filtered(request, list(self._schedules.values()))
-        return _page(request, "schedules", [_view(s, candidates=False) for s in items])
+        items = filtered(request, list(self._schedules.values()))
+        return page(request, "schedules", [schedule_view(s, candidates=False) for s in items])
 
     def _get_schedule(self, request: SandboxRequest, match: re.Match[str]) -> dict[str, Any]:
-        return {"status": "SUCCESS", "schedule": _view(self._stored(match[1]))}
+        return {"status": "SUCCESS", "schedule": schedule_view(self._stored(match[1]))}
 
     def _list_candidates(self, request: SandboxRequest, match: re.Match[str]) -> dict[str, Any]:
+        """Status rows (assumption M-06); v1/v2 page by offset only at a fixed size (assumption M-10)."""
         schedule = self._stored(match[1])
-        return _page(request, "candidates", [_candidate_view(c) for c in schedule["access"]["candidates"]])
+        rows = [row for c in schedule["access"]["candidates"] if (row := status_row(c, self.quirks))]
+        fixed = None if request.path.startswith("/v3/") else CANDIDATE_PAGE_SIZE  # assumption M-10
+        return page(request, "candidates", rows, fixed_size=fixed)
 
     def _get_candidate(self, request: SandboxRequest, match: re.Match[str]) -> dict[str, Any]:
-        candidate = _candidate(self._stored(match[1]), unquote(match[2]))
-        if candidate is None:
+        candidate = find_candidate(self._stored(match[1]), unquote(match[2]))
+        row = status_row(candidate, self.quirks) if candidate else None
+        if row is None:
             raise MettlError("E404", "candidate not found in this schedule")
-        return {"status": "SUCCESS", "candidate": _candidate_view(candidate)}
+        return {"status": "SUCCESS", "candidate": row}
 
     def _create_schedule(self, request: SandboxRequest, match: re.Match[str]) -> dict[str, Any]:
         assessment = self._assessment(match[1])
         key = self._create(assessment, parse_sc(request.params.get("sc")))
-        return {"status": "SUCCESS", "createdSchedule": _view(self._schedules[key])}
+        # assumption M-04: the new schedule comes back under createdSchedule
+        return {"status": "SUCCESS", "createdSchedule": schedule_view(self._schedules[key])}
 
     def _edit_schedule(self, request: SandboxRequest, match: re.Match[str]) -> dict[str, Any]:
         current = self._stored(match[1])
@@ -161,7 +160,8 @@ class MettlApp(SandboxApp):
                              max_candidates=self.max_candidates_per_request)
         updated = self._apply(current, change)
         self._schedules[current["accessKey"]] = updated
-        return {"status": "SUCCESS", "schedule": _view(updated)}
+        # assumption M-11: the answer carries the schedule as stored, so a value not kept shows there
+        return {"status": "SUCCESS", "schedule": schedule_view(updated)}
 
     # ------------------------------------------------------------------------------------------ the world
 
@@ -203,9 +203,12 @@ class MettlApp(SandboxApp):
         return key
 
     def _apply(self, current: dict[str, Any], change: ScheduleChange) -> dict[str, Any]:
-        """The schedule after a validated change; raises E400 and leaves `current` alone on conflict."""
+        """The schedule after a validated change; raises E400 and leaves `current` alone on conflict.
+
+        assumption M-02: a property left out of `sc` keeps its value (a nested object sent is replaced whole).
+        """
         new = copy.deepcopy(current)
-        for key, value in change.fields.items():
+        for key, value in change.fields.items():  # assumption M-02
             if key == "access":
                 new["access"].update(value)
             elif value is None:
@@ -217,20 +220,20 @@ class MettlApp(SandboxApp):
         elif "scheduleWindow" not in new:
             raise bad_request("scheduleType Fixed needs a scheduleWindow")
         candidates: list[dict[str, Any]] = new["access"]["candidates"]
-        if change.remove:
-            missing = [e for e in change.remove if _candidate(new, e) is None]
+        if change.remove:  # "accepts only emails id which are already added": as the schedule holds them
+            held = {c["email"] for c in candidates}
+            missing = [e for e in change.remove if e not in held]
             if missing:
-                raise bad_request(f"cannot remove candidates not on the schedule: {', '.join(missing)}")
-            gone = {e.lower() for e in change.remove}
-            candidates = [c for c in candidates if c["email"].lower() not in gone]
+                raise bad_request(f"cannot remove candidates not on the schedule (emails as added): "
+                                  f"{', '.join(missing)}")
+            candidates = [c for c in candidates if c["email"] not in change.remove]
         present = {c["email"].lower() for c in candidates}
         for item in change.add:
             if item["email"].lower() not in present:
                 present.add(item["email"].lower())
-                invited = new["access"]["sendEmail"]
-                candidates.append({**item, "submissionDate": None, "status": "Yet to Start",
-                                   "detailedStatus": "Invited" if invited else "Mapped"})
+                candidates.append(new_candidate(item, invited=new["access"]["sendEmail"]))
         new["access"]["candidates"] = candidates
+        apply_limits(new, self.quirks.limits)
         new["imageProctoring"] = new["visualProctoring"]["mode"] == "PHOTO"
         new["isCandidateAuthProctored"] = new["visualProctoring"]["options"]["candidateAuthorization"]
         assessment_id = new["assessmentDetails"]["id"]
@@ -258,20 +261,19 @@ class MettlApp(SandboxApp):
 
     def mark_started(self, access_key: str, email: str) -> None:
         """A candidate started the test but has not submitted it yet."""
-        with self._lock:
-            self._set_status(access_key, email, "In-progress", "In-progress", None)
+        self.set_status(access_key, email, "In-progress", "In-progress")
 
     def mark_submitted(self, access_key: str, email: str, when: str | None = None) -> None:
-        """A candidate took the test: set its submissionDate (default: now)."""
-        with self._lock:
-            self._set_status(access_key, email, "Completed", "Test-taker completed",
-                             when or http_date(self.now()))
+        """A candidate took the test: Completed, with its submissionDate (default: now)."""
+        self.set_status(access_key, email, "Completed", "Test-taker completed", when)
 
-    def _set_status(self, access_key: str, email: str, status: str, detail: str, when: str | None) -> None:
-        candidate = _candidate(self._stored(access_key), email)
-        if candidate is None:
-            raise KeyError(f"{email} is not a candidate of schedule {access_key}")
-        candidate.update(status=status, detailedStatus=detail, submissionDate=when)
+    def set_status(self, access_key: str, email: str, overall: str, detail: str, when: str | None = None) -> None:
+        """Move a candidate to an (overall, detailed) status of the seed's table."""
+        with self._lock:
+            candidate = find_candidate(self._stored(access_key), email)
+            if candidate is None:
+                raise KeyError(f"{email} is not a candidate of schedule {access_key}")
+            set_status(candidate, overall, detail, when or http_date(self.now()))
 
     def schedule(self, access_key: str) -> dict[str, Any]:
         """A copy of the stored schedule (including write-only properties)."""
@@ -292,89 +294,18 @@ class MettlApp(SandboxApp):
             return copy.deepcopy({
                 "format": STATE_FORMAT, "counter": self._counter, "account": self._account,
                 "assessments": list(self._assessments.values()), "schedules": list(self._schedules.values()),
+                "quirks": self.quirks.dump(),
             })
 
     def load_state(self, state: dict[str, Any]) -> None:
         """Replace the world with a dumped one."""
         with self._lock:
             if state.get("format") != STATE_FORMAT:
-                raise ValueError(f"unsupported Mettl sandbox state format: {state.get('format')!r}")
+                raise ValueError(f"unsupported Mettl sandbox state format: {state.get('format')!r} "
+                                 "(delete the sandbox folder to start a fresh world)")
             state = copy.deepcopy(state)
             self._counter = int(state["counter"])
             self._account = state["account"]
             self._assessments = {int(a["id"]): a for a in state["assessments"]}
             self._schedules = {s["accessKey"]: s for s in state["schedules"]}
-
-
-# ---------------------------------------------------------------------------------------------- views
-
-
-def _candidate(schedule: dict[str, Any], email: str) -> dict[str, Any] | None:
-    wanted = email.lower()
-    for candidate in schedule["access"]["candidates"]:
-        if candidate["email"].lower() == wanted:
-            return candidate  # type: ignore[no-any-return]
-    return None
-
-
-def _candidate_view(candidate: dict[str, Any]) -> dict[str, Any]:
-    keys = ("name", "email", "status", "detailedStatus", "submissionDate", "registrationDetails")
-    return copy.deepcopy({k: candidate[k] for k in keys})
-
-
-def _view(schedule: dict[str, Any], *, candidates: bool = True) -> dict[str, Any]:
-    """The schedule as the API returns it: vendor order, write-only properties left out."""
-    out = {k: copy.deepcopy(schedule[k]) for k in _SCHEDULE_ORDER if k in schedule}
-    out.update({k: copy.deepcopy(v) for k, v in schedule.items() if k not in out})
-    for key in WRITE_ONLY_PROPERTIES:
-        out.pop(key, None)
-    access = schedule["access"]
-    out["access"] = {"type": access["type"]}
-    if candidates:
-        out["access"]["candidates"] = [{"name": c["name"], "submissionDate": c["submissionDate"],
-                                        "email": c["email"]} for c in access["candidates"]]
-    out["access"].update({k: v for k, v in access.items() if k not in ("type", "candidates")})
-    return out
-
-
-def _filtered(request: SandboxRequest, schedules: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    raw = request.params.get("filter")
-    if raw is None or raw == "":
-        return schedules
-    try:
-        wanted = parse_sc(raw)
-    except MettlError:
-        raise bad_request("filter must be a JSON object, e.g. {\"name\": \"...\"}") from None
-    if "name" in wanted:
-        schedules = [s for s in schedules if s["name"] == wanted["name"]]
-    return schedules
-
-
-def _int_param(params: Mapping[str, str], name: str, default: int, low: int, high: int | None) -> int:
-    raw = params.get(name)
-    if raw is None:
-        return default
-    if not (raw.isascii() and raw.isdigit()) or int(raw) < low or (high is not None and int(raw) > high):
-        span = f"{low}-{high}" if high is not None else f">= {low}"
-        raise bad_request(f"{name} must be an integer {span}; got {raw!r}")
-    return int(raw)
-
-
-def _page(request: SandboxRequest, key: str, items: list[dict[str, Any]]) -> dict[str, Any]:
-    """One page of a list with `paging.next` / `paging.previous` links (no signature parameters)."""
-    limit = _int_param(request.params, "limit", 20, 1, 100)
-    offset = _int_param(request.params, "offset", 0, 0, None)
-    kept = {k: v for k, v in request.params.items() if k not in (*_SIGNATURE_PARAMS, "limit", "offset")}
-
-    def link(to: int) -> str:
-        query = urlencode({"limit": limit, "offset": to, **kept})
-        return f"{request.base_url}{request.path}?{query}"
-
-    return {
-        "status": "SUCCESS",
-        key: items[offset:offset + limit],
-        "paging": {
-            "next": link(offset + limit) if offset + limit < len(items) else None,
-            "previous": link(max(0, offset - limit)) if offset > 0 else None,
-        },
-    }
+            self.quirks = AccountQuirks.load(state.get("quirks"))

@@ -60,6 +60,6 @@ def verify(
     expected = compute_signature(method, url, params, credentials[public_key])
     if not hmac.compare_digest(given.encode("utf-8"), expected.encode("utf-8")):
         raise MettlError("E401", "authentication failed: signature mismatch")
-    if abs(now - int(ts)) > TIMESTAMP_VALIDITY:
+    if abs(now - int(ts)) > TIMESTAMP_VALIDITY:  # assumption M-09: ts is checked against the server's clock
         raise MettlError("E422", "signature expired: ts is more than 24 hours away from the server time")
     return public_key

@@ -24,14 +24,17 @@ class MettlError(ValueError):
         return {"status": "ERROR", "error": {"code": self.code, "message": self.message}}
 
     def response(self) -> SandboxResponse:
-        """HTTP 200 like the vendor, except E509 (429 with Retry-After) and E503 (503)."""
+        """HTTP 200 like the vendor, except E509 (429 with Retry-After) and E503 (503).
+
+        assumption M-08: an error may come with HTTP 200; the envelope's `status` decides.
+        """
         if self.code == "E509":
             return SandboxResponse(429, self.envelope(), {"Retry-After": str(RATE_LIMIT_RETRY_AFTER)})
         if self.code == "E503":
             return SandboxResponse(503, self.envelope())
         if self.code == "E000":
             return SandboxResponse(500, self.envelope())
-        return SandboxResponse(200, self.envelope())
+        return SandboxResponse(200, self.envelope())  # assumption M-08
 
 
 def bad_request(message: str) -> MettlError:

@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from ..models import is_email
 from .mettl_common import MettlError, bad_request
 
 ACCESS_TYPES = ("OpenForAll", "ByInvitation")
@@ -30,7 +31,7 @@ URL_PROPERTIES = (
     "testGradedNotificationUrl",
     "testResumeEnabledForExpiredTestURL",
 )
-#: Stored but never sent back in any response.
+#: Stored but never sent back in any response (assumption M-07).
 WRITE_ONLY_PROPERTIES = ("testNotificationBasicAuthHeader",)
 #: Optional strings that `null` clears.
 CLEARABLE_PROPERTIES = ("sourceApp", *URL_PROPERTIES, *WRITE_ONLY_PROPERTIES)
@@ -44,7 +45,6 @@ MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", 
 _DATE = re.compile(rf"({'|'.join(WEEKDAYS)}), ([0-9]{{2}}) ({'|'.join(MONTHS)}) ([0-9]{{4}})")
 _TIME = re.compile(r"([01][0-9]|2[0-3]):([0-5][0-9]):([0-5][0-9])")
 _OFFSET = re.compile(r"UTC([+-])([0-9]{2}):([0-5][0-9])")
-_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
 
 @dataclass
@@ -70,14 +70,20 @@ def parse_sc(raw: str | None) -> dict[str, Any]:
 
 
 def validate_sc(sc: dict[str, Any], *, creating: bool, max_candidates: int) -> ScheduleChange:
-    """Check one create (flat candidate list) or edit (add/remove delta) request."""
+    """Check one create (flat candidate list) or edit (add/remove delta) request.
+
+    Only the input properties of the Edit Schedule page are taken, at every level: a property a read answer
+    shows but the table does not list (imageProctoring, sendReminders, audioOptional, ...) is refused.
+    """
     unknown = sorted(set(sc) - TOP_LEVEL_PROPERTIES)
     if unknown:
         raise bad_request(f"unknown sc properties: {', '.join(unknown)}")
     if creating:
-        missing = [key for key in ("name", "access", "scheduleType") if key not in sc]
+        missing = [key for key in ("name", "sourceApp", "access", "scheduleType") if key not in sc]
         if missing:
             raise bad_request(f"sc is missing mandatory properties: {', '.join(missing)}")
+        if not isinstance(sc["sourceApp"], str) or not sc["sourceApp"].strip():
+            raise bad_request("sourceApp is mandatory when creating a schedule: a non-empty string")
     change = ScheduleChange()
     for key, value in sc.items():
         if key in CLEARABLE_PROPERTIES:
@@ -135,7 +141,7 @@ def _clearable(key: str, value: Any) -> str | None:
 
 
 def _email(value: Any, path: str) -> str:
-    if not isinstance(value, str) or not _EMAIL.fullmatch(value):
+    if not isinstance(value, str) or not is_email(value):
         raise bad_request(f"{path} is not a valid email address: {value!r}")
     return value
 
@@ -151,17 +157,16 @@ def _ipv4(value: Any, path: str) -> ipaddress.IPv4Address:
 
 
 def _access(value: Any, change: ScheduleChange, *, creating: bool, max_candidates: int) -> dict[str, Any]:
-    obj = _object(value, "access", ("type", "sendEmail", "isCandidateCrfPrefilled", "sendReminders",
-                                    "candidates"))
+    obj = _object(value, "access", ("type", "sendEmail", "isCandidateCrfPrefilled", "candidates"))
     if "type" not in obj:
         raise bad_request("access.type is mandatory whenever access is sent")
     out: dict[str, Any] = {"type": _choice(obj["type"], ACCESS_TYPES, "access.type")}
-    for flag in ("sendEmail", "isCandidateCrfPrefilled", "sendReminders"):
+    for flag in ("sendEmail", "isCandidateCrfPrefilled"):
         if flag in obj:
             out[flag] = _bool(obj, flag, "access", False)
     if "candidates" in obj:
         candidates = obj["candidates"]
-        if creating:
+        if creating:  # assumption M-03: a flat list on create
             if not isinstance(candidates, list):
                 raise bad_request("access.candidates must be a list of candidates when creating a schedule")
             add, remove = candidates, []
@@ -295,10 +300,11 @@ def _web_proctoring(value: Any) -> dict[str, Any]:
 
 def _visual_proctoring(value: Any) -> dict[str, Any]:
     obj = _object(value, "visualProctoring", ("mode", "options"))
-    flags = {"candidateScreenCapture": False, "candidateAuthorization": False, "audioOptional": True,
-             "isAudioProctoring": False}
+    flags = {"candidateScreenCapture": False, "candidateAuthorization": False}
     options = _object(obj.get("options", {}), "visualProctoring.options", tuple(flags))
-    return {"options": {k: _bool(options, k, "visualProctoring.options", v) for k, v in flags.items()},
+    chosen = {k: _bool(options, k, "visualProctoring.options", v) for k, v in flags.items()}
+    # audioOptional and isAudioProctoring are shown by reads but are not inputs: the account's values
+    return {"options": {**chosen, "audioOptional": True, "isAudioProctoring": False},
             "mode": _choice(obj.get("mode", "OFF"), VISUAL_MODES, "visualProctoring.mode")}
 
 

@@ -9,11 +9,15 @@ from .questionmark import QuestionmarkApp
 
 
 def seed_mettl(app: MettlApp) -> None:
-    """Two assessments; one schedule already live (drifted from the YAML) and one nobody manages."""
+    """Two assessments; one schedule already live (drifted from the YAML) and one nobody manages.
+
+    The live schedule holds a candidate in mixed case (Mettl keeps the spelling it was given) and one who
+    has submitted (protected)."""
     app.add_assessment(769688, "Java Developer Assessment", duration=90)
     app.add_assessment(769700, "Ops On-call Certification", duration=60)
     key = app.add_schedule(769688, {
         "name": "Java Hiring Drive",
+        "sourceApp": "Mettl Dashboard",
         "access": {
             "type": "ByInvitation",
             "sendEmail": True,
@@ -21,7 +25,7 @@ def seed_mettl(app: MettlApp) -> None:
                 {"name": "Ana Lima", "email": "ana.lima@example.com"},
                 {"name": "Raj Patel", "email": "raj.patel@example.com"},
                 {"name": "Mei Chen", "email": "mei.chen@example.com"},
-                {"name": "Old Applicant", "email": "old.applicant@example.com"},
+                {"name": "Old Applicant", "email": "Old.Applicant@Example.com"},
                 {"name": "Early Bird", "email": "early.bird@example.com"},
             ],
         },
@@ -42,6 +46,7 @@ def seed_mettl(app: MettlApp) -> None:
     app.mark_submitted(key, "early.bird@example.com")
     legacy: dict[str, Any] = {
         "name": "Legacy Campus Link",
+        "sourceApp": "Mettl Dashboard",
         "access": {"type": "OpenForAll"},
         "scheduleType": "AlwaysOn",
     }

@@ -192,3 +192,18 @@ def test_expect_checksum_full_length(run: Cli, acme: Project, tmp_path: Path) ->
     assert run("plan", "--out", plan_file, *acme.args()).exit_code == 0
     checksum = json.loads(plan_file.read_text(encoding="utf-8"))["checksum"]
     _apply(run, acme, "--plan", plan_file, "--expect-checksum", checksum)
+
+
+def test_a_value_mettl_does_not_keep_fails_apply_every_time(run: Cli, acme: Project) -> None:
+    assert run("plan", *acme.args()).exit_code == 0  # seeds the sandbox world
+    state = json.loads(acme.state_file.read_text(encoding="utf-8"))
+    state["quirks"]["limits"] = {"webProctoring.count": 5}  # this account keeps at most 5
+    acme.state_file.write_text(json.dumps(state), encoding="utf-8")
+
+    for _ in range(2):
+        result = run("apply", "--auto-approve", *acme.args())
+        assert result.exit_code == 1, result.output
+        no_traceback(result)
+        assert f"✗ {JAVA} — webProctoring.count: sent 10, Mettl kept 5" in result.stdout
+        assert "1 change(s) failed" in result.stderr
+    assert _live_schedule(acme, "Java Hiring Drive")["webProctoring"]["count"] == 5

@@ -20,6 +20,7 @@ from reconciler.models import (
 from reconciler.plan import CandidateChanges, FieldChange, Plan, ScheduleChange
 from reconciler.render.pii import make_masker
 from reconciler.sandbox.mettl import MettlApp
+from reconciler.sandbox.mettl_status import new_candidate
 from tests.mettl.fixtures import Reconcile
 
 TODAY = date(2026, 11, 1)
@@ -62,9 +63,8 @@ def move_end(day: str) -> Callable[[dict[str, Any]], None]:
 
 def add_candidate(email: str) -> Callable[[dict[str, Any]], None]:
     def change(schedule: dict[str, Any]) -> None:
-        schedule["access"]["candidates"].append({"name": "Eve", "email": email, "submissionDate": None,
-                                                 "status": "Yet to Start", "detailedStatus": "Invited",
-                                                 "registrationDetails": {}})
+        schedule["access"]["candidates"].append(
+            new_candidate({"name": "Eve", "email": email, "registrationDetails": {}}, invited=True))
 
     return change
 

@@ -101,6 +101,16 @@ def test_scrub_masks_emails_inside_free_text() -> None:
     assert scrub("Boss@Corp.example", identity_mask) == "Boss@Corp.example"
 
 
+def test_scrub_masks_odd_but_legal_addresses() -> None:
+    mask = make_masker(None)
+    apostrophe, quoted, accented = "sean.o'brien@example.com", '"john doe"@example.com', "zoë@exämple.de"
+    text = scrub(f"removed '{apostrophe}', {quoted}. and ({accented})", mask)
+    assert "brien" not in text and "john doe" not in text and "zoë" not in text
+    assert f"'{mask(apostrophe)}'" in text
+    assert f"{mask(quoted)}." in text
+    assert f"({mask(accented)})" in text
+
+
 SEPARATORS = st.sampled_from([" ", ", ", "; ", "(", ")", "[", "]", "<", ">", '"', "\n", ": ", " | ", "="])
 
 

@@ -61,14 +61,17 @@ FULL: dict[str, Any] = {
 }
 OFFSET: dict[str, Any] = {
     "name": "Bangalore Walk-in",
+    "sourceApp": "reconciler",  # made by this tool: not imported (creates send it anyway)
     "access": {"type": "OpenForAll"},
     "scheduleType": "Fixed",
     "scheduleWindow": {"startsOnDate": "Tue, 01 Dec 2026", "startsOnTime": "09:30:00",
                        "endsOnDate": "Tue, 01 Dec 2026", "endsOnTime": "18:00:00", "timeZone": "UTC+05:30"},
     "ipAccessRestriction": {"enabled": True, "type": "SINGLE", "ip": "203.0.113.7"},
 }
-OPEN: dict[str, Any] = {"name": "Practice ${LEVEL}", "access": {"type": "OpenForAll"}, "scheduleType": "AlwaysOn"}
-EMPTY: dict[str, Any] = {"name": "Invite Later", "access": {"type": "ByInvitation"}, "scheduleType": "AlwaysOn"}
+OPEN: dict[str, Any] = {"name": "Practice ${LEVEL}", "sourceApp": "reconciler", "access": {"type": "OpenForAll"},
+                        "scheduleType": "AlwaysOn"}
+EMPTY: dict[str, Any] = {"name": "Invite Later", "sourceApp": "reconciler", "access": {"type": "ByInvitation"},
+                         "scheduleType": "AlwaysOn"}
 
 
 def seed(app: MettlApp) -> None:
@@ -78,7 +81,8 @@ def seed(app: MettlApp) -> None:
         key = app.add_schedule(ASSESSMENT, sc)
         if sc is FULL:
             app.mark_submitted(key, "raj.patel@example.com")
-    app.add_schedule(769688, {"name": "Elsewhere", "access": {"type": "OpenForAll"}, "scheduleType": "AlwaysOn"})
+    app.add_schedule(769688, {"name": "Elsewhere", "sourceApp": "reconciler", "access": {"type": "OpenForAll"},
+                              "scheduleType": "AlwaysOn"})
 
 
 class Project:

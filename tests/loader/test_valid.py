@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import date, datetime
+from pathlib import Path
 
 import pytest
 
 from reconciler.errors import ConfigError, Position
 from reconciler.loader import LoadedProject, interpolate, load_project
-from reconciler.models import ScheduleKey
+from reconciler.models import Candidate, ScheduleKey
 
 from .conftest import FIXTURES
 
@@ -124,3 +126,39 @@ def test_interpolate_unset_raises_key_error() -> None:
 def test_interpolate_malformed_reference() -> None:
     with pytest.raises(ValueError, match="malformed"):
         interpolate("${1BAD}", {})
+
+
+ODD_BUT_LEGAL = ["sean.o'brien@example.com", "a+b@x.com", "x.y-z@x.com", "zoë@exämple.de", '"john doe"@example.com',
+                 "Old.Applicant@Example.com", "ZOË@EXÄMPLE.DE"]
+GARBAGE = ["raj@example", "a b@x.com", "x@@example.com", "ana@example.com,bob@example.com", "no-at-sign",
+           "a@localhost", "trailing.dot.@example.com"]
+
+
+def _project_with_emails(root: Path, emails: list[str]) -> None:
+    (root / "desired").mkdir()
+    (root / "reconciler.yaml").write_text("providers: {mettl: {}}\ndesired: [desired]\n", encoding="utf-8")
+    quoted = [json.dumps(email, ensure_ascii=False) for email in emails]
+    people = "".join(f"    - {{email: {email}, name: N{i}}}\n" for i, email in enumerate(quoted))
+    (root / "desired" / "lists.yaml").write_text(
+        "candidate_lists:\n  people:\n" + people
+        + "schedules:\n  - {name: S, provider: mettl, assessment_id: 1, candidates: [people]}\n", encoding="utf-8")
+
+
+def test_emails_as_the_standards_define_them(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    _project_with_emails(tmp_path, ODD_BUT_LEGAL[:-1])
+    [schedule] = load_project("reconciler.yaml", {}).desired.schedules
+    assert [c.email for c in schedule.candidates or ()] == [
+        "sean.o'brien@example.com", "a+b@x.com", "x.y-z@x.com", "zoë@exämple.de", '"john doe"@example.com',
+        "old.applicant@example.com"]
+    assert Candidate(email=ODD_BUT_LEGAL[-1], name="Z").email == "zoë@exämple.de"  # one identity, any case
+
+
+def test_garbage_emails_are_refused_at_file_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    _project_with_emails(tmp_path, GARBAGE)
+    with pytest.raises(ConfigError) as caught:
+        load_project("reconciler.yaml", {})
+    assert [str(p) for p in caught.value.problems] == [
+        f"desired/lists.yaml:{line}: candidate_lists.people[{index}].email: not a valid email address: {email!r}"
+        for index, (line, email) in enumerate(zip(range(3, 3 + len(GARBAGE)), GARBAGE, strict=True))]

@@ -99,8 +99,8 @@ def test_replan_after_apply_is_empty_and_reads_only(reconcile: Reconcile) -> Non
 
 
 def test_unmanaged_schedule_is_reported_and_never_touched(reconcile: Reconcile, mettl_app: MettlApp) -> None:
-    key = mettl_app.add_schedule(769688, {"name": "Legacy", "access": {"type": "OpenForAll"},
-                                          "scheduleType": "AlwaysOn"})
+    key = mettl_app.add_schedule(769688, {"name": "Legacy", "sourceApp": "Mettl Dashboard",
+                                          "access": {"type": "OpenForAll"}, "scheduleType": "AlwaysOn"})
     before = mettl_app.schedule(key)
     run = reconcile.plan(schedule())
     assert [u.name for u in run.plan.unmanaged] == ["Legacy"]

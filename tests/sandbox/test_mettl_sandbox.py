@@ -1,4 +1,5 @@
 """The Mettl emulator over real loopback sockets, signed by a small independent signer."""
+# ruff: noqa: F811 - test parameters are the fixtures imported from mettl_world
 
 from __future__ import annotations
 
@@ -6,7 +7,6 @@ import base64
 import hashlib
 import hmac
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
@@ -18,109 +18,23 @@ from reconciler.sandbox.base import SandboxServer, running
 from reconciler.sandbox.mettl import SANDBOX_PRIVATE_KEY, SANDBOX_PUBLIC_KEY, MettlApp
 from reconciler.sandbox.mettl_common import MettlError
 
-NOW = 1_700_000_000
-ASSESSMENT = 769688
-VECTOR_AK = "ab12c345-6789-0123-456d-78e9f0123456"
-VECTOR_PRIVATE = "zy98x765-4321-0987-654w-32v1u0987654"
-VECTOR_ASGN = "v4+lYYoZTdoeFV9XSTehS1MLRpBmjTRqQqKGizlHIN8="
-SECRET_HEADER = "dXNlcm5hbWU6cGFzc3dvcmQ="
-
-
-def sign(method: str, url: str, params: dict[str, str], private_key: str) -> str:
-    """The documented rule, written here independently of the emulator."""
-    text = method + url + "".join("\n" + params[k] for k in sorted(params))
-    algorithm = hashlib.sha1 if "/v1/" in url else hashlib.sha256
-    return base64.b64encode(hmac.new(private_key.encode(), text.encode(), algorithm).digest()).decode()
-
-
-class Client:
-    """Signs and sends one call to the sandbox."""
-
-    def __init__(self, server: SandboxServer, version: str = "v2") -> None:
-        self.base = server.url
-        self.version = version
-        self.session = requests.Session()
-
-    def call(self, method: str, path: str, params: dict[str, str] | None = None, *, form: bool = False,
-             ts: int | str = NOW, private_key: str = SANDBOX_PRIVATE_KEY) -> requests.Response:
-        url = f"{self.base}/{self.version}{path}"
-        signed = {"ak": SANDBOX_PUBLIC_KEY, "ts": str(ts), **(params or {})}
-        signed["asgn"] = sign(method, url, signed, private_key)
-        if form:
-            return self.session.request(method, url, data=signed, timeout=5)
-        return self.session.request(method, url, params=signed, timeout=5)
-
-    def ok(self, method: str, path: str, params: dict[str, str] | None = None, **kw: Any) -> dict[str, Any]:
-        response = self.call(method, path, params, **kw)
-        body: dict[str, Any] = response.json()
-        assert response.status_code == 200 and body["status"] == "SUCCESS", body
-        return body
-
-    def error(self, method: str, path: str, params: dict[str, str] | None = None, **kw: Any) -> str:
-        response = self.call(method, path, params, **kw)
-        body = response.json()
-        assert response.status_code == 200 and body["status"] == "ERROR", body
-        return f"{body['error']['code']} {body['error']['message']}"
-
-
-def sc(value: dict[str, Any]) -> dict[str, str]:
-    return {"sc": json.dumps(value, separators=(",", ":"))}
-
-
-def fixed_window(**over: str) -> dict[str, str]:
-    window = {"fixedAccessOption": "SlotWise", "startsOnDate": "Mon, 07 Feb 2022", "startsOnTime": "12:00:00",
-              "endsOnDate": "Fri, 11 Feb 2022", "endsOnTime": "18:00:00", "timeZone": "UTC+05:30",
-              "locationTimeZone": "Asia/Kolkata"}
-    window.update(over)
-    return window
-
-
-def new_schedule(name: str = "Morning", **extra: Any) -> dict[str, Any]:
-    value: dict[str, Any] = {
-        "name": name,
-        "access": {"type": "ByInvitation", "sendEmail": False,
-                   "candidates": [{"name": "Ann", "email": "ann@example.com"},
-                                  {"name": "Bob", "email": "bob@example.com", "Roll number": "17"}]},
-        "scheduleType": "Fixed",
-        "scheduleWindow": fixed_window(),
-    }
-    value.update(extra)
-    return value
-
-
-def seeded() -> MettlApp:
-    world = MettlApp(now=lambda: NOW)
-    world.add_assessment(ASSESSMENT, "Assessment Name", duration=10)
-    return world
-
-
-@pytest.fixture(scope="module")
-def shared() -> Iterator[SandboxServer]:
-    """One server for the module (stopping one takes ~0.5 s); each test gets a fresh world."""
-    with running(seeded()) as srv:
-        yield srv
-
-
-@pytest.fixture
-def server(shared: SandboxServer) -> SandboxServer:
-    shared.faults.queue.clear()
-    shared.reset_calls()
-    return shared
-
-
-@pytest.fixture
-def app(server: SandboxServer) -> MettlApp:
-    world = server.app
-    assert isinstance(world, MettlApp)
-    world.load_state(seeded().dump_state())
-    world.max_candidates_per_request = 5000
-    return world
-
-
-@pytest.fixture
-def client(server: SandboxServer) -> Client:
-    return Client(server)
-
+from .mettl_world import (  # noqa: F401 - fixtures
+    ASSESSMENT,
+    NOW,
+    SECRET_HEADER,
+    VECTOR_AK,
+    VECTOR_ASGN,
+    VECTOR_PRIVATE,
+    Client,
+    app,
+    client,
+    fixed_window,
+    new_schedule,
+    sc,
+    server,
+    shared,
+    sign,
+)
 
 # ---------------------------------------------------------------------------------------------- signature
 
@@ -257,13 +171,13 @@ def test_paging_over_more_than_a_hundred(client: Client, app: MettlApp) -> None:
     assert client.error("GET", "/schedules", {"offset": "-1"}).startswith("E400")
 
 
-def test_form_body_parameters(client: Client) -> None:
+def test_form_body_parameters(client: Client, server: SandboxServer) -> None:
     many = [{"name": f"C{i}", "email": f"c{i}@example.com"} for i in range(400)]
     value = new_schedule(access={"type": "ByInvitation", "candidates": many})
     created = client.ok("POST", f"/assessments/{ASSESSMENT}/schedules", sc(value), form=True)
     key = created["createdSchedule"]["accessKey"]
     assert len(client.ok("GET", f"/schedules/{key}")["schedule"]["access"]["candidates"]) == 400
-    assert len(client.ok("GET", f"/schedules/{key}/candidates", {"limit": "100"})["candidates"]) == 100
+    assert len(Client(server, "v3").ok("GET", f"/schedules/{key}/candidates", {"limit": "100"})["candidates"]) == 100
 
 
 def test_remove_unknown_email_is_E400_and_changes_nothing(client: Client, app: MettlApp) -> None:
@@ -272,21 +186,6 @@ def test_remove_unknown_email_is_E400_and_changes_nothing(client: Client, app: M
     edit = {"name": "Renamed", "access": {"type": "ByInvitation", "candidates": {"remove": ["zed@example.com"]}}}
     assert "zed@example.com" in client.error("POST", f"/schedules/{key}/edit", sc(edit))
     assert app.schedule(key) == before
-
-
-def test_candidate_status_and_submission(client: Client, app: MettlApp) -> None:
-    key = app.add_schedule(ASSESSMENT, new_schedule())
-    app.mark_submitted(key, "BOB@example.com", "Fri, 11 Feb 2022 23:05:57 GMT")
-    app.mark_started(key, "ann@example.com")
-    rows = {c["email"]: c for c in client.ok("GET", f"/schedules/{key}/candidates")["candidates"]}
-    assert rows["bob@example.com"]["status"] == "Completed"
-    assert rows["bob@example.com"]["submissionDate"] == "Fri, 11 Feb 2022 23:05:57 GMT"
-    assert rows["bob@example.com"]["registrationDetails"] == {"Roll number": "17"}
-    assert rows["ann@example.com"]["status"] == "In-progress"
-    one = client.ok("GET", f"/schedules/{key}/candidates/bob%40example.com")["candidate"]
-    assert one["status"] == "Completed"
-    inline = client.ok("GET", f"/schedules/{key}")["schedule"]["access"]["candidates"]
-    assert inline[1]["submissionDate"] == "Fri, 11 Feb 2022 23:05:57 GMT"
 
 
 def test_write_only_auth_header_is_never_returned(client: Client, server: SandboxServer, app: MettlApp) -> None:
@@ -334,6 +233,22 @@ def test_write_only_auth_header_is_never_returned(client: Client, server: Sandbo
      "access.candidates must be a JSON object"),
     ({"access": {"type": "OpenForAll", "candidates": {"add": [{"name": "X", "email": "x@example.com"}]}}},
      "ByInvitation"),
+    # read-only properties of the answer are not inputs, at any level
+    ({"imageProctoring": True}, "unknown sc properties: imageProctoring"),
+    ({"allowTestResume": "UnSuperVised"}, "unknown sc properties: allowTestResume"),
+    ({"isCandidateAuthProctored": False}, "unknown sc properties: isCandidateAuthProctored"),
+    ({"assessmentDetails": {"id": 1}}, "unknown sc properties: assessmentDetails"),
+    ({"id": 1, "accessKey": "x", "status": "ACTIVE"}, "unknown sc properties: accessKey, id, status"),
+    ({"access": {"type": "ByInvitation", "sendReminders": False}}, "unknown properties in access: sendReminders"),
+    ({"visualProctoring": {"mode": "OFF", "options": {"audioOptional": True}}},
+     "unknown properties in visualProctoring.options: audioOptional"),
+    ({"webProctoring": {"enabled": True, "limit": 3}}, "unknown properties in webProctoring: limit"),
+    ({"ipAccessRestriction": {"enabled": True, "type": "RANGE", "ranges": [{"start": "1.1.1.1", "end": "1.1.1.2",
+                                                                              "note": "x"}]}},
+     "unknown properties in ipAccessRestriction.ranges[0]: note"),
+    ({"testGradeNotification": {"enabled": True, "recipients": ["not-an-email"]}}, "not a valid email address"),
+    ({"access": {"type": "ByInvitation", "candidates": {"add": [{"name": "X", "email": "x@@example.com"}]}}},
+     "not a valid email address"),
 ])
 def test_edit_validation(client: Client, app: MettlApp, change: dict[str, Any], message: str) -> None:
     key = app.add_schedule(ASSESSMENT, new_schedule())
@@ -346,7 +261,11 @@ def test_other_request_errors(client: Client) -> None:
     assert "not valid JSON" in client.error("POST", path, {"sc": "{nope"})
     assert "missing parameter sc" in client.error("POST", path)
     assert "mandatory" in client.error("POST", path, sc({"name": "x"}))
-    always_on = {"name": "Open", "access": {"type": "OpenForAll"}, "scheduleType": "AlwaysOn"}
+    always_on = {"name": "Open", "sourceApp": "App Name", "access": {"type": "OpenForAll"},
+                 "scheduleType": "AlwaysOn"}
+    for source_app in ({}, {"sourceApp": ""}, {"sourceApp": None}, {"sourceApp": 7}):
+        value = {k: v for k, v in always_on.items() if k != "sourceApp"} | source_app
+        assert "sourceApp" in client.error("POST", path, sc(value))
     key = client.ok("POST", path, sc(always_on))["createdSchedule"]["accessKey"]
     assert "needs a scheduleWindow" in client.error("POST", f"/schedules/{key}/edit", sc({"scheduleType": "Fixed"}))
     assert client.error("GET", "/schedules/nope0nope0").startswith("E404")

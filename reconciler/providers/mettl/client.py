@@ -24,6 +24,9 @@ from .signing import signature
 
 PROVIDER = "mettl"
 PAGE_LIMIT = 100
+#: The request header the Create Schedule page gives. Without the charset a servlet reads the body as
+#: ISO-8859-1, so a UTF-8 name such as "Zoë" would no longer match the signature (E401).
+FORM_HEADERS = {"Content-Type": "application/x-www-form-urlencoded; charset=UTF-8"}
 
 _AUTH_CODES = {"E401", "E403", "E422", "E504"}
 _TRANSIENT_CODES = {"E408", "E503"}
@@ -109,23 +112,25 @@ class MettlClient:
         if method.upper() == "GET":
             response = self.http.request("GET", url, params=params, sign=sign)
         else:
-            response = self.http.request(method, url, data=params, sign=sign)
+            response = self.http.request(method, url, data=params, sign=sign, headers=FORM_HEADERS)
         body = response.json()
         if not isinstance(body, dict) or body.get("status") != "SUCCESS":
             raise MalformedResponseError(PROVIDER, f"unexpected answer to {method} {path}", body=response.text)
         return body
 
-    def _paged(self, path: str, key: str, extra: Mapping[str, str] | None = None) -> Iterator[dict[str, Any]]:
-        """Every item of a paged list. Each page is re-signed from limit/offset rather than following next."""
+    def _paged(self, path: str, key: str, *, limit: bool = True) -> Iterator[dict[str, Any]]:
+        """Every item of a paged list. Each page is re-signed from limit/offset rather than following next
+        (assumption M-01); without `limit` the server picks the page size and `offset` moves by what came."""
         offset = 0
         while True:
-            body = self.call("GET", path, {**(extra or {}), "limit": str(PAGE_LIMIT), "offset": str(offset)})
+            paging = {"limit": str(PAGE_LIMIT), "offset": str(offset)} if limit else {"offset": str(offset)}
+            body = self.call("GET", path, paging)
             items = body.get(key)
             if not isinstance(items, list):
                 raise MalformedResponseError(PROVIDER, f"no '{key}' list in the answer to GET {path}")
             yield from items
-            paging = body.get("paging") or {}
-            if not paging.get("next") or not items:
+            links = body.get("paging") or {}
+            if not links.get("next") or not items:
                 return
             offset += len(items)
 
@@ -142,8 +147,9 @@ class MettlClient:
         return _schedule_of(body, "schedule")
 
     def schedule_candidates(self, access_key: str) -> Iterator[dict[str, Any]]:
-        """Per-candidate status of one schedule (paged)."""
-        return self._paged(f"/schedules/{quote(access_key, safe='')}/candidates", "candidates")
+        """Per-candidate status rows of one schedule, paged by `offset` only: the v2 page documents no
+        `limit` (assumption M-10)."""
+        return self._paged(f"/schedules/{quote(access_key, safe='')}/candidates", "candidates", limit=False)
 
     def create_schedule(self, assessment_id: str, sc: Mapping[str, Any]) -> dict[str, Any]:
         body = self.call("POST", f"/assessments/{quote(str(assessment_id), safe='')}/schedules",

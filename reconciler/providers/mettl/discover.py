@@ -40,13 +40,17 @@ def discover_assessment(provider: MettlProvider, assessment_id: str) -> list[Obs
         raise MalformedResponseError(PROVIDER, "a listed schedule has no accessKey")
     with ThreadPoolExecutor(max(1, min(provider.max_workers, len(keys)))) as pool:
         raws = list(pool.map(provider.client.schedule, keys))
-    return sorted((_observed(str(assessment_id), raw) for raw in raws), key=lambda o: o.schedule.name)
+    found = (_observed(str(assessment_id), raw, provider.source_app) for raw in raws)
+    return sorted(found, key=lambda o: o.schedule.name)
 
 
-def _observed(assessment_id: str, raw: dict[str, Any]) -> Observed:
+def _observed(assessment_id: str, raw: dict[str, Any], own_source_app: str) -> Observed:
+    """The schedule as imported; a `sourceApp` equal to the project's own is left out (creates send it)."""
     try:
         schedule = mapping.schedule_from_sc(raw, assessment_id)
     except (KeyError, ValueError, TypeError) as exc:
         raise MalformedResponseError(PROVIDER, f"cannot read schedule {raw.get('accessKey')!r}: {exc}") from None
+    if schedule.mettl is not None and schedule.mettl.source_app == own_source_app:
+        schedule = schedule.model_copy(update={"mettl": schedule.mettl.model_copy(update={"source_app": None})})
     return Observed(schedule=schedule, ref=str(raw.get("accessKey")), fingerprint=fingerprint(raw),
                     protected=mapping.protected_emails(raw), raw=raw)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -42,6 +42,37 @@ SETTING_PATHS: dict[str, tuple[str, ...]] = {
     "ip_access_restriction": ("ipAccessRestriction",),
 }
 WRITE_ONLY = frozenset({"test_notification_basic_auth_header"})
+
+_FLAT = None  # a property without sub-properties
+# The `sc` input properties, every level, as the Edit Schedule page's table lists them. A read answer carries
+# more (imageProctoring, allowTestResume, sendReminders, audioOptional, ...): those never go back into an sc.
+# `access.candidates` is built from the models, never copied from a read, so it is not described here.
+SC_INPUT: dict[str, Any] = {
+    "name": _FLAT, "sourceApp": _FLAT,
+    "access": {"type": _FLAT, "sendEmail": _FLAT, "isCandidateCrfPrefilled": _FLAT, "candidates": _FLAT},
+    "scheduleType": _FLAT,
+    "scheduleWindow": dict.fromkeys(("fixedAccessOption", "startsOnDate", "startsOnTime", "endsOnDate",
+                                     "endsOnTime", "timeZone", "locationTimeZone")),
+    "webProctoring": dict.fromkeys(("enabled", "count", "showRemainingCounts")),
+    "visualProctoring": {"mode": _FLAT, "options": dict.fromkeys(("candidateScreenCapture",
+                                                                   "candidateAuthorization"))},
+    "secureBrowser": {"enabled": _FLAT},
+    "protected": _FLAT,
+    "testStartNotificationUrl": _FLAT, "testFinishNotificationUrl": _FLAT, "testGradedNotificationUrl": _FLAT,
+    "testResumeEnabledForExpiredTestURL": _FLAT, "testNotificationBasicAuthHeader": _FLAT,
+    "testGradeNotification": {"enabled": _FLAT, "recipients": _FLAT},
+    "ipAccessRestriction": {"enabled": _FLAT, "type": _FLAT, "ip": _FLAT,
+                            "ranges": {"start": _FLAT, "end": _FLAT}},
+}
+
+
+def input_only(value: Any, shape: Any) -> Any:
+    """`value` (read from Mettl) cut down to the input properties `shape` describes, at every level."""
+    if isinstance(shape, dict) and isinstance(value, dict):
+        return {k: input_only(v, shape[k]) for k, v in value.items() if k in shape}
+    if isinstance(shape, dict) and isinstance(value, list):
+        return [input_only(item, shape) for item in value]
+    return value
 
 
 def camel(name: str) -> str:
@@ -198,9 +229,14 @@ def access_to_sc(schedule: Schedule) -> dict[str, Any]:
     return access
 
 
-def schedule_to_sc(schedule: Schedule, candidates: Iterable[Candidate] | None = None) -> dict[str, Any]:
-    """The full `sc` to create a schedule (candidates as a flat list, as create wants them)."""
-    sc: dict[str, Any] = {"name": schedule.name}
+def schedule_to_sc(
+    schedule: Schedule, candidates: Iterable[Candidate] | None = None, *, source_app: str
+) -> dict[str, Any]:
+    """The full `sc` to create a schedule (candidates as a flat list, as create wants them).
+
+    `sourceApp` is mandatory on create: the schedule's own `mettl.source_app`, else the project's default.
+    """
+    sc: dict[str, Any] = {"name": schedule.name, "sourceApp": source_app}
     access = access_to_sc(schedule)
     if schedule.candidates is not None:
         access["candidates"] = [candidate_to_sc(c) for c in (schedule.candidates if candidates is None
@@ -238,6 +274,12 @@ def schedule_from_sc(raw: dict[str, Any], assessment_id: str) -> Schedule:
     )
 
 
+def live_spellings(raw: dict[str, Any]) -> dict[str, str]:
+    """Normalised email → the email exactly as Mettl holds it (a removal must name it that way)."""
+    access = raw.get("access") or {}
+    return {normalize_email(str(c["email"])): str(c["email"]) for c in access.get("candidates") or ()}
+
+
 def protected_emails(raw: dict[str, Any]) -> dict[str, str]:
     """Candidates who submitted (submissionDate set): never removed."""
     access = raw.get("access") or {}
@@ -246,8 +288,14 @@ def protected_emails(raw: dict[str, Any]) -> dict[str, str]:
     }
 
 
-def edit_sc(change: ScheduleChange, desired: Schedule, live: dict[str, Any]) -> dict[str, Any]:
-    """The delta `sc` for one edit: only the top-level properties that changed, nested objects whole."""
+def edit_sc(
+    change: ScheduleChange, desired: Schedule, live: dict[str, Any], spellings: Mapping[str, str]
+) -> dict[str, Any]:
+    """The delta `sc` for one edit: only the top-level properties that changed, nested objects whole.
+
+    Unmanaged sub-properties of a changed nested object keep their live value (only its input properties);
+    removals name each email as Mettl holds it (`spellings`).
+    """
     sc: dict[str, Any] = {}
     tops = {_top_of(f.path) for f in change.fields}
     if change.candidates or "access" in tops or "invitation_only" in tops:
@@ -257,7 +305,7 @@ def edit_sc(change: ScheduleChange, desired: Schedule, live: dict[str, Any]) -> 
             if change.candidates.add:
                 delta["add"] = [candidate_to_sc(c) for c in change.candidates.add]
             if change.candidates.remove:
-                delta["remove"] = list(change.candidates.remove)
+                delta["remove"] = [spellings.get(email, email) for email in change.candidates.remove]
             access["candidates"] = delta
         sc["access"] = access
     if "window" in tops or "fixed_access_option" in tops:
@@ -270,7 +318,7 @@ def edit_sc(change: ScheduleChange, desired: Schedule, live: dict[str, Any]) -> 
         key = path[0]
         if key not in wanted:
             continue
-        sc[key] = _merge(live.get(key), wanted[key])
+        sc[key] = _merge(input_only(live.get(key), SC_INPUT[key]), wanted[key])
     return sc
 
 

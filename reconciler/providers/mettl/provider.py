@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from ...errors import MalformedResponseError
-from ...models import Candidate, Schedule, ScheduleKey, normalize_email
+from ...models import Candidate, Schedule, ScheduleKey
 from ...plan import CandidateChanges, ScheduleChange, UnmanagedSchedule, fingerprint
 from ..base import ApplyOutcome, Observed, ObservedWorld
 from . import mapping
 from .client import PROVIDER, MettlClient
-
-# Overall statuses of a candidate who has not begun: only they may be removed.
-REMOVABLE_STATUSES = frozenset({"Yet to Start", "Not Started"})
+from .status import removal_blockers
+from .verify import unkept
 
 
 class MettlProvider:
@@ -22,10 +21,18 @@ class MettlProvider:
 
     name = PROVIDER
 
-    def __init__(self, client: MettlClient, *, max_workers: int = 8, max_candidates_per_edit: int = 2000) -> None:
+    def __init__(
+        self,
+        client: MettlClient,
+        *,
+        max_workers: int = 8,
+        max_candidates_per_edit: int = 2000,
+        source_app: str = "reconciler",
+    ) -> None:
         self.client = client
         self.max_workers = max_workers
         self.batch = max_candidates_per_edit
+        self.source_app = source_app
 
     @property
     def calls(self) -> int:
@@ -84,17 +91,15 @@ class MettlProvider:
             fingerprint=fingerprint(raw),
             protected=mapping.protected_emails(raw),
             raw=settings_only,
+            extra={"spellings": mapping.live_spellings(raw)},
         )
 
     def started(self, observed: Observed, emails: frozenset[str]) -> dict[str, str]:
-        """Which of these candidates have begun the test (any status past "Yet to Start"/"Not Started")."""
-        begun: dict[str, str] = {}
-        for candidate in self.client.schedule_candidates(observed.ref):
-            email = normalize_email(str(candidate.get("email") or ""))
-            status = str(candidate.get("status") or "")
-            if email in emails and (candidate.get("submissionDate") or status not in REMOVABLE_STATUSES):
-                begun[email] = "has submitted" if candidate.get("submissionDate") else "has started"
-        return begun
+        """Those of `emails` who may not be removed, with why: read from each candidate's `testStatus`.
+
+        Fail closed: a candidate without a readable status row is kept ("status unknown").
+        """
+        return removal_blockers(self.client.schedule_candidates(observed.ref), emails)
 
     def observe_one(self, key: ScheduleKey, desired: Schedule | None) -> Observed | None:
         for summary in self.client.assessment_schedules(key.assessment_id):
@@ -110,35 +115,43 @@ class MettlProvider:
         if desired is None:
             return ApplyOutcome(change.key, False, message="Mettl has no way to retire a schedule")
         if change.action == "create":
-            ref = self._create(desired)
+            ref, problems = self._create(desired)
         else:
             assert observed is not None, "an update needs the live schedule"
             ref = observed.ref
-            self._edit(change, desired, observed)
-        return ApplyOutcome(change.key, True, calls=self.calls - before, ref=ref)
+            problems = self._edit(change, desired, observed)
+        return ApplyOutcome(change.key, not problems, calls=self.calls - before, message="; ".join(problems),
+                            ref=ref)
 
-    def _create(self, desired: Schedule) -> str:
-        """One create; a candidate list over the batch size goes on in follow-up edits."""
+    def _create(self, desired: Schedule) -> tuple[str, list[str]]:
+        """One create; a candidate list over the batch size goes on in follow-up edits.
+
+        Returns the access key and every written value Mettl did not keep.
+        """
         candidates = list(desired.candidates or ())
         first, rest = candidates[: self.batch], candidates[self.batch :]
-        created = self.client.create_schedule(desired.assessment_id, mapping.schedule_to_sc(desired, first))
+        source_app = (desired.mettl.source_app if desired.mettl else None) or self.source_app
+        sc = mapping.schedule_to_sc(desired, first, source_app=source_app)
+        created = self.client.create_schedule(desired.assessment_id, sc)
         access_key = str(created.get("accessKey") or "")
         if not access_key:
             raise MalformedResponseError(PROVIDER, "create answered without an accessKey")
+        problems = unkept(sc, created)
         for chunk in _chunks(rest, self.batch):
             sc = {"access": {**mapping.access_to_sc(desired),
                              "candidates": {"add": [mapping.candidate_to_sc(c) for c in chunk]}}}
-            self.client.edit_schedule(access_key, sc)
-        return access_key
+            problems += unkept(sc, self.client.edit_schedule(access_key, sc))
+        return access_key, problems
 
-    def _edit(self, change: ScheduleChange, desired: Schedule, observed: Observed) -> None:
+    def _edit(self, change: ScheduleChange, desired: Schedule, observed: Observed) -> list[str]:
         """One edit per schedule, unless the candidate delta is over the batch size."""
-        parts = _split(change.candidates, self.batch)
-        first = change.model_copy(update={"candidates": parts[0]})
-        self.client.edit_schedule(observed.ref, mapping.edit_sc(first, desired, observed.raw or {}))
-        for part in parts[1:]:
-            sc = mapping.edit_sc(change.model_copy(update={"candidates": part, "fields": ()}), desired, {})
-            self.client.edit_schedule(observed.ref, sc)
+        spellings: Mapping[str, str] = observed.extra.get("spellings") or {}
+        problems: list[str] = []
+        for index, part in enumerate(_split(change.candidates, self.batch)):
+            piece = change.model_copy(update={"candidates": part, **({"fields": ()} if index else {})})
+            sc = mapping.edit_sc(piece, desired, observed.raw or {}, spellings)
+            problems += unkept(sc, self.client.edit_schedule(observed.ref, sc))
+        return problems
 
 
 def _chunks(items: Sequence[Candidate], size: int) -> list[Sequence[Candidate]]:

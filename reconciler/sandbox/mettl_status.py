@@ -1,0 +1,115 @@
+"""Candidates of the Mettl emulator: how they are stored, their test status, and the status rows it serves.
+
+Statuses come from the seed's "OverallStatus and DetailedStatus" table. A row of
+`GET /schedules/{access-key}/candidates` has exactly the shape of the seed's graded webhook: top-level `email`
+and `name`, `registrationDetails` keyed by field label, and `testStatus` {status, overallStatus, detailedStatus,
+startTime, endTime, completionMode, result}; no top-level `status`.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+#: (overall status, detailed status) pairs of the seed's table.
+STATUSES: frozenset[tuple[str, str]] = frozenset({
+    ("Yet to Start", "Mapped"), ("Yet to Start", "Invited"), ("Yet to Start", "Registered"),
+    ("Not Started", "Access Expired"),
+    ("In-progress", "In-progress"), ("In-progress", "Awaiting Resume Permission"),
+    ("Completed", "Test-taker completed"), ("Completed", "Time Over"),
+    ("Test Stopped", "Mic Mute Limit exceeded"), ("Test Stopped", "Browsing Tolerance Limit Exceeded"),
+    ("Test Stopped", "Proctor Stopped"), ("Test Stopped", "Suspicious Software Detected"),
+    ("Test Stopped", "Multiple Screen Detected"), ("Test Stopped", "Prohibited Apps Running"),
+    ("Test Stopped", "Screen Capture/Recording Detected"),
+    ("Test Stopped", "Screen Sharing/Remote Access Detected"),
+    ("Blocked", "Authorizer Blocked"),
+    ("Disconnected", "Disconnected from Server"), ("Disconnected", "Test Window Closed"),
+    ("Disconnected", "Awaiting Test-taker Resume"),
+})
+#: Overall statuses after which a test has begun (startTime is set).
+_BEGUN = frozenset({"In-progress", "Completed", "Test Stopped", "Disconnected"})
+#: The label of the email registration field, as in the seed's webhook (assumption M-06).
+EMAIL_LABEL = "Email Address"
+NAME_LABEL = "First Name"
+
+
+@dataclass
+class AccountQuirks:
+    """How this account departs from the plain documented behaviour; tests and demos switch these on to meet
+    such an account. All off by default; kept with the world's state.
+
+    - `limits`: an account-level maximum Mettl applies silently to a numeric setting, e.g.
+      `{"webProctoring.count": 5}`: a create or edit asking for more succeeds and keeps the maximum.
+    - `missing_rows`: emails whose status row `/candidates` leaves out.
+    - `rows_without_status`: emails whose status row comes without `testStatus`.
+    - `email_only_in_registration`: rows carry the email only in `registrationDetails`.
+    """
+
+    limits: dict[str, int] = field(default_factory=dict)
+    missing_rows: list[str] = field(default_factory=list)
+    rows_without_status: list[str] = field(default_factory=list)
+    email_only_in_registration: bool = False
+
+    def dump(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def load(cls, data: dict[str, Any] | None) -> AccountQuirks:
+        return cls(**(data or {}))
+
+
+def new_candidate(item: dict[str, Any], invited: bool) -> dict[str, Any]:
+    """A stored candidate just added to a schedule: Yet to Start (Invited when an email went out)."""
+    detail = "Invited" if invited else "Mapped"
+    return {"name": item["name"], "email": item["email"], "registrationDetails": dict(item["registrationDetails"]),
+            "submissionDate": None, "testStatus": _status("Yet to Start", detail, None, None)}
+
+
+def _status(overall: str, detail: str, started: str | None, ended: str | None) -> dict[str, Any]:
+    return {"status": overall, "overallStatus": overall, "detailedStatus": detail, "startTime": started,
+            "endTime": ended, "completionMode": "Completed" if overall == "Completed" else None, "result": None}
+
+
+def set_status(candidate: dict[str, Any], overall: str, detail: str, when: str) -> None:
+    """Move a stored candidate to a status of the seed's table; Completed also sets submissionDate."""
+    if (overall, detail) not in STATUSES:
+        raise ValueError(f"not a status of Mettl's table: {overall} / {detail}")
+    old = candidate["testStatus"]
+    started = (old.get("startTime") or when) if overall in _BEGUN else None
+    ended = when if overall in ("Completed", "Test Stopped") else None
+    candidate["testStatus"] = _status(overall, detail, started, ended)
+    candidate["submissionDate"] = when if overall == "Completed" else None
+
+
+def status_row(candidate: dict[str, Any], quirks: AccountQuirks) -> dict[str, Any] | None:
+    """The candidate's row in `/schedules/{access-key}/candidates` (None: left out by a quirk).
+
+    assumption M-06: the row has the graded webhook's shape; the email is at `email` and under "Email Address".
+    """
+    email = candidate["email"]
+    if email.lower() in {e.lower() for e in quirks.missing_rows}:
+        return None
+    row: dict[str, Any] = {  # assumption M-06
+        "email": email,
+        "name": candidate["name"],
+        "registrationDetails": {EMAIL_LABEL: email, NAME_LABEL: candidate["name"],
+                                **candidate["registrationDetails"]},
+        "testStatus": copy.deepcopy(candidate["testStatus"]),
+    }
+    if quirks.email_only_in_registration:
+        del row["email"]
+    if email.lower() in {e.lower() for e in quirks.rows_without_status}:
+        del row["testStatus"]
+    return row
+
+
+def apply_limits(schedule: dict[str, Any], limits: dict[str, int]) -> None:
+    """Lower every numeric setting over an account limit to that limit (silently, like an account policy)."""
+    for path, most in limits.items():
+        *parents, leaf = path.split(".")
+        node: Any = schedule
+        for part in parents:
+            node = node.get(part) if isinstance(node, dict) else None
+        if isinstance(node, dict) and isinstance(node.get(leaf), int) and node[leaf] > most:
+            node[leaf] = most

@@ -1,0 +1,100 @@
+"""What the Mettl emulator answers: schedules as the API shows them, and one page of a list."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urlencode
+
+from .base import SandboxRequest
+from .mettl_common import MettlError, bad_request
+from .mettl_validate import WRITE_ONLY_PROPERTIES, parse_sc
+
+#: Page size of `GET /v1|v2/schedules/{access-key}/candidates`, which documents only `offset` (`limit` is
+#: v3-only): the emulator picks 20, the default of the lists that do take a `limit` (assumption M-10).
+CANDIDATE_PAGE_SIZE = 20
+_SIGNATURE_PARAMS = ("ak", "ts", "asgn")
+# Order of properties in a schedule, as in the vendor's Edit Schedule response.
+_SCHEDULE_ORDER = (
+    "id", "name", "accessKey", "accessUrl", "status", "createdAt", "imageProctoring", "webProctoring",
+    "scheduleType", "scheduleWindow", "access", "ipAccessRestriction", "sourceApp",
+    "testStartNotificationUrl", "testFinishNotificationUrl", "testGradedNotificationUrl",
+    "testResumeEnabledForExpiredTestURL", "isCandidateAuthProctored", "testGradeNotification",
+    "visualProctoring", "allowTestResume", "secureBrowser", "assessmentDetails", "protected",
+)
+
+
+def find_candidate(schedule: dict[str, Any], email: str) -> dict[str, Any] | None:
+    """The stored candidate with this email, compared case-insensitively."""
+    wanted = email.lower()
+    for candidate in schedule["access"]["candidates"]:
+        if candidate["email"].lower() == wanted:
+            return candidate  # type: ignore[no-any-return]
+    return None
+
+
+def schedule_view(schedule: dict[str, Any], *, candidates: bool = True) -> dict[str, Any]:
+    """The schedule as the API returns it (assumption M-05: the Edit response's shape for every read):
+    vendor order, write-only properties left out (assumption M-07)."""
+    out = {k: copy.deepcopy(schedule[k]) for k in _SCHEDULE_ORDER if k in schedule}  # assumption M-05
+    out.update({k: copy.deepcopy(v) for k, v in schedule.items() if k not in out})
+    for key in WRITE_ONLY_PROPERTIES:  # assumption M-07
+        out.pop(key, None)
+    access = schedule["access"]
+    out["access"] = {"type": access["type"]}
+    if candidates:
+        out["access"]["candidates"] = [{"name": c["name"], "submissionDate": c["submissionDate"],
+                                        "email": c["email"]} for c in access["candidates"]]
+    out["access"].update({k: v for k, v in access.items() if k not in ("type", "candidates")})
+    return out
+
+
+def filtered(request: SandboxRequest, schedules: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The schedules a `filter` parameter (a JSON object; only `name` is known) keeps."""
+    raw = request.params.get("filter")
+    if raw is None or raw == "":
+        return schedules
+    try:
+        wanted = parse_sc(raw)
+    except MettlError:
+        raise bad_request("filter must be a JSON object, e.g. {\"name\": \"...\"}") from None
+    if "name" in wanted:
+        schedules = [s for s in schedules if s["name"] == wanted["name"]]
+    return schedules
+
+
+def _int_param(params: Mapping[str, str], name: str, default: int, low: int, high: int | None) -> int:
+    raw = params.get(name)
+    if raw is None:
+        return default
+    if not (raw.isascii() and raw.isdigit()) or int(raw) < low or (high is not None and int(raw) > high):
+        span = f"{low}-{high}" if high is not None else f">= {low}"
+        raise bad_request(f"{name} must be an integer {span}; got {raw!r}")
+    return int(raw)
+
+
+def page(request: SandboxRequest, key: str, items: list[dict[str, Any]], *,
+         fixed_size: int | None = None) -> dict[str, Any]:
+    """One page of a list under its plural key beside `paging.next` / `paging.previous` links without
+    signature parameters (assumption M-01). With `fixed_size` the list takes only `offset`: a `limit` is
+    refused, as a parameter the endpoint does not have (assumption M-10)."""
+    if fixed_size is not None and "limit" in request.params:  # assumption M-10
+        raise bad_request(f"limit is not a parameter of {request.path} in this API version (v3 only); "
+                          "page with offset")
+    limit = fixed_size or _int_param(request.params, "limit", 20, 1, 100)
+    offset = _int_param(request.params, "offset", 0, 0, None)
+    kept = {k: v for k, v in request.params.items() if k not in (*_SIGNATURE_PARAMS, "limit", "offset")}
+
+    def link(to: int) -> str:
+        paging = {"offset": to} if fixed_size else {"limit": limit, "offset": to}
+        return f"{request.base_url}{request.path}?{urlencode({**paging, **kept})}"
+
+    return {  # assumption M-01: items under the plural key, beside paging links
+        "status": "SUCCESS",
+        key: items[offset:offset + limit],
+        "paging": {
+            "next": link(offset + limit) if offset + limit < len(items) else None,
+            "previous": link(max(0, offset - limit)) if offset > 0 else None,
+        },
+    }
