@@ -69,6 +69,9 @@ def _float(value: str | None) -> float | None:
         return None
 
 
+MAX_PAGES = 5_000  # a listing longer than this is a server that never stops paging
+
+
 class MettlClient:
     """Signed calls to one Mettl account. Thread-safe: reads may run concurrently."""
 
@@ -88,7 +91,8 @@ class MettlClient:
         self._public_key = public_key
         self._private_key = private_key
         self._clock = clock
-        self.http = HttpClient(PROVIDER, timeout=timeout, pool_size=pool_size, error_hook=_envelope_error)
+        self.http = HttpClient(PROVIDER, timeout=timeout, pool_size=pool_size, error_hook=_envelope_error,
+                               base_url=self.base_url)
 
     def close(self) -> None:
         self.http.close()
@@ -122,7 +126,7 @@ class MettlClient:
         """Every item of a paged list. Each page is re-signed from limit/offset rather than following next
         (assumption M-01); without `limit` the server picks the page size and `offset` moves by what came."""
         offset = 0
-        while True:
+        for _ in range(MAX_PAGES):
             paging = {"limit": str(PAGE_LIMIT), "offset": str(offset)} if limit else {"offset": str(offset)}
             body = self.call("GET", path, paging)
             items = body.get(key)
@@ -133,6 +137,7 @@ class MettlClient:
             if not links.get("next") or not items:
                 return
             offset += len(items)
+        raise MalformedResponseError(PROVIDER, f"GET {path} still had a next page after {MAX_PAGES} pages; stopped")
 
     # ------------------------------------------------------------------ endpoints
 
