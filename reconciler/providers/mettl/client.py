@@ -20,6 +20,7 @@ from ...errors import (
     TransientError,
 )
 from ...http import HttpClient
+from .answers import ListedSchedule, LiveSchedule, checked
 from .signing import signature
 
 PROVIDER = "mettl"
@@ -145,11 +146,13 @@ class MettlClient:
         return self.call("GET", "/account")
 
     def assessment_schedules(self, assessment_id: str) -> Iterator[dict[str, Any]]:
-        return self._paged(f"/assessments/{quote(str(assessment_id), safe='')}/schedules", "schedules")
+        path = f"/assessments/{quote(str(assessment_id), safe='')}/schedules"
+        for item in self._paged(path, "schedules"):
+            yield checked(ListedSchedule, item, f"GET /{self.version}{path}")
 
     def schedule(self, access_key: str) -> dict[str, Any]:
-        body = self.call("GET", f"/schedules/{quote(access_key, safe='')}")
-        return _schedule_of(body, "schedule")
+        path = f"/schedules/{quote(access_key, safe='')}"
+        return checked(LiveSchedule, _schedule_of(self.call("GET", path), "schedule"), f"GET /{self.version}{path}")
 
     def schedule_candidates(self, access_key: str) -> Iterator[dict[str, Any]]:
         """Per-candidate status rows of one schedule, paged by `offset` only: the v2 page documents no
@@ -157,13 +160,14 @@ class MettlClient:
         return self._paged(f"/schedules/{quote(access_key, safe='')}/candidates", "candidates", limit=False)
 
     def create_schedule(self, assessment_id: str, sc: Mapping[str, Any]) -> dict[str, Any]:
-        body = self.call("POST", f"/assessments/{quote(str(assessment_id), safe='')}/schedules",
-                         {"sc": minify(sc)})
-        return _schedule_of(body, "createdSchedule", "schedule")
+        path = f"/assessments/{quote(str(assessment_id), safe='')}/schedules"
+        body = self.call("POST", path, {"sc": minify(sc)})
+        return checked(ListedSchedule, _schedule_of(body, "createdSchedule", "schedule"), f"POST /{self.version}{path}")
 
     def edit_schedule(self, access_key: str, sc: Mapping[str, Any]) -> dict[str, Any]:
-        body = self.call("POST", f"/schedules/{quote(access_key, safe='')}/edit", {"sc": minify(sc)})
-        return _schedule_of(body, "schedule")
+        path = f"/schedules/{quote(access_key, safe='')}/edit"
+        body = self.call("POST", path, {"sc": minify(sc)})
+        return checked(ListedSchedule, _schedule_of(body, "schedule"), f"POST /{self.version}{path}")
 
 
 def minify(value: Any) -> str:
