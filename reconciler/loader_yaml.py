@@ -1,20 +1,21 @@
 """Reading YAML (ruamel, round-trip) into plain Python data plus a map of where each value was written.
 
-Every string scalar is passed through `interpolate` on the way; an unset variable is a problem at the
-scalar's position, except where the caller allows it to stay unresolved (then the value becomes None and
-the variable is recorded).
+Bounded: nesting deeper than MAX_DEPTH levels and aliases that repeat more than ALIAS_BUDGET values in all
+are errors at their line (a 1 KB alias bomb stops at once). String values holding `${` are recorded as
+templates, left as written: `loader_env` decides where the environment may be read.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq, TaggedScalar
+from ruamel.yaml.composer import Composer
 from ruamel.yaml.constructor import DuplicateKeyError, RoundTripConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.scanner import ScannerError
@@ -22,6 +23,9 @@ from ruamel.yaml.scanner import ScannerError
 from .errors import Position, Problem
 
 Loc = tuple[str | int, ...]
+
+MAX_DEPTH = 32
+ALIAS_BUDGET = 100_000
 
 _REF = re.compile(r"\$\$\{|\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?::-(?P<default>[^}]*))?\}|\$\{")
 _PLAIN_KEY = re.compile(r"^[A-Za-z0-9_-]{1,60}$")
@@ -75,6 +79,8 @@ class SourceDoc:
     display: str
     data: Any
     where: dict[Loc, tuple[int, int]] = field(default_factory=dict)
+    templates: dict[Loc, tuple[str, Position]] = field(default_factory=dict)
+    """String values holding `${`, as written, with their position."""
 
     def position(self, loc: Loc) -> Position:
         """The position of loc, or of its nearest ancestor that exists in the file."""
@@ -96,6 +102,16 @@ class SourceDoc:
                 return None
         return node
 
+    def set_at(self, loc: Loc, value: Any) -> None:
+        """Replace the value at loc (which exists)."""
+        node = self.data
+        for step in loc[:-1]:
+            node = node[step]
+        if loc:
+            node[loc[-1]] = value
+        else:
+            self.data = value
+
     def problem(self, loc: Loc, message: str) -> Problem:
         return Problem(self.position(loc), format_loc(loc), message)
 
@@ -107,9 +123,36 @@ class _Constructor(RoundTripConstructor):
 _Constructor.add_constructor("tag:yaml.org,2002:timestamp", _Constructor.construct_yaml_str)
 
 
+class _TooDeep(MarkedYAMLError):
+    """Nesting past MAX_DEPTH (raised before Python's own recursion limit is near)."""
+
+
+class _Composer(Composer):
+    """ruamel's composer with a depth limit that does not depend on the ruamel version."""
+
+    level = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        self.level += 1
+        try:
+            if self.level > MAX_DEPTH:
+                mark = self.parser.peek_event().start_mark
+                raise _TooDeep(None, None, f"nested deeper than {MAX_DEPTH} levels", mark)
+            return super().compose_node(parent, index)
+        finally:
+            self.level -= 1
+
+
+class _AliasBomb(Exception):
+    def __init__(self, at: tuple[int, int], message: str) -> None:
+        super().__init__(message)
+        self.at = at
+
+
 def _yaml() -> YAML:
     yaml = YAML(typ="rt")
     yaml.Constructor = _Constructor
+    yaml.Composer = _Composer
     return yaml
 
 
@@ -131,12 +174,20 @@ def _key_text(key: Any) -> str:
 @dataclass
 class _Converter:
     doc: SourceDoc
-    env: Mapping[str, str]
-    lenient: Callable[[Loc], bool]
-    problems: list[Problem] = field(default_factory=list)
-    missing: dict[Loc, tuple[str, Position]] = field(default_factory=dict)
+    seen: set[int] = field(default_factory=set)
+    repeated: int = 0
 
-    def node(self, value: Any, loc: Loc, at: tuple[int, int]) -> Any:
+    def node(self, value: Any, loc: Loc, at: tuple[int, int], repeat: bool = False) -> Any:
+        if len(loc) > MAX_DEPTH:  # an alias inside its own anchor, e.g. `&a [*a]`
+            raise _AliasBomb(at, f"nested deeper than {MAX_DEPTH} levels (an alias inside its own anchor?)")
+        if isinstance(value, CommentedMap | CommentedSeq):
+            repeat = repeat or id(value) in self.seen
+            self.seen.add(id(value))
+        if repeat:
+            self.repeated += 1
+            if self.repeated > ALIAS_BUDGET:
+                raise _AliasBomb(at, f"aliases (*name) repeat more than {ALIAS_BUDGET} values: write the "
+                                     "data out instead of nesting aliases")
         if isinstance(value, CommentedMap):
             out: dict[str, Any] = {}
             for key, item in value.items():
@@ -147,7 +198,7 @@ class _Converter:
                 except (KeyError, AttributeError):
                     key_at = value_at = None  # a key merged in with `<<:` has no position of its own
                 self.doc.where[sub] = key_at or at
-                out[name] = self.node(item, sub, value_at or key_at or at)
+                out[name] = self.node(item, sub, value_at or key_at or at, repeat)
             return out
         if isinstance(value, CommentedSeq):
             items: list[Any] = []
@@ -158,7 +209,7 @@ class _Converter:
                 except (KeyError, AttributeError):
                     item_at = None
                 self.doc.where[sub] = item_at or at
-                items.append(self.node(item, sub, item_at or at))
+                items.append(self.node(item, sub, item_at or at, repeat))
             return items
         return self.scalar(value, loc, at)
 
@@ -174,21 +225,15 @@ class _Converter:
         if not isinstance(value, str):
             return value
         text = str(value)
-        try:
-            return interpolate(text, self.env)
-        except KeyError as exc:
-            var = str(exc.args[0])
-            position = Position(self.doc.display, at[0], at[1])
-            if self.lenient(loc):
-                self.missing[loc] = (var, position)
-                return None
-            self.problems.append(Problem(position, format_loc(loc), f"environment variable {var} is not set"))
-        except ValueError as exc:
-            self.problems.append(Problem(Position(self.doc.display, at[0], at[1]), format_loc(loc), str(exc)))
-        return None
+        if "${" in text:
+            self.doc.templates[loc] = (text, Position(self.doc.display, at[0], at[1]))
+        return text
 
 
 def _syntax_problem(exc: YAMLError, display: str) -> Problem:
+    if isinstance(exc, _TooDeep) and exc.problem_mark is not None:
+        mark = exc.problem_mark
+        return Problem(Position(display, mark.line + 1, mark.column + 1), "", str(exc.problem))
     if not isinstance(exc, MarkedYAMLError):
         return Problem(Position(display), "", f"YAML error: {str(exc).splitlines()[0] if str(exc) else exc}")
     mark = exc.problem_mark
@@ -209,28 +254,22 @@ def _syntax_problem(exc: YAMLError, display: str) -> Problem:
     return Problem(Position(display, line, column), "", " ".join(message.split()))
 
 
-def read_yaml(
-    path: Path,
-    display: str,
-    env: Mapping[str, str],
-    lenient: Callable[[Loc], bool] = lambda loc: False,
-) -> tuple[SourceDoc | None, list[Problem], dict[Loc, tuple[str, Position]]]:
-    """Parse one YAML file into a SourceDoc (None if it cannot be read or parsed) and its problems."""
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as exc:
-        return None, [Problem(Position(display), "", f"not UTF-8 text (bad byte at offset {exc.start})")], {}
-    except OSError as exc:
-        return None, [Problem(Position(display), "", f"cannot read file: {exc.strerror or exc}")], {}
+def read_yaml(text: str, path: Path, display: str) -> tuple[SourceDoc | None, list[Problem]]:
+    """Parse one YAML text into a SourceDoc (None if it cannot be parsed) and its problems."""
     try:
         raw = _yaml().load(text)
     except YAMLError as exc:
-        return None, [_syntax_problem(exc, display)], {}
+        return None, [_syntax_problem(exc, display)]
+    except (ValueError, TypeError, AttributeError, KeyError, IndexError, AssertionError) as exc:
+        # ruamel's constructors fail this way on some malformed documents (e.g. a tag it cannot build)
+        return None, [Problem(Position(display), "", f"YAML error: cannot read this document ({type(exc).__name__})")]
     doc = SourceDoc(path, display, None)
     root_at = (1, 1)
     if isinstance(raw, CommentedMap | CommentedSeq):
         root_at = (raw.lc.line + 1, raw.lc.col + 1)
     doc.where[()] = root_at
-    converter = _Converter(doc, env, lenient)
-    doc.data = converter.node(raw, (), root_at)
-    return doc, converter.problems, converter.missing
+    try:
+        doc.data = _Converter(doc).node(raw, (), root_at)
+    except _AliasBomb as exc:
+        return None, [Problem(Position(display, *exc.at), "", str(exc))]
+    return doc, []
