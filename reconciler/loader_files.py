@@ -79,16 +79,27 @@ def read_bytes(path: Path, limit: int) -> bytes:
         if exc.errno == errno.ELOOP:
             raise Refused("is a symlink that loops") from None
         raise Refused(exc.strerror or type(exc).__name__, missing=True) from None
-    with os.fdopen(fd, "rb") as handle:
+    try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
             raise Refused(f"is not a regular file ({_KINDS.get(stat.S_IFMT(info.st_mode), 'a special file')})")
         if info.st_size > limit:
             raise Refused(too_large(info.st_size, limit))
-        data = handle.read(limit + 1)
-    if len(data) > limit:
-        raise Refused(too_large(len(data), limit))
-    return data
+        chunks: list[bytes] = []
+        size = 0
+        while size <= limit:
+            chunk = os.read(fd, min(1 << 20, limit + 1 - size))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+    except OSError as exc:
+        raise Refused(exc.strerror or type(exc).__name__, missing=True) from None
+    finally:
+        os.close(fd)
+    if size > limit:
+        raise Refused(too_large(size, limit))
+    return b"".join(chunks)
 
 
 @dataclass
@@ -127,6 +138,11 @@ class YamlWalk:
                     target = self._follow(path)
                     if target is None:
                         continue
+                    if not target.is_relative_to(self.root):
+                        if path.suffix in YAML_SUFFIXES or target.is_dir():  # other files: checked when named
+                            self.refused.append((path, "is a symlink that points outside the folder of "
+                                                       "reconciler.yaml"))
+                        continue
                     if target.is_dir():
                         if target not in self.seen_dirs:
                             self.seen_dirs.add(target)
@@ -139,12 +155,9 @@ class YamlWalk:
                     yield sub, path
 
     def _follow(self, link: Path) -> Path | None:
+        """Where link leads; None (and refused) for a loop or a symlink to nothing, whatever its name."""
         try:
-            target = real_path(link)
+            return real_path(link)
         except Refused as exc:
             self.refused.append((link, exc.reason))
             return None
-        if not target.is_relative_to(self.root):
-            self.refused.append((link, "is a symlink that points outside the folder of reconciler.yaml"))
-            return None
-        return target

@@ -18,6 +18,10 @@ from .models import ScheduleDoc
 INT64_MAX = 2**63 - 1
 _FIXED = re.compile(r"^UTC([+-]\d{2}:\d{2})?$")
 _UTC_LINKS = {"Etc/UTC", "Etc/GMT"}
+_POSIX_STYLE = {  # the region each POSIX-style name is usually meant for (EST itself has no summer time)
+    "EST5EDT": "America/New_York", "CST6CDT": "America/Chicago", "MST7MDT": "America/Denver",
+    "PST8PDT": "America/Los_Angeles", "MST": "America/Phoenix", "HST": "Pacific/Honolulu",
+}
 
 
 def schedule_problems(schedule: ScheduleDoc, now: datetime | None) -> list[tuple[Loc, str]]:
@@ -66,7 +70,8 @@ def legacy_zone_problem(zone: str) -> str | None:
         return f"{zone!r} is a legacy zone name: write UTC (or a fixed offset such as UTC+05:30)"
     if target in cities and "/" in zone:
         return f"{zone!r} is a legacy zone name: use the IANA city zone {target}"
-    return f"{zone!r} is a legacy zone name: use an IANA city zone such as America/New_York (or UTC+05:30)"
+    example = _POSIX_STYLE.get(zone, "America/New_York")
+    return f"{zone!r} is a legacy zone name: use an IANA city zone such as {example} (or UTC+05:30)"
 
 
 @lru_cache(maxsize=1)

@@ -18,14 +18,15 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq, TaggedScalar
 from ruamel.yaml.composer import Composer
 from ruamel.yaml.constructor import DuplicateKeyError, RoundTripConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
-from ruamel.yaml.scanner import ScannerError
+from ruamel.yaml.events import AliasEvent
+from ruamel.yaml.scanner import RoundTripScanner, ScannerError
 
 from .errors import Position, Problem
 
 Loc = tuple[str | int, ...]
 
 MAX_DEPTH = 32
-ALIAS_BUDGET = 100_000
+ALIAS_BUDGET = 20_000
 
 _REF = re.compile(r"\$\$\{|\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?::-(?P<default>[^}]*))?\}|\$\{")
 _PLAIN_KEY = re.compile(r"^[A-Za-z0-9_-]{1,60}$")
@@ -123,24 +124,42 @@ class _Constructor(RoundTripConstructor):
 _Constructor.add_constructor("tag:yaml.org,2002:timestamp", _Constructor.construct_yaml_str)
 
 
-class _TooDeep(MarkedYAMLError):
-    """Nesting past MAX_DEPTH (raised before Python's own recursion limit is near)."""
+class _Unbounded(MarkedYAMLError):
+    """Nesting past MAX_DEPTH, or an alias inside its own anchor (refused before Python's recursion limit)."""
+
+
+class _Scanner(RoundTripScanner):
+    """ruamel's scanner, stopping at flow nesting past MAX_DEPTH (`[[[…`): its look-ahead for keys would
+    otherwise cost time in proportion to the depth for every bracket."""
+
+    def fetch_flow_collection_start(self, *args: Any, **kwargs: Any) -> None:
+        if self.flow_level >= MAX_DEPTH:
+            raise _Unbounded(None, None, f"nested deeper than {MAX_DEPTH} levels", self.reader.get_mark())
+        super().fetch_flow_collection_start(*args, **kwargs)
 
 
 class _Composer(Composer):
-    """ruamel's composer with a depth limit that does not depend on the ruamel version."""
+    """ruamel's composer with a depth limit (whatever the ruamel version) and no self-containing aliases."""
 
     level = 0
+    open_anchors: tuple[str, ...] = ()
 
     def compose_node(self, parent: Any, index: Any) -> Any:
+        event = self.parser.peek_event()
+        if isinstance(event, AliasEvent) and event.anchor in self.open_anchors:
+            raise _Unbounded(None, None, f"the alias *{event.anchor} is inside its own anchor (endless data)",
+                             event.start_mark)
+        if self.level >= MAX_DEPTH:
+            raise _Unbounded(None, None, f"nested deeper than {MAX_DEPTH} levels", event.start_mark)
         self.level += 1
+        anchors = self.open_anchors
+        if getattr(event, "anchor", None) is not None and not isinstance(event, AliasEvent):
+            self.open_anchors = (*anchors, event.anchor)
         try:
-            if self.level > MAX_DEPTH:
-                mark = self.parser.peek_event().start_mark
-                raise _TooDeep(None, None, f"nested deeper than {MAX_DEPTH} levels", mark)
             return super().compose_node(parent, index)
         finally:
             self.level -= 1
+            self.open_anchors = anchors
 
 
 class _AliasBomb(Exception):
@@ -153,6 +172,7 @@ def _yaml() -> YAML:
     yaml = YAML(typ="rt")
     yaml.Constructor = _Constructor
     yaml.Composer = _Composer
+    yaml.Scanner = _Scanner
     return yaml
 
 
@@ -177,17 +197,19 @@ class _Converter:
     seen: set[int] = field(default_factory=set)
     repeated: int = 0
 
-    def node(self, value: Any, loc: Loc, at: tuple[int, int], repeat: bool = False) -> Any:
-        if len(loc) > MAX_DEPTH:  # an alias inside its own anchor, e.g. `&a [*a]`
-            raise _AliasBomb(at, f"nested deeper than {MAX_DEPTH} levels (an alias inside its own anchor?)")
+    def node(self, value: Any, loc: Loc, at: tuple[int, int], alias: tuple[int, int] | None = None) -> Any:
+        """The plain value of a node; alias is where the alias being expanded was used, if any."""
+        if len(loc) > MAX_DEPTH:  # the composer refuses this already; kept so recursion stays bounded here too
+            raise _AliasBomb(at, f"nested deeper than {MAX_DEPTH} levels")
         if isinstance(value, CommentedMap | CommentedSeq):
-            repeat = repeat or id(value) in self.seen
+            if alias is None and id(value) in self.seen:
+                alias = at
             self.seen.add(id(value))
-        if repeat:
+        if alias is not None:
             self.repeated += 1
             if self.repeated > ALIAS_BUDGET:
-                raise _AliasBomb(at, f"aliases (*name) repeat more than {ALIAS_BUDGET} values: write the "
-                                     "data out instead of nesting aliases")
+                raise _AliasBomb(alias, f"aliases (*name) repeat more than {ALIAS_BUDGET} values in all: write "
+                                        "the data out instead of nesting aliases")
         if isinstance(value, CommentedMap):
             out: dict[str, Any] = {}
             for key, item in value.items():
@@ -198,7 +220,7 @@ class _Converter:
                 except (KeyError, AttributeError):
                     key_at = value_at = None  # a key merged in with `<<:` has no position of its own
                 self.doc.where[sub] = key_at or at
-                out[name] = self.node(item, sub, value_at or key_at or at, repeat)
+                out[name] = self.node(item, sub, value_at or key_at or at, alias)
             return out
         if isinstance(value, CommentedSeq):
             items: list[Any] = []
@@ -209,7 +231,7 @@ class _Converter:
                 except (KeyError, AttributeError):
                     item_at = None
                 self.doc.where[sub] = item_at or at
-                items.append(self.node(item, sub, item_at or at, repeat))
+                items.append(self.node(item, sub, item_at or at, alias))
             return items
         return self.scalar(value, loc, at)
 
@@ -231,7 +253,7 @@ class _Converter:
 
 
 def _syntax_problem(exc: YAMLError, display: str) -> Problem:
-    if isinstance(exc, _TooDeep) and exc.problem_mark is not None:
+    if isinstance(exc, _Unbounded) and exc.problem_mark is not None:
         mark = exc.problem_mark
         return Problem(Position(display, mark.line + 1, mark.column + 1), "", str(exc.problem))
     if not isinstance(exc, MarkedYAMLError):
