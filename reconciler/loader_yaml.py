@@ -1,8 +1,9 @@
 """Reading YAML (ruamel, round-trip) into plain Python data plus a map of where each value was written.
 
 Bounded: nesting deeper than MAX_DEPTH levels and aliases that repeat more than ALIAS_BUDGET values in all
-are errors at their line (a 1 KB alias bomb stops at once). String values holding `${` are recorded as
-templates, left as written: `loader_env` decides where the environment may be read.
+are errors at their line (a 1 KB alias bomb stops at once); so are explicit tags other than `!!str` and
+keys that are lists or mappings. String values holding `${` are recorded as templates, left as written:
+`loader_env` decides where the environment may be read.
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq, TaggedScalar
 from ruamel.yaml.composer import Composer
 from ruamel.yaml.constructor import DuplicateKeyError, RoundTripConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
-from ruamel.yaml.events import AliasEvent
+from ruamel.yaml.events import AliasEvent, ScalarEvent
+from ruamel.yaml.nodes import MappingNode, SequenceNode
 from ruamel.yaml.scanner import RoundTripScanner, ScannerError
 
 from .errors import Position, Problem
@@ -125,7 +127,17 @@ _Constructor.add_constructor("tag:yaml.org,2002:timestamp", _Constructor.constru
 
 
 class _Unbounded(MarkedYAMLError):
-    """Nesting past MAX_DEPTH, or an alias inside its own anchor (refused before Python's recursion limit)."""
+    """Refused while parsing: nesting past MAX_DEPTH or an alias inside its own anchor (both before Python's
+    recursion limit is near), an explicit tag (`!!set`, `!custom`) or a key that is a list or a mapping,
+    which desired state never needs (and some of which ruamel cannot build)."""
+
+
+_ALLOWED_TAGS = {None, "!", "tag:yaml.org,2002:str"}
+
+
+def _tag_text(tag: str) -> str:
+    shown = tag.replace("tag:yaml.org,2002:", "!!")
+    return repr(shown if len(shown) <= 40 else shown[:40] + "…")
 
 
 class _Scanner(RoundTripScanner):
@@ -144,6 +156,10 @@ class _Composer(Composer):
     level = 0
     open_anchors: tuple[str, ...] = ()
 
+    def __init__(self, loader: Any = None) -> None:
+        super().__init__(loader)
+        self.warn_double_anchors = False  # legal YAML (the later anchor wins); a warning would break the output
+
     def compose_node(self, parent: Any, index: Any) -> Any:
         event = self.parser.peek_event()
         if isinstance(event, AliasEvent) and event.anchor in self.open_anchors:
@@ -151,6 +167,13 @@ class _Composer(Composer):
                              event.start_mark)
         if self.level >= MAX_DEPTH:
             raise _Unbounded(None, None, f"nested deeper than {MAX_DEPTH} levels", event.start_mark)
+        if isinstance(parent, MappingNode) and index is None and not self._plain(event):
+            raise _Unbounded(None, None, "a mapping key must be a plain value, not a list or a mapping",
+                             event.start_mark)
+        tag = None if isinstance(event, AliasEvent) else getattr(event, "tag", None)
+        if tag not in _ALLOWED_TAGS:
+            raise _Unbounded(None, None, f"the YAML tag {_tag_text(str(tag))} is not supported: write plain values "
+                                         "(quote a value to keep it a string)", event.start_mark)
         self.level += 1
         anchors = self.open_anchors
         if getattr(event, "anchor", None) is not None and not isinstance(event, AliasEvent):
@@ -160,6 +183,12 @@ class _Composer(Composer):
         finally:
             self.level -= 1
             self.open_anchors = anchors
+
+    def _plain(self, event: Any) -> bool:
+        """Whether event is a scalar, or an alias of one (or of nothing: ruamel reports that itself)."""
+        if isinstance(event, AliasEvent):
+            return not isinstance(self.anchors.get(event.anchor), MappingNode | SequenceNode)
+        return isinstance(event, ScalarEvent)
 
 
 class _AliasBomb(Exception):
@@ -282,9 +311,6 @@ def read_yaml(text: str, path: Path, display: str) -> tuple[SourceDoc | None, li
         raw = _yaml().load(text)
     except YAMLError as exc:
         return None, [_syntax_problem(exc, display)]
-    except (ValueError, TypeError, AttributeError, KeyError, IndexError, AssertionError) as exc:
-        # ruamel's constructors fail this way on some malformed documents (e.g. a tag it cannot build)
-        return None, [Problem(Position(display), "", f"YAML error: cannot read this document ({type(exc).__name__})")]
     doc = SourceDoc(path, display, None)
     root_at = (1, 1)
     if isinstance(raw, CommentedMap | CommentedSeq):
