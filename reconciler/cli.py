@@ -20,7 +20,7 @@ import click
 from pydantic import BaseModel, SecretStr, ValidationError
 
 from . import engine
-from .errors import ConfigError, PlanFileError, ReconcilerError, StalePlanError, redact
+from .errors import ConfigError, PlanFileError, ReconcilerError, StalePlanError, redact, scrub
 from .loader import LoadedProject, load_project
 from .lock import apply_lock, lock_path
 from .plan import Plan
@@ -42,17 +42,15 @@ CHECKSUM_PREFIX = re.compile(r"[0-9a-f]{12,64}")
 class State:
     debug = False
     secrets: tuple[str, ...] = ()
-    """Secret values of the loaded project (credentials, webhook headers): scrubbed from every message."""
+    """Secret values of the loaded project (credentials, webhook headers, every value read from the
+    environment): scrubbed from every message, in any case and URL/base64-encoded."""
 
 
 def _without_secrets(text: str) -> str:
     """Text with every secret value of the project replaced (defence in depth: models and errors already mask
     them). Values only: the shape patterns of `redact` would also hit plain words such as `password:`; values
     shorter than 6 characters are left alone, as they would match ordinary words."""
-    for secret in State.secrets:
-        if len(secret) >= 6:
-            text = text.replace(secret, "***")
-    return text
+    return scrub(text, State.secrets, min_length=6)
 
 
 def _fail(message: str, code: int = EXIT_ERROR) -> None:
@@ -170,14 +168,16 @@ def _maybe_sandbox(
 
 
 def _load(config_path: Path) -> LoadedProject:
-    loaded = load_project(config_path)
+    State.secrets = tuple(v for v in [os.environ.get(PII_KEY_ENV)] if v)
+    loaded = load_project(config_path, now=engine.utcnow())
     State.secrets = _secret_values(loaded)
     return loaded
 
 
 def _secret_values(loaded: LoadedProject) -> tuple[str, ...]:
-    """Every SecretStr value of the project file and the schedules' vendor settings."""
-    found: set[str] = set()
+    """Every SecretStr value of the project file and the schedules' vendor settings, every value read from the
+    environment, and the key of the email pseudonyms."""
+    found: set[str] = {*loaded.secrets, *State.secrets}
 
     def walk(value: object) -> None:
         if isinstance(value, SecretStr):

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import base64
+import functools
+import json
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
+from urllib.parse import quote, quote_plus
 
 _SECRET_PATTERNS = [
     re.compile(r"(asgn=)[^&\s\"']+", re.IGNORECASE),
@@ -15,11 +20,48 @@ _SECRET_PATTERNS = [
 ]
 
 
+def _base64_forms(raw: bytes) -> set[str]:
+    """The base64 text of raw at each of the three alignments it can have inside a longer encoded value
+    (`Basic base64(user:password)`), standard and URL-safe alphabets; only characters raw alone decides."""
+    forms: set[str] = set()
+    for shift in range(3):
+        encoded = base64.b64encode(b"\0" * shift + raw).decode("ascii")
+        start, end = -(-8 * shift // 6), 8 * (shift + len(raw)) // 6
+        middle = encoded[start:end]
+        forms |= {middle, middle.translate(_URLSAFE)}
+    return forms
+
+
+_URLSAFE = str.maketrans("+/", "-_")
+
+
+@functools.lru_cache(maxsize=256)
+def _secret_pattern(secret: str, min_length: int) -> re.Pattern[str] | None:
+    """One pattern for every form a secret takes in output: as written, JSON-escaped and URL-encoded (any
+    case: output may lower-case it, as an email is), and base64-encoded (case kept: base64 is exact)."""
+    if len(secret) < min_length:
+        return None
+    raw = secret.encode("utf-8")
+    texts = {secret, json.dumps(secret)[1:-1], quote(secret, safe=""), quote(secret), quote_plus(secret)}
+    exact = {form for form in _base64_forms(raw) if len(form) >= min_length}
+    parts = [f"(?i:{re.escape(t)})" for t in sorted(texts, key=len, reverse=True)]
+    parts += [re.escape(form) for form in sorted(exact, key=len, reverse=True)]
+    return re.compile("|".join(parts))
+
+
+def scrub(text: str, secrets: Iterable[str], min_length: int = 4) -> str:
+    """Replace every secret value (of at least min_length characters) in text by `***`, whatever its case
+    and whether it is written plainly, JSON-escaped, URL-encoded or base64-encoded."""
+    for secret in sorted(set(secrets), key=len, reverse=True):
+        pattern = _secret_pattern(secret, min_length)
+        if pattern is not None:
+            text = pattern.sub("***", text)
+    return text
+
+
 def redact(text: str, secrets: tuple[str, ...] = ()) -> str:
     """Remove known secret shapes and the given secret values from text."""
-    for secret in secrets:
-        if secret and len(secret) >= 4:
-            text = text.replace(secret, "***")
+    text = scrub(text, secrets)
     for pattern in _SECRET_PATTERNS:
         text = pattern.sub(r"\1***", text)
     return text

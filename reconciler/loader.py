@@ -1,25 +1,30 @@
 """Load reconciler.yaml and the desired-state files into models, reporting every mistake at file:line.
 
-Each section (a schedule, a candidate list, a suppression) is validated on its own so positions stay
-exact; then the files are merged and checked together (duplicates, references, configured providers).
-All problems are collected and raised at once as one ConfigError.
+Files are found and read by `loader_input` (inside the project folder, bounded, `${VAR}` only in secret
+fields). Each section (a schedule, a candidate list, a suppression) is validated on its own so positions
+stay exact; then the files are merged and checked together (duplicates, references, configured
+providers). All problems are collected and raised at once as one ConfigError, secrets scrubbed.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from pydantic import TypeAdapter, ValidationError
+from pydantic import ValidationError
 
-from .errors import ConfigError, Position, Problem
+from .errors import ConfigError, Position, Problem, scrub
 from .loader_csv import ListEntry, read_csv_list
 from .loader_errors import describe, suggest, validate, validation_problems
-from .loader_yaml import Loc, SourceDoc, format_loc, interpolate, read_yaml
+from .loader_input import Inputs, display_path
+from .loader_rules import schedule_problems
+from .loader_yaml import Loc, SourceDoc, format_loc, interpolate
 from .models import (
     Candidate,
     CsvList,
@@ -36,9 +41,6 @@ from .models import (
 
 __all__ = ["LoadedProject", "interpolate", "load_project"]
 
-CREDENTIAL_FIELDS = frozenset({"public_key", "private_key", "username", "password"})
-_STRINGS: TypeAdapter[list[str]] = TypeAdapter(list[str])
-
 
 @dataclass(frozen=True)
 class LoadedProject:
@@ -50,11 +52,20 @@ class LoadedProject:
     files: tuple[Path, ...]
     positions: Mapping[ScheduleKey, Position]
     missing_env: Mapping[str, tuple[str, Position]]
+    secrets: frozenset[str] = frozenset()
+    """Every value read from the environment (and of every variable the project may read): to scrub."""
 
 
-def load_project(path: str | Path, env: Mapping[str, str] | None = None) -> LoadedProject:
-    """Load a project; raises ConfigError listing every problem found in every file."""
-    return _Loader(os.environ if env is None else env).run(Path(path))
+def load_project(
+    path: str | Path, env: Mapping[str, str] | None = None, *, now: datetime | None = None
+) -> LoadedProject:
+    """Load a project; raises ConfigError listing every problem found in every file.
+
+    now: a schedule window that ended before it is an error unless the schedule is `archived: true`;
+    None skips that check (for a past snapshot of the desired state, such as a drift baseline).
+    """
+    project_path = Path(path).absolute()
+    return _Loader(Inputs(os.environ if env is None else env, project_path), now).run(project_path)
 
 
 @dataclass
@@ -80,28 +91,32 @@ class _ScheduleDef:
 
 @dataclass
 class _Loader:
-    env: Mapping[str, str]
+    inputs: Inputs
+    now: datetime | None
     path: Path = Path("reconciler.yaml")
     problems: list[Problem] = field(default_factory=list)
-    unresolved: list[Problem] = field(default_factory=list)
     unreadable: bool = False
     files: list[Path] = field(default_factory=list)
     lists: dict[str, _CandidateList] = field(default_factory=dict)
     schedules: list[_ScheduleDef] = field(default_factory=list)
     suppressions: list[Suppression] = field(default_factory=list)
 
-    def run(self, path: Path) -> LoadedProject:
-        project_path = self.path = path.absolute()
-        doc, problems, missing = read_yaml(project_path, _display(project_path), self.env, _is_credential)
-        self.unresolved += problems
+    @property
+    def unresolved(self) -> list[Problem]:
+        """Problems of reading: files refused or unparsable, variables that could not be read."""
+        return self.inputs.problems
+
+    def run(self, project_path: Path) -> LoadedProject:
+        self.path = project_path
+        doc, missing = self.inputs.project_doc()
         if doc is None:
-            raise ConfigError(self.unresolved)
+            raise self.error([])
         project = self.project(doc)
-        for desired in self.desired_files(doc, project_path):
-            self.desired_file(desired)
+        for desired, loc in self.inputs.desired_files(doc):
+            self.desired_file(desired, doc, loc)
         schedules, positions = self.resolve(project)
         if self.problems or self.unresolved or project is None:
-            raise ConfigError(self.unresolved + [p for p in self.problems if not self.follows_unresolved(p)])
+            raise self.error([p for p in self.problems if not self.follows_unresolved(p)])
         return LoadedProject(
             path=project_path,
             project=project,
@@ -109,7 +124,14 @@ class _Loader:
             files=tuple(self.files),
             positions=MappingProxyType(positions),
             missing_env=MappingProxyType({format_loc(loc): found for loc, found in missing.items()}),
+            secrets=self.inputs.secrets(),
         )
+
+    def error(self, problems: list[Problem]) -> ConfigError:
+        """Every problem, with any value read from the environment scrubbed from its message."""
+        secrets = self.inputs.secrets()
+        return ConfigError([dataclasses.replace(p, message=scrub(p.message, secrets))
+                            for p in self.unresolved + problems])
 
     def follows_unresolved(self, problem: Problem) -> bool:
         """Whether problem is only a consequence of a value left empty by an unset variable."""
@@ -131,37 +153,11 @@ class _Loader:
             return None
         return validate(ProjectConfig, data, doc, (), self.problems)
 
-    def desired_files(self, doc: SourceDoc, project_path: Path) -> list[Path]:
-        """Every desired file named by `desired:`, folders expanded (recursively, sorted), no repeats."""
-        raw = doc.data.get("desired", ["desired"]) if isinstance(doc.data, dict) else None
-        try:
-            entries = _STRINGS.validate_python(raw)
-        except ValidationError:
-            return []  # already reported when validating the project file
-        found: list[Path] = []
-        for index, entry in enumerate(entries):
-            target = project_path.parent / entry
-            if target.is_dir():
-                matches = [p for p in target.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file()]
-                found += sorted(matches, key=lambda p: p.relative_to(target).parts)
-            elif target.is_file():
-                found.append(target)
-            else:
-                self.problems.append(doc.problem(("desired", index), f"no such file or folder: {entry}"))
-        unique: list[Path] = []
-        seen = {project_path.resolve()}  # `desired: [.]` must not read the project file as desired state
-        for candidate in found:
-            if candidate.resolve() not in seen:
-                seen.add(candidate.resolve())
-                unique.append(candidate)
-        return unique
-
     # ------------------------------------------------------------------ one desired-state file
 
-    def desired_file(self, path: Path) -> None:
+    def desired_file(self, path: Path, named_by: SourceDoc, loc: Loc) -> None:
         self.files.append(path)
-        doc, problems, _ = read_yaml(path, _display(path), self.env)
-        self.unresolved += problems
+        doc = self.inputs.desired_doc(path, named_by, loc)
         self.unreadable = self.unreadable or doc is None
         if doc is None or doc.data is None:
             return
@@ -213,8 +209,7 @@ class _Loader:
                 if csv_list is None:
                     complete = False
                 else:
-                    csv_path = doc.path.parent / csv_list.csv
-                    entries, problems = read_csv_list(csv_path, _display(csv_path), loc)
+                    entries, problems = self.csv_list(doc, loc, csv_list.csv)
                     if problems and not entries and problems[0].position.line is None:
                         # the CSV file itself cannot be read: point at the `csv:` in the YAML
                         problems = [
@@ -233,6 +228,13 @@ class _Loader:
                 )
                 complete = False
             self.lists[name] = _CandidateList(name, position, self.unique_entries(entries), complete)
+
+    def csv_list(self, doc: SourceDoc, loc: Loc, written: str) -> tuple[list[ListEntry], list[Problem]]:
+        found = self.inputs.csv_bytes(doc, (*loc, "csv"), written)
+        if isinstance(found, Problem):
+            return [], [found]
+        path, data = found
+        return read_csv_list(data, path, display_path(path), loc, self.inputs.limits.max_csv_rows)
 
     def unique_entries(self, entries: list[ListEntry]) -> list[ListEntry]:
         """Report an email listed twice in one list; keep the first."""
@@ -255,6 +257,8 @@ class _Loader:
             return
         body = {k: v for k, v in item.items() if k != "candidates"}
         schedule = validate(ScheduleDoc, body, doc, loc, self.problems)
+        for rel, message in schedule_problems(schedule, self.now) if schedule is not None else ():
+            self.problems.append(doc.problem((*loc, *rel), message))
         raw = item.get("candidates")
         refs: list[tuple[str | Candidate, Loc]] = []
         complete = True
@@ -363,15 +367,3 @@ class _Loader:
                 self.problems.append(
                     doc.problem((*loc, "accommodations", written), f"{written} is not a candidate of this schedule")
                 )
-
-
-def _is_credential(loc: Loc) -> bool:
-    return len(loc) == 3 and loc[0] == "providers" and loc[2] in CREDENTIAL_FIELDS
-
-
-def _display(path: Path) -> str:
-    """The path relative to the current directory when it is under it, else as given."""
-    try:
-        return str(path.absolute().relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)

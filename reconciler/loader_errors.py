@@ -15,6 +15,7 @@ from .loader_yaml import Loc, SourceDoc, format_loc
 M = TypeVar("M", bound=BaseModel)
 
 _PREFIXES = ("Value error, ", "Assertion failed, ")
+MAX_MESSAGE = 200
 
 
 def describe(value: Any) -> str:
@@ -134,6 +135,8 @@ def _message(error: ErrorDetails, root: type[BaseModel], rel: Loc, is_key: bool)
     if message[:1].isupper() and not message[1:2].isupper():
         message = message[0].lower() + message[1:]
     message = " ".join(message.split())
+    if len(message) > MAX_MESSAGE:  # a message quotes at most the start of the offending value
+        message = message[:MAX_MESSAGE] + "…"
     return f"key: {message}" if is_key else message
 
 

@@ -1,27 +1,34 @@
 """Reading YAML (ruamel, round-trip) into plain Python data plus a map of where each value was written.
 
-Every string scalar is passed through `interpolate` on the way; an unset variable is a problem at the
-scalar's position, except where the caller allows it to stay unresolved (then the value becomes None and
-the variable is recorded).
+Bounded: nesting deeper than MAX_DEPTH levels and aliases that repeat more than ALIAS_BUDGET values in all
+are errors at their line (a 1 KB alias bomb stops at once); so are explicit tags other than `!!str` and
+keys that are lists or mappings. String values holding `${` are recorded as templates, left as written:
+`loader_env` decides where the environment may be read.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq, TaggedScalar
+from ruamel.yaml.composer import Composer
 from ruamel.yaml.constructor import DuplicateKeyError, RoundTripConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
-from ruamel.yaml.scanner import ScannerError
+from ruamel.yaml.events import AliasEvent, ScalarEvent
+from ruamel.yaml.nodes import MappingNode, SequenceNode
+from ruamel.yaml.scanner import RoundTripScanner, ScannerError
 
 from .errors import Position, Problem
 
 Loc = tuple[str | int, ...]
+
+MAX_DEPTH = 32
+ALIAS_BUDGET = 20_000
 
 _REF = re.compile(r"\$\$\{|\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?::-(?P<default>[^}]*))?\}|\$\{")
 _PLAIN_KEY = re.compile(r"^[A-Za-z0-9_-]{1,60}$")
@@ -75,6 +82,8 @@ class SourceDoc:
     display: str
     data: Any
     where: dict[Loc, tuple[int, int]] = field(default_factory=dict)
+    templates: dict[Loc, tuple[str, Position]] = field(default_factory=dict)
+    """String values holding `${`, as written, with their position."""
 
     def position(self, loc: Loc) -> Position:
         """The position of loc, or of its nearest ancestor that exists in the file."""
@@ -96,6 +105,16 @@ class SourceDoc:
                 return None
         return node
 
+    def set_at(self, loc: Loc, value: Any) -> None:
+        """Replace the value at loc (which exists)."""
+        node = self.data
+        for step in loc[:-1]:
+            node = node[step]
+        if loc:
+            node[loc[-1]] = value
+        else:
+            self.data = value
+
     def problem(self, loc: Loc, message: str) -> Problem:
         return Problem(self.position(loc), format_loc(loc), message)
 
@@ -107,9 +126,82 @@ class _Constructor(RoundTripConstructor):
 _Constructor.add_constructor("tag:yaml.org,2002:timestamp", _Constructor.construct_yaml_str)
 
 
+class _Unbounded(MarkedYAMLError):
+    """Refused while parsing: nesting past MAX_DEPTH or an alias inside its own anchor (both before Python's
+    recursion limit is near), an explicit tag (`!!set`, `!custom`) or a key that is a list or a mapping,
+    which desired state never needs (and some of which ruamel cannot build)."""
+
+
+_ALLOWED_TAGS = {None, "!", "tag:yaml.org,2002:str"}
+
+
+def _tag_text(tag: str) -> str:
+    shown = tag.replace("tag:yaml.org,2002:", "!!")
+    return repr(shown if len(shown) <= 40 else shown[:40] + "…")
+
+
+class _Scanner(RoundTripScanner):
+    """ruamel's scanner, stopping at flow nesting past MAX_DEPTH (`[[[…`): its look-ahead for keys would
+    otherwise cost time in proportion to the depth for every bracket."""
+
+    def fetch_flow_collection_start(self, *args: Any, **kwargs: Any) -> None:
+        if self.flow_level >= MAX_DEPTH:
+            raise _Unbounded(None, None, f"nested deeper than {MAX_DEPTH} levels", self.reader.get_mark())
+        super().fetch_flow_collection_start(*args, **kwargs)
+
+
+class _Composer(Composer):
+    """ruamel's composer with a depth limit (whatever the ruamel version) and no self-containing aliases."""
+
+    level = 0
+    open_anchors: tuple[str, ...] = ()
+
+    def __init__(self, loader: Any = None) -> None:
+        super().__init__(loader)
+        self.warn_double_anchors = False  # legal YAML (the later anchor wins); a warning would break the output
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        event = self.parser.peek_event()
+        if isinstance(event, AliasEvent) and event.anchor in self.open_anchors:
+            raise _Unbounded(None, None, f"the alias *{event.anchor} is inside its own anchor (endless data)",
+                             event.start_mark)
+        if self.level >= MAX_DEPTH:
+            raise _Unbounded(None, None, f"nested deeper than {MAX_DEPTH} levels", event.start_mark)
+        if isinstance(parent, MappingNode) and index is None and not self._plain(event):
+            raise _Unbounded(None, None, "a mapping key must be a plain value, not a list or a mapping",
+                             event.start_mark)
+        tag = None if isinstance(event, AliasEvent) else getattr(event, "tag", None)
+        if tag not in _ALLOWED_TAGS:
+            raise _Unbounded(None, None, f"the YAML tag {_tag_text(str(tag))} is not supported: write plain values "
+                                         "(quote a value to keep it a string)", event.start_mark)
+        self.level += 1
+        anchors = self.open_anchors
+        if getattr(event, "anchor", None) is not None and not isinstance(event, AliasEvent):
+            self.open_anchors = (*anchors, event.anchor)
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self.level -= 1
+            self.open_anchors = anchors
+
+    def _plain(self, event: Any) -> bool:
+        """Whether event is a scalar, or an alias of one (or of nothing: ruamel reports that itself)."""
+        if isinstance(event, AliasEvent):
+            return not isinstance(self.anchors.get(event.anchor), MappingNode | SequenceNode)
+        return isinstance(event, ScalarEvent)
+
+
+class _AliasBomb(Exception):
+    def __init__(self, at: tuple[int, int], message: str) -> None:
+        super().__init__(message)
+        self.at = at
+
+
 def _yaml() -> YAML:
     yaml = YAML(typ="rt")
     yaml.Constructor = _Constructor
+    yaml.Composer = _Composer
+    yaml.Scanner = _Scanner
     return yaml
 
 
@@ -131,12 +223,22 @@ def _key_text(key: Any) -> str:
 @dataclass
 class _Converter:
     doc: SourceDoc
-    env: Mapping[str, str]
-    lenient: Callable[[Loc], bool]
-    problems: list[Problem] = field(default_factory=list)
-    missing: dict[Loc, tuple[str, Position]] = field(default_factory=dict)
+    seen: set[int] = field(default_factory=set)
+    repeated: int = 0
 
-    def node(self, value: Any, loc: Loc, at: tuple[int, int]) -> Any:
+    def node(self, value: Any, loc: Loc, at: tuple[int, int], alias: tuple[int, int] | None = None) -> Any:
+        """The plain value of a node; alias is where the alias being expanded was used, if any."""
+        if len(loc) > MAX_DEPTH:  # the composer refuses this already; kept so recursion stays bounded here too
+            raise _AliasBomb(at, f"nested deeper than {MAX_DEPTH} levels")
+        if isinstance(value, CommentedMap | CommentedSeq):
+            if alias is None and id(value) in self.seen:
+                alias = at
+            self.seen.add(id(value))
+        if alias is not None:
+            self.repeated += 1
+            if self.repeated > ALIAS_BUDGET:
+                raise _AliasBomb(alias, f"aliases (*name) repeat more than {ALIAS_BUDGET} values in all: write "
+                                        "the data out instead of nesting aliases")
         if isinstance(value, CommentedMap):
             out: dict[str, Any] = {}
             for key, item in value.items():
@@ -147,7 +249,7 @@ class _Converter:
                 except (KeyError, AttributeError):
                     key_at = value_at = None  # a key merged in with `<<:` has no position of its own
                 self.doc.where[sub] = key_at or at
-                out[name] = self.node(item, sub, value_at or key_at or at)
+                out[name] = self.node(item, sub, value_at or key_at or at, alias)
             return out
         if isinstance(value, CommentedSeq):
             items: list[Any] = []
@@ -158,7 +260,7 @@ class _Converter:
                 except (KeyError, AttributeError):
                     item_at = None
                 self.doc.where[sub] = item_at or at
-                items.append(self.node(item, sub, item_at or at))
+                items.append(self.node(item, sub, item_at or at, alias))
             return items
         return self.scalar(value, loc, at)
 
@@ -174,21 +276,15 @@ class _Converter:
         if not isinstance(value, str):
             return value
         text = str(value)
-        try:
-            return interpolate(text, self.env)
-        except KeyError as exc:
-            var = str(exc.args[0])
-            position = Position(self.doc.display, at[0], at[1])
-            if self.lenient(loc):
-                self.missing[loc] = (var, position)
-                return None
-            self.problems.append(Problem(position, format_loc(loc), f"environment variable {var} is not set"))
-        except ValueError as exc:
-            self.problems.append(Problem(Position(self.doc.display, at[0], at[1]), format_loc(loc), str(exc)))
-        return None
+        if "${" in text:
+            self.doc.templates[loc] = (text, Position(self.doc.display, at[0], at[1]))
+        return text
 
 
 def _syntax_problem(exc: YAMLError, display: str) -> Problem:
+    if isinstance(exc, _Unbounded) and exc.problem_mark is not None:
+        mark = exc.problem_mark
+        return Problem(Position(display, mark.line + 1, mark.column + 1), "", str(exc.problem))
     if not isinstance(exc, MarkedYAMLError):
         return Problem(Position(display), "", f"YAML error: {str(exc).splitlines()[0] if str(exc) else exc}")
     mark = exc.problem_mark
@@ -209,28 +305,19 @@ def _syntax_problem(exc: YAMLError, display: str) -> Problem:
     return Problem(Position(display, line, column), "", " ".join(message.split()))
 
 
-def read_yaml(
-    path: Path,
-    display: str,
-    env: Mapping[str, str],
-    lenient: Callable[[Loc], bool] = lambda loc: False,
-) -> tuple[SourceDoc | None, list[Problem], dict[Loc, tuple[str, Position]]]:
-    """Parse one YAML file into a SourceDoc (None if it cannot be read or parsed) and its problems."""
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as exc:
-        return None, [Problem(Position(display), "", f"not UTF-8 text (bad byte at offset {exc.start})")], {}
-    except OSError as exc:
-        return None, [Problem(Position(display), "", f"cannot read file: {exc.strerror or exc}")], {}
+def read_yaml(text: str, path: Path, display: str) -> tuple[SourceDoc | None, list[Problem]]:
+    """Parse one YAML text into a SourceDoc (None if it cannot be parsed) and its problems."""
     try:
         raw = _yaml().load(text)
     except YAMLError as exc:
-        return None, [_syntax_problem(exc, display)], {}
+        return None, [_syntax_problem(exc, display)]
     doc = SourceDoc(path, display, None)
     root_at = (1, 1)
     if isinstance(raw, CommentedMap | CommentedSeq):
         root_at = (raw.lc.line + 1, raw.lc.col + 1)
     doc.where[()] = root_at
-    converter = _Converter(doc, env, lenient)
-    doc.data = converter.node(raw, (), root_at)
-    return doc, converter.problems, converter.missing
+    try:
+        doc.data = _Converter(doc).node(raw, (), root_at)
+    except _AliasBomb as exc:
+        return None, [Problem(Position(display, *exc.at), "", str(exc))]
+    return doc, []

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 import re
 import unicodedata
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from functools import lru_cache
 from typing import Annotated, Any, Literal, NamedTuple
@@ -26,6 +27,15 @@ ProviderName = Literal["mettl", "questionmark"]
 PROVIDERS: tuple[str, ...] = ("mettl", "questionmark")
 
 _OFFSET = re.compile(r"^UTC(?:(?P<sign>[+-])(?P<h>\d{2}):(?P<m>\d{2}))?$")
+
+
+@dataclass(frozen=True)
+class Secret:
+    """Field metadata: the value is a secret. It is the only kind of field where `${VAR}` is read from the
+    environment — VAR must be listed under `secrets:` in reconciler.yaml, or be `env`, the field's
+    conventional variable — and every value read is scrubbed from all output."""
+
+    env: str | None = None
 
 
 class Frozen(BaseModel):
@@ -141,15 +151,43 @@ def to_utc(local: datetime, zone_name: str) -> datetime:
     return localize(local, zone_name).astimezone(UTC)
 
 
+EXAMPLE_LOCAL_TIME = "2027-01-10T09:00:00"
+_LOCAL_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?$")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _not_a_number(value: Any, expected: str) -> Any:
+    """Numbers are refused where a date or time belongs (pydantic would read 12 as 1970-01-01T00:00:12)."""
+    if isinstance(value, bool | int | float):
+        raise ValueError(f"expected {expected}, got {'a boolean' if isinstance(value, bool) else 'a number'}")
+    return value
+
+
 def _naive_local(value: Any) -> Any:
+    _not_a_number(value, f"a local date and time such as {EXAMPLE_LOCAL_TIME}")
     if isinstance(value, datetime) and value.tzinfo is not None:
         raise ValueError("write a local time without an offset; the zone goes in time_zone")
-    if isinstance(value, str) and re.search(r"(Z|[+-]\d{2}:?\d{2})$", value.strip()):
-        raise ValueError("write a local time without an offset; the zone goes in time_zone")
+    if isinstance(value, date) and not isinstance(value, datetime):
+        value = value.isoformat()
+    if isinstance(value, str):
+        text = value.strip()
+        if re.search(r"(Z|[+-]\d{2}:?\d{2})$", text):
+            raise ValueError("write a local time without an offset; the zone goes in time_zone")
+        if _DATE.match(text):
+            raise ValueError(f"a date without a time: write the local date and time, e.g. {text}T09:00:00")
+        if not _LOCAL_TIME.match(text):
+            raise ValueError(f"expected a local date and time such as {EXAMPLE_LOCAL_TIME}")
     return value
 
 
 LocalDateTime = Annotated[datetime, BeforeValidator(_naive_local)]
+
+
+def _calendar_date(value: Any) -> Any:
+    return _not_a_number(value, "a date such as 2027-01-31")
+
+
+CalendarDate = Annotated[date, BeforeValidator(_calendar_date)]
 
 
 def _check_zone(value: str) -> str:
@@ -273,8 +311,10 @@ class MettlSettings(Frozen):
     test_finish_notification_url: Url | None = None
     test_graded_notification_url: Url | None = None
     test_resume_enabled_for_expired_test_url: Url | None = None
-    test_notification_basic_auth_header: SecretStr | None = Field(
-        default=None, description="Secret: write it as ${VAR}. Write-only at Mettl: sent on create."
+    test_notification_basic_auth_header: Annotated[SecretStr | None, Secret()] = Field(
+        default=None,
+        description="Secret: write it as ${VAR}, VAR listed under secrets: in reconciler.yaml. Write-only at "
+        "Mettl: sent on create.",
     )
     test_grade_notification: GradeNotification | None = None
     ip_access_restriction: IpAccessRestriction | None = None
@@ -379,6 +419,11 @@ class ScheduleBase(Frozen):
 class ScheduleDoc(ScheduleBase):
     """A schedule as written in a desired-state file: candidates name lists or are inline."""
 
+    archived: bool = Field(
+        default=False,
+        description="The window is over and is kept as written: silences the window-in-the-past check. "
+        "The schedule is still reconciled like any other.",
+    )
     candidates: list[str | Candidate] | None = Field(
         default=None, description="Candidate list names and/or inline {email, name} entries."
     )
@@ -415,7 +460,7 @@ class Suppression(Frozen):
     )
     owner: str = Field(min_length=1)
     reason: str = Field(min_length=1)
-    expires: date
+    expires: CalendarDate
 
 
 class DesiredFile(Frozen):
@@ -432,8 +477,8 @@ class DesiredFile(Frozen):
 class MettlProviderConfig(Frozen):
     base_url: Url = "https://api.mettl.com"
     api_version: Literal["v1", "v2", "v3"] = "v2"
-    public_key: str | None = None
-    private_key: SecretStr | None = None
+    public_key: Annotated[str | None, Secret("METTL_PUBLIC_KEY")] = None
+    private_key: Annotated[SecretStr | None, Secret("METTL_PRIVATE_KEY")] = None
     timeout: float = Field(default=30.0, gt=0)
     max_workers: int = Field(default=8, ge=1, le=64)
     max_candidates_per_edit: int = Field(default=2000, ge=1)
@@ -444,8 +489,8 @@ class MettlProviderConfig(Frozen):
 
 class QuestionmarkProviderConfig(Frozen):
     base_url: Url = "https://ondemand.questionmark.com/deliveryodata/000000"
-    username: str | None = None
-    password: SecretStr | None = None
+    username: Annotated[str | None, Secret("QUESTIONMARK_USERNAME")] = None
+    password: Annotated[SecretStr | None, Secret("QUESTIONMARK_PASSWORD")] = None
     timeout: float = Field(default=30.0, gt=0)
     max_workers: int = Field(default=8, ge=1, le=64)
 
@@ -463,11 +508,28 @@ class SafetyConfig(Frozen):
     protect_live_windows: bool = True
 
 
+class LimitsConfig(Frozen):
+    """Bounds on what the loader reads; past one, validate stops with a clear error."""
+
+    max_file_bytes: int = Field(default=10_000_000, ge=1, le=100_000_000, description="Per YAML or CSV file.")
+    max_files: int = Field(default=1000, ge=1, le=100_000, description="YAML and CSV files in all.")
+    max_csv_rows: int = Field(default=100_000, ge=1, le=10_000_000, description="Per CSV candidate list.")
+
+
+EnvName = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]
+
+
 class ProjectConfig(Frozen):
     """reconciler.yaml."""
 
     providers: ProvidersConfig = Field(default_factory=ProvidersConfig)
     desired: list[str] = Field(default_factory=lambda: ["desired"])
+    secrets: list[EnvName] = Field(
+        default_factory=list,
+        description="Environment variables that secret fields may read as ${VAR}, besides each credential's "
+        "own (METTL_PUBLIC_KEY, METTL_PRIVATE_KEY, QUESTIONMARK_USERNAME, QUESTIONMARK_PASSWORD).",
+    )
+    limits: LimitsConfig = Field(default_factory=LimitsConfig)
     safety: SafetyConfig = Field(default_factory=SafetyConfig)
 
 

@@ -50,7 +50,8 @@ def live(tmp_path: Path) -> Iterator[Live]:
             "  mettl:\n"
             f"    base_url: {server.url}\n"
             "    public_key: ${METTL_PUBLIC_KEY}\n"
-            "    private_key: ${METTL_PRIVATE_KEY}\n",
+            "    private_key: ${METTL_PRIVATE_KEY}\n"
+            "secrets: [WEBHOOK_AUTH]\n",
             encoding="utf-8")
         (tmp_path / "desired" / "exams.yaml").write_text(
             "schedules:\n"

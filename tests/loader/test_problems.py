@@ -84,7 +84,9 @@ CASES: dict[str, list[tuple[str, str, str]]] = {
             "schedules[0].mettl.test_notification_basic_auth_header",
             "environment variable WEBHOOK_AUTH is not set",
         ),
-        ("reconciler.yaml:3", "providers.mettl.base_url", "environment variable METTL_BASE_URL is not set"),
+        # issue 9: the environment is read only in secret fields; elsewhere `${` is an error, set or not
+        ("desired/schedules.yaml:7", "schedules[0].mettl.source_app", "${SOURCE_APP}: the environment is read only"),
+        ("reconciler.yaml:3", "providers.mettl.base_url", "${METTL_BASE_URL}: the environment is read only"),
     ],
     "yaml-syntax": [
         ("desired/schedules.yaml:3", "", "YAML syntax error: could not find expected ':'"),
@@ -95,8 +97,9 @@ CASES: dict[str, list[tuple[str, str, str]]] = {
     "broken-file-hides-missing-list": [
         ("desired/lists.yaml:2", "", "YAML syntax error: expected ',' or ']'"),
     ],
-    "csv-missing-column": [
-        ("desired/ops-team.csv:1", "candidate_lists.ops-team", "missing column 'email' (header is: mail,name)"),
+    "csv-missing-column": [  # issue 9: the header is not printed (it may be any file's first line)
+        ("desired/ops-team.csv:1", "candidate_lists.ops-team", "missing column 'email' in the header (the first row) "
+         "(is 'mail' meant to be 'email'?)"),
     ],
     "csv-bad-row": [
         (
