@@ -14,6 +14,7 @@ _SECRET_PATTERNS = [
     re.compile(r"(asgn=)[^&\s\"']+", re.IGNORECASE),
     re.compile(r"(\"?asgn\"?\s*[:=]\s*\"?)[^&\s\"',}]+", re.IGNORECASE),
     re.compile(r"(Authorization:\s*Basic\s+)\S+", re.IGNORECASE),
+    re.compile(r"(\bBasic\s+)(?=[A-Za-z0-9+/_-]*[0-9+/=])[A-Za-z0-9+/_-]{6,}={0,2}", re.IGNORECASE),
     re.compile(r"(testNotificationBasicAuthHeader\"?\s*[:=]\s*\"?)[^\"',}&\s]+", re.IGNORECASE),
     re.compile(r"(\"password\"\s*:\s*\")[^\"]*", re.IGNORECASE),
     re.compile(r"(password=)[^&\s]+", re.IGNORECASE),

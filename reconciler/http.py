@@ -315,6 +315,20 @@ class HttpClient:
         return MalformedResponseError(self.provider, f"answer to {method} {_path(url)} is larger than {limit} MiB")
 
 
+def describe_call(response: requests.Response) -> str:
+    """`GET /v2/schedules/abc` for messages: the method and path of the call that got this answer (never the
+    query string, where signatures travel)."""
+    request = response.request
+    return f"{request.method or '?'} {urlsplit(response.url or request.url or '').path}"
+
+
+def not_json(provider: str, response: requests.Response) -> MalformedResponseError:
+    """The error for an answer that should be JSON and is not (an HTML error page, a truncated body)."""
+    kind = (response.headers.get("Content-Type") or "no content type").split(";")[0].strip()
+    return MalformedResponseError(provider, f"{describe_call(response)}: answer is not JSON ({kind})",
+                                  status=response.status_code, body=response.text)
+
+
 def _refused(exc: TransientError) -> bool:
     """429 and 503 mean the vendor turned the request away before doing anything: a write may be resent."""
     return isinstance(exc, RateLimitedError) or exc.status == 503

@@ -13,8 +13,9 @@ from typing import ClassVar
 
 import pytest
 
-from reconciler.errors import AmbiguousWriteError, MalformedResponseError, TransientError
+from reconciler.errors import AmbiguousWriteError, MalformedResponseError, ProviderError, TransientError
 from reconciler.http import HttpClient, RetryPolicy, RunDeadline
+from reconciler.providers.mettl.client import MettlClient
 
 SECRET = "pa55-Very-Secret-Word"
 
@@ -43,6 +44,11 @@ class Hostile(BaseHTTPRequestHandler):
         type(self).seen_auth.append(self.headers.get("Authorization") or "")
         if self.path.startswith("/ok"):
             self._plain(b'{"ok": true}')
+        elif self.path.startswith("/html/"):
+            self._plain(b"<html><body>Gateway error</body></html>", 200, {"Content-Type": "text/html; charset=utf-8"})
+        elif self.path.startswith("/echo/"):
+            echoed = b'{"status":"ERROR","error":{"code":"E401","message":"bad header Basic dXNlcjpwYTU1LVZlcnk="}}'
+            self._plain(echoed, 200, {"Content-Type": "application/json"})
         elif self.path.startswith("/drip"):
             self.send_response(200)
             self.send_header("Content-Length", "1000")
@@ -149,3 +155,20 @@ def test_answers_are_read_whole_and_connections_are_reused(server: str) -> None:
     for _ in range(5):
         assert client.request("GET", f"{server}/ok").json() == {"ok": True}
     assert Hostile.connections == 1
+
+
+def test_an_html_answer_names_the_call(server: str) -> None:
+    client = MettlClient(f"{server}/html", "public", "private-key-value", timeout=2.0)
+    with pytest.raises(MalformedResponseError) as caught:
+        client.account()
+    message = str(caught.value)
+    assert "GET /html/v2/account: answer is not JSON (text/html)" in message
+    assert "asgn" not in message and "private-key-value" not in message
+
+
+def test_a_vendor_message_echoing_basic_credentials_is_redacted(server: str) -> None:
+    client = MettlClient(f"{server}/echo", "public", "private-key-value", timeout=2.0)
+    with pytest.raises(ProviderError) as caught:
+        client.account()
+    assert "dXNlcjpwYTU1LVZlcnk" not in str(caught.value)
+    assert "Basic ***" in str(caught.value)

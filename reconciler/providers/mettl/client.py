@@ -19,7 +19,7 @@ from ...errors import (
     RateLimitedError,
     TransientError,
 )
-from ...http import HttpClient
+from ...http import HttpClient, not_json
 from .answers import ListedSchedule, LiveSchedule, checked
 from .signing import signature
 
@@ -39,8 +39,7 @@ def _envelope_error(response: requests.Response) -> None:
         body = response.json()
     except ValueError:
         if response.status_code < 400:
-            raise MalformedResponseError(PROVIDER, "answer is not JSON", status=response.status_code,
-                                         body=response.text) from None
+            raise not_json(PROVIDER, response) from None
         return
     if not isinstance(body, dict) or body.get("status") != "ERROR":
         return
