@@ -4,7 +4,7 @@ Serves `/deliveryodata/{customer_id}/` with HTTP Basic auth: the documented feed
 (Schedules, ScheduleMetadata, Participants, Groups, Attempts, MonitoringTypes, Administrators, Assessments),
 `$metadata`, paging at 100 with `odata.nextLink`, `$filter` on the documented properties only, `$expand`ed
 collections cut at 100 *without* a continuation link (intro.rst), 201/204 answers and `odata.error` bodies.
-Nothing undocumented exists (no `Participants/Upsert`). Entity rules live in `qm_store`, types in `qm_model`.
+Nothing undocumented exists (no Upsert action for participants). Entity rules live in `qm_store`, types in `qm_model`.
 """
 
 from __future__ import annotations
