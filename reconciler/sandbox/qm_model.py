@@ -80,7 +80,7 @@ SCHEDULE: dict[str, PropSpec] = {
     "ResumeAllowed": _p("bool", nullable=False),
     "TestCenterID": _p("int32"),
     "RulesOfConductID": _p("int32", newer=True),
-    "IsDeleted": _p("bool", nullable=False, read_only=True, newer=True),
+    "IsDeleted": _p("bool", nullable=False, read_only=True, newer=True),  # assumption Q-08
 }
 REPORTED_RESULTS = ("First", "Last", "Best", "Worst")
 

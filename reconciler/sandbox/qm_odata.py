@@ -35,7 +35,7 @@ class ODataError(ValueError):
         }.get(status, "Error")
         self.headers = headers or {}
 
-    def body(self) -> dict[str, Any]:
+    def body(self) -> dict[str, Any]:  # assumption Q-05
         return {"odata.error": {"code": self.code, "message": {"lang": "en-US", "value": self.message}}}
 
 
@@ -184,7 +184,7 @@ class _Parser:
             raise self.error(f"unexpected '{extra.text}'", extra)
         return expr
 
-    def parse_or(self) -> Expr:
+    def parse_or(self) -> Expr:  # assumption Q-10: `or` joins comparisons (`Name eq 'a' or Name eq 'b'`)
         expr = self.parse_and()
         while self.at_keyword("or"):
             self.take()

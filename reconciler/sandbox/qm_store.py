@@ -144,6 +144,8 @@ class QuestionmarkWorld:
     def _check_schedule(self, entity: Mapping[str, Any], key: int | None) -> None:
         tables = self.tables
         group_id, participant_id, parent_id = entity["GroupID"], entity["ParticipantID"], entity["ParentScheduleID"]
+        # A schedule with a ParticipantID is that participant's alone; its GroupID (reporting, permissions)
+        # needs no membership (assumption Q-02).
         if group_id is None and participant_id is None:
             raise bad_request("A Schedule must have a GroupID or a ParticipantID")
         for prop, feed in (("GroupID", "Groups"), ("ParticipantID", "Participants"),
@@ -154,7 +156,7 @@ class QuestionmarkWorld:
             raise bad_request(f"ReportedResult must be one of {', '.join(REPORTED_RESULTS)}")
         if entity["ExternalID"] is not None and len(entity["ExternalID"]) > EXTERNAL_ID_MAX:  # assumption Q-03
             raise bad_request(f"ExternalID must be at most {EXTERNAL_ID_MAX} characters")
-        if parent_id is not None:
+        if parent_id is not None:  # an exception to a group schedule for one member (assumption Q-06)
             parent = tables["Schedules"].get(parent_id)
             if parent is None or parent_id == key:
                 raise bad_request(f"ParentScheduleID {parent_id} does not refer to an existing Schedule")

@@ -42,7 +42,7 @@ SANDBOX_PASSWORD = "sandbox-password"
 PAGE_SIZE = 100
 COLLECTION_OPTIONS = ("$filter", "$top", "$skip", "$skiptoken", "$expand", "$orderby", "$inlinecount")
 _SEGMENT = re.compile(r"^([A-Za-z$][A-Za-z0-9_$]*)(?:\((.*)\))?$")
-_KEY = re.compile(r"^(?:ID=)?(-?\d+)L?$")
+_KEY = re.compile(r"^(?:ID=)?(-?\d+)(L?)$")
 # Indexed lookups for `prop eq value` filters: feed → properties answered from an index.
 _INDEXED = {"Participants": ("ID", "Name"), "Groups": ("ID", "Name"), "Administrators": ("ID", "Name"),
             "Attempts": ("ID", "ScheduleID"), "Schedules": ("ID",), "MonitoringTypes": ("ID",),
@@ -161,7 +161,8 @@ class QuestionmarkApp(Seeding, SandboxApp):
         if match.group(2) is None:
             return self._route_set(call, entity_set, segments[1:])
         key_match = _KEY.match(match.group(2).strip())
-        if not key_match:
+        int64 = TYPES[entity_set][1]["ID"].kind == "int64"
+        if not key_match or bool(key_match.group(2)) != int64:  # an Edm.Int64 key needs its `L`, Int32 none
             raise bad_request(f"Bad Request - Error in query syntax: invalid key '{match.group(2)}'")
         return self._route_entity(call, entity_set, int(key_match.group(1)), segments[1:])
 

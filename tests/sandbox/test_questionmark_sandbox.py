@@ -527,3 +527,11 @@ def test_metadata_document_describes_every_feed(qm: Env) -> None:
     assert {"ScheduleMetadata", "Participant", "Group", "ExceptionSchedules", "Attempts"} <= navs
     associations = {a.get("Name") for a in root.iter(f"{edm}Association")}
     assert {n.get("Relationship", "").split(".")[-1] for n in root.iter(f"{edm}NavigationProperty")} <= associations
+
+
+def test_keys_are_typed(qm: Env) -> None:
+    key = qm.new_schedule()["ID"]
+    assert qm.get(f"Schedules({key})").status_code == 200
+    assert qm.get(f"Schedules({key}L)").status_code == 400  # Edm.Int32: no suffix
+    assert qm.get(f"Assessments({ASSESSMENT})").status_code == 400  # Edm.Int64: the L is required
+    assert qm.get(f"Assessments({ASSESSMENT}L)").json()["ID"] == ASSESSMENT

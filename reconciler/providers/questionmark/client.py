@@ -63,7 +63,7 @@ def odata_error(response: requests.Response, secrets: tuple[str, ...] = ()) -> N
 
 
 def _error_parts(response: requests.Response) -> tuple[str, str]:
-    """(code, message) from an OData error body, parsed defensively."""
+    """(code, message) from an OData error body, parsed defensively (assumption Q-05)."""
     fallback = response.reason or "request failed"
     try:
         body = response.json()
@@ -178,7 +178,7 @@ class QuestionmarkClient:
 
     def participants_named(self, *logins: str) -> list[dict[str, Any]]:
         """The participants with any of these login names (one request)."""
-        text = " or ".join(f"Name eq {quote_literal(login)}" for login in logins)
+        text = " or ".join(f"Name eq {quote_literal(login)}" for login in logins)  # assumption Q-10
         return list(self.feed("Participants", {"$filter": text}))
 
     def attempts(self, schedule_id: int) -> list[dict[str, Any]]:

@@ -69,7 +69,7 @@ def external_id(assessment_id: str, name: str) -> str:
 
 
 def seat_mark(mark: str, *, revoked: bool = False) -> str:
-    """The ExternalID of a candidate's seat under the schedule marked `mark`."""
+    """The ExternalID of a candidate's seat under the schedule marked `mark` (46 characters, assumption Q-03)."""
     return f"{mark}:{REVOKED if revoked else SEAT}"
 
 

@@ -23,7 +23,7 @@ from ...plan import ScheduleChange
 from ..base import ApplyOutcome, Observed, ObservedWorld
 from . import mapping
 from .client import PROVIDER, QuestionmarkClient
-from .listing import Classified, Listing, classify, find_owned, key_of
+from .listing import Classified, Listing, classify, find_owned
 from .observe import build_observed
 from .writes import Writer
 
@@ -75,8 +75,7 @@ class QuestionmarkProvider:
         if raw is None:
             return None
         members = self._members([(raw, desired)] if desired is not None else [])
-        return build_observed(raw, key_of(raw) if desired is None else key, desired, listing,
-                              members.get(raw.get("GroupID")))
+        return build_observed(raw, key, desired, listing, members.get(raw.get("GroupID")))
 
     def _members(self, pairs: Sequence[tuple[dict[str, Any], Schedule]]) -> dict[Any, dict[str, int]]:
         """Members by email of the groups whose group-mode schedules want accommodations (read concurrently)."""

@@ -127,7 +127,7 @@ class Writer:
                     "ParticipantID": ids[candidate.email],
                     **{k: v for k, v in target(candidate.email).items() if v is not None}}
             body.setdefault("MonitoringTypeID", mapping.DEFAULT_MONITORING_TYPE_ID)
-            seat = self.client.create_schedule(body)
+            seat = self.client.create_schedule(body)  # assumption Q-02: for this participant only
             self._metadata(int(seat["ID"]), desired.metadata, {})
 
     # ------------------------------------------------------------------ update
@@ -209,7 +209,7 @@ class Writer:
                         "Name": mapping.child_name(desired.name, email),
                         **{k: v for k, v in {**template, **overrides}.items() if v is not None}, "Disabled": False}
                 body.setdefault("MonitoringTypeID", mapping.DEFAULT_MONITORING_TYPE_ID)
-                self.client.create_schedule(body)
+                self.client.create_schedule(body)  # assumption Q-06: evaluated instead of the parent
 
     # ------------------------------------------------------------------ disable
 
