@@ -288,3 +288,10 @@ def test_lost_answer_on_patch_is_verified_by_rereading(reconcile: Reconcile) -> 
     assert all(s["StartFrom"].startswith("2026-11-05T08:00:00") for s in [reconcile.anchor(),
                                                                            *reconcile.seats().values()])
     assert not reconcile.plan(qm_schedule(window=moved)).plan.has_changes
+
+
+def test_seats_whose_anchor_was_deleted_are_reported(reconcile: Reconcile) -> None:
+    reconcile.apply(qm_schedule())
+    reconcile.app.soft_delete(reconcile.anchor()["ID"])
+    run = reconcile.plan(qm_schedule(name="Other Exam"))
+    assert sorted(u.ref for u in run.plan.unmanaged) == sorted(str(s["ID"]) for s in reconcile.seats().values())

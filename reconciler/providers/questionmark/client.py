@@ -162,10 +162,10 @@ class QuestionmarkClient:
         (intro.rst), so a schedule showing 100 metadata items has them re-read from its navigation feed.
         """
         for schedule in self.feed("Schedules", {"$expand": EXPAND}):  # assumption Q-01
-            metadata = schedule.get("ScheduleMetadata")
-            if isinstance(metadata, list) and len(metadata) >= EXPANSION_LIMIT and isinstance(schedule.get("ID"), int):
-                schedule = {**schedule, "ScheduleMetadata": list(self.feed(f"Schedules({schedule['ID']})/"
-                                                                           "ScheduleMetadata"))}  # assumption Q-09
+            metadata, key = schedule.get("ScheduleMetadata"), schedule.get("ID")
+            if isinstance(metadata, list) and len(metadata) >= EXPANSION_LIMIT and isinstance(key, int):
+                nav = f"Schedules({key})/ScheduleMetadata"  # assumption Q-09
+                schedule = {**schedule, "ScheduleMetadata": list(self.feed(nav))}
             yield schedule
 
     def find_group(self, name: str) -> dict[str, Any] | None:

@@ -85,6 +85,13 @@ def classify(listing: Listing, desired: Sequence[Schedule]) -> Classified:
         if key.assessment_id in assessments:  # unowned, or a duplicate of an owned one: reported, never touched
             result.unmanaged.append(UnmanagedSchedule(
                 provider=PROVIDER, assessment_id=key.assessment_id, name=key.name, ref=str(schedule_id)))
+    anchored = {str(raw.get("ExternalID")) for raw in listing.tops.values()}
+    for mark in sorted(set(listing.seats) - anchored):  # seats whose anchor was deleted by hand: shown
+        for seat in listing.seats[mark]:
+            key = key_of(seat)
+            if key.assessment_id in assessments and seat.get("Disabled") is not True:
+                result.unmanaged.append(UnmanagedSchedule(
+                    provider=PROVIDER, assessment_id=key.assessment_id, name=key.name, ref=str(seat["ID"])))
     return result
 
 

@@ -303,6 +303,16 @@ def candidate_of(participant: Mapping[str, Any] | None) -> Candidate | None:
     return Candidate(email=email, name=full or email)
 
 
+def members_by_email(participants: Iterable[Mapping[str, Any]]) -> dict[str, int]:
+    """Participant IDs by email (the first participant of an email wins; those without one are left out)."""
+    members: dict[str, int] = {}
+    for participant in participants:
+        email = email_of(participant)
+        if email is not None and isinstance(participant.get("ID"), int):
+            members.setdefault(email, int(participant["ID"]))
+    return members
+
+
 def child_name(parent_name: str, email: str) -> str:
     """The Name of a group schedule's exception schedule for one member."""
     return f"{parent_name} [{email}]"

@@ -54,9 +54,9 @@ class QuestionmarkProvider:
     def observe(self, desired: Sequence[Schedule]) -> ObservedWorld:
         """List Schedules once (ceil(n/100) pages); read group members only for group-mode accommodations."""
         listing = Listing.of(self.client.schedules())
-        return self.world(classify(listing, [s for s in desired if s.provider == PROVIDER]), listing)
+        return self._world(classify(listing, [s for s in desired if s.provider == PROVIDER]), listing)
 
-    def world(self, classified: Classified, listing: Listing) -> ObservedWorld:
+    def _world(self, classified: Classified, listing: Listing) -> ObservedWorld:
         """The classified listing as the shared model; retired schedules only while something is still live."""
         members = self._members([(raw, wanted) for raw, wanted in classified.managed.values()])
         world = ObservedWorld(unmanaged=list(classified.unmanaged))
@@ -87,15 +87,9 @@ class QuestionmarkProvider:
     def group_members(self, group_id: int) -> dict[str, int]:
         """The group's participants by email (a deleted group has none)."""
         try:
-            participants = self.client.group_members(group_id)
+            return mapping.members_by_email(self.client.group_members(group_id))
         except NotFoundError:
             return {}
-        members: dict[str, int] = {}
-        for participant in participants:
-            email = mapping.email_of(participant)
-            if email is not None:
-                members.setdefault(email, int(participant["ID"]))
-        return members
 
     def started(self, observed: Observed, emails: frozenset[str]) -> Mapping[str, str]:
         """Candidates about to lose their seat who have attempts on it (read per seat, fail closed)."""

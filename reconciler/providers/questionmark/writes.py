@@ -90,14 +90,10 @@ class Writer:
         return self.finish(str(anchor["ID"]))
 
     def _members(self, desired: Schedule, group_id: int) -> dict[str, int]:
+        """The group's members by email, read only when accommodations need them."""
         if not desired.accommodations:
             return {}
-        members: dict[str, int] = {}
-        for participant in self.client.group_members(group_id):
-            email = mapping.email_of(participant)
-            if email is not None:
-                members.setdefault(email, int(participant["ID"]))
-        return members
+        return mapping.members_by_email(self.client.group_members(group_id))
 
     # ------------------------------------------------------------------ seats (list mode)
 
