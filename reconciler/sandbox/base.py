@@ -272,12 +272,13 @@ class SandboxServer:
                     with suppress(OSError):
                         self.connection.shutdown(2)
                     return
-                payload = b"" if response.body is None else json.dumps(response.body).encode("utf-8")
+                body = response.body
+                payload = body if isinstance(body, bytes) else b"" if body is None else json.dumps(body).encode("utf-8")
                 self.send_response(response.status)
                 for key, value in response.headers.items():
                     self.send_header(key, value)
-                if payload:
-                    self.send_header("Content-Type", response.headers.get("Content-Type", "application/json"))
+                if payload and "Content-Type" not in response.headers:
+                    self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(payload)))
                 self.end_headers()
                 if payload:

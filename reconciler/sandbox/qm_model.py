@@ -1,8 +1,9 @@
-"""Entity types of the emulated Questionmark Delivery OData service: properties, write coercion, wire form.
+"""Entity types of the emulated Questionmark Delivery OData service: properties, filters, navigation, wire form.
 
 Stored entities are plain dicts with Python values (aware UTC datetimes, Int64 as int); the wire form
 follows the service: Int64 as a JSON string, `Created`/`Modified` with 7 fractional digits and `Z`, the
-schedule window times without `Z` (still UTC).
+schedule window times without `Z` (still UTC). Properties, filters and navigation properties are the ones
+`/tmp/qmdocs/src/deliveryodata/*.rst` documents (a subset of each type: what the tool and `doctor` read).
 """
 
 from __future__ import annotations
@@ -79,7 +80,7 @@ SCHEDULE: dict[str, PropSpec] = {
     "ResumeAllowed": _p("bool", nullable=False),
     "TestCenterID": _p("int32"),
     "RulesOfConductID": _p("int32", newer=True),
-    "IsDeleted": _p("bool", nullable=False, read_only=True, newer=True),
+    "IsDeleted": _p("bool", nullable=False, read_only=True, newer=True),  # assumption Q-08
 }
 REPORTED_RESULTS = ("First", "Last", "Best", "Worst")
 
@@ -105,10 +106,12 @@ PARTICIPANT: dict[str, PropSpec] = {
     "Details": _p("string"),
     "PreferredLang": _p("string"),
     "SsoId": _p("string"),
-    "Blocked": _p("bool"),
     "RegistrationDateTime": _p("datetime", nullable=False, read_only=True, zulu=True),
     "Password": _p("string", write_only=True),
 }
+# model/g_participant.rst, Participant_Name varchar(200): unique, and none of these characters.
+PARTICIPANT_NAME_MAX = 200
+PARTICIPANT_NAME_ILLEGAL = "\"'&\\/,|£<>:#"
 
 GROUP: dict[str, PropSpec] = {
     "ID": _RO_INT,
@@ -117,31 +120,122 @@ GROUP: dict[str, PropSpec] = {
     "RootGroupID": _p("int32", nullable=False, read_only=True),
 }
 
+ATTEMPT: dict[str, PropSpec] = {
+    "ID": _RO_INT,
+    "AttemptListID": _p("int32"),
+    "ExternalAttemptID": _p("string", nullable=False),
+    "ScheduleID": _p("int32"),
+    "AttemptNumber": _p("int32"),
+    "ParticipantID": _p("int32", nullable=False),
+    "AssessmentID": _p("int64", nullable=False),
+    "Language": _p("string"),
+    "MonitoringTypeID": _p("int32"),
+    "LockRequired": _p("bool", nullable=False),
+    "LockStatus": _p("bool", nullable=False),
+    "ResultID": _p("int32"),
+    "LastModifiedDateTime": _p("datetime", nullable=False, read_only=True, zulu=True),
+    "Disabled": _p("bool", nullable=False, newer=True),
+}
+
+MONITORING_TYPE: dict[str, PropSpec] = {
+    "ID": _RO_INT,
+    "Name": _p("string"),
+    "RequireQSB": _p("bool", nullable=False),
+    "RequireDeviceEvents": _p("bool", nullable=False),
+    "SystemCheckUrl": _p("string"),
+}
+
+ADMINISTRATOR: dict[str, PropSpec] = {
+    "ID": _RO_INT,
+    "Name": _p("string"),
+    "FirstName": _p("string"),
+    "LastName": _p("string"),
+    "Department": _p("string"),
+    "Email": _p("string"),
+}
+
+ASSESSMENT: dict[str, PropSpec] = {
+    "ID": _p("int64", nullable=False, read_only=True),
+    "Revision": _p("int32", nullable=False),
+    "Name": _p("string"),
+    "Language": _p("string"),
+    "Description": _p("string"),
+    "Author": _p("string"),
+    "CreatedDateTime": _p("datetime", nullable=False, read_only=True, zulu=True),
+    "Editor": _p("string"),
+    "ModifiedDateTime": _p("datetime", nullable=False, read_only=True, zulu=True),
+    "Base": _p("bool", nullable=False),
+}
+
 TYPES: dict[str, tuple[str, dict[str, PropSpec]]] = {
     "Schedules": ("Schedule", SCHEDULE),
     "ScheduleMetadata": ("ScheduleMetadata", SCHEDULE_METADATA),
     "Participants": ("Participant", PARTICIPANT),
     "Groups": ("Group", GROUP),
+    "Attempts": ("Attempt", ATTEMPT),
+    "MonitoringTypes": ("MonitoringType", MONITORING_TYPE),
+    "Administrators": ("Administrator", ADMINISTRATOR),
+    "Assessments": ("Assessment", ASSESSMENT),
 }
 
-# Filterable properties per feed (reference notes); ScheduleMetadata's ScheduleID is inferred.
+# Filterable properties per feed, as each feed's `:filter` list documents them. ScheduleMetadata lists none.
 FILTERS: dict[str, tuple[str, ...]] = {
-    "Schedules": (
-        "ID",
-        "ParticipantID",
-        "GroupID",
-        "StartFrom",
-        "StartTo",
-        "MonitoringTypeID",
-        "TestCenterID",
-    ),
-    "ScheduleMetadata": (
-        "ID",
-        "ScheduleID",
-    ),  # (inferred) ScheduleID: the page lists no filters for this feed
+    "Schedules": ("ID", "ParticipantID", "GroupID", "StartFrom", "StartTo", "MonitoringTypeID", "TestCenterID"),
+    "ScheduleMetadata": (),
     "Participants": ("ID", "Name"),
     "Groups": ("ID", "Name", "RootGroupID"),
+    "Attempts": ("ID", "ExternalAttemptID", "ScheduleID", "AttemptListID"),
+    "MonitoringTypes": ("ID", "Name"),
+    "Administrators": ("ID", "Name"),
+    "Assessments": ("ID", "Name"),
 }
+# Feeds whose page says "$orderby is *not* supported".
+NO_ORDERBY = frozenset({"Schedules", "Attempts", "MonitoringTypes"})
+# HTTP methods per feed (`:method` lists); the entity URL takes the feed's PATCH/DELETE, the feed URL its POST.
+METHODS: dict[str, tuple[str, ...]] = {
+    "Schedules": ("GET", "POST", "PATCH"),
+    "ScheduleMetadata": ("GET", "POST"),
+    "Participants": ("GET", "POST", "PATCH", "DELETE"),
+    "Groups": ("GET", "POST", "DELETE"),
+    "Attempts": ("GET",),
+    "MonitoringTypes": ("GET",),
+    "Administrators": ("GET",),
+    "Assessments": ("GET",),
+}
+
+
+@dataclass(frozen=True)
+class Nav:
+    """A navigation property: its target feed, and whether it is a collection."""
+
+    target: str
+    many: bool = True
+
+
+# (entity set, navigation property) → Nav. Every one may be `$expand`ed (depth 1).
+NAVIGATIONS: dict[tuple[str, str], Nav] = {
+    # Q-01: the Schedules feed lists no `:expand`; these are Schedule's navigation properties.
+    ("Schedules", "ScheduleMetadata"): Nav("ScheduleMetadata"),  # assumption Q-01
+    ("Schedules", "Participant"): Nav("Participants", many=False),  # assumption Q-01
+    ("Schedules", "Group"): Nav("Groups", many=False),
+    ("Schedules", "ParentSchedule"): Nav("Schedules", many=False),
+    ("Schedules", "ExceptionSchedules"): Nav("Schedules"),
+    ("Schedules", "Attempts"): Nav("Attempts"),
+    ("Schedules", "MonitoringType"): Nav("MonitoringTypes", many=False),
+    ("Participants", "Groups"): Nav("Groups"),
+    ("Groups", "Participants"): Nav("Participants"),
+    ("Groups", "Administrators"): Nav("Administrators"),
+    ("Groups", "SchedulableAssessments"): Nav("Assessments"),
+    ("Administrators", "Groups"): Nav("Groups"),
+    ("Assessments", "Groups"): Nav("Groups"),
+}
+# Collection navigation properties that are also served as feeds `Set(id)/Nav`, paged with `odata.nextLink`.
+NAVIGATION_FEEDS = frozenset({
+    ("Groups", "Participants"),  # assumption Q-04
+    ("Groups", "SchedulableAssessments"),  # sdelivery.rst: `Administrators(id)/Groups?$expand=...`
+    ("Administrators", "Groups"),  # sdelivery.rst: `GET Administrators(12345)/Groups`
+    ("Schedules", "ScheduleMetadata"),  # assumption Q-09
+})
 
 
 def filter_types(entity_set: str) -> dict[str, str]:
@@ -200,6 +294,11 @@ def read_body(entity_set: str, body: Any, *, legacy: bool) -> dict[str, Any]:
         if not spec.write_only:
             values[key] = value
     return values
+
+
+def blank(entity_set: str) -> dict[str, Any]:
+    """A new entity: every stored property null."""
+    return {name: None for name, spec in TYPES[entity_set][1].items() if not spec.write_only}
 
 
 def to_wire(entity_set: str, entity: Mapping[str, Any], *, legacy: bool) -> dict[str, Any]:

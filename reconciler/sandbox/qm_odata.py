@@ -28,13 +28,14 @@ class ODataError(ValueError):
         self.code = code or {
             400: "BadRequest",
             401: "Unauthorized",
+            403: "Forbidden",
             404: "NotFound",
             405: "MethodNotAllowed",
             415: "UnsupportedMediaType",
         }.get(status, "Error")
         self.headers = headers or {}
 
-    def body(self) -> dict[str, Any]:
+    def body(self) -> dict[str, Any]:  # assumption Q-05
         return {"odata.error": {"code": self.code, "message": {"lang": "en-US", "value": self.message}}}
 
 
@@ -183,7 +184,7 @@ class _Parser:
             raise self.error(f"unexpected '{extra.text}'", extra)
         return expr
 
-    def parse_or(self) -> Expr:
+    def parse_or(self) -> Expr:  # assumption Q-10: `or` joins comparisons (`Name eq 'a' or Name eq 'b'`)
         expr = self.parse_and()
         while self.at_keyword("or"):
             self.take()
@@ -313,8 +314,29 @@ def parse_filter(text: str, properties: Mapping[str, str], entity_set: str) -> E
 
 def compile_filter(text: str, properties: Mapping[str, str], entity_set: str) -> Callable[[Mapping[str, Any]], bool]:
     """A predicate over stored entities (datetimes aware UTC, Int64 as int)."""
-    expr = parse_filter(text, properties, entity_set)
+    return matcher(parse_filter(text, properties, entity_set))
+
+
+def matcher(expr: Expr) -> Callable[[Mapping[str, Any]], bool]:
+    """A predicate over stored entities for a parsed filter."""
     return lambda entity: _evaluate(expr, entity)
+
+
+def equality_values(expr: Expr, prop: str) -> list[Any] | None:
+    """Values `prop eq v` selects (a superset of the matches), or None when the filter does not pin `prop`.
+
+    Lets the emulator answer `Name eq 'x'`, `ID eq 1 or ID eq 2` or `ScheduleID eq 7 and ...` from an index.
+    """
+    if isinstance(expr, Logical):
+        left, right = equality_values(expr.left, prop), equality_values(expr.right, prop)
+        if expr.op == "and":
+            return left if left is not None else right
+        return None if left is None or right is None else left + right
+    if isinstance(expr, Compare) and expr.op == "eq":
+        for a, b in ((expr.left, expr.right), (expr.right, expr.left)):
+            if isinstance(a, Prop) and a.name == prop and isinstance(b, Lit) and b.value is not None:
+                return [b.value]
+    return None
 
 
 def parse_orderby(text: str, properties: Sequence[str], entity_set: str) -> list[tuple[str, bool]]:

@@ -1,42 +1,54 @@
-"""The emulated Questionmark repository: schedules, schedule metadata, participants, groups, memberships.
+"""The emulated Questionmark repository: its feeds, relations and write rules (no HTTP here).
 
-Every write goes through here and is validated the way the service does; errors are `ODataError`s
-(a `ValueError`), so the seeding helpers raise the same messages a client would see as 400s.
+Every write goes through here and is validated the way the documents say the service does; errors are
+`ODataError`s (a `ValueError`), so the seeding helpers raise the same messages a client would see.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
 from reconciler.sandbox.qm_model import (
     METADATA_KEY_MAX,
     METADATA_VALUE_MAX,
+    NAVIGATIONS,
+    PARTICIPANT_NAME_ILLEGAL,
+    PARTICIPANT_NAME_MAX,
     REPORTED_RESULTS,
-    SCHEDULE,
     TYPES,
+    blank,
     from_state,
     read_body,
     to_state,
 )
 from reconciler.sandbox.qm_odata import ODataError, as_utc, bad_request
+from reconciler.sandbox.qm_tables import ForeignKey, Links, Table
 
 # Distinct ID ranges per entity set, so a client that mixes up IDs gets a 404 instead of a wrong entity.
-FIRST_IDS = {"Schedules": 11601, "ScheduleMetadata": 70001, "Participants": 40001, "Groups": 8320001}
-_UPSERT_PARAMS = ("Name", "PrimaryEmail", "FirstName", "LastName", "Groups", "ReplaceExistingGroups")
+FIRST_IDS = {"Schedules": 11601, "ScheduleMetadata": 70001, "Participants": 40001, "Groups": 8320001,
+             "Attempts": 17801, "MonitoringTypes": 1, "Administrators": 12301, "Assessments": 1}
+EXTERNAL_ID_MAX = 64  # assumption Q-03
+LINKS = ("memberships", "owners", "schedulable")  # (group, participant), (administrator, group), (group, assessment)
 
 
 class QuestionmarkWorld:
-    """State and write rules; no HTTP here."""
+    """State, indexes and write rules."""
 
-    def __init__(self, now: Callable[[], datetime], *, legacy: bool, replace_groups_supported: bool) -> None:
+    def __init__(self, now: Callable[[], datetime], *, legacy: bool) -> None:
         self.now = now
         self.legacy = legacy
-        self.replace_groups_supported = replace_groups_supported
-        self.tables: dict[str, dict[int, dict[str, Any]]] = {name: {} for name in TYPES}
+        self._reset()
+
+    def _reset(self) -> None:
+        unique = {"Participants", "Groups", "Administrators"}
+        self.tables = {name: Table(unique_name=name in unique) for name in TYPES}
         self.next_ids = dict(FIRST_IDS)
-        self.memberships: set[tuple[int, int]] = set()  # (group ID, participant ID)
+        self.memberships, self.owners, self.schedulable = Links(), Links(), Links()
+        self.children = ForeignKey("ParentScheduleID")
+        self.metadata = ForeignKey("ScheduleID")
+        self.attempts = ForeignKey("ScheduleID")
 
     # ------------------------------------------------------------------ basics
 
@@ -46,14 +58,19 @@ class QuestionmarkWorld:
             raise ODataError(404, f"Resource not found for the segment '{entity_set}({key})'.")
         return entity
 
-    def all(self, entity_set: str) -> list[dict[str, Any]]:
-        return [self.tables[entity_set][k] for k in sorted(self.tables[entity_set])]
+    def find(self, entity_set: str, name: str) -> dict[str, Any] | None:
+        """The participant, group or administrator with this Name (case-insensitive)."""
+        return self.tables[entity_set].named(name)
 
     def _insert(self, entity_set: str, entity: dict[str, Any]) -> dict[str, Any]:
-        key = self.next_ids[entity_set]
-        self.next_ids[entity_set] = key + 1
-        entity["ID"] = key
-        self.tables[entity_set][key] = entity
+        if entity.get("ID") is None:
+            entity["ID"] = self.next_ids[entity_set]
+        self.next_ids[entity_set] = max(self.next_ids[entity_set], entity["ID"] + 1)
+        self.tables[entity_set].insert(entity)
+        for index, feed in ((self.children, "Schedules"), (self.metadata, "ScheduleMetadata"),
+                            (self.attempts, "Attempts")):
+            if feed == entity_set:
+                index.add(entity)
         return entity
 
     def _read(self, entity_set: str, body: Any) -> dict[str, Any]:
@@ -66,17 +83,43 @@ class QuestionmarkWorld:
             now = previous + timedelta(microseconds=1)
         return now
 
+    def related(self, entity_set: str, nav: str, key: int) -> list[dict[str, Any]]:
+        """The entities a navigation property of one entity leads to, in ID order."""
+        target = NAVIGATIONS[(entity_set, nav)].target
+        entity = self.get(entity_set, key)
+        single = {"Participant": "ParticipantID", "Group": "GroupID", "ParentSchedule": "ParentScheduleID",
+                  "MonitoringType": "MonitoringTypeID"}
+        if nav in single:
+            ref = entity.get(single[nav])
+            return self.tables[target].pick([ref] if isinstance(ref, int) else [])
+        by_fk = {("Schedules", "ScheduleMetadata"): self.metadata, ("Schedules", "ExceptionSchedules"): self.children,
+                 ("Schedules", "Attempts"): self.attempts}
+        links = {("Participants", "Groups"): (self.memberships, False),
+                 ("Groups", "Participants"): (self.memberships, True),
+                 ("Groups", "Administrators"): (self.owners, False), ("Administrators", "Groups"): (self.owners, True),
+                 ("Groups", "SchedulableAssessments"): (self.schedulable, True),
+                 ("Assessments", "Groups"): (self.schedulable, False)}
+        if (entity_set, nav) in by_fk:
+            keys: Iterable[int] = by_fk[(entity_set, nav)].of(key)
+        else:
+            relation, forward = links[(entity_set, nav)]
+            keys = relation.rights(key) if forward else relation.lefts(key)
+        return self.tables[target].pick(keys)
+
     # ------------------------------------------------------------------ schedules
 
     def create_schedule(self, body: Any, user: str | None) -> dict[str, Any]:
+        """POST Schedules. `user` None: made outside the API (a seeding helper), no permission check."""
         values = self._read("Schedules", body)
-        for required in ("AssessmentID", "MonitoringTypeID"):
-            if values.get(required) is None:
+        for required in ("Name", "AssessmentID", "MonitoringTypeID"):
+            if values.get(required) in (None, ""):
                 raise bad_request(f"Property '{required}' is required when creating a Schedule")
-        entity: dict[str, Any] = {name: None for name in SCHEDULE}
+        entity = blank("Schedules")
         entity.update(Disabled=False, ResumeAllowed=False, ObserverInitiated=False, Hidden=False, IsDeleted=False)
         entity.update(values)
         self._check_schedule(entity, None)
+        if user is not None:
+            self._check_permission(user, entity["AssessmentID"])
         stamp = self._stamp()
         entity.update(Created=stamp, Modified=stamp, CreatedBy=user, ModifiedBy=user)
         return self._insert("Schedules", entity)
@@ -86,41 +129,51 @@ class QuestionmarkWorld:
         values = self._read("Schedules", body)
         if "AssessmentID" in values and values["AssessmentID"] != current["AssessmentID"]:
             raise bad_request("Property 'AssessmentID' of a Schedule cannot be changed")
+        if "Name" in values and not values["Name"]:
+            raise bad_request("Property 'Name' of a Schedule cannot be empty")
         self._check_schedule({**current, **values}, key)
+        self.children.remove(current)
         current.update(values)
+        self.children.add(current)
         current.update(Modified=self._stamp(current["Modified"]), ModifiedBy=user)
 
     def soft_delete(self, key: int) -> None:
         current = self.get("Schedules", key)
         current.update(IsDeleted=True, Modified=self._stamp(current["Modified"]))
 
-    def exception_schedules(self, key: int) -> list[dict[str, Any]]:
-        return [s for s in self.all("Schedules") if s["ParentScheduleID"] == key]
-
     def _check_schedule(self, entity: Mapping[str, Any], key: int | None) -> None:
-        group_id, participant_id, parent_id = (
-            entity["GroupID"],
-            entity["ParticipantID"],
-            entity["ParentScheduleID"],
-        )
+        tables = self.tables
+        group_id, participant_id, parent_id = entity["GroupID"], entity["ParticipantID"], entity["ParentScheduleID"]
+        # A schedule with a ParticipantID is that participant's alone; its GroupID (reporting, permissions)
+        # needs no membership (assumption Q-02).
         if group_id is None and participant_id is None:
             raise bad_request("A Schedule must have a GroupID or a ParticipantID")
-        if group_id is not None and group_id not in self.tables["Groups"]:
-            raise bad_request(f"GroupID {group_id} does not refer to an existing Group")
-        if participant_id is not None and participant_id not in self.tables["Participants"]:
-            raise bad_request(f"ParticipantID {participant_id} does not refer to an existing Participant")
+        for prop, feed in (("GroupID", "Groups"), ("ParticipantID", "Participants"),
+                           ("MonitoringTypeID", "MonitoringTypes"), ("AssessmentID", "Assessments")):
+            if entity[prop] is not None and entity[prop] not in tables[feed]:
+                raise bad_request(f"{prop} {entity[prop]} does not refer to an existing {TYPES[feed][0]}")
         if entity["ReportedResult"] is not None and entity["ReportedResult"] not in REPORTED_RESULTS:
             raise bad_request(f"ReportedResult must be one of {', '.join(REPORTED_RESULTS)}")
-        if parent_id is not None:
-            parent = self.tables["Schedules"].get(parent_id)
+        if entity["ExternalID"] is not None and len(entity["ExternalID"]) > EXTERNAL_ID_MAX:  # assumption Q-03
+            raise bad_request(f"ExternalID must be at most {EXTERNAL_ID_MAX} characters")
+        if parent_id is not None:  # an exception to a group schedule for one member (assumption Q-06)
+            parent = tables["Schedules"].get(parent_id)
             if parent is None or parent_id == key:
                 raise bad_request(f"ParentScheduleID {parent_id} does not refer to an existing Schedule")
             if parent["ParticipantID"] is not None or parent["GroupID"] is None:
                 raise bad_request(f"ParentScheduleID {parent_id} must refer to a group schedule (no ParticipantID)")
             if participant_id is None:
                 raise bad_request("An exception schedule (with ParentScheduleID) requires a ParticipantID")
-        if key is not None and participant_id is not None and self.exception_schedules(key):
+        if key is not None and participant_id is not None and self.children.of(key):
             raise bad_request(f"Schedule {key} has exception schedules and must stay a group schedule")
+
+    def _check_permission(self, user: str, assessment_id: int) -> None:
+        """sdelivery.rst, Scheduling Permissions: only owners of a group associated with the assessment."""
+        admin = self.find("Administrators", user)  # assumption Q-07
+        owned = self.owners.rights(admin["ID"]) if admin else set()
+        if not owned & self.schedulable.lefts(assessment_id):
+            raise ODataError(403, f"Administrator '{user}' may not schedule assessment {assessment_id}: only "
+                                  "administrators who own a group associated with the assessment may schedule it")
 
     # ------------------------------------------------------------------ schedule metadata
 
@@ -135,118 +188,81 @@ class QuestionmarkWorld:
             raise bad_request(f"ScheduleMetadata Key must be 1 to {METADATA_KEY_MAX} characters")
         if len(values["Value"]) > METADATA_VALUE_MAX:
             raise bad_request(f"ScheduleMetadata Value must be at most {METADATA_VALUE_MAX} characters")
-        return self._insert("ScheduleMetadata", dict(values))
+        return self._insert("ScheduleMetadata", {"ID": None, **values})
 
-    def schedule_metadata(self, key: int) -> list[dict[str, Any]]:
-        return [m for m in self.all("ScheduleMetadata") if m["ScheduleID"] == key]
+    # ------------------------------------------------------------------ participants and groups
 
-    # ------------------------------------------------------------------ participants
-
-    def find(self, entity_set: str, name: str) -> dict[str, Any] | None:
-        """The participant or group with this Name, compared case-insensitively."""
-        folded = name.casefold()
-        return next((e for e in self.all(entity_set) if (e["Name"] or "").casefold() == folded), None)
-
-    def _check_name(self, entity_set: str, name: Any, key: int | None) -> None:
+    def _check_unique(self, entity_set: str, name: Any) -> str:
         if not isinstance(name, str) or not name.strip():
             raise bad_request(f"Property 'Name' is required for {TYPES[entity_set][0]}")
         other = self.find(entity_set, name)
-        if other is not None and other["ID"] != key:
+        if other is not None:
             raise bad_request(f"A {TYPES[entity_set][0]} named '{name}' already exists (ID {other['ID']})")
+        return name
 
     def create_participant(self, body: Any) -> dict[str, Any]:
         values = self._read("Participants", body)
-        self._check_name("Participants", values.get("Name"), None)
-        entity: dict[str, Any] = {name: None for name in TYPES["Participants"][1]}
-        del entity["Password"]
-        entity.update(Blocked=False, RegistrationDateTime=self._stamp())
-        entity.update(values)
+        name = self._check_unique("Participants", values.get("Name"))
+        illegal = sorted({c for c in name if c in PARTICIPANT_NAME_ILLEGAL})
+        if illegal or len(name) > PARTICIPANT_NAME_MAX:  # model/g_participant.rst, Participant_Name
+            raise bad_request(
+                f"Participant Name '{name}' is not allowed: at most {PARTICIPANT_NAME_MAX} characters and none of "
+                f"{' '.join(PARTICIPANT_NAME_ILLEGAL)}" + (f" (found {' '.join(illegal)})" if illegal else ""))
+        entity = blank("Participants")
+        entity.update(RegistrationDateTime=self._stamp(), **values)
         return self._insert("Participants", entity)
 
     def update_participant(self, key: int, body: Any) -> None:
         current = self.get("Participants", key)
         values = self._read("Participants", body)
-        if "Name" in values:
-            self._check_name("Participants", values["Name"], key)
+        if "Name" in values and values["Name"] != current["Name"]:
+            raise bad_request("Property 'Name' of a Participant cannot be changed")
         current.update(values)
 
     def delete_participant(self, key: int) -> None:
         self.get("Participants", key)
-        del self.tables["Participants"][key]
-        self.memberships = {(g, p) for g, p in self.memberships if p != key}
-
-    def upsert_participant(self, body: Any) -> dict[str, Any]:
-        """`Participants/Upsert`: match on Name, create or update, add the named groups' memberships."""
-        if not isinstance(body, dict):
-            raise bad_request("The request body must be a JSON object")
-        unknown = sorted(set(body) - set(_UPSERT_PARAMS))
-        if unknown:
-            raise bad_request(
-                f"Unknown Upsert parameter(s): {', '.join(unknown)}; allowed: {', '.join(_UPSERT_PARAMS)}"
-            )
-        names = body.get("Groups") or []
-        if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
-            raise bad_request("Upsert parameter 'Groups' must be a list of group names")
-        groups = []
-        for name in names:
-            group = self.find("Groups", name)
-            if group is None:
-                raise bad_request(f"Upsert: no Group named '{name}'")
-            groups.append(group["ID"])
-        replace = body.get("ReplaceExistingGroups")
-        if replace is not None and not isinstance(replace, bool):
-            raise bad_request("Upsert parameter 'ReplaceExistingGroups' must be true or false")
-        fields = {k: body[k] for k in ("Name", "PrimaryEmail", "FirstName", "LastName") if k in body}
-        if not isinstance(fields.get("Name"), str) or not fields["Name"].strip():
-            raise bad_request("Upsert parameter 'Name' is required")
-        existing = self.find("Participants", fields["Name"])
-        if existing is None:
-            participant = self.create_participant(fields)
-        else:
-            fields.pop("Name")  # matched case-insensitively; the stored spelling stays
-            self.update_participant(existing["ID"], fields)
-            participant = existing
-        key = participant["ID"]
-        if replace and self.replace_groups_supported:
-            self.memberships = {(g, p) for g, p in self.memberships if p != key}
-        self.memberships.update((g, key) for g in groups)
-        return participant
-
-    def participant_groups(self, key: int) -> list[dict[str, Any]]:
-        return [g for g in self.all("Groups") if (g["ID"], key) in self.memberships]
-
-    # ------------------------------------------------------------------ groups
+        self.tables["Participants"].delete(key)
+        self.memberships.drop_right(key)
 
     def create_group(self, body: Any) -> dict[str, Any]:
         values = self._read("Groups", body)
-        self._check_name("Groups", values.get("Name"), None)
-        entity = self._insert("Groups", {"Name": None, "Description": None, **values})
+        self._check_unique("Groups", values.get("Name"))
+        entity = self._insert("Groups", {"ID": None, "Name": None, "Description": None, **values})
         entity["RootGroupID"] = entity["ID"]  # only root groups can be created here
         return entity
 
     def delete_group(self, key: int) -> None:
         self.get("Groups", key)
-        del self.tables["Groups"][key]
-        self.memberships = {(g, p) for g, p in self.memberships if g != key}
+        self.tables["Groups"].delete(key)
+        self.memberships.drop_left(key)
+        self.owners.drop_right(key)
+        self.schedulable.drop_left(key)
 
-    def group_participants(self, key: int) -> list[dict[str, Any]]:
-        return [p for p in self.all("Participants") if (key, p["ID"]) in self.memberships]
+    # ------------------------------------------------------------------ tenant data (no API writes)
+
+    def add_entity(self, entity_set: str, values: Mapping[str, Any]) -> dict[str, Any]:
+        """Insert an entity the API cannot create here (assessments, administrators, attempts, ...)."""
+        entity = blank(entity_set)
+        entity.update(values)
+        if self.tables[entity_set].unique_name:
+            self._check_unique(entity_set, entity.get("Name"))
+        return self._insert(entity_set, entity)
 
     # ------------------------------------------------------------------ persistence
 
     def dump(self) -> dict[str, Any]:
-        state: dict[str, Any] = {name: [to_state(e) for e in self.all(name)] for name in TYPES}
+        state: dict[str, Any] = {name: [to_state(e) for e in table.values()] for name, table in self.tables.items()}
         state["next_ids"] = dict(self.next_ids)
-        state["memberships"] = sorted([g, p] for g, p in self.memberships)
+        for name in LINKS:
+            state[name] = getattr(self, name).pairs()
         return state
 
     def load(self, state: Mapping[str, Any]) -> None:
-        self.tables = {name: {} for name in TYPES}
+        self._reset()
         for name in TYPES:
             for data in state.get(name, []):
-                entity = from_state(name, data)
-                self.tables[name][entity["ID"]] = entity
-        self.next_ids = {**FIRST_IDS, **state.get("next_ids", {})}
-        for name, table in self.tables.items():
-            self.next_ids[name] = max([self.next_ids[name], *(k + 1 for k in table)])
-        self.memberships = {(g, p) for g, p in state.get("memberships", [])}
+                self._insert(name, from_state(name, data))
+        self.next_ids.update({k: max(v, self.next_ids.get(k, 0)) for k, v in state.get("next_ids", {}).items()})
+        for name in LINKS:
+            for left, right in state.get(name, []):
+                getattr(self, name).add(left, right)

@@ -1,9 +1,10 @@
 """Emulator of the Questionmark Delivery OData API (OData v3, JSON light) for the loopback sandbox.
 
-Serves `/deliveryodata/{customer_id}/` with HTTP Basic auth: the Schedules, ScheduleMetadata, Participants
-and Groups feeds, paging at 100 with `odata.nextLink`, `$filter` on the documented properties only,
-`$expand` cut at 100, 201/204 answers and `odata.error` bodies. Entity rules live in `qm_store`, types and
-wire formats in `qm_model`, the `$filter` parser in `qm_odata`.
+Serves `/deliveryodata/{customer_id}/` with HTTP Basic auth: the documented feeds the tool and `doctor` read
+(Schedules, ScheduleMetadata, Participants, Groups, Attempts, MonitoringTypes, Administrators, Assessments),
+`$metadata`, paging at 100 with `odata.nextLink`, `$filter` on the documented properties only, `$expand`ed
+collections cut at 100 *without* a continuation link (intro.rst), 201/204 answers and `odata.error` bodies.
+Nothing undocumented exists (no Upsert action for participants). Entity rules live in `qm_store`, types in `qm_model`.
 """
 
 from __future__ import annotations
@@ -12,45 +13,40 @@ import base64
 import hmac
 import json
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
+from itertools import islice
 from typing import Any
 from urllib.parse import quote, unquote
 
 from reconciler.sandbox.base import SandboxApp, SandboxRequest, SandboxResponse
-from reconciler.sandbox.qm_model import FILTERS, TYPES, filter_types, to_wire
-from reconciler.sandbox.qm_odata import (
-    ODataError,
-    bad_request,
-    compile_filter,
-    format_datetime,
-    parse_orderby,
+from reconciler.sandbox.qm_edmx import metadata_document
+from reconciler.sandbox.qm_model import (
+    FILTERS,
+    METHODS,
+    NAVIGATION_FEEDS,
+    NAVIGATIONS,
+    NO_ORDERBY,
+    TYPES,
+    filter_types,
+    to_wire,
 )
+from reconciler.sandbox.qm_odata import ODataError, bad_request, equality_values, matcher, parse_filter, parse_orderby
+from reconciler.sandbox.qm_seed import DEFAULT_MONITORING_TYPES, Seeding
 from reconciler.sandbox.qm_store import QuestionmarkWorld
 
 SANDBOX_USERNAME = "sandbox-user"
 SANDBOX_PASSWORD = "sandbox-password"
 PAGE_SIZE = 100
-
-# (entity set, navigation property) → target entity set; these are also the allowed $expand values.
-NAVIGATIONS: dict[tuple[str, str], str] = {
-    ("Schedules", "ScheduleMetadata"): "ScheduleMetadata",
-    ("Schedules", "ExceptionSchedules"): "Schedules",
-    ("Participants", "Groups"): "Groups",
-    ("Groups", "Participants"): "Participants",
-}
-FEED_METHODS = ("GET", "POST")
-ENTITY_METHODS: dict[str, tuple[str, ...]] = {
-    "Schedules": ("GET", "PATCH", "MERGE"),
-    "ScheduleMetadata": ("GET",),
-    "Participants": ("GET", "PATCH", "MERGE", "DELETE"),
-    "Groups": ("GET", "DELETE"),
-}
 COLLECTION_OPTIONS = ("$filter", "$top", "$skip", "$skiptoken", "$expand", "$orderby", "$inlinecount")
 _SEGMENT = re.compile(r"^([A-Za-z$][A-Za-z0-9_$]*)(?:\((.*)\))?$")
-_KEY = re.compile(r"^(?:ID=)?(-?\d+)$")
+_KEY = re.compile(r"^(?:ID=)?(-?\d+)(L?)$")
+# Indexed lookups for `prop eq value` filters: feed → properties answered from an index.
+_INDEXED = {"Participants": ("ID", "Name"), "Groups": ("ID", "Name"), "Administrators": ("ID", "Name"),
+            "Attempts": ("ID", "ScheduleID"), "Schedules": ("ID",), "MonitoringTypes": ("ID",),
+            "Assessments": ("ID",)}
 
 
 def utcnow() -> datetime:
@@ -87,7 +83,7 @@ def _sort_key(prop: str, entity: dict[str, Any]) -> tuple[bool, Any]:
     return (value is not None, value.casefold() if isinstance(value, str) else value)
 
 
-class QuestionmarkApp(SandboxApp):
+class QuestionmarkApp(Seeding, SandboxApp):
     """The Questionmark Delivery OData service for one customer (area) ID."""
 
     name = "questionmark"
@@ -100,14 +96,17 @@ class QuestionmarkApp(SandboxApp):
         now: Callable[[], datetime] = utcnow,
         page_size: int = PAGE_SIZE,
         legacy_tenant: bool = False,
-        replace_groups_supported: bool = False,
     ) -> None:
         self.customer_id = customer_id
         self.users = dict(users) if users is not None else {SANDBOX_USERNAME: SANDBOX_PASSWORD}
         self.page_size = page_size
         self.legacy_tenant = legacy_tenant
         self.prefix = f"/deliveryodata/{customer_id}"
-        self.world = QuestionmarkWorld(now, legacy=legacy_tenant, replace_groups_supported=replace_groups_supported)
+        self.world = QuestionmarkWorld(now, legacy=legacy_tenant)
+        for monitoring in DEFAULT_MONITORING_TYPES:  # tenant data: every tenant has monitoring types
+            self.add_monitoring_type(monitoring)
+        for user in self.users:
+            self.add_administrator(user)  # assumption Q-07: the service account is an Administrator
 
     # ------------------------------------------------------------------ HTTP entry
 
@@ -131,11 +130,8 @@ class QuestionmarkApp(SandboxApp):
             expected = self.users.get(user)
             if sep and expected is not None and hmac.compare_digest(expected.encode(), password.encode()):
                 return user
-        raise ODataError(
-            401,
-            "Authorization has been denied for this request.",
-            headers={"WWW-Authenticate": 'Basic realm="Questionmark"'},
-        )
+        raise ODataError(401, "Authorization has been denied for this request.",
+                         headers={"WWW-Authenticate": 'Basic realm="Questionmark"'})
 
     def _route(self, request: SandboxRequest, user: str) -> SandboxResponse:
         path = unquote(request.path)
@@ -147,18 +143,17 @@ class QuestionmarkApp(SandboxApp):
             if option == "$select":
                 raise bad_request("The $select query option is not supported by the Delivery OData API")
             if option.startswith("$") and option not in COLLECTION_OPTIONS:
-                raise bad_request(
-                    f"The query parameter '{option}' begins with a system-reserved '$' character but is not recognized."
-                )
+                raise bad_request(f"The query parameter '{option}' begins with a system-reserved '$' character "
+                                  "but is not recognized.")
         call = _Call(request, f"{request.base_url}{self.prefix}/", user)
-        segments = [s for s in path[len(self.prefix) :].split("/") if s]
+        segments = [s for s in path[len(self.prefix):].split("/") if s]
         if not segments:
             self._allow(request, ("GET",))
-            body = {
-                "odata.metadata": f"{call.root}$metadata",
-                "value": [{"name": s, "url": s} for s in TYPES],
-            }
-            return self._ok(200, body)
+            return self._ok(200, {"odata.metadata": f"{call.root}$metadata",
+                                  "value": [{"name": s, "url": s} for s in TYPES]})
+        if segments == ["$metadata"]:
+            self._allow(request, ("GET",))
+            return self._ok(200, metadata_document(legacy=self.legacy_tenant), {"Content-Type": "application/xml"})
         match = _SEGMENT.match(segments[0])
         entity_set = match.group(1) if match else segments[0]
         if entity_set not in TYPES or match is None:
@@ -166,34 +161,33 @@ class QuestionmarkApp(SandboxApp):
         if match.group(2) is None:
             return self._route_set(call, entity_set, segments[1:])
         key_match = _KEY.match(match.group(2).strip())
-        if not key_match:
+        int64 = TYPES[entity_set][1]["ID"].kind == "int64"
+        if not key_match or bool(key_match.group(2)) != int64:  # an Edm.Int64 key needs its `L`, Int32 none
             raise bad_request(f"Bad Request - Error in query syntax: invalid key '{match.group(2)}'")
         return self._route_entity(call, entity_set, int(key_match.group(1)), segments[1:])
 
     def _route_set(self, call: _Call, entity_set: str, rest: list[str]) -> SandboxResponse:
         request = call.request
         if not rest:
-            self._allow(request, FEED_METHODS)
+            self._allow(request, [m for m in METHODS[entity_set] if m in ("GET", "POST")])
             if request.method == "GET":
-                return self._collection(call, entity_set, self.world.all(entity_set), entity_set, by_key=True)
+                return self._collection(call, entity_set, self._feed_items(call, entity_set), entity_set,
+                                        by_key=True)
             return self._create(call, entity_set)
         if rest == ["$count"]:
             self._allow(request, ("GET",))
-            items = self.world.all(entity_set)
+            items: Iterable[dict[str, Any]] = self.world.tables[entity_set].values()
             if "$filter" in call.query:
-                keep = compile_filter(call.query["$filter"], filter_types(entity_set), entity_set)
-                items = [item for item in items if keep(item)]
-            return self._ok(200, len(items))
-        if entity_set == "Participants" and rest == ["Upsert"]:
-            self._allow(request, ("POST",))
-            participant = self.world.upsert_participant(self._json_body(request))
-            return self._ok(200, self._entity_body(call, "Participants", participant, []))
+                keep = matcher(parse_filter(call.query["$filter"], filter_types(entity_set), entity_set))
+                items = filter(keep, items)
+            return self._ok(200, sum(1 for _ in items))
         raise ODataError(404, f"Resource not found for the segment '{rest[0]}'.")
 
     def _route_entity(self, call: _Call, entity_set: str, key: int, rest: list[str]) -> SandboxResponse:
         request = call.request
         if not rest:
-            self._allow(request, ENTITY_METHODS[entity_set])
+            methods = [m for m in METHODS[entity_set] if m != "POST"]
+            self._allow(request, [*methods, "MERGE"] if "PATCH" in methods else methods)
             entity = self.world.get(entity_set, key)
             if request.method == "GET":
                 extra = [o for o in call.query if o.startswith("$") and o != "$expand"]
@@ -201,10 +195,7 @@ class QuestionmarkApp(SandboxApp):
                     raise bad_request(f"Query option(s) {', '.join(extra)} cannot be applied to a single entity.")
                 return self._ok(200, self._entity_body(call, entity_set, entity, self._expand(call, entity_set)))
             if request.method == "DELETE":
-                if entity_set == "Participants":
-                    self.world.delete_participant(key)
-                else:
-                    self.world.delete_group(key)
+                (self.world.delete_participant if entity_set == "Participants" else self.world.delete_group)(key)
                 return self._ok(204)
             body = self._json_body(request)
             if entity_set == "Schedules":
@@ -212,11 +203,10 @@ class QuestionmarkApp(SandboxApp):
             else:
                 self.world.update_participant(key, body)
             return self._ok(204)
-        if len(rest) == 1 and (entity_set, rest[0]) in NAVIGATIONS:
+        if len(rest) == 1 and (entity_set, rest[0]) in NAVIGATION_FEEDS:
             self._allow(request, ("GET",))
-            self.world.get(entity_set, key)
-            target = NAVIGATIONS[(entity_set, rest[0])]
-            items = self._related(entity_set, rest[0], key)
+            target = NAVIGATIONS[(entity_set, rest[0])].target
+            items = self.world.related(entity_set, rest[0], key)
             return self._collection(call, target, items, f"{entity_set}({key})/{rest[0]}", by_key=False)
         raise ODataError(404, f"Resource not found for the segment '{rest[0]}'.")
 
@@ -228,11 +218,8 @@ class QuestionmarkApp(SandboxApp):
     @staticmethod
     def _allow(request: SandboxRequest, methods: Sequence[str]) -> None:
         if request.method not in methods:
-            raise ODataError(
-                405,
-                f"The HTTP method '{request.method}' is not allowed on this resource.",
-                headers={"Allow": ", ".join(methods)},
-            )
+            raise ODataError(405, f"The HTTP method '{request.method}' is not allowed on this resource.",
+                             headers={"Allow": ", ".join(methods)})
 
     @staticmethod
     def _json_body(request: SandboxRequest) -> Any:
@@ -248,29 +235,18 @@ class QuestionmarkApp(SandboxApp):
 
     def _create(self, call: _Call, entity_set: str) -> SandboxResponse:
         body = self._json_body(call.request)
-        if entity_set == "Schedules":
-            entity = self.world.create_schedule(body, call.user)
-        elif entity_set == "ScheduleMetadata":
-            entity = self.world.create_metadata(body)
-        elif entity_set == "Participants":
-            entity = self.world.create_participant(body)
-        else:
-            entity = self.world.create_group(body)
+        creators: dict[str, Callable[[Any], dict[str, Any]]] = {
+            "Schedules": partial(self.world.create_schedule, user=call.user),
+            "ScheduleMetadata": self.world.create_metadata,
+            "Participants": self.world.create_participant,
+            "Groups": self.world.create_group,
+        }
+        entity = creators[entity_set](body)
         location = f"{call.root}{entity_set}({entity['ID']})"
         return self._ok(201, self._entity_body(call, entity_set, entity, []), {"Location": location})
 
-    def _related(self, entity_set: str, nav: str, key: int) -> list[dict[str, Any]]:
-        if nav == "ScheduleMetadata":
-            return self.world.schedule_metadata(key)
-        if nav == "ExceptionSchedules":
-            return self.world.exception_schedules(key)
-        if entity_set == "Participants":
-            return self.world.participant_groups(key)
-        return self.world.group_participants(key)
-
     def _expand(self, call: _Call, entity_set: str) -> list[str]:
-        text = call.query.get("$expand", "")
-        names = [n.strip() for n in text.split(",") if n.strip()]
+        names = [n.strip() for n in call.query.get("$expand", "").split(",") if n.strip()]
         for name in names:
             if "/" in name:
                 raise bad_request(f"Nested $expand '{name}' is not supported by the sandbox")
@@ -279,59 +255,75 @@ class QuestionmarkApp(SandboxApp):
                 raise bad_request(f"$expand '{name}' is not supported on {entity_set}; allowed: {', '.join(allowed)}")
         return names
 
-    def _wire(self, call: _Call, entity_set: str, entity: dict[str, Any], expand: Iterable[str]) -> dict[str, Any]:
+    def _wire(self, entity_set: str, entity: dict[str, Any], expand: Iterable[str]) -> dict[str, Any]:
         wire = to_wire(entity_set, entity, legacy=self.legacy_tenant)
         for nav in expand:
-            target = NAVIGATIONS[(entity_set, nav)]
-            related = self._related(entity_set, nav, entity["ID"])
-            wire[nav] = [to_wire(target, r, legacy=self.legacy_tenant) for r in related[: self.page_size]]
-            if len(related) > self.page_size:
-                link = f"{call.root}{entity_set}({entity['ID']})/{nav}?$skip={self.page_size}"
-                wire[f"{nav}@odata.nextLink"] = link
+            link = NAVIGATIONS[(entity_set, nav)]
+            related = self.world.related(entity_set, nav, entity["ID"])
+            items = [to_wire(link.target, r, legacy=self.legacy_tenant) for r in related[: self.page_size]]
+            # intro.rst: an expansion of more than 100 is truncated; no continuation link is given.
+            wire[nav] = items if link.many else (items[0] if items else None)
         return wire
 
     def _entity_body(self, call: _Call, entity_set: str, entity: dict[str, Any], expand: Iterable[str]) -> Any:
-        return {
-            "odata.metadata": f"{call.root}$metadata#{entity_set}/@Element",
-            **self._wire(call, entity_set, entity, expand),
-        }
+        return {"odata.metadata": f"{call.root}$metadata#{entity_set}/@Element",
+                **self._wire(entity_set, entity, expand)}
+
+    def _feed_items(self, call: _Call, entity_set: str) -> Iterable[dict[str, Any]]:
+        """A base feed's entities in ID order: from an index when the filter pins a key, else scanned."""
+        table = self.world.tables[entity_set]
+        if "$filter" in call.query:
+            expr = parse_filter(call.query["$filter"], filter_types(entity_set), entity_set)
+            for prop in _INDEXED.get(entity_set, ()):
+                values = equality_values(expr, prop)
+                if values is None:
+                    continue
+                if prop == "ID":
+                    return table.pick(v for v in values if isinstance(v, int))
+                if prop == "ScheduleID":
+                    return table.pick(k for v in values if isinstance(v, int) for k in self.world.attempts.of(v))
+                found = [table.named(v) for v in values if isinstance(v, str)]
+                return table.pick(e["ID"] for e in found if e is not None)
+        return table.values(after=_int_option(call.query, "$skiptoken") if "$orderby" not in call.query else None)
 
     def _collection(
-        self, call: _Call, entity_set: str, items: list[dict[str, Any]], link_path: str, *, by_key: bool
+        self, call: _Call, entity_set: str, items: Iterable[dict[str, Any]], link_path: str, *, by_key: bool
     ) -> SandboxResponse:
         """One page of a feed or navigation collection; `by_key` pages with $skiptoken, else with $skip."""
         query = call.query
         expand = self._expand(call, entity_set)
         if "$filter" in query:
-            keep = compile_filter(query["$filter"], filter_types(entity_set), entity_set)
-            items = [item for item in items if keep(item)]
+            items = filter(matcher(parse_filter(query["$filter"], filter_types(entity_set), entity_set)), items)
         order: list[tuple[str, bool]] = []
         if "$orderby" in query:
-            if entity_set == "Schedules":
-                raise bad_request("$orderby is not supported on Schedules")
+            if entity_set in NO_ORDERBY:
+                raise bad_request(f"$orderby is not supported on {entity_set}")
             order = parse_orderby(query["$orderby"], FILTERS[entity_set], entity_set)
+            ordered = list(items)
             for prop, descending in reversed(order):
-                items = sorted(items, key=partial(_sort_key, prop), reverse=descending)
-        count = len(items)
+                ordered.sort(key=partial(_sort_key, prop), reverse=descending)
+            items = ordered
         skiptoken = _int_option(query, "$skiptoken")
         if skiptoken is not None:
             if order:
                 raise bad_request("$skiptoken cannot be combined with $orderby here; follow odata.nextLink")
-            items = [item for item in items if item["ID"] > skiptoken]
-        skip, top = _int_option(query, "$skip") or 0, _int_option(query, "$top")
-        window = items[skip:] if top is None else items[skip : skip + top]
-        page = window[: self.page_size]
+            items = (item for item in items if item["ID"] > skiptoken)
         body: dict[str, Any] = {"odata.metadata": f"{call.root}$metadata#{entity_set}"}
         inlinecount = query.get("$inlinecount")
         if inlinecount not in (None, "none", "allpages"):
             raise bad_request("$inlinecount must be 'allpages' or 'none'")
         if inlinecount == "allpages":
-            body["odata.count"] = str(count)
-        body["value"] = [self._wire(call, entity_set, item, expand) for item in page]
-        if len(window) > len(page):
+            items = list(items)
+            body["odata.count"] = str(len(items))
+        skip, top = _int_option(query, "$skip") or 0, _int_option(query, "$top")
+        window: Iterator[dict[str, Any]] = islice(items, skip, None if top is None else skip + top)
+        page = list(islice(window, self.page_size + 1))
+        more = len(page) > self.page_size
+        page = page[: self.page_size]
+        body["value"] = [self._wire(entity_set, item, expand) for item in page]
+        if more:
             params: dict[str, str] = {
-                k: query[k] for k in ("$filter", "$expand", "$orderby", "$inlinecount") if k in query
-            }
+                k: query[k] for k in ("$filter", "$expand", "$orderby", "$inlinecount") if k in query}
             if top is not None:
                 params["$top"] = str(top - len(page))
             if by_key and not order:
@@ -341,63 +333,3 @@ class QuestionmarkApp(SandboxApp):
             encoded = "&".join(f"{k}={quote(v, safe=chr(39) + '(),:')}" for k, v in params.items())
             body["odata.nextLink"] = f"{call.root}{link_path}?{encoded}"
         return self._ok(200, body)
-
-    # ------------------------------------------------------------------ seeding and inspection helpers
-
-    def add_group(self, name: str, description: str | None = None) -> int:
-        """Create a root group; raises ValueError (ODataError) like a 400 would."""
-        return int(self.world.create_group({"Name": name, "Description": description})["ID"])
-
-    def add_participant(
-        self, name: str, email: str | None = None, groups: Iterable[int | str] = (), **props: Any
-    ) -> int:
-        """Create a participant (extra wire properties in `props`), member of groups given by ID or name."""
-        group_ids = []
-        for group in groups:
-            found = self.world.get("Groups", group) if isinstance(group, int) else self.world.find("Groups", group)
-            if found is None:
-                raise bad_request(f"No Group named '{group}'")
-            group_ids.append(found["ID"])
-        participant = self.world.create_participant({"Name": name, "PrimaryEmail": email, **props})
-        self.world.memberships.update((g, participant["ID"]) for g in group_ids)
-        return int(participant["ID"])
-
-    def add_schedule(self, **props: Any) -> int:
-        """Create a schedule with the POST rules; datetimes and an int AssessmentID become wire form."""
-        body = {k: format_datetime(v, zulu=True) if isinstance(v, datetime) else v for k, v in props.items()}
-        if isinstance(body.get("AssessmentID"), int):
-            body["AssessmentID"] = str(body["AssessmentID"])
-        return int(self.world.create_schedule(body, SANDBOX_USERNAME)["ID"])
-
-    def add_metadata(self, schedule_id: int, key: str, value: str) -> int:
-        return int(self.world.create_metadata({"ScheduleID": schedule_id, "Key": key, "Value": value})["ID"])
-
-    def soft_delete(self, schedule_id: int) -> None:
-        """Mark a schedule IsDeleted (as the vendor does); it stays in every listing."""
-        self.world.soft_delete(schedule_id)
-
-    def group_members(self, group_id: int) -> list[str]:
-        """Names of the group's participants, sorted."""
-        self.world.get("Groups", group_id)
-        return sorted(p["Name"] for p in self.world.group_participants(group_id))
-
-    def schedule(self, schedule_id: int) -> dict[str, Any]:
-        """The schedule as GET would return it (without odata.metadata)."""
-        return to_wire("Schedules", self.world.get("Schedules", schedule_id), legacy=self.legacy_tenant)
-
-    def participant(self, participant_id: int) -> dict[str, Any]:
-        return to_wire("Participants", self.world.get("Participants", participant_id), legacy=self.legacy_tenant)
-
-    def find_participant(self, name: str) -> int | None:
-        found = self.world.find("Participants", name)
-        return None if found is None else int(found["ID"])
-
-    def find_group(self, name: str) -> int | None:
-        found = self.world.find("Groups", name)
-        return None if found is None else int(found["ID"])
-
-    def dump_state(self) -> dict[str, Any]:
-        return self.world.dump()
-
-    def load_state(self, state: dict[str, Any]) -> None:
-        self.world.load(state)

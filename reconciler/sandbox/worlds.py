@@ -54,7 +54,11 @@ def seed_mettl(app: MettlApp) -> None:
 
 
 def seed_questionmark(app: QuestionmarkApp) -> None:
-    """Some participants already exist; one hand-made schedule in the same assessment nobody manages."""
+    """The service account may schedule the example's assessment; some participants already exist; one
+    hand-made schedule in the same assessment nobody manages."""
+    from .questionmark import SANDBOX_USERNAME
+
+    app.allow_scheduling(SANDBOX_USERNAME, "65433000065433", group="exam-administrators")
     manual = app.add_group("manual-retakes")
     app.add_participant("omar.haddad@example.com", "omar.haddad@example.com", groups=("manual-retakes",))
     app.add_participant("priya.nair@example.com", "priya.nair@example.com")

@@ -54,9 +54,17 @@ def seed(app: QuestionmarkApp) -> dict[str, int]:
                      AssessmentID=ASSESSMENT, MonitoringTypeID=2, ExtraTime=30, MaxAttempts=3)
     app.add_schedule(Name="Safety Certification [mei]", ParentScheduleID=made, ParticipantID=people["mei"],
                      AssessmentID=ASSESSMENT, MonitoringTypeID=2, Disabled=True)  # access revoked
-    # Made by reconciler earlier: already marked.
+    # Made by reconciler earlier: already marked. A group schedule, and a candidate list (anchor and seats).
     app.add_schedule(Name="Safety Refresher", AssessmentID=ASSESSMENT, GroupID=team, MonitoringTypeID=1,
                      ExternalID=external_id(ASSESSMENT, "Safety Refresher"))
+    mark = external_id(ASSESSMENT, "Safety Induction")
+    window = {"StartFrom": utc(2027, 5, 3, 8), "StartTo": utc(2027, 5, 3, 17)}
+    app.add_schedule(Name="Safety Induction", AssessmentID=ASSESSMENT, GroupID=team, MonitoringTypeID=1,
+                     ExternalID=mark, Disabled=True, **window)
+    for who, extra in (("ana", {"ExtraTime": 15}), ("raj", {}), ("mei", {"Disabled": True})):
+        role = "revoked" if extra.get("Disabled") else "seat"
+        app.add_schedule(Name="Safety Induction", AssessmentID=ASSESSMENT, GroupID=team, MonitoringTypeID=1,
+                         ParticipantID=people[who], ExternalID=f"{mark}:{role}", **window, **extra)
     # Never touched: another system's ExternalID, and a schedule for one participant.
     app.add_schedule(Name="LMS Sync", AssessmentID=ASSESSMENT, GroupID=team, MonitoringTypeID=1,
                      ExternalID="lms:4711")
@@ -100,11 +108,12 @@ def project(tmp_path: Path) -> Project:
 def test_marked_schedules_import_and_unmarked_ones_are_named(project: Project) -> None:
     result = project.run("import", "questionmark", "--group", "Safety Team")
     assert result.exit_code == 0, result.output + result.stderr
-    assert "1 schedule(s)" in result.stdout
+    assert "2 schedule(s), 2 candidate(s)" in result.stdout
     assert "Safety Certification (schedule ID" in result.stderr and "re-run with --adopt" in result.stderr
     assert "LMS Sync" in result.stderr and "belongs to another system" in result.stderr
     assert "Ana Alone" not in result.stderr  # not in the group
-    assert set(project.schedules("safety-team")) == {"Safety Refresher", "_lists"}
+    assert "Safety Induction (schedule ID" not in result.stderr  # its seats belong to it: never listed apart
+    assert set(project.schedules("safety-team")) == {"Safety Refresher", "Safety Induction", "_lists"}
     assert project.run("plan", "--detailed-exitcode").exit_code == 0
 
 
@@ -112,7 +121,7 @@ def test_adopt_then_plan_shows_no_changes(project: Project) -> None:
     result = project.run("import", "questionmark", "--group", "Safety Team", "--adopt")
     assert result.exit_code == 0, result.output + result.stderr
     assert f"adopted questionmark/{ASSESSMENT}/Safety Certification" in result.stdout
-    assert "2 schedule(s), 5 candidate(s)" in result.stdout
+    assert "3 schedule(s), 2 candidate(s)" in result.stdout
     assert "Checked: planning the imported schedules shows no changes." in result.stdout
     stored = json.loads(project.state.read_text(encoding="utf-8"))
     assert "lms:4711" in json.dumps(stored)  # never overwritten
@@ -123,14 +132,10 @@ def test_adopt_then_plan_shows_no_changes(project: Project) -> None:
     assert "No changes." in plan.stdout
 
     found = project.schedules("safety-team")
-    made = found["Safety Certification"]
+    made = found["Safety Certification"]  # made in the UI: group mode, open to the group's members
     assert made["group"] == "Safety Team"
     assert made["window"] == {"start": "2027-03-27T09:00:00", "end": "2027-04-02T16:00:00", "time_zone": "UTC"}
-    assert made["candidates"] == ["safety-certification"]
-    assert found["_lists"]["safety-certification"] == [
-        {"email": "Ana.Lima@Example.com", "name": "Ana Lima"},  # spelled as read; Mei was revoked
-        {"email": "raj.patel@example.com", "name": "Raj Patel"},
-    ]
+    assert "candidates" not in made
     assert made["accommodations"] == {"raj.patel@example.com": {"extra_time": 30, "max_attempts": 3}}
     assert made["metadata"] == {"Country": "IE", "Cost centre": "CC-42"}
     assert made["questionmark"] == {
@@ -141,7 +146,15 @@ def test_adopt_then_plan_shows_no_changes(project: Project) -> None:
     }
     refresher = found["Safety Refresher"]
     assert "questionmark" not in refresher and "window" not in refresher  # all defaults
-    assert refresher["candidates"] == ["safety-refresher"]
+    assert "candidates" not in refresher
+    induction = found["Safety Induction"]  # a candidate list: its active seats, Mei's is revoked
+    assert induction["candidates"] == ["safety-induction"]
+    assert induction.get("questionmark") is None, induction
+    assert found["_lists"]["safety-induction"] == [
+        {"email": "Ana.Lima@Example.com", "name": "Ana Lima"},  # spelled as read
+        {"email": "raj.patel@example.com", "name": "Raj Patel"},
+    ]
+    assert induction["accommodations"] == {"Ana.Lima@Example.com": {"extra_time": 15}}
 
 
 def test_times_in_a_zone_plan_the_same(project: Project) -> None:
@@ -171,6 +184,6 @@ def test_already_managed_schedules_are_not_adopted_again(project: Project) -> No
     assert project.run("import", "questionmark", "--group", "Safety Team", "--adopt").exit_code == 0
     again = project.run("import", "questionmark", "--assessment", ASSESSMENT, "--adopt")
     assert again.exit_code == 0
-    assert again.stderr.count("already in the desired state") == 2
+    assert again.stderr.count("already in the desired state") == 3
     assert "Nothing to import" in again.stdout
-    assert len(load_project(project.config, env={}).desired.schedules) == 2
+    assert len(load_project(project.config, env={}).desired.schedules) == 3

@@ -11,6 +11,7 @@ import pytest
 from reconciler import engine
 from reconciler.models import Candidate, DesiredState, SafetyConfig, Schedule, Window
 from reconciler.providers.factory import Endpoint
+from reconciler.providers.questionmark.mapping import external_id
 from reconciler.providers.questionmark.provider import QuestionmarkProvider, make_questionmark_provider
 from reconciler.sandbox.base import RecordedCall, SandboxServer, running
 from reconciler.sandbox.questionmark import SANDBOX_PASSWORD, SANDBOX_USERNAME, QuestionmarkApp
@@ -60,14 +61,25 @@ class Reconcile:
     def write_calls(self) -> list[RecordedCall]:
         return self.server.writes()
 
-    def owned(self) -> dict[str, Any]:
-        """The one top-level schedule the tool created (as the emulator stores it)."""
-        tops = [s for s in self.app.world.all("Schedules") if s["ParentScheduleID"] is None and s["ExternalID"]]
-        assert len(tops) == 1, tops
-        return self.app.schedule(tops[0]["ID"])
+    def reads(self) -> list[tuple[str, dict[str, str]]]:
+        """(path under the service root, query) of every GET since the last reset."""
+        return [(c.path.removeprefix(ROOT + "/"), c.params) for c in self.server.calls if c.method == "GET"]
+
+    def anchor(self, name: str = "Ops Certification") -> dict[str, Any]:
+        """The schedule carrying the identity of a desired schedule (anchor or group schedule)."""
+        mark = external_id(ASSESSMENT, name)
+        found = [s for s in self.app.schedules() if s["ExternalID"] == mark]
+        assert len(found) == 1, found
+        return found[0]
+
+    def seats(self, name: str = "Ops Certification") -> dict[str, dict[str, Any]]:
+        """Seats of a desired schedule by the participant's PrimaryEmail (active and revoked)."""
+        mark = external_id(ASSESSMENT, name)
+        seats = [s for s in self.app.schedules() if (s["ExternalID"] or "").startswith(mark + ":")]
+        return {self.app.participant(s["ParticipantID"])["PrimaryEmail"]: s for s in seats}
 
     def children(self, parent_id: int) -> list[dict[str, Any]]:
-        return [self.app.schedule(s["ID"]) for s in self.app.world.exception_schedules(parent_id)]
+        return [s for s in self.app.schedules() if s["ParentScheduleID"] == parent_id]
 
 
 @pytest.fixture
@@ -77,6 +89,7 @@ def qm_app() -> QuestionmarkApp:
 
 @pytest.fixture
 def qm_server(qm_app: QuestionmarkApp) -> Iterator[SandboxServer]:
+    qm_app.allow_scheduling(SANDBOX_USERNAME, ASSESSMENT)
     with running(qm_app) as server:
         yield server
 

@@ -13,6 +13,8 @@ from reconciler.models import QuestionmarkSettings
 from reconciler.providers.questionmark.client import int64_literal, quote_literal
 from reconciler.providers.questionmark.mapping import format_utc, mapping_table, parse_utc
 from reconciler.providers.questionmark.provider import QuestionmarkProvider
+from reconciler.sandbox.base import SandboxRequest, SandboxResponse
+from reconciler.sandbox.qm_odata import ODataError
 from reconciler.sandbox.questionmark import QuestionmarkApp
 
 from .conftest import Reconcile, qm_schedule
@@ -48,6 +50,7 @@ def test_odata_error_becomes_a_typed_error(make_provider: Callable[..., Question
         client.get("Schedules(99)")
     with pytest.raises(BadRequestError, match="Filtering on 'ExternalID' is not supported"):
         list(client.feed("Schedules", {"$filter": "ExternalID eq 'x'"}))
+    assert client.find_group("O'Brien's Team") is None  # the quote is doubled, the filter is valid
 
 
 @pytest.mark.parametrize("qm_app", [QuestionmarkApp(legacy_tenant=True)], ids=["legacy-tenant"])
@@ -63,7 +66,7 @@ def test_lost_answer_on_disable_is_verified(reconcile: Reconcile) -> None:
     reconcile.server.faults.fail_next("lost_answer", "PATCH")
     (outcome,) = reconcile.apply().outcomes
     assert outcome.ok and "verified" in outcome.message
-    assert reconcile.owned()["Disabled"] is True
+    assert all(s["Disabled"] for s in reconcile.seats().values())
 
 
 def test_lost_answer_on_create_is_repaired_by_the_next_run(reconcile: Reconcile) -> None:
@@ -73,4 +76,34 @@ def test_lost_answer_on_create_is_repaired_by_the_next_run(reconcile: Reconcile)
     assert not outcome.ok and "did not land" in outcome.message
     reconcile.apply(qm_schedule())
     assert not reconcile.plan(qm_schedule()).plan.has_changes
-    assert len(reconcile.app.world.all("Groups")) == 1
+    assert [g["Name"] for g in reconcile.app.world.tables["Groups"].values()].count("Ops Team") == 1
+
+
+class SeatAnswerLost(QuestionmarkApp):
+    """The first seat POST lands, but the answer is a 500: the client cannot know the new seat's ID."""
+
+    lost = False
+
+    def handle(self, request: SandboxRequest) -> SandboxResponse:
+        response = super().handle(request)
+        seat = isinstance(response.body, dict) and response.body.get("ParticipantID") is not None
+        if not self.lost and request.method == "POST" and response.status == 201 and seat:
+            self.lost = True
+            return SandboxResponse(500, ODataError(500, "the answer was lost").body())
+        return response
+
+
+@pytest.mark.parametrize("qm_app", [SeatAnswerLost()], ids=["seat-answer-lost"])
+def test_lost_answer_on_a_seat_is_repaired_without_a_second_seat(reconcile: Reconcile) -> None:
+    desired = qm_schedule(metadata={"Cohort": "A"})
+    (outcome,) = engine.apply_plan(reconcile.plan(desired), reconcile.providers).outcomes
+    assert not outcome.ok and "it may have been applied" in outcome.message
+    seats = reconcile.seats()
+    assert list(seats) == ["ana@example.com"] and reconcile.app.metadata_of(seats["ana@example.com"]["ID"]) == {}
+    run = reconcile.plan(desired)
+    assert [f.path for f in run.plan.changes[0].fields] == ["metadata.Cohort"]  # Ana's seat lacks it
+    assert [c.email for c in run.plan.changes[0].candidates.add] == ["raj@example.com"]
+    reconcile.apply(desired)
+    assert sorted(reconcile.seats()) == ["ana@example.com", "raj@example.com"]
+    assert all(reconcile.app.metadata_of(s["ID"]) == {"Cohort": "A"} for s in reconcile.seats().values())
+    assert not reconcile.plan(desired).plan.has_changes

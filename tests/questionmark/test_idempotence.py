@@ -67,18 +67,23 @@ def test_every_setting_is_covered() -> None:
 @pytest.mark.parametrize("name", sorted(SETTINGS))
 def test_setting_on_create_converges(reconcile: Reconcile, name: str) -> None:
     reconcile.apply(with_setting(name))
-    created = reconcile.write_calls()[1].json
-    assert {k: created[k] for k in WIRE[name]} == WIRE[name]
+    anchor = reconcile.write_calls()[1].json
+    seat = next(c.json for c in reconcile.write_calls() if c.json and "ParticipantID" in c.json)
+    assert {k: seat[k] for k in WIRE[name]} == WIRE[name]
+    expected = {"Disabled": True} if name == "disabled" else WIRE[name]  # the anchor is always disabled
+    assert {k: anchor[k] for k in WIRE[name]} == expected
     assert_converged(reconcile, with_setting(name))
 
 
 @pytest.mark.parametrize("name", sorted(SETTINGS))
-def test_setting_on_update_is_one_patch_and_converges(reconcile: Reconcile, name: str) -> None:
+def test_setting_on_update_patches_the_anchor_and_each_seat_and_converges(reconcile: Reconcile, name: str) -> None:
     reconcile.apply(qm_schedule(window=ACROSS_DST))
     reconcile.server.reset_calls()
     reconcile.apply(with_setting(name))
-    assert reconcile.writes() == [("PATCH", f"Schedules({reconcile.owned()['ID']})")]
-    assert reconcile.write_calls()[0].json == WIRE[name]
+    seats = [f"Schedules({s['ID']})" for s in reconcile.seats().values()]
+    anchor = [] if name == "disabled" else [f"Schedules({reconcile.anchor()['ID']})"]
+    assert [path for _, path in reconcile.writes()] == anchor + seats
+    assert all(c.method == "PATCH" and c.json == WIRE[name] for c in reconcile.write_calls())
     assert_converged(reconcile, with_setting(name))
 
 
@@ -143,5 +148,5 @@ def test_legacy_tenant_without_newer_properties(reconcile: Reconcile) -> None:
     desired = qm_schedule(questionmark=QuestionmarkSettings(max_attempts=2),
                           accommodations={"ana@example.com": Accommodation(extra_time=5)})
     reconcile.apply(desired)
-    assert "RulesOfConductID" not in reconcile.owned()
+    assert "RulesOfConductID" not in reconcile.anchor()
     assert_converged(reconcile, desired)

@@ -1,4 +1,4 @@
-"""Plan and apply against the Questionmark emulator over real sockets: exact calls, bodies, convergence."""
+"""List mode against the Questionmark emulator over real sockets: an anchor, one seat per candidate, exact calls."""
 
 from __future__ import annotations
 
@@ -8,143 +8,193 @@ import pytest
 
 from reconciler import engine
 from reconciler.errors import AuthenticationError, UnsafePlanError
-from reconciler.models import Accommodation, DesiredState, Window
+from reconciler.models import Accommodation, DesiredState, QuestionmarkSettings, Window
 from reconciler.providers.questionmark.mapping import external_id
 from reconciler.providers.questionmark.provider import QuestionmarkProvider
 
 from .conftest import ANA, ASSESSMENT, MEI, RAJ, Reconcile, qm_schedule
 
+MARK = external_id(ASSESSMENT, "Ops Certification")
+MOVED = Window(start="2026-11-03T08:00:00", end="2026-11-03T17:30:00", time_zone="Europe/London")
 
-def test_create_makes_group_schedule_upserts_and_metadata(reconcile: Reconcile) -> None:
+
+def test_create_makes_a_disabled_anchor_and_one_seat_per_candidate(reconcile: Reconcile) -> None:
     reconcile.apply(qm_schedule(metadata={"Country": "UK"}))
     assert reconcile.writes() == [
-        ("POST", "Groups"),
-        ("POST", "Schedules"),
-        ("POST", "Participants/Upsert"),
-        ("POST", "Participants/Upsert"),
-        ("POST", "ScheduleMetadata"),
+        ("POST", "Groups"), ("POST", "Schedules"), ("POST", "ScheduleMetadata"),
+        ("POST", "Participants"), ("POST", "Participants"),
+        ("POST", "Schedules"), ("POST", "ScheduleMetadata"), ("POST", "Schedules"), ("POST", "ScheduleMetadata"),
     ]
     calls = reconcile.write_calls()
+    anchor, seats = reconcile.anchor(), reconcile.seats()
     assert calls[0].json == {"Name": "Ops Team"}
-    parent = reconcile.owned()
     assert calls[1].json == {
-        "Name": "Ops Certification", "ExternalID": external_id(ASSESSMENT, "Ops Certification"),
-        "AssessmentID": ASSESSMENT, "GroupID": parent["GroupID"], "MonitoringTypeID": 1,
-        "StartFrom": "2026-11-02T08:00:00Z", "StartTo": "2026-11-02T17:30:00Z", "Disabled": False,
+        "Name": "Ops Certification", "ExternalID": MARK, "AssessmentID": ASSESSMENT, "GroupID": anchor["GroupID"],
+        "MonitoringTypeID": 1, "StartFrom": "2026-11-02T08:00:00Z", "StartTo": "2026-11-02T17:30:00Z",
+        "Disabled": True,
     }
-    assert calls[2].json == {
-        "Name": "ana@example.com", "PrimaryEmail": "ana@example.com", "FirstName": "Ana", "LastName": "Lima",
-        "Groups": ["Ops Team"], "ReplaceExistingGroups": False,
-    }
-    assert calls[4].json == {"ScheduleID": parent["ID"], "Key": "Country", "Value": "UK"}
-    assert reconcile.app.group_members(parent["GroupID"]) == ["ana@example.com", "raj@example.com"]
-    assert parent["ExternalID"].startswith("reconciler:v1:") and len(parent["ExternalID"]) == 14 + 24
+    assert calls[3].json == {"Name": "ana@example.com", "FirstName": "Ana", "LastName": "Lima",
+                             "PrimaryEmail": "ana@example.com"}
+    seat = calls[5].json
+    assert seat["ParticipantID"] == seats["ana@example.com"]["ParticipantID"] and "ParentScheduleID" not in seat
+    assert (seat["GroupID"], seat["ExternalID"], seat["Disabled"]) == (anchor["GroupID"], f"{MARK}:seat", False)
+    assert (seat["Name"], seat["StartFrom"], seat["MonitoringTypeID"]) == ("Ops Certification",
+                                                                           "2026-11-02T08:00:00Z", 1)
+    assert anchor["Disabled"] is True and anchor["ParticipantID"] is None
+    assert sorted(seats) == ["ana@example.com", "raj@example.com"]
+    assert all(reconcile.app.metadata_of(s["ID"]) == {"Country": "UK"} for s in [anchor, *seats.values()])
+    assert reconcile.app.group_members(anchor["GroupID"]) == []  # membership is never touched
 
 
-def test_create_reuses_a_group_and_revokes_members_not_wanted(reconcile: Reconcile) -> None:
+def test_replan_reads_only_the_listing(reconcile: Reconcile) -> None:
+    reconcile.apply(qm_schedule())
+    reconcile.server.reset_calls()
+    run = reconcile.plan(qm_schedule())
+    assert not run.plan.has_changes and run.plan.in_sync == 1
+    assert reconcile.reads() == [("Schedules", {"$expand": "ScheduleMetadata,Participant,Group"})]
+
+
+def test_existing_group_and_participants_are_reused_and_other_members_get_nothing(reconcile: Reconcile) -> None:
     group = reconcile.app.add_group("Ops Team")
-    reconcile.app.add_participant("ana@example.com", "ana@example.com", groups=[group])
-    mei = reconcile.app.add_participant("mei@example.com", "mei@example.com", groups=[group])
+    ana = reconcile.app.add_participant("ana@example.com", "ana@example.com", groups=[group])
+    reconcile.app.add_participant("mei@example.com", "mei@example.com", groups=[group])
     reconcile.apply(qm_schedule())
-    assert reconcile.writes() == [
-        ("POST", "Schedules"), ("POST", "Participants/Upsert"), ("POST", "Schedules"),
-    ]
-    revoke = reconcile.write_calls()[2].json
-    assert revoke["ParticipantID"] == mei and revoke["Disabled"] is True
-    assert revoke["ParentScheduleID"] == reconcile.owned()["ID"]
-    reconcile.server.reset_calls()
-    assert not reconcile.plan(qm_schedule()).plan.has_changes
-    assert reconcile.server.writes() == []
+    assert reconcile.writes() == [("POST", "Schedules"), ("POST", "Participants"), ("POST", "Schedules"),
+                                  ("POST", "Schedules")]
+    seats = reconcile.seats()
+    assert seats["ana@example.com"]["ParticipantID"] == ana and "mei@example.com" not in seats
+    assert reconcile.anchor()["Disabled"] is True  # Mei, a member, cannot take it through the anchor
 
 
-def test_window_move_is_one_patch_with_only_the_window(reconcile: Reconcile) -> None:
+def test_window_move_patches_the_anchor_and_each_seat_with_only_the_window(reconcile: Reconcile) -> None:
     reconcile.apply(qm_schedule())
     reconcile.server.reset_calls()
-    moved = Window(start="2026-11-03T08:00:00", end="2026-11-03T17:30:00", time_zone="Europe/London")
-    reconcile.apply(qm_schedule(window=moved))
-    parent = reconcile.owned()
-    assert reconcile.writes() == [("PATCH", f"Schedules({parent['ID']})")]
-    assert reconcile.write_calls()[0].json == {"StartFrom": "2026-11-03T08:00:00Z", "StartTo": "2026-11-03T17:30:00Z"}
-    assert reconcile.write_calls()[0].status == 204
+    reconcile.apply(qm_schedule(window=MOVED))
+    anchor, seats = reconcile.anchor(), reconcile.seats()
+    assert reconcile.writes() == [("PATCH", f"Schedules({anchor['ID']})"),
+                                  ("PATCH", f"Schedules({seats['ana@example.com']['ID']})"),
+                                  ("PATCH", f"Schedules({seats['raj@example.com']['ID']})")]
+    window = {"StartFrom": "2026-11-03T08:00:00Z", "StartTo": "2026-11-03T17:30:00Z"}
+    assert all(c.json == window and c.status == 204 for c in reconcile.write_calls())
 
 
-def test_removed_candidate_gets_a_disabled_exception_and_stays_a_member(reconcile: Reconcile) -> None:
+def test_removed_candidate_has_their_seat_revoked_in_one_patch(reconcile: Reconcile) -> None:
     reconcile.apply(qm_schedule())
     reconcile.server.reset_calls()
     reconcile.apply(qm_schedule(candidates=(ANA,)))
-    parent = reconcile.owned()
-    raj = reconcile.app.find_participant("raj@example.com")
-    assert reconcile.writes() == [("POST", "Schedules")]
-    child = reconcile.write_calls()[0].json
-    assert child["ParentScheduleID"] == parent["ID"] and child["ParticipantID"] == raj
-    assert child["Disabled"] is True and child["AssessmentID"] == ASSESSMENT and child["MonitoringTypeID"] == 1
-    assert raj is not None
-    assert "raj@example.com" in reconcile.app.group_members(parent["GroupID"])
+    raj = reconcile.seats()["raj@example.com"]
+    assert reconcile.writes() == [("PATCH", f"Schedules({raj['ID']})")]
+    assert reconcile.write_calls()[0].json == {"Disabled": True, "ExternalID": f"{MARK}:revoked"}
+    assert raj["Disabled"] is True
     reconcile.server.reset_calls()
     assert not reconcile.plan(qm_schedule(candidates=(ANA,))).plan.has_changes
     assert reconcile.server.writes() == []
 
 
-def test_readded_candidate_has_the_exception_reenabled(reconcile: Reconcile) -> None:
+def test_readded_candidate_gets_their_seat_back_in_one_patch(reconcile: Reconcile) -> None:
     reconcile.apply(qm_schedule())
     reconcile.apply(qm_schedule(candidates=(ANA,)))
     reconcile.server.reset_calls()
-    run = reconcile.plan(qm_schedule())
+    run = reconcile.plan(qm_schedule(window=MOVED))
     assert [c.email for c in run.plan.changes[0].candidates.add] == ["raj@example.com"]
-    reconcile.apply(qm_schedule())
-    child = reconcile.children(reconcile.owned()["ID"])[0]
-    assert reconcile.writes() == [("PATCH", f"Schedules({child['ID']})")]
-    assert reconcile.write_calls()[0].json == {"Disabled": False}
-    assert child["Disabled"] is False
-    reconcile.server.reset_calls()
-    assert not reconcile.plan(qm_schedule()).plan.has_changes
+    reconcile.apply(qm_schedule(window=MOVED))
+    anchor, seats = reconcile.anchor(), reconcile.seats()
+    raj_patch = {"Disabled": False, "ExternalID": f"{MARK}:seat", "StartFrom": "2026-11-03T08:00:00Z",
+                 "StartTo": "2026-11-03T17:30:00Z"}
+    assert [(w, c.json) for w, c in zip(reconcile.writes(), reconcile.write_calls(), strict=True)] == [
+        (("PATCH", f"Schedules({anchor['ID']})"), {"StartFrom": "2026-11-03T08:00:00Z",
+                                                   "StartTo": "2026-11-03T17:30:00Z"}),
+        (("PATCH", f"Schedules({seats['ana@example.com']['ID']})"), {"StartFrom": "2026-11-03T08:00:00Z",
+                                                                     "StartTo": "2026-11-03T17:30:00Z"}),
+        (("PATCH", f"Schedules({seats['raj@example.com']['ID']})"), raj_patch),
+    ]
+    assert len(reconcile.app.world.tables["Schedules"]) == 3  # no new seat
+    assert not reconcile.plan(qm_schedule(window=MOVED)).plan.has_changes
 
 
-def test_new_candidate_is_upserted_into_the_group(reconcile: Reconcile) -> None:
+def test_new_candidate_is_found_or_created_then_seated(reconcile: Reconcile) -> None:
     reconcile.apply(qm_schedule())
     reconcile.server.reset_calls()
     reconcile.apply(qm_schedule(candidates=(ANA, RAJ, MEI)))
-    assert reconcile.writes() == [("POST", "Participants/Upsert")]
-    assert reconcile.write_calls()[0].json["Name"] == "mei@example.com"
+    assert reconcile.writes() == [("POST", "Participants"), ("POST", "Schedules")]
+    lookups = [q["$filter"] for path, q in reconcile.reads() if path == "Participants"]
+    assert len(lookups) == 1 and lookups[0].startswith("Name eq 'mei@example.com' or Name eq 'mei@example.com~")
+    assert reconcile.seats()["mei@example.com"]["Disabled"] is False
 
 
-def test_accommodation_is_an_exception_schedule_with_extra_time(reconcile: Reconcile) -> None:
+def test_accommodation_is_the_seats_own_extra_time(reconcile: Reconcile) -> None:
     reconcile.apply(qm_schedule())
     reconcile.server.reset_calls()
     reconcile.apply(qm_schedule(accommodations={"raj@example.com": Accommodation(extra_time=30)}))
-    assert reconcile.writes() == [("POST", "Schedules")]
-    body = reconcile.write_calls()[0].json
-    assert body["ExtraTime"] == 30 and body["Disabled"] is False
-    assert body["StartFrom"] == "2026-11-02T08:00:00Z"  # the parent's window is copied
+    raj = reconcile.seats()["raj@example.com"]
+    assert reconcile.writes() == [("PATCH", f"Schedules({raj['ID']})")]
+    assert reconcile.write_calls()[0].json == {"ExtraTime": 30}
     reconcile.server.reset_calls()
-    reconcile.apply(qm_schedule(accommodations={"raj@example.com": Accommodation(extra_time=45)}))
-    child = reconcile.children(reconcile.owned()["ID"])[0]
-    assert reconcile.writes() == [("PATCH", f"Schedules({child['ID']})")]
-    assert reconcile.write_calls()[0].json == {"ExtraTime": 45}
-
-
-def test_parent_changes_reach_enabled_exceptions(reconcile: Reconcile) -> None:
-    desired = qm_schedule(accommodations={"raj@example.com": Accommodation(extra_time=30)})
-    reconcile.apply(desired)
+    reconcile.apply(qm_schedule(accommodations={"raj@example.com": Accommodation(extra_time=45, max_attempts=3)}))
+    assert reconcile.write_calls()[0].json == {"ExtraTime": 45, "MaxAttempts": 3}
     reconcile.server.reset_calls()
-    moved = Window(start="2026-11-04T09:00:00", end="2026-11-04T12:00:00", time_zone="Europe/London")
-    reconcile.apply(desired.model_copy(update={"window": moved}))
-    parent = reconcile.owned()
-    child = reconcile.children(parent["ID"])[0]
-    assert reconcile.writes() == [("PATCH", f"Schedules({parent['ID']})"), ("PATCH", f"Schedules({child['ID']})")]
-    assert reconcile.write_calls()[1].json == {"StartFrom": "2026-11-04T09:00:00Z", "StartTo": "2026-11-04T12:00:00Z"}
-    assert (child["StartFrom"], child["ExtraTime"]) == (parent["StartFrom"], 30)
+    reconcile.apply(qm_schedule(candidates=(ANA, RAJ, MEI), accommodations={"mei@example.com": Accommodation(
+        extra_time=20), "raj@example.com": Accommodation(extra_time=45, max_attempts=3)}))
+    assert reconcile.write_calls()[-1].json["ExtraTime"] == 20  # a new seat is created with it
 
 
-def test_metadata_is_posted_once(reconcile: Reconcile) -> None:
+def test_schedule_settings_reach_seats_but_not_over_an_accommodation(reconcile: Reconcile) -> None:
+    accommodations = {"raj@example.com": Accommodation(extra_time=30)}
+    reconcile.apply(qm_schedule(accommodations=accommodations))
+    reconcile.server.reset_calls()
+    reconcile.apply(qm_schedule(accommodations=accommodations,
+                                questionmark=QuestionmarkSettings(extra_time=10, hidden=True)))
+    anchor, seats = reconcile.anchor(), reconcile.seats()
+    assert [(w[1], c.json) for w, c in zip(reconcile.writes(), reconcile.write_calls(), strict=True)] == [
+        (f"Schedules({anchor['ID']})", {"Hidden": True, "ExtraTime": 10}),
+        (f"Schedules({seats['ana@example.com']['ID']})", {"Hidden": True, "ExtraTime": 10}),
+        (f"Schedules({seats['raj@example.com']['ID']})", {"Hidden": True}),
+    ]
+    assert (seats["ana@example.com"]["ExtraTime"], seats["raj@example.com"]["ExtraTime"]) == (10, 30)
+
+
+def test_disabled_applies_to_the_seats_and_the_anchor_stays_disabled(reconcile: Reconcile) -> None:
+    reconcile.apply(qm_schedule())
+    reconcile.server.reset_calls()
+    reconcile.apply(qm_schedule(questionmark=QuestionmarkSettings(disabled=True)))
+    assert [p for _, p in reconcile.writes()] == [f"Schedules({s['ID']})" for s in reconcile.seats().values()]
+    assert all(c.json == {"Disabled": True} for c in reconcile.write_calls())
+
+
+def test_a_seat_changed_by_hand_shows_in_the_plan_and_only_it_is_repaired(reconcile: Reconcile) -> None:
+    reconcile.apply(qm_schedule())
+    raj = reconcile.seats()["raj@example.com"]
+    reconcile.app.world.update_schedule(raj["ID"], {"StartTo": "2026-11-09T00:00:00Z"}, None)
+    reconcile.server.reset_calls()
+    run = reconcile.plan(qm_schedule())
+    assert [f.path for f in run.plan.changes[0].fields] == ["window"]
+    reconcile.apply(qm_schedule())
+    assert reconcile.writes() == [("PATCH", f"Schedules({raj['ID']})")]
+    assert reconcile.write_calls()[0].json == {"StartTo": "2026-11-02T17:30:00Z"}  # only what differs
+
+
+def test_an_anchor_enabled_by_hand_is_disabled_again(reconcile: Reconcile) -> None:
+    reconcile.apply(qm_schedule())
+    anchor = reconcile.anchor()
+    reconcile.app.world.update_schedule(anchor["ID"], {"Disabled": False}, None)
+    run = reconcile.plan(qm_schedule())
+    assert [(f.path, f.before) for f in run.plan.changes[0].fields] == [("questionmark.disabled", None)]
+    reconcile.server.reset_calls()
+    reconcile.apply(qm_schedule())
+    assert reconcile.writes() == [("PATCH", f"Schedules({anchor['ID']})")]
+    assert reconcile.write_calls()[0].json == {"Disabled": True}
+
+
+def test_metadata_goes_on_the_anchor_and_every_seat_once(reconcile: Reconcile) -> None:
     desired = qm_schedule(metadata={"Country": "%Participant.Primary_Country%"})
     reconcile.apply(desired)
     reconcile.server.reset_calls()
     reconcile.apply(desired)
     assert reconcile.server.writes() == []
     reconcile.apply(qm_schedule(metadata={"Country": "%Participant.Primary_Country%", "Cohort": "2026-11"}))
-    assert reconcile.writes() == [("POST", "ScheduleMetadata")]
-    assert reconcile.write_calls()[0].json["Key"] == "Cohort"
+    assert reconcile.writes() == [("POST", "ScheduleMetadata")] * 3
+    holders = {c.json["ScheduleID"] for c in reconcile.write_calls()}
+    assert holders == {reconcile.anchor()["ID"], *(s["ID"] for s in reconcile.seats().values())}
 
 
 def test_changed_metadata_is_blocked_and_nothing_is_written(reconcile: Reconcile) -> None:
@@ -167,7 +217,7 @@ def test_group_change_is_blocked(reconcile: Reconcile) -> None:
 def test_accommodation_for_a_non_candidate_is_blocked(reconcile: Reconcile) -> None:
     run = reconcile.plan(qm_schedule(accommodations={"mei@example.com": Accommodation(extra_time=5)}))
     assert run.plan.changes[0].blocked == (
-        "accommodation for mei@example.com: not in candidates (an exception schedule would grant access)",)
+        "accommodation for mei@example.com: not in candidates (a seat would grant access)",)
 
 
 def test_non_numeric_assessment_is_blocked(reconcile: Reconcile) -> None:
@@ -188,48 +238,34 @@ def test_unowned_schedules_are_reported_and_never_written(reconcile: Reconcile) 
     assert reconcile.app.schedule(hand)["ExternalID"] is None
 
 
-def test_schedule_gone_from_desired_state_is_disabled_once(reconcile: Reconcile) -> None:
+def test_schedule_gone_from_desired_state_disables_every_seat_once(reconcile: Reconcile) -> None:
     reconcile.apply(qm_schedule())
     reconcile.server.reset_calls()
     run = reconcile.plan()
-    assert [c.action for c in run.plan.changes] == ["disable"]
+    assert [c.action for c in run.plan.changes] == ["disable"] and run.plan.counts()["disable"] == 1
     reconcile.apply()
-    parent = reconcile.owned()
-    assert reconcile.writes() == [("PATCH", f"Schedules({parent['ID']})")]
-    assert reconcile.write_calls()[0].json == {"Disabled": True}
-    assert parent["Disabled"] is True
+    seats = reconcile.seats()
+    assert reconcile.writes() == [("PATCH", f"Schedules({s['ID']})") for s in seats.values()]
+    assert all(c.json == {"Disabled": True} for c in reconcile.write_calls())
+    assert reconcile.anchor()["Disabled"] is True
     reconcile.server.reset_calls()
     assert not reconcile.plan().plan.has_changes
     assert not any(c.method == "DELETE" for c in reconcile.server.calls)
 
 
+def test_retired_schedule_put_back_is_enabled_again(reconcile: Reconcile) -> None:
+    reconcile.apply(qm_schedule())
+    reconcile.apply()  # gone from the YAML: disabled
+    assert all(s["Disabled"] for s in reconcile.seats().values())
+    reconcile.apply(qm_schedule())  # back in the YAML: a declared schedule is live
+    assert not any(s["Disabled"] for s in reconcile.seats().values()) and reconcile.anchor()["Disabled"]
+
+
 def test_soft_deleted_schedule_is_absent(reconcile: Reconcile) -> None:
     reconcile.apply(qm_schedule())
-    reconcile.app.soft_delete(reconcile.owned()["ID"])
+    reconcile.app.soft_delete(reconcile.anchor()["ID"])
     run = reconcile.plan(qm_schedule())
     assert [c.action for c in run.plan.changes] == ["create"]
-
-
-def test_paging_past_100_schedules_and_100_members(reconcile: Reconcile) -> None:
-    app = reconcile.app
-    big = app.add_group("Big Cohort")
-    for i in range(119):
-        app.add_schedule(Name=f"Hand {i}", AssessmentID=int(ASSESSMENT), GroupID=big, MonitoringTypeID=1)
-    people = tuple(ANA.model_copy(update={"email": f"p{i:03d}@example.com"}) for i in range(150))
-    for person in people:
-        app.add_participant(person.email, person.email, groups=[big])
-    desired = qm_schedule(group="Big Cohort", candidates=people)
-    reconcile.apply(desired)
-    assert reconcile.writes() == [("POST", "Schedules")]  # the group and all 150 members exist
-    assert reconcile.owned()["ID"] > 11601 + 100  # only on the second page of the listing
-    reconcile.server.reset_calls()
-    run = reconcile.plan(desired)
-    assert not run.plan.has_changes and run.plan.in_sync == 1
-    assert len(run.plan.unmanaged) == 119
-    reads = [(c.path.rsplit("/", 1)[-1], c.params) for c in reconcile.server.calls]
-    assert ("Schedules", {"$expand": "ScheduleMetadata", "$skiptoken": str(11601 + 99)}) in reads
-    assert ("Participants", {"$skip": "100"}) in reads
-    assert reconcile.server.writes() == []
 
 
 def test_bad_credentials_give_one_clear_line(make_provider: Callable[..., QuestionmarkProvider]) -> None:
@@ -249,13 +285,13 @@ def test_lost_answer_on_patch_is_verified_by_rereading(reconcile: Reconcile) -> 
     report = reconcile.apply(qm_schedule(window=moved))
     (outcome,) = report.outcomes
     assert outcome.ok and "verified by re-reading" in outcome.message
-    assert reconcile.owned()["StartFrom"].startswith("2026-11-05T08:00:00")
+    assert all(s["StartFrom"].startswith("2026-11-05T08:00:00") for s in [reconcile.anchor(),
+                                                                           *reconcile.seats().values()])
     assert not reconcile.plan(qm_schedule(window=moved)).plan.has_changes
 
 
-def test_retired_schedule_put_back_is_enabled_again(reconcile: Reconcile) -> None:
+def test_seats_whose_anchor_was_deleted_are_reported(reconcile: Reconcile) -> None:
     reconcile.apply(qm_schedule())
-    reconcile.apply()  # gone from the YAML: disabled
-    assert reconcile.owned()["Disabled"] is True
-    reconcile.apply(qm_schedule())  # back in the YAML: a declared schedule is live
-    assert reconcile.owned()["Disabled"] is False
+    reconcile.app.soft_delete(reconcile.anchor()["ID"])
+    run = reconcile.plan(qm_schedule(name="Other Exam"))
+    assert sorted(u.ref for u in run.plan.unmanaged) == sorted(str(s["ID"]) for s in reconcile.seats().values())

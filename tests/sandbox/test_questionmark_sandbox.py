@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -60,6 +61,7 @@ class Env:
 
 
 def _env(app: QuestionmarkApp, clock: Clock, **server_args: Any) -> Iterator[Env]:
+    app.allow_scheduling(SANDBOX_USERNAME, ASSESSMENT)
     group = app.find_group("Cohort A") or app.add_group("Cohort A")
     alice = app.find_participant("alice") or app.add_participant("alice", "alice@example.com", [group])
     with running(app, **server_args) as server:
@@ -167,13 +169,18 @@ def test_post_schedule_answers_201_with_the_seed_shape(qm: Env) -> None:
         ({"GroupID": None}, "GroupID or a ParticipantID"),
         ({"GroupID": 1}, "existing Group"),
         ({"MonitoringTypeID": None}, "cannot be null"),
+        ({"MonitoringTypeID": 99}, "existing MonitoringType"),
+        ({"Name": None}, "'Name' is required"),
+        ({"Name": ""}, "'Name' is required"),
+        ({"AssessmentID": "424242"}, "existing Assessment"),
+        ({"ExternalID": "x" * 65}, "at most 64"),
         ({"ReportedResult": "Median"}, "ReportedResult"),
         ({"Colour": "red"}, "does not exist"),
         ({"StartFrom": "next tuesday"}, "Edm.DateTime"),
     ],
 )
 def test_post_schedule_validation(qm: Env, change: dict[str, Any], fragment: str) -> None:
-    body = {"AssessmentID": ASSESSMENT, "GroupID": qm.group, "MonitoringTypeID": 1, **change}
+    body = {"Name": "Demo", "AssessmentID": ASSESSMENT, "GroupID": qm.group, "MonitoringTypeID": 1, **change}
     response = qm.post("Schedules", body)
     assert response.status_code == 400
     assert fragment in _error(response)
@@ -227,17 +234,17 @@ def test_exception_schedules(qm: Env) -> None:
     assert (
         qm.post(
             "Schedules",
-            {"AssessmentID": ASSESSMENT, "GroupID": qm.group, "MonitoringTypeID": 1, "ParentScheduleID": parent},
+            {"Name": "x", "AssessmentID": ASSESSMENT, "GroupID": qm.group, "MonitoringTypeID": 1,
+             "ParentScheduleID": parent},
         ).status_code
         == 400
     )  # no ParticipantID
     nested = qm.post(
         "Schedules",
-        {"AssessmentID": ASSESSMENT, "ParticipantID": qm.alice, "MonitoringTypeID": 1, "ParentScheduleID": child["ID"]},
+        {"Name": "x", "AssessmentID": ASSESSMENT, "ParticipantID": qm.alice, "MonitoringTypeID": 1,
+         "ParentScheduleID": child["ID"]},
     )
     assert nested.status_code == 400 and "group schedule" in _error(nested)
-    listed = qm.get(f"Schedules({parent})/ExceptionSchedules").json()
-    assert [s["ID"] for s in listed["value"]] == [child["ID"]]
     expanded = qm.get(f"Schedules({parent})", **{"$expand": "ExceptionSchedules"}).json()
     assert [s["ID"] for s in expanded["ExceptionSchedules"]] == [child["ID"]]
 
@@ -257,7 +264,8 @@ def test_legacy_tenant_omits_newer_properties() -> None:
         assert (
             env.post(
                 "Schedules",
-                {"AssessmentID": ASSESSMENT, "GroupID": env.group, "MonitoringTypeID": 1, "ReportedResult": "Last"},
+                {"Name": "x", "AssessmentID": ASSESSMENT, "GroupID": env.group, "MonitoringTypeID": 1,
+                 "ReportedResult": "Last"},
             ).status_code
             == 400
         )
@@ -267,9 +275,9 @@ def test_legacy_tenant_omits_newer_properties() -> None:
 
 
 def test_filters(qm: Env) -> None:
-    qm.app.add_participant("O'Brien", "ob@example.com")
-    by_name = qm.get("Participants", **{"$filter": "Name eq 'O''Brien'"}).json()["value"]
-    assert [p["Name"] for p in by_name] == ["O'Brien"]
+    qm.app.add_group("O'Brien's Team")
+    by_name = qm.get("Groups", **{"$filter": "Name eq 'O''Brien''s Team'"}).json()["value"]
+    assert [g["Name"] for g in by_name] == ["O'Brien's Team"]
     key = qm.new_schedule(StartFrom="2027-02-01T08:00:00Z")["ID"]
     qm.new_schedule(ParticipantID=qm.alice, GroupID=None)
     int64 = qm.get("Schedules", **{"$filter": f"GroupID eq {qm.group}L"}).json()["value"]
@@ -319,53 +327,58 @@ def test_paging_follows_next_links_over_250_schedules(qm: Env) -> None:
     assert len(first["value"]) == 100 and len(second["value"]) == 50 and "odata.nextLink" not in second
 
 
-def test_group_expansion_is_cut_at_100_with_a_link_to_the_rest(qm: Env) -> None:
+def test_expansion_is_cut_at_100_without_a_link_and_the_navigation_feed_pages(qm: Env) -> None:
     for n in range(129):
         qm.app.add_participant(f"cand{n:03}", None, [qm.group])
     body = qm.get(f"Groups({qm.group})", **{"$expand": "Participants"}).json()
     assert len(body["Participants"]) == 100
-    assert body["Participants@odata.nextLink"] == f"{qm.root}Groups({qm.group})/Participants?$skip=100"
-    rest = qm.http.get(body["Participants@odata.nextLink"]).json()
-    assert len(rest["value"]) == 30 and "odata.nextLink" not in rest
-    names = {p["Name"] for p in body["Participants"]} | {p["Name"] for p in rest["value"]}
-    assert names == set(qm.app.group_members(qm.group)) and len(names) == 130
+    assert not [k for k in body if "nextLink" in k]  # intro.rst: truncated, no continuation
     nav = qm.get(f"Groups({qm.group})/Participants").json()
     assert nav["odata.nextLink"] == f"{qm.root}Groups({qm.group})/Participants?$skip=100"
+    rest = qm.http.get(nav["odata.nextLink"]).json()
+    assert len(rest["value"]) == 30 and "odata.nextLink" not in rest
+    names = {p["Name"] for p in nav["value"]} | {p["Name"] for p in rest["value"]}
+    assert names == set(qm.app.group_members(qm.group)) and len(names) == 130
+    key = qm.new_schedule()["ID"]
+    for n in range(101):
+        qm.app.add_metadata(key, f"k{n:03}", "v")
+    listed = qm.get("Schedules", **{"$expand": "ScheduleMetadata,Participant"}).json()["value"]
+    assert len(listed[0]["ScheduleMetadata"]) == 100 and listed[0]["Participant"] is None
+    assert set(listed[0]) == set(qm.get(f"Schedules({key})").json()) - {"odata.metadata"} | {
+        "ScheduleMetadata", "Participant"}
+    metadata = qm.get(f"Schedules({key})/ScheduleMetadata").json()  # assumption Q-09
+    assert len(metadata["value"]) == 100 and metadata["odata.nextLink"].endswith("?$skip=100")
+
+
+def test_participant_expansion_is_the_entity(qm: Env) -> None:
+    seat = qm.new_schedule(ParticipantID=qm.alice, ExternalID="seat")
+    listed = qm.get("Schedules", **{"$expand": "Participant"}).json()["value"]
+    assert listed[0]["ID"] == seat["ID"]
+    assert listed[0]["Participant"]["Name"] == "alice"
+    assert listed[0]["Participant"]["PrimaryEmail"] == "alice@example.com"
+    assert "Password" not in listed[0]["Participant"]
+    assert qm.get("Schedules", **{"$expand": "Attempts/Result"}).status_code == 400
+    assert qm.get("Schedules", **{"$expand": "Colour"}).status_code == 400
 
 
 # ---------------------------------------------------------------------------------------- participants, groups
 
 
-def test_upsert_creates_then_updates_and_adds_memberships(qm: Env) -> None:
-    other = qm.app.add_group("Cohort B")
-    created = qm.post(
-        "Participants/Upsert",
-        {"Name": "bob", "PrimaryEmail": "bob@old.example", "Groups": ["Cohort A"], "ReplaceExistingGroups": False},
-    )
-    assert created.status_code == 200
-    key = created.json()["ID"]
-    assert created.json()["odata.metadata"].endswith("$metadata#Participants/@Element")
-    updated = qm.post(
-        "Participants/Upsert",
-        {"Name": "BOB", "PrimaryEmail": "bob@new.example", "Groups": ["cohort b"], "ReplaceExistingGroups": True},
-    )
-    assert updated.status_code == 200 and updated.json()["ID"] == key
-    assert updated.json()["PrimaryEmail"] == "bob@new.example" and updated.json()["Name"] == "bob"
-    assert "bob" in qm.app.group_members(qm.group)  # ReplaceExistingGroups ignored on this tenant
-    assert "bob" in qm.app.group_members(other)
-    groups = qm.get(f"Participants({key})", **{"$expand": "Groups"}).json()["Groups"]
-    assert sorted(g["Name"] for g in groups) == ["Cohort A", "Cohort B"]
-    unknown = qm.post("Participants/Upsert", {"Name": "carol", "Groups": ["No Such Group"]})
-    assert unknown.status_code == 400 and qm.app.find_participant("carol") is None
+def test_there_is_no_participants_upsert(qm: Env) -> None:
+    response = qm.post("Participants/Upsert", {"Name": "bob", "Groups": ["Cohort A"]})
+    assert response.status_code == 404
+    assert qm.app.find_participant("bob") is None and qm.app.group_members(qm.group) == ["alice"]
 
 
-def test_upsert_can_replace_groups_when_the_tenant_supports_it() -> None:
-    clock = Clock()
-    for env in _env(QuestionmarkApp(now=clock, replace_groups_supported=True), clock):
-        env.app.add_group("Cohort B")
-        body = {"Name": "alice", "Groups": ["Cohort B"], "ReplaceExistingGroups": True}
-        assert env.post("Participants/Upsert", body).status_code == 200
-        assert env.app.group_members(env.group) == []
+@pytest.mark.parametrize("name", [
+    "sean.o'brien@example.com", 'say"hi', "a&b", "back\\slash", "a/b", "a,b", "a|b", "£5", "<a>", "a:b", "#1",
+    "x" * 201, "", "   ",
+])
+def test_illegal_participant_names_are_refused(qm: Env, name: str) -> None:
+    response = qm.post("Participants", {"Name": name, "PrimaryEmail": "p@example.com"})
+    assert response.status_code == 400, name
+    assert "Name" in _error(response)
+    assert qm.post("Participants", {"Name": "x" * 200}).status_code == 201
 
 
 def test_participant_and_group_writes(qm: Env) -> None:
@@ -375,6 +388,7 @@ def test_participant_and_group_writes(qm: Env) -> None:
     assert qm.post("Participants", {"Name": "DAVE"}).status_code == 400  # names are unique
     assert qm.patch(f"Participants({key})", {"LastName": "Jones"}).status_code == 204
     assert qm.get(f"Participants({key})").json()["LastName"] == "Jones"
+    assert qm.patch(f"Participants({key})", {"Name": "david"}).status_code == 400  # the login cannot change
     assert qm.http.delete(f"{qm.root}Participants({key})").status_code == 204
     assert qm.get(f"Participants({key})").status_code == 404
     group = qm.post("Groups", {"Name": "Cohort C"}).json()
@@ -402,7 +416,9 @@ def test_schedule_metadata_limits_and_write_once(qm: Env) -> None:
     assert qm.patch(f"ScheduleMetadata({meta})", {"Value": "x"}).status_code == 405
     assert qm.http.delete(f"{qm.root}ScheduleMetadata({meta})").status_code == 405
     qm.app.add_metadata(key, "Country", "%Participant.Primary_Country%")
-    listed = qm.get("ScheduleMetadata", **{"$filter": f"ScheduleID eq {key}"}).json()["value"]
+    refused = qm.get("ScheduleMetadata", **{"$filter": f"ScheduleID eq {key}"})  # the feed lists no filters
+    assert refused.status_code == 400 and "ScheduleID" in _error(refused)
+    listed = qm.get("ScheduleMetadata").json()["value"]
     assert [m["Key"] for m in listed] == ["k" * 200, "Country"]
     expanded = qm.get(f"Schedules({key})", **{"$expand": "ScheduleMetadata"}).json()
     assert expanded["ScheduleMetadata"][1]["Value"] == "%Participant.Primary_Country%"
@@ -430,3 +446,92 @@ def test_injected_fault_answers_503(qm: Env) -> None:
     qm.server.faults.fail_next("error")
     assert qm.get("Schedules").status_code == 503
     assert qm.get("Schedules").status_code == 200
+
+
+# ---------------------------------------------------------------------------------------- permissions, tenant feeds
+
+
+def test_scheduling_needs_ownership_of_a_group_associated_with_the_assessment(qm: Env) -> None:
+    other = "92761000092761"
+    qm.app.add_assessment(other, "Sample Test")
+    body = {"Name": "Demo", "AssessmentID": other, "GroupID": qm.group, "MonitoringTypeID": 1}
+    refused = qm.post("Schedules", body)
+    assert refused.status_code == 403
+    assert other in _error(refused) and "own a group associated" in _error(refused)
+    assert qm.get("Schedules").json()["value"] == []
+    owners = qm.app.add_group("Sample Owners")
+    qm.app.add_assessment(other, schedulable_by=[owners])
+    assert qm.post("Schedules", body).status_code == 403  # associated, but the caller does not own the group
+    qm.app.add_administrator(SANDBOX_USERNAME, owns=[owners])
+    assert qm.post("Schedules", body).status_code == 201
+
+
+def test_administrators_groups_and_schedulable_assessments(qm: Env) -> None:
+    admins = qm.get("Administrators", **{"$filter": f"Name eq '{SANDBOX_USERNAME}'"}).json()["value"]
+    assert [a["Name"] for a in admins] == [SANDBOX_USERNAME]
+    groups = qm.get(f"Administrators({admins[0]['ID']})/Groups").json()["value"]
+    assert [g["Name"] for g in groups] == ["Exam Owners"]
+    assessments = qm.get(f"Groups({groups[0]['ID']})/SchedulableAssessments").json()["value"]
+    assert [a["ID"] for a in assessments] == [ASSESSMENT]  # Int64 as a JSON string
+    expanded = qm.get(f"Administrators({admins[0]['ID']})/Groups", **{"$expand": "SchedulableAssessments"}).json()
+    assert expanded["value"][0]["SchedulableAssessments"][0]["ID"] == ASSESSMENT
+    assert qm.get("Assessments", **{"$filter": f"ID eq {ASSESSMENT}L"}).json()["value"][0]["Base"] is True
+    assert qm.get(f"Assessments({ASSESSMENT}L)").status_code == 200
+    assert qm.get("Administrators", **{"$filter": "Email eq 'x'"}).status_code == 400
+    assert qm.post("Administrators", {"Name": "eve"}).status_code == 405
+
+
+def test_monitoring_types_feed(qm: Env) -> None:
+    types = qm.get("MonitoringTypes").json()["value"]
+    assert [(t["ID"], t["Name"]) for t in types][:1] == [(1, "UNMONITORED")]
+    assert {"RequireQSB", "RequireDeviceEvents"} <= set(types[0])
+    assert qm.get("MonitoringTypes", **{"$filter": "Name eq 'UNMONITORED'"}).json()["value"][0]["ID"] == 1
+    assert qm.get("MonitoringTypes", **{"$orderby": "Name"}).status_code == 400
+
+
+def test_attempts_by_schedule(qm: Env) -> None:
+    key = qm.new_schedule(ParticipantID=qm.alice)["ID"]
+    other = qm.new_schedule()["ID"]
+    made = [qm.app.add_attempt(key, qm.alice) for _ in range(2)]
+    listed = qm.get("Attempts", **{"$filter": f"ScheduleID eq {key}"}).json()
+    assert [a["ID"] for a in listed["value"]] == made
+    assert listed["value"][0]["AssessmentID"] == ASSESSMENT and listed["value"][0]["ParticipantID"] == qm.alice
+    assert qm.get("Attempts", **{"$filter": f"ScheduleID eq {other}"}).json()["value"] == []
+    assert qm.get("Attempts", **{"$filter": f"ParticipantID eq {qm.alice}"}).status_code == 400
+    assert qm.post("Attempts", {"ScheduleID": key}).status_code == 405
+
+
+def test_indexed_lookups_answer_like_scans(qm: Env) -> None:
+    for n in range(150):
+        qm.app.add_participant(f"user{n:03}", f"user{n:03}@example.com")
+    either = qm.get("Participants", **{"$filter": "Name eq 'USER007' or Name eq 'user149' or Name eq 'nobody'"})
+    assert [p["Name"] for p in either.json()["value"]] == ["user007", "user149"]
+    both = qm.get("Participants", **{"$filter": "Name eq 'user007' and ID eq 1"}).json()["value"]
+    assert both == []
+    assert len(qm.get("Participants", **{"$filter": "Name ne 'user007'"}).json()["value"]) == 100
+
+
+def test_metadata_document_describes_every_feed(qm: Env) -> None:
+    response = qm.get("$metadata")
+    assert response.status_code == 200 and response.headers["Content-Type"] == "application/xml"
+    root = ET.fromstring(response.content)
+    edm = "{http://schemas.microsoft.com/ado/2009/11/edm}"
+    sets = {e.get("Name"): e.get("EntityType") for e in root.iter(f"{edm}EntitySet")}
+    assert set(sets) == {"Schedules", "ScheduleMetadata", "Participants", "Groups", "Attempts", "MonitoringTypes",
+                         "Administrators", "Assessments"}
+    schedule = next(e for e in root.iter(f"{edm}EntityType") if e.get("Name") == "Schedule")
+    props = {p.get("Name"): p.get("Type") for p in schedule.iter(f"{edm}Property")}
+    assert props["AssessmentID"] == "Edm.Int64" and props["ExternalID"] == "Edm.String"
+    assert set(qm.new_schedule()) - {"odata.metadata"} == set(props)
+    navs = {n.get("Name") for n in schedule.iter(f"{edm}NavigationProperty")}
+    assert {"ScheduleMetadata", "Participant", "Group", "ExceptionSchedules", "Attempts"} <= navs
+    associations = {a.get("Name") for a in root.iter(f"{edm}Association")}
+    assert {n.get("Relationship", "").split(".")[-1] for n in root.iter(f"{edm}NavigationProperty")} <= associations
+
+
+def test_keys_are_typed(qm: Env) -> None:
+    key = qm.new_schedule()["ID"]
+    assert qm.get(f"Schedules({key})").status_code == 200
+    assert qm.get(f"Schedules({key}L)").status_code == 400  # Edm.Int32: no suffix
+    assert qm.get(f"Assessments({ASSESSMENT})").status_code == 400  # Edm.Int64: the L is required
+    assert qm.get(f"Assessments({ASSESSMENT}L)").json()["ID"] == ASSESSMENT

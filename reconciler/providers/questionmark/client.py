@@ -25,6 +25,8 @@ from ...http import HttpClient
 PROVIDER = "questionmark"
 AUTH_HINT = "check QUESTIONMARK_USERNAME/QUESTIONMARK_PASSWORD"
 _MAX_PAGES = 10_000  # a guard against a server that keeps answering with the same nextLink
+EXPANSION_LIMIT = 100  # intro.rst: an expanded collection is cut at 100, without a continuation link
+EXPAND = "ScheduleMetadata,Participant,Group"
 
 
 def quote_literal(value: str) -> str:
@@ -61,7 +63,7 @@ def odata_error(response: requests.Response, secrets: tuple[str, ...] = ()) -> N
 
 
 def _error_parts(response: requests.Response) -> tuple[str, str]:
-    """(code, message) from an OData error body, parsed defensively."""
+    """(code, message) from an OData error body, parsed defensively (assumption Q-05)."""
     fallback = response.reason or "request failed"
     try:
         body = response.json()
@@ -138,14 +140,6 @@ class QuestionmarkClient:
             body = self.get(str(link))
         raise MalformedResponseError(PROVIDER, f"GET {path} never stopped paging")
 
-    def expanded(self, entity: Mapping[str, Any], nav: str) -> list[dict[str, Any]]:
-        """An expanded navigation collection in full: the inline part, then its `nav@odata.nextLink` pages."""
-        items = list(entity.get(nav) or ())
-        link = entity.get(f"{nav}@odata.nextLink")
-        if link:
-            items.extend(self.feed(str(link)))
-        return items
-
     def send(self, method: str, path: str, body: Mapping[str, Any]) -> dict[str, Any] | None:
         """One write. Never retried: a lost answer raises AmbiguousWriteError."""
         response = self.http.request(method, self.url(path), json=dict(body))
@@ -162,45 +156,55 @@ class QuestionmarkClient:
     # ------------------------------------------------------------------ endpoints
 
     def schedules(self) -> Iterator[dict[str, Any]]:
-        """Every schedule with its metadata (ExternalID cannot be filtered on: list and match locally)."""
-        for schedule in self.feed("Schedules", {"$expand": "ScheduleMetadata"}):
-            if schedule.get("ScheduleMetadata@odata.nextLink"):
-                schedule = {**schedule, "ScheduleMetadata": self.expanded(schedule, "ScheduleMetadata")}
+        """Every schedule with its metadata, participant and group, in ceil(n/100) pages.
+
+        ExternalID cannot be filtered on: list and match locally. An expansion is cut at 100 with no link
+        (intro.rst), so a schedule showing 100 metadata items has them re-read from its navigation feed.
+        """
+        for schedule in self.feed("Schedules", {"$expand": EXPAND}):  # assumption Q-01
+            metadata, key = schedule.get("ScheduleMetadata"), schedule.get("ID")
+            if isinstance(metadata, list) and len(metadata) >= EXPANSION_LIMIT and isinstance(key, int):
+                nav = f"Schedules({key})/ScheduleMetadata"  # assumption Q-09
+                schedule = {**schedule, "ScheduleMetadata": list(self.feed(nav))}
             yield schedule
 
-    def group(self, group_id: int) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-        """A group and all its participants."""
-        entity = self.get(f"Groups({int(group_id)})", {"$expand": "Participants"})
-        return entity, self.expanded(entity, "Participants")
+    def find_group(self, name: str) -> dict[str, Any] | None:
+        """The group with this name, or None."""
+        return next(iter(self.feed("Groups", {"$filter": f"Name eq {quote_literal(name)}"})), None)
 
-    def find_group(self, name: str) -> tuple[dict[str, Any], list[dict[str, Any]]] | None:
-        """The group with this name (and its participants), or None."""
-        params = {"$filter": f"Name eq {quote_literal(name)}", "$expand": "Participants"}
-        for entity in self.feed("Groups", params):
-            return entity, self.expanded(entity, "Participants")
-        return None
+    def group_members(self, group_id: int) -> list[dict[str, Any]]:
+        """Every participant of a group, from its navigation feed (never `$expand`: it stops at 100)."""
+        return list(self.feed(f"Groups({int(group_id)})/Participants"))  # assumption Q-04
 
-    def participant(self, participant_id: int) -> dict[str, Any]:
-        return self.get(f"Participants({int(participant_id)})")
+    def participants_named(self, *logins: str) -> list[dict[str, Any]]:
+        """The participants with any of these login names (one request)."""
+        text = " or ".join(f"Name eq {quote_literal(login)}" for login in logins)  # assumption Q-10
+        return list(self.feed("Participants", {"$filter": text}))
+
+    def attempts(self, schedule_id: int) -> list[dict[str, Any]]:
+        """The attempts made through a schedule (attempt.rst: the Attempts feed filters on ScheduleID)."""
+        return list(self.feed("Attempts", {"$filter": f"ScheduleID eq {int(schedule_id)}"}))
 
     def create_group(self, name: str) -> dict[str, Any]:
         return self._created("Groups", {"Name": name})
 
+    def create_participant(self, body: Mapping[str, Any]) -> dict[str, Any]:
+        return self._created("Participants", body)
+
     def create_schedule(self, body: Mapping[str, Any]) -> dict[str, Any]:
-        return self._created("Schedules", body)
+        """POST Schedules; a 403 says who may schedule the assessment (sdelivery.rst, Scheduling Permissions)."""
+        try:
+            return self._created("Schedules", body)
+        except AuthenticationError as exc:
+            if exc.status != 403:
+                raise
+            raise AuthenticationError(
+                PROVIDER, f"not allowed to schedule assessment {body.get('AssessmentID')}: only administrators who "
+                "own a group associated with that assessment may schedule it — make the account "
+                "QUESTIONMARK_USERNAME an owner of such a group", status=403, body=exc.body) from None
 
     def update_schedule(self, schedule_id: int, body: Mapping[str, Any]) -> None:
         self.send("PATCH", f"Schedules({int(schedule_id)})", body)
 
     def create_metadata(self, schedule_id: int, key: str, value: str) -> dict[str, Any]:
         return self._created("ScheduleMetadata", {"ScheduleID": int(schedule_id), "Key": key, "Value": value})
-
-    def upsert_participant(self, body: Mapping[str, Any]) -> dict[str, Any]:
-        """`Participants/Upsert`: create or update by Name and add group memberships (never removes any)."""
-        answer = self.send("POST", "Participants/Upsert", body)
-        if answer and "ID" in answer:
-            return answer
-        name = str(body.get("Name") or "")
-        for entity in self.feed("Participants", {"$filter": f"Name eq {quote_literal(name)}"}):
-            return entity
-        raise MalformedResponseError(PROVIDER, f"Participants/Upsert for {name!r} left no participant")

@@ -4,21 +4,23 @@ The provider recognises its schedules by the ownership mark in ExternalID, so on
 imported as they are. A schedule created in the Questionmark UI has no mark: `adopt=True` writes it (one
 PATCH of ExternalID per schedule, nothing else), after which the imported file plans with no changes. A
 schedule whose ExternalID is used by something else, or marked for another name, is never touched.
+A marked anchor with seats imports as a candidate list; any other group schedule imports in group mode
+(no `candidates:`: access is whoever is in the group).
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
 from ...errors import NotFoundError
-from ...models import ScheduleKey
+from ...models import Accommodation, ScheduleKey
 from ..base import Observed
 from . import mapping
 from .client import PROVIDER
-from .observe import Classified, Listing, assemble, outsiders
+from .listing import Classified, Listing, key_of
+from .observe import LIST, build_observed
 from .provider import QuestionmarkProvider
 
 VENDOR_DEFAULTS: dict[str, Any] = {
@@ -34,8 +36,6 @@ NOTES = (
     "Questionmark keeps instants, not time zones: windows and other times are written in the zone given "
     "with --time-zone (UTC by default). Any zone plans the same as long as the instants stay the same.",
 )
-
-Groups = dict[int, tuple[dict[str, Any], list[dict[str, Any]]]]
 
 
 @dataclass
@@ -67,18 +67,18 @@ def discover(
         entity = client.find_group(group)
         if entity is None:
             raise NotFoundError(PROVIDER, f"no group named {group!r}")
-        group_id = int(entity[0]["ID"])
+        group_id = int(entity["ID"])
     found = Found()
     classified = Classified()
-    marks = {str(raw.get("ExternalID")) for raw in listing.parents.values() if raw.get("ExternalID")}
+    marks = {str(raw.get("ExternalID")) for raw in listing.tops.values() if mapping.is_owned(raw)}
     # Marked schedules first, so a marked one wins over an unmarked namesake.
-    ordered = sorted(listing.parents.items(), key=lambda item: (not mapping.is_owned(item[1]), item[0]))
+    ordered = sorted(listing.tops.items(), key=lambda item: (not mapping.is_owned(item[1]), item[0]))
     for schedule_id, raw in ordered:
         in_scope = raw.get("GroupID") == group_id if group_id is not None else (
             str(raw.get("AssessmentID")) == str(assessment_id))
         if not in_scope:
             continue
-        key = ScheduleKey(PROVIDER, str(raw.get("AssessmentID")), str(raw.get("Name") or ""))
+        key = key_of(raw)
         reason = _unimportable(raw, key, adopt)
         if key in managed:
             reason = "already in the desired state"
@@ -95,21 +95,15 @@ def discover(
             marks.add(mark)
             raw = {**raw, "ExternalID": mark}
             found.adopted.append(key)
-        classified.retired[key] = raw  # read as "no desired schedule": candidates are the group's members
-    groups = _groups(provider, classified)
-    extra_ids = sorted(outsiders(classified, listing, groups))
-    with ThreadPoolExecutor(provider.max_workers) as pool:
-        read = list(pool.map(lambda pid: _participant(provider, pid), extra_ids))
-    others = {pid: p for pid, p in zip(extra_ids, read, strict=True) if p is not None}
-    world = assemble(classified, listing, groups, others)
-    found.schedules = sorted((_importable(o, time_zone, groups) for o in world.retired.values()),
-                             key=lambda o: o.schedule.name)
+        classified.retired[key] = raw  # read as "no desired schedule"
+    observed = [build_observed(raw, key, None, listing) for key, raw in classified.retired.items()]
+    found.schedules = sorted((_importable(o, time_zone, provider) for o in observed), key=lambda o: o.schedule.name)
     return found
 
 
 def _unimportable(raw: Mapping[str, Any], key: ScheduleKey, adopt: bool) -> str | None:
-    if raw.get("GroupID") is None:
-        return "a schedule for one participant (no group) cannot be managed; left out"
+    if raw.get("GroupID") is None or raw.get("ParticipantID") is not None:
+        return "a schedule for one participant cannot be managed; left out"
     mark = str(raw.get("ExternalID") or "")
     if mapping.is_owned(raw):
         if mark != mapping.external_id(key.assessment_id, key.name):
@@ -123,42 +117,33 @@ def _unimportable(raw: Mapping[str, Any], key: ScheduleKey, adopt: bool) -> str 
     return None
 
 
-def _groups(provider: QuestionmarkProvider, classified: Classified) -> Groups:
-    ids = sorted({int(raw["GroupID"]) for raw in classified.retired.values() if isinstance(raw.get("GroupID"), int)})
-
-    def read(group_id: int) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-        try:
-            return provider.client.group(group_id)
-        except NotFoundError:
-            return {}, []
-
-    with ThreadPoolExecutor(provider.max_workers) as pool:
-        return dict(zip(ids, pool.map(read, ids), strict=True))
+def _own(accommodation: Accommodation, anchor: Mapping[str, Any]) -> Accommodation | None:
+    """The part of a seat's values that differs from the anchor's (what an accommodation must say)."""
+    values = {field: value for field, value in accommodation.model_dump().items()
+              if value is not None and value != anchor.get(mapping.ACCOMMODATION_PROPS[field])}
+    return Accommodation(**values) if values else None
 
 
-def _participant(provider: QuestionmarkProvider, participant_id: int) -> dict[str, Any] | None:
-    try:
-        return provider.client.participant(participant_id)
-    except NotFoundError:
-        return None
-
-
-def _importable(observed: Observed, time_zone: str, groups: Groups) -> Observed:
-    """Times shown in `time_zone`; accommodations only for candidates, and only when they set something.
-
-    `extra["participants"]` keeps the group's members as read, for the spelling of their emails.
-    """
-    schedule = observed.schedule
-    raw = observed.raw if isinstance(observed.raw, dict) else {}
-    emails = schedule.candidate_emails()
-    update: dict[str, Any] = {"accommodations": {
-        email: a for email, a in schedule.accommodations.items() if email in emails and a.model_dump(exclude_none=True)
-    }}
+def _importable(observed: Observed, time_zone: str, provider: QuestionmarkProvider) -> Observed:
+    """Times shown in `time_zone`; accommodations only where they set something (and, in group mode, for
+    members of the group: an exception for anyone else would be refused by the plan)."""
+    schedule, extra = observed.schedule, observed.extra
+    view: Mapping[str, Any] = extra["view"]
+    accommodations: dict[str, Accommodation] = {}
+    if extra["mode"] == LIST:
+        for email, accommodation in schedule.accommodations.items():
+            own = _own(accommodation, view)
+            if own is not None:
+                accommodations[email] = own
+    elif schedule.accommodations and isinstance(extra.get("group_id"), int):
+        members = provider.group_members(int(extra["group_id"]))
+        accommodations = {email: a for email, a in schedule.accommodations.items()
+                          if email in members and a.model_dump(exclude_none=True)}
+    update: dict[str, Any] = {"accommodations": accommodations}
     if time_zone != "UTC":
-        window = mapping.window_from_wire(raw, time_zone)
+        window = mapping.window_from_wire(view, time_zone)
         update["window"] = window
         # The provider reads local times in the window's zone (UTC without a window): write them so.
-        update["questionmark"] = mapping.settings_from_wire(raw, window.time_zone if window else "UTC")
+        update["questionmark"] = mapping.settings_from_wire(view, window.time_zone if window else "UTC")
     return Observed(schedule=schedule.model_copy(update=update), ref=observed.ref,
-                    fingerprint=observed.fingerprint, protected=observed.protected, raw=observed.raw,
-                    extra={**observed.extra, "participants": groups.get(raw.get("GroupID") or -1, ({}, []))[1]})
+                    fingerprint=observed.fingerprint, protected=observed.protected, raw=observed.raw, extra=extra)

@@ -2,6 +2,10 @@
 
 Edm.DateTime values are UTC on the wire (sent with `Z`, read with or without it); in the models they are
 local wall-clock times in the schedule window's zone (UTC when the schedule has no window).
+
+Ownership marks (ExternalID): `reconciler:v1:<hash>` on the schedule that carries a desired schedule's identity
+(the *anchor* of a candidate list, or the group schedule), `<mark>:seat` on a candidate's own schedule and
+`<mark>:revoked` on the seat of a candidate taken off the list.
 """
 
 from __future__ import annotations
@@ -15,9 +19,10 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from ...models import Candidate, QuestionmarkSettings, Schedule, Window, normalize_email, parse_zone, to_utc
+from ...models import Candidate, QuestionmarkSettings, Schedule, Window, parse_zone, to_utc
 
 EXTERNAL_ID_PREFIX = "reconciler:v1:"
+SEAT, REVOKED = "seat", "revoked"
 DEFAULT_MONITORING_TYPE_ID = 1  # MonitoringTypeID is NOT NULL on create; 1 is the vendor's own example
 
 
@@ -63,8 +68,24 @@ def external_id(assessment_id: str, name: str) -> str:
     return EXTERNAL_ID_PREFIX + hashlib.sha256(f"{assessment_id}\0{name}".encode()).hexdigest()[:24]
 
 
+def seat_mark(mark: str, *, revoked: bool = False) -> str:
+    """The ExternalID of a candidate's seat under the schedule marked `mark` (46 characters, assumption Q-03)."""
+    return f"{mark}:{REVOKED if revoked else SEAT}"
+
+
+def parse_mark(value: Any) -> tuple[str, str] | None:
+    """(mark, role) of an ExternalID this tool wrote: role "" (anchor or group schedule), "seat" or "revoked"."""
+    text = str(value or "")
+    if not text.startswith(EXTERNAL_ID_PREFIX):
+        return None
+    digest, _, role = text[len(EXTERNAL_ID_PREFIX):].partition(":")
+    return (EXTERNAL_ID_PREFIX + digest, role) if role in ("", SEAT, REVOKED) else None
+
+
 def is_owned(schedule: Mapping[str, Any]) -> bool:
-    return str(schedule.get("ExternalID") or "").startswith(EXTERNAL_ID_PREFIX)
+    """A schedule carrying a desired schedule's identity (not a seat)."""
+    parsed = parse_mark(schedule.get("ExternalID"))
+    return parsed is not None and parsed[1] == ""
 
 
 def zone_of(schedule: Schedule | None) -> str:
@@ -260,43 +281,59 @@ def accommodation_overrides(desired: Schedule, email: str) -> dict[str, Any]:
 # --------------------------------------------------------------------------- participants
 
 
-def candidate_of(participant: Mapping[str, Any]) -> Candidate | None:
-    """A group member as a candidate (the login Name is the email); None if the Name is not an email."""
-    email = normalize_email(str(participant.get("Name") or ""))
-    full = " ".join(str(participant.get(k) or "").strip() for k in ("FirstName", "LastName")).strip()
+def email_of(participant: Mapping[str, Any] | None) -> str | None:
+    """A participant's email: `PrimaryEmail`, else (when that is empty) the login `Name` if it is an email."""
+    if not participant:
+        return None
+    value = participant.get("PrimaryEmail")
+    if not str(value or "").strip():
+        value = participant.get("Name")
     try:
-        return Candidate(email=email, name=full or email)
+        return Candidate(email=str(value or ""), name="-").email
     except ValidationError:
         return None
 
 
-def upsert_body(candidate: Candidate, group: str) -> dict[str, Any]:
-    """`Participants/Upsert`: login Name = email, added to the group, other memberships kept."""
-    first, _, last = candidate.name.strip().partition(" ")
-    body: dict[str, Any] = {"Name": candidate.email, "PrimaryEmail": candidate.email, "FirstName": first}
-    if last.strip():
-        body["LastName"] = last.strip()
-    body.update({"Groups": [group], "ReplaceExistingGroups": False})
-    return body
+def candidate_of(participant: Mapping[str, Any] | None) -> Candidate | None:
+    """A participant as a candidate (name from FirstName/LastName, else the email); None without an email."""
+    email = email_of(participant)
+    if email is None or participant is None:
+        return None
+    full = " ".join(str(participant.get(k) or "").strip() for k in ("FirstName", "LastName")).strip()
+    return Candidate(email=email, name=full or email)
+
+
+def members_by_email(participants: Iterable[Mapping[str, Any]]) -> dict[str, int]:
+    """Participant IDs by email (the first participant of an email wins; those without one are left out)."""
+    members: dict[str, int] = {}
+    for participant in participants:
+        email = email_of(participant)
+        if email is not None and isinstance(participant.get("ID"), int):
+            members.setdefault(email, int(participant["ID"]))
+    return members
 
 
 def child_name(parent_name: str, email: str) -> str:
+    """The Name of a group schedule's exception schedule for one member."""
     return f"{parent_name} [{email}]"
 
 
 def mapping_table() -> list[tuple[str, str]]:
     """(YAML path, Questionmark property) rows for the docs."""
     rows = [
-        ("name", "Name (+ ExternalID = reconciler:v1:<sha256(assessment_id NUL name)[:24]>)"),
+        ("name", "Name (+ ExternalID = reconciler:v1:<sha256(assessment_id NUL name)[:24]>, the anchor's mark)"),
         ("assessment_id", "AssessmentID (Edm.Int64, sent as a JSON string)"),
         ("window.start / end / time_zone", "StartFrom / StartTo (UTC)"),
-        ("group (default: the schedule name)", "GroupID (the group is created if missing)"),
-        ("candidates", "group members (Participants/Upsert); removal = disabled exception schedule"),
-        ("accommodations.<email>.extra_time / max_attempts", "exception schedule ExtraTime / MaxAttempts"),
-        ("metadata.<key>", "ScheduleMetadata Key/Value (write-once)"),
+        ("group (default: the schedule name)", "GroupID (found by Name, created if missing)"),
+        ("candidates", "one seat per candidate: a schedule with ParticipantID, ExternalID <mark>:seat; "
+                       "removal = Disabled + <mark>:revoked; the anchor stays Disabled"),
+        ("candidates omitted", "group mode: the group schedule itself, open to the group's members"),
+        ("accommodations.<email>.extra_time / max_attempts",
+         "the seat's ExtraTime / MaxAttempts (group mode: an exception schedule's)"),
+        ("metadata.<key>", "ScheduleMetadata Key/Value on the anchor and every seat (write-once)"),
     ]
     notes = {"MonitoringTypeID": f" (required: {DEFAULT_MONITORING_TYPE_ID} on create when not set)",
-             "Disabled": " (on an exception schedule it means: access revoked)"}
+             "Disabled": " (list mode: on the seats; the anchor is always disabled)"}
     rows.extend((s.yaml_path, s.wire + (" (UTC)" if s.time else "") + notes.get(s.wire, "")) for s in SETTINGS)
     return rows
 

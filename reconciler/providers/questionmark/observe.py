@@ -1,13 +1,15 @@
-"""Live Questionmark schedules → the shared model: ownership, children, group members, metadata.
+"""Live Questionmark schedules → the shared model, in list mode (anchor + seats) or group mode.
 
-A schedule this tool owns carries `ExternalID = reconciler:v1:…`; it is found by listing Schedules (the
-feed cannot filter on ExternalID). Its candidates are the group's members minus those whose exception
-schedule is disabled (revoked); its accommodations come from its exception schedules.
+List mode: candidates are the people with an active seat (`<mark>:seat`); window and settings are the
+anchor's, except where an active seat differs (drift on a seat shows in the plan and is repaired);
+`disabled` is the seats' state, and an anchor found enabled shows as `disabled: null` so the plan disables
+it again. Metadata is what the anchor and every active seat share. Group mode: the group schedule itself,
+accommodations from its enabled exception schedules.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,82 +17,46 @@ from pydantic import ValidationError
 
 from ...errors import MalformedResponseError
 from ...models import Accommodation, Candidate, Schedule, ScheduleKey
-from ...plan import UnmanagedSchedule, fingerprint
-from ..base import Observed, ObservedWorld
+from ...plan import fingerprint
+from ..base import Observed
 from . import mapping
 from .client import PROVIDER
+from .listing import Listing
+
+LIST, GROUP = "list", "group"
 
 
 @dataclass
-class Listing:
-    """Every live (not soft-deleted) schedule: top-level ones by ID and children by parent ID."""
+class Seats:
+    """An anchor's seats by person: active and revoked, and active seats whose person is unknown."""
 
-    parents: dict[int, dict[str, Any]] = field(default_factory=dict)
-    children: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
+    active: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    revoked: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    unnamed: list[dict[str, Any]] = field(default_factory=list)
+    people: dict[str, Candidate] = field(default_factory=dict)
 
     @classmethod
-    def of(cls, schedules: Iterable[dict[str, Any]]) -> Listing:
-        listing = cls()
-        for schedule in schedules:
-            if schedule.get("IsDeleted") is True or not isinstance(schedule.get("ID"), int):
+    def of(cls, seats: Sequence[dict[str, Any]]) -> Seats:
+        result = cls()
+        for seat in seats:
+            person = mapping.candidate_of(seat.get("Participant"))
+            role = (mapping.parse_mark(seat.get("ExternalID")) or ("", ""))[1]
+            if person is None:
+                if role == mapping.SEAT:
+                    result.unnamed.append(seat)
                 continue
-            parent_id = schedule.get("ParentScheduleID")
-            if parent_id is None:
-                listing.parents[schedule["ID"]] = schedule
-            else:
-                listing.children.setdefault(int(parent_id), []).append(schedule)
-        for children in listing.children.values():
-            children.sort(key=lambda c: int(c["ID"]))
-        return listing
+            into = result.active if role == mapping.SEAT else result.revoked
+            into.setdefault(person.email, []).append(seat)
+            if role == mapping.SEAT:
+                result.people.setdefault(person.email, person)
+        return result
+
+    def all_active(self) -> list[dict[str, Any]]:
+        return sorted([s for seats in self.active.values() for s in seats] + self.unnamed, key=lambda s: s["ID"])
 
 
-@dataclass
-class Classified:
-    """Owned parents matched to desired schedules, owned ones gone from desired state, and the rest."""
-
-    managed: dict[ScheduleKey, tuple[dict[str, Any], Schedule]] = field(default_factory=dict)
-    retired: dict[ScheduleKey, dict[str, Any]] = field(default_factory=dict)
-    unmanaged: list[UnmanagedSchedule] = field(default_factory=list)
-
-
-def classify(listing: Listing, desired: Sequence[Schedule]) -> Classified:
-    """Ownership by ExternalID; unowned top-level schedules of the assessments in use are reported."""
-    by_mark = {mapping.external_id(s.assessment_id, s.name): s for s in desired}
-    assessments = {s.assessment_id for s in desired}
-    keys = {s.key for s in desired}
-    result = Classified()
-    for schedule_id in sorted(listing.parents):
-        raw = listing.parents[schedule_id]
-        assessment_id, name = str(raw.get("AssessmentID")), str(raw.get("Name") or "")
-        mark = str(raw.get("ExternalID") or "")
-        wanted = by_mark.get(mark)
-        if wanted is not None and wanted.key not in result.managed:
-            result.managed[wanted.key] = (raw, wanted)
-            continue
-        key = ScheduleKey(PROVIDER, assessment_id, name)
-        if mapping.is_owned(raw) and wanted is None and key not in keys:
-            if raw.get("Disabled") is not True and key not in result.retired:
-                result.retired[key] = raw
-            continue
-        if assessment_id in assessments:  # unowned, or a duplicate of an owned one: reported, never touched
-            result.unmanaged.append(UnmanagedSchedule(
-                provider=PROVIDER, assessment_id=assessment_id, name=name, ref=str(schedule_id)))
-    return result
-
-
-def child_index(
-    children: Sequence[Mapping[str, Any]], emails: Mapping[int, str]
-) -> dict[str, dict[str, Any]]:
-    """The exception schedule of each participant, by email (the lowest ID when there are several)."""
-    out: dict[str, dict[str, Any]] = {}
-    for child in children:
-        email = emails.get(child.get("ParticipantID") or -1)
-        if email is not None and email not in out:
-            out[email] = dict(child)
-    return out
-
-
-def _metadata(raw: Mapping[str, Any]) -> dict[str, str]:
+def metadata_of(raw: Mapping[str, Any]) -> dict[str, str]:
+    """A schedule's metadata (the first value of a key, by ID, when a key was posted twice)."""
     out: dict[str, str] = {}
     for item in sorted(raw.get("ScheduleMetadata") or (), key=lambda m: int(m.get("ID") or 0)):
         key, value = item.get("Key"), item.get("Value")
@@ -99,101 +65,101 @@ def _metadata(raw: Mapping[str, Any]) -> dict[str, str]:
     return out
 
 
+def shared_metadata(holders: Sequence[Mapping[str, Any]]) -> dict[str, str]:
+    """Keys every holder has: their value, or the differing values joined by ` | ` (shown, then blocked)."""
+    each = [metadata_of(h) for h in holders]
+    out: dict[str, str] = {}
+    for key in sorted({k for m in each for k in m}):
+        values = [m.get(key) for m in each]
+        if all(v is not None for v in values):
+            out[key] = " | ".join(sorted({str(v) for v in values}))
+    return out
+
+
+def is_list_mode(raw: Mapping[str, Any], seats: Sequence[Any], desired: Schedule | None) -> bool:
+    """Seats make an anchor; a disabled schedule without seats is whatever the desired state says."""
+    if seats:
+        return True
+    return raw.get("Disabled") is True and desired is not None and desired.candidates is not None
+
+
+def _wanted_disabled(desired: Schedule | None) -> bool | None:
+    return desired.questionmark.disabled if desired is not None and desired.questionmark else None
+
+
+def anchor_view(raw: Mapping[str, Any], seats: Seats, desired: Schedule | None) -> dict[str, Any]:
+    """The anchor's properties as the model reads them: a seat that differs shows through (ExtraTime and
+    MaxAttempts only where no accommodation explains it); `Disabled` as described above."""
+    view = dict(raw)
+    active = [(email, s) for email, group in seats.active.items() for s in group] + [(None, s) for s in seats.unnamed]
+    personal = set(mapping.ACCOMMODATION_PROPS.values())
+    for prop in mapping.INHERITED:
+        if desired is None and prop in personal:
+            continue  # without a desired state a seat's own ExtraTime/MaxAttempts is its accommodation
+        for email, seat in active:
+            overrides = mapping.accommodation_overrides(desired, email) if desired and email else {}
+            if prop not in overrides and not mapping.same_value(prop, seat.get(prop), raw.get(prop)):
+                view[prop] = seat.get(prop)
+                break
+    wanted = _wanted_disabled(desired)
+    states = {seat.get("Disabled") is True for _, seat in active}
+    if raw.get("Disabled") is not True:
+        view["Disabled"] = None  # open to the whole group: never as desired
+    elif len(states) == 1:
+        view["Disabled"] = states.pop()
+    else:  # mixed: show the state the plan must change; no seats: nothing to change
+        view["Disabled"] = (not wanted if states else wanted) if wanted is not None else not states
+    return view
+
+
+def _accommodation(schedule: Mapping[str, Any]) -> Accommodation:
+    attempts = schedule.get("MaxAttempts")
+    return Accommodation(extra_time=schedule.get("ExtraTime"),
+                         max_attempts=attempts if isinstance(attempts, int) and attempts >= 1 else None)
+
+
 def build_observed(
-    raw: dict[str, Any],
-    key: ScheduleKey,
-    desired: Schedule | None,
-    children: Sequence[dict[str, Any]],
-    group: Mapping[str, Any] | None,
-    members: Sequence[Mapping[str, Any]],
-    others: Mapping[int, Mapping[str, Any]],
+    raw: dict[str, Any], key: ScheduleKey, desired: Schedule | None, listing: Listing,
+    members: Mapping[str, int] | None = None,
 ) -> Observed:
-    """One owned schedule as the shared model. `others`: participants with a child but not in the group."""
+    """One owned schedule as the shared model. `members`: the group's participants by email, when read."""
     zone = mapping.zone_of(desired)
-    member_ids: dict[str, int] = {}
-    people: dict[str, Candidate] = {}
-    for participant in members:
-        candidate = mapping.candidate_of(participant)
-        if candidate is not None and candidate.email not in member_ids:
-            member_ids[candidate.email] = int(participant["ID"])
-            people[candidate.email] = candidate
-    emails = {pid: email for email, pid in member_ids.items()}
-    for pid, participant in others.items():
-        outsider = mapping.candidate_of(participant)
-        if outsider is not None:
-            emails.setdefault(pid, outsider.email)
-    by_email = child_index(children, emails)
-    revoked = {email for email, child in by_email.items() if child.get("Disabled") is True}
-    candidates: tuple[Candidate, ...] | None = tuple(
-        people[email] for email in sorted(people) if email not in revoked)
-    if desired is not None and desired.candidates is None:
-        candidates = None
-    accommodations = {
-        email: Accommodation(
-            extra_time=child.get("ExtraTime"),
-            max_attempts=child["MaxAttempts"] if (child.get("MaxAttempts") or 0) >= 1 else None,
-        )
-        for email, child in by_email.items()
-    }
-    metadata = _metadata(raw)
+    seats_raw, children = listing.seats_of(raw), listing.children_of(raw)
+    seats = Seats.of(seats_raw)
+    group: dict[str, Any] = raw["Group"] if isinstance(raw.get("Group"), dict) else {}
+    extra: dict[str, Any] = {"schedule_id": int(raw["ID"]), "group_id": raw.get("GroupID"), "members": members}
+    if is_list_mode(raw, seats_raw, desired):
+        active = seats.all_active()
+        view = anchor_view(raw, seats, desired)
+        candidates: tuple[Candidate, ...] | None = tuple(seats.people[e] for e in sorted(seats.people))
+        accommodations = {email: _accommodation(group_seats[0]) for email, group_seats in seats.active.items()}
+        metadata = shared_metadata([raw, *active])
+        off = raw.get("Disabled") is True and all(s.get("Disabled") is True for s in active)
+        extra.update(mode=LIST, seats=seats.active, revoked=seats.revoked, active_seats=active)
+    else:
+        enabled = [c for c in children if c.get("Disabled") is not True]
+        by_email: dict[str, dict[str, Any]] = {}
+        for child in children:
+            email = mapping.email_of(child.get("Participant"))
+            if email is not None:
+                by_email.setdefault(email, child)
+        view, candidates, metadata = dict(raw), None, metadata_of(raw)
+        accommodations = {e: _accommodation(c) for e, c in by_email.items() if c.get("Disabled") is not True}
+        off = raw.get("Disabled") is True and not enabled
+        extra.update(mode=GROUP, children=by_email, enabled_children=enabled)
     try:
         schedule = Schedule(
             name=key.name, provider=PROVIDER, assessment_id=key.assessment_id,
-            window=mapping.window_from_wire(raw, zone),
-            group=str(group.get("Name")) if group and group.get("Name") is not None else None,
+            window=mapping.window_from_wire(view, zone),
+            group=str(group["Name"]) if group.get("Name") is not None else None,
             candidates=candidates, accommodations=accommodations, metadata=metadata,
-            questionmark=mapping.settings_from_wire(raw, zone),
+            questionmark=mapping.settings_from_wire(view, zone),
         )
     except (ValidationError, ValueError, TypeError) as exc:
         raise MalformedResponseError(PROVIDER, f"cannot read schedule {raw.get('ID')}: {exc}") from None
-    printed = fingerprint({
-        "schedule": raw, "children": list(children),
-        "members": sorted((int(p["ID"]), str(p.get("Name"))) for p in members),
-    })
-    extra: dict[str, Any] = {
-        "schedule_id": int(raw["ID"]),
-        "group_id": raw.get("GroupID"),
-        "group_name": schedule.group,
-        "members": member_ids,
-        "children": by_email,
-        "all_children": [dict(c) for c in children],
-        "metadata": metadata,
-        "disabled": raw.get("Disabled") is True,
-    }
+    if view.get("Disabled") is None and schedule.questionmark is not None:  # the model reads "not said" as false
+        unset = schedule.questionmark.model_copy(update={"disabled": None})
+        schedule = schedule.model_copy(update={"questionmark": unset})
+    extra.update(disabled=off, view=view, metadata={int(h["ID"]): metadata_of(h) for h in [raw, *seats_raw, *children]})
+    printed = fingerprint({"schedule": raw, "seats": seats_raw, "children": children})
     return Observed(schedule=schedule, ref=str(raw["ID"]), fingerprint=printed, raw=raw, extra=extra)
-
-
-def assemble(
-    classified: Classified,
-    listing: Listing,
-    groups: Mapping[int, tuple[dict[str, Any], list[dict[str, Any]]]],
-    others: Mapping[int, Mapping[str, Any]],
-) -> ObservedWorld:
-    """The world from the classified listing, the group reads and the extra participant reads."""
-    world = ObservedWorld(unmanaged=list(classified.unmanaged))
-    items: list[tuple[ScheduleKey, dict[str, Any], Schedule | None, bool]] = [
-        (key, raw, wanted, True) for key, (raw, wanted) in classified.managed.items()
-    ] + [(key, raw, None, False) for key, raw in classified.retired.items()]
-    for key, raw, wanted, managed in items:
-        group, members = groups.get(raw.get("GroupID") or -1, ({}, []))
-        children = listing.children.get(int(raw["ID"]), [])
-        mine = {int(c["ParticipantID"]): others[int(c["ParticipantID"])] for c in children
-                if isinstance(c.get("ParticipantID"), int) and int(c["ParticipantID"]) in others}
-        observed = build_observed(raw, key, wanted, children, group or None, members, mine)
-        (world.managed if managed else world.retired)[key] = observed
-    return world
-
-
-def outsiders(
-    classified: Classified, listing: Listing, groups: Mapping[int, tuple[dict[str, Any], list[dict[str, Any]]]]
-) -> set[int]:
-    """Participants with an exception schedule who are not members of the schedule's group."""
-    wanted: set[int] = set()
-    raws = [raw for raw, _ in classified.managed.values()] + list(classified.retired.values())
-    for raw in raws:
-        members = {int(p["ID"]) for p in groups.get(raw.get("GroupID") or -1, ({}, []))[1]}
-        for child in listing.children.get(int(raw["ID"]), []):
-            pid = child.get("ParticipantID")
-            if isinstance(pid, int) and pid not in members:
-                wanted.add(pid)
-    return wanted

@@ -1,34 +1,36 @@
 """The Questionmark provider: reads owned schedules into the shared models, reviews and applies changes.
 
-Choices the vendor documentation leaves open (also in the project docs):
+Choices the vendor documentation leaves open (also in docs/questionmark-mapping.md):
 - Ownership is the ExternalID mark; schedules without it are reported as unmanaged and never written.
-- A candidate is removed by a disabled exception schedule; the participant and the membership stay.
-- Exception schedules copy the parent's values (window and settings except `Disabled`); when those change,
-  enabled exceptions get the same PATCH so they never silently differ.
+- A candidate list (list mode) is an always-disabled *anchor* schedule for the group plus one *seat* per
+  candidate (a schedule with their ParticipantID); removal disables the seat and marks it revoked. Group
+  membership is never changed (the Delivery OData API documents no way to).
+- Without `candidates:` (group mode) the group schedule is open to the group; accommodations are exception
+  schedules for members.
 - Metadata is write-once: a changed value blocks the plan, a key removed from the YAML is left alone.
-- Removing an accommodation from the YAML leaves its exception schedule as it is.
-- `group:` defaults to the schedule's name; changing the group of an existing schedule blocks the plan.
+- `group:` defaults to the schedule's name; changing the group, or turning a list into group access, blocks.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
-from ...errors import NotFoundError
+from ...errors import NotFoundError, ProviderError
 from ...models import QuestionmarkProviderConfig, Schedule, ScheduleKey
 from ...plan import ScheduleChange
 from ..base import ApplyOutcome, Observed, ObservedWorld
 from . import mapping
 from .client import PROVIDER, QuestionmarkClient
-from .observe import Classified, Listing, assemble, classify, outsiders
+from .listing import Classified, Listing, classify, find_owned
+from .observe import build_observed
 from .writes import Writer
 
 if TYPE_CHECKING:
     from ..factory import Endpoint
 
-Groups = dict[int, tuple[dict[str, Any], list[dict[str, Any]]]]
+STARTED, UNKNOWN = "has started", "status unknown"
 
 
 class QuestionmarkProvider:
@@ -50,51 +52,63 @@ class QuestionmarkProvider:
     # ------------------------------------------------------------------ reading
 
     def observe(self, desired: Sequence[Schedule]) -> ObservedWorld:
-        """List Schedules once (with metadata), then read the groups of owned ones concurrently."""
-        mine = [s for s in desired if s.provider == PROVIDER]
+        """List Schedules once (ceil(n/100) pages); read group members only for group-mode accommodations."""
         listing = Listing.of(self.client.schedules())
-        return self._complete(classify(listing, mine), listing)
+        return self._world(classify(listing, [s for s in desired if s.provider == PROVIDER]), listing)
+
+    def _world(self, classified: Classified, listing: Listing) -> ObservedWorld:
+        """The classified listing as the shared model; retired schedules only while something is still live."""
+        members = self._members([(raw, wanted) for raw, wanted in classified.managed.values()])
+        world = ObservedWorld(unmanaged=list(classified.unmanaged))
+        for key, (raw, wanted) in classified.managed.items():
+            world.managed[key] = build_observed(raw, key, wanted, listing, members.get(raw.get("GroupID")))
+        for key, raw in classified.retired.items():
+            observed = build_observed(raw, key, None, listing)
+            if not observed.extra["disabled"]:
+                world.retired[key] = observed
+        return world
 
     def observe_one(self, key: ScheduleKey, desired: Schedule | None) -> Observed | None:
         """Re-read one owned schedule (after a lost answer): found by its mark, or by name if retired."""
         listing = Listing.of(self.client.schedules())
-        mark = mapping.external_id(key.assessment_id, key.name)
-        found = next((raw for _, raw in sorted(listing.parents.items()) if raw.get("ExternalID") == mark), None)
-        if found is None:
-            found = next((raw for _, raw in sorted(listing.parents.items()) if mapping.is_owned(raw)
-                          and (str(raw.get("AssessmentID")), raw.get("Name")) == (key.assessment_id, key.name)),
-                         None)
-        if found is None:
+        raw = find_owned(listing, key)
+        if raw is None:
             return None
-        classified = Classified()
-        if desired is not None:
-            classified.managed[key] = (found, desired)
-        else:
-            classified.retired[key] = found
-        world = self._complete(classified, listing)
-        return world.managed.get(key) or world.retired.get(key)
+        members = self._members([(raw, desired)] if desired is not None else [])
+        return build_observed(raw, key, desired, listing, members.get(raw.get("GroupID")))
 
-    def _complete(self, classified: Classified, listing: Listing) -> ObservedWorld:
-        raws = [raw for raw, _ in classified.managed.values()] + list(classified.retired.values())
-        group_ids = sorted({int(raw["GroupID"]) for raw in raws if isinstance(raw.get("GroupID"), int)})
-        with ThreadPoolExecutor(self.max_workers) as pool:
-            groups: Groups = dict(zip(group_ids, pool.map(self._group, group_ids), strict=True))
-            extra_ids = sorted(outsiders(classified, listing, groups))
-            read = list(pool.map(self._participant, extra_ids))
-        others = {pid: p for pid, p in zip(extra_ids, read, strict=True) if p is not None}
-        return assemble(classified, listing, groups, others)
+    def _members(self, pairs: Sequence[tuple[dict[str, Any], Schedule]]) -> dict[Any, dict[str, int]]:
+        """Members by email of the groups whose group-mode schedules want accommodations (read concurrently)."""
+        ids = sorted({int(raw["GroupID"]) for raw, wanted in pairs if wanted.candidates is None
+                      and wanted.accommodations and isinstance(raw.get("GroupID"), int)})
+        with ThreadPoolExecutor(max(1, min(self.max_workers, len(ids)))) as pool:
+            return dict(zip(ids, pool.map(self.group_members, ids), strict=True))
 
-    def _group(self, group_id: int) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    def group_members(self, group_id: int) -> dict[str, int]:
+        """The group's participants by email (a deleted group has none)."""
         try:
-            return self.client.group(group_id)
+            return mapping.members_by_email(self.client.group_members(group_id))
         except NotFoundError:
-            return {}, []
+            return {}
 
-    def _participant(self, participant_id: int) -> dict[str, Any] | None:
-        try:
-            return self.client.participant(participant_id)
-        except NotFoundError:
-            return None
+    def started(self, observed: Observed, emails: frozenset[str]) -> Mapping[str, str]:
+        """Candidates about to lose their seat who have attempts on it (read per seat, fail closed)."""
+        seats = [(email, int(seat["ID"])) for email in sorted(emails)
+                 for seat in observed.extra.get("seats", {}).get(email, ())]
+
+        def attempted(item: tuple[str, int]) -> bool | None:
+            try:
+                return bool(self.client.attempts(item[1]))
+            except ProviderError:
+                return None
+
+        with ThreadPoolExecutor(max(1, min(self.max_workers, len(seats)))) as pool:
+            answers = list(pool.map(attempted, seats))
+        result: dict[str, str] = {}
+        for (email, _), answer in zip(seats, answers, strict=True):
+            if answer is not False and result.get(email) != STARTED:
+                result[email] = STARTED if answer else UNKNOWN
+        return result
 
     # ------------------------------------------------------------------ reviewing
 
@@ -112,8 +126,12 @@ class QuestionmarkProvider:
             if item.path == "group":
                 reasons.append(
                     f"the group of an existing schedule cannot be changed (live {item.before!r}, wanted "
-                    f"{item.after!r}): its candidates and exceptions belong to the old group; remove this "
-                    "schedule from the YAML (it is disabled) and add one under a new name")
+                    f"{item.after!r}): its seats and results belong to the old group; remove this schedule from "
+                    "the YAML (it is disabled) and add one under a new name")
+            elif item.path == "invitation_only" and item.before is True:
+                reasons.append(
+                    "a schedule with a candidate list cannot be opened to its whole group: remove it from the YAML "
+                    "(its seats are disabled) and add a schedule without candidates under a new name")
             elif item.path.startswith("metadata.") and item.before is not None:
                 key = item.path[len("metadata."):]
                 reasons.append(
@@ -124,16 +142,15 @@ class QuestionmarkProvider:
 
     @staticmethod
     def _accommodation_problems(desired: Schedule, observed: Observed | None) -> list[str]:
-        """An exception schedule for someone who is not a candidate would grant them access."""
+        """A seat or exception schedule for someone who is not a candidate (or member) would grant access."""
         if desired.candidates is not None:
-            allowed = set(desired.candidate_emails())
-            where = "not in candidates"
-        elif observed is not None:
-            allowed = set(observed.extra.get("members") or ())
-            where = f"not a member of group {observed.schedule.group!r}"
+            allowed, where, what = set(desired.candidate_emails()), "not in candidates", "a seat"
+        elif observed is not None and observed.extra.get("members") is not None:
+            allowed = set(observed.extra["members"])
+            where, what = f"not a member of group {observed.schedule.group!r}", "an exception schedule"
         else:
             return []
-        return [f"accommodation for {email}: {where} (an exception schedule would grant access)"
+        return [f"accommodation for {email}: {where} ({what} would grant access)"
                 for email in sorted(set(desired.accommodations) - allowed)]
 
     # ------------------------------------------------------------------ writing
@@ -141,7 +158,7 @@ class QuestionmarkProvider:
     def apply(self, change: ScheduleChange, observed: Observed | None) -> ApplyOutcome:
         """Create, update or disable with the fewest calls (see writes.Writer)."""
         before = self.calls
-        writer = Writer(self.client)
+        writer = Writer(self.client, max_workers=self.max_workers)
         if change.action == "disable":
             if observed is None:
                 return ApplyOutcome(change.key, False, message="nothing live to disable")

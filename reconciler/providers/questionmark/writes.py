@@ -1,42 +1,50 @@
-"""Desired → Questionmark writes: one write per changed object, in a fixed order.
+"""Desired → Questionmark writes, one change at a time, with only the calls that differ.
 
-Order: the group (create only), the schedule, participant upserts, exception schedules, metadata.
-Idempotent writes (PATCH, Upsert) whose answer was lost do not stop the rest; the lost answer is raised
-at the end so the engine re-reads and verifies. A lost answer to a POST stops at once.
+List mode: the anchor (always disabled), then one seat per candidate (a schedule for that participant,
+re-activated rather than re-created), metadata on every holder. Group mode: the group schedule and an
+exception schedule per accommodation. PATCHes whose answer was lost do not stop the rest (the engine
+re-reads at the end); a lost answer to a POST stops at once. Nothing is ever deleted.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, TypeVar
 
 from ...errors import AmbiguousWriteError, BadRequestError
 from ...models import Candidate, Schedule
 from ...plan import ScheduleChange
 from ..base import Observed
-from . import mapping
+from . import mapping, people
 from .client import PROVIDER, QuestionmarkClient
+from .observe import GROUP, metadata_of
 
 T = TypeVar("T")
 
 
-@dataclass
-class ChildPlan:
-    """What one participant's exception schedule should end up as."""
+def differing(target: Mapping[str, Any], live: Mapping[str, Any]) -> dict[str, Any]:
+    """The part of `target` the live entity does not already have."""
+    return {k: v for k, v in target.items() if not mapping.same_value(k, live.get(k), v)}
 
-    email: str
-    disabled: bool
-    full_copy: bool  # copy every inherited value (new or re-enabled child)
-    overrides: dict[str, Any] = field(default_factory=dict)
+
+def touched_accommodations(desired: Schedule, paths: Iterable[str]) -> set[str]:
+    paths = list(paths)
+    return {email for email in desired.accommodations
+            if any(p == f"accommodations.{email}" or p.startswith(f"accommodations.{email}.") for p in paths)}
+
+
+def _disabled(desired: Schedule) -> bool:
+    return bool(desired.questionmark and desired.questionmark.disabled)
 
 
 class Writer:
     """Turns one change into calls. A fresh Writer per change."""
 
-    def __init__(self, client: QuestionmarkClient) -> None:
+    def __init__(self, client: QuestionmarkClient, *, max_workers: int = 8) -> None:
         self.client = client
+        self.max_workers = max_workers
         self.lost: AmbiguousWriteError | None = None
+        self.failures: list[str] = []
 
     def _tolerant(self, write: Callable[..., T], *args: Any) -> T | None:
         try:
@@ -45,151 +53,167 @@ class Writer:
             self.lost = self.lost or exc
             return None
 
-    def finish(self) -> None:
+    def _patch(self, schedule_id: int, body: Mapping[str, Any]) -> None:
+        if body:
+            self._tolerant(self.client.update_schedule, schedule_id, body)
+
+    def finish(self, ref: str) -> str:
+        if self.failures:
+            raise BadRequestError(PROVIDER, "; ".join(self.failures))
         if self.lost is not None:
             raise self.lost
+        return ref
+
+    def _metadata(self, schedule_id: int, wanted: Mapping[str, str], live: Mapping[str, str]) -> None:
+        """POST the keys a holder lacks; a different value is never overwritten (write-once)."""
+        for key, value in wanted.items():
+            if key not in live:
+                self.client.create_metadata(schedule_id, key, value)
+            elif live[key] != value:
+                self.failures.append(f"metadata {key!r} of schedule {schedule_id} is write-once; it was not changed")
 
     # ------------------------------------------------------------------ create
 
     def create(self, desired: Schedule) -> str:
-        """Group (found or created), schedule, upserts, exceptions, metadata."""
-        group = mapping.group_name(desired)
-        found = self.client.find_group(group)
-        group_entity, members_raw = found if found else (self.client.create_group(group), [])
-        members: dict[str, int] = {}
-        for participant in members_raw:
-            candidate = mapping.candidate_of(participant)
-            if candidate is not None:
-                members.setdefault(candidate.email, int(participant["ID"]))
-        parent = self.client.create_schedule(mapping.create_body(desired, int(group_entity["ID"])))
-        plans: list[ChildPlan] = []
-        revoke: set[str] = set()
-        if desired.candidates is not None:
-            revoke = set(members) - desired.candidate_emails()  # members already in the group, not wanted
-            self._upsert(list(desired.candidates), members, group)
-            plans.extend(ChildPlan(email, True, True) for email in sorted(revoke))
-        for email in sorted(set(desired.accommodations) - revoke):
-            plans.append(ChildPlan(email, False, True, mapping.accommodation_overrides(desired, email)))
-        self._children(desired, parent, int(group_entity["ID"]), members, {}, plans)
-        for key, value in desired.metadata.items():
-            self.client.create_metadata(int(parent["ID"]), key, value)
-        self.finish()
-        return str(parent["ID"])
+        """The group (found or created), the anchor or group schedule, its metadata, seats or exceptions."""
+        name = mapping.group_name(desired)
+        group_id = int((self.client.find_group(name) or self.client.create_group(name))["ID"])
+        body = mapping.create_body(desired, group_id)
+        if desired.candidates is None:
+            parent = self.client.create_schedule(body)
+            self._metadata(int(parent["ID"]), desired.metadata, {})
+            self._exceptions(desired, parent, {}, [], members=self._members(desired, group_id))
+            return self.finish(str(parent["ID"]))
+        anchor = self.client.create_schedule({**body, "Disabled": True})
+        self._metadata(int(anchor["ID"]), desired.metadata, {})
+        self._seat(desired, anchor, list(desired.candidates), {})
+        return self.finish(str(anchor["ID"]))
 
-    def _upsert(self, candidates: list[Candidate], members: dict[str, int], group: str) -> None:
-        for candidate in sorted(candidates, key=lambda c: c.email):
-            if candidate.email in members:
+    def _members(self, desired: Schedule, group_id: int) -> dict[str, int]:
+        """The group's members by email, read only when accommodations need them."""
+        if not desired.accommodations:
+            return {}
+        return mapping.members_by_email(self.client.group_members(group_id))
+
+    # ------------------------------------------------------------------ seats (list mode)
+
+    def _seat(
+        self, desired: Schedule, anchor: Mapping[str, Any], adds: Sequence[Candidate],
+        revoked: Mapping[str, Sequence[Mapping[str, Any]]],
+    ) -> None:
+        """Seats for added candidates: a revoked seat is re-activated (one PATCH), else one is created."""
+        mark = mapping.external_id(desired.assessment_id, desired.name)
+        template = mapping.inherited(anchor)
+
+        def target(email: str) -> dict[str, Any]:
+            overrides = mapping.accommodation_overrides(desired, email)
+            return {**template, **overrides, "Disabled": _disabled(desired), "ExternalID": mapping.seat_mark(mark)}
+
+        for candidate in (c for c in adds if c.email in revoked):
+            seat = revoked[candidate.email][0]
+            self._patch(int(seat["ID"]), differing(target(candidate.email), seat))
+            self._metadata(int(seat["ID"]), desired.metadata, metadata_of(seat))
+        new = sorted((c for c in adds if c.email not in revoked), key=lambda c: c.email)
+        ids, failures = people.resolve(self.client, new, max_workers=self.max_workers)
+        self.failures.extend(failures)
+        for candidate in new:
+            if candidate.email not in ids:
                 continue
-            answer = self._tolerant(self.client.upsert_participant, mapping.upsert_body(candidate, group))
-            if answer is not None:
-                members[candidate.email] = int(answer["ID"])
+            body = {"Name": desired.name, "AssessmentID": str(desired.assessment_id), "GroupID": anchor.get("GroupID"),
+                    "ParticipantID": ids[candidate.email],
+                    **{k: v for k, v in target(candidate.email).items() if v is not None}}
+            body.setdefault("MonitoringTypeID", mapping.DEFAULT_MONITORING_TYPE_ID)
+            seat = self.client.create_schedule(body)  # assumption Q-02: for this participant only
+            self._metadata(int(seat["ID"]), desired.metadata, {})
 
     # ------------------------------------------------------------------ update
 
     def update(self, change: ScheduleChange, desired: Schedule, observed: Observed) -> str:
-        """One PATCH of the schedule for changed properties, then candidates, exceptions and metadata."""
+        """PATCH what differs on the anchor or group schedule and on each seat or exception; add the rest."""
         extra = observed.extra
-        schedule_id = int(extra["schedule_id"])
         paths = [f.path for f in change.fields]
-        body = mapping.parent_changes(paths, desired)
-        if body:
-            self._tolerant(self.client.update_schedule, schedule_id, body)
-        parent = {**dict(observed.raw or {}), **body}
-        members: dict[str, int] = dict(extra["members"])
-        group = str(extra.get("group_name") or mapping.group_name(desired))
-        adds = {c.email for c in change.candidates.add}
-        self._upsert(list(change.candidates.add), members, group)
-        children: Mapping[str, Mapping[str, Any]] = extra["children"]
-        inherited_now = {k: v for k, v in mapping.inherited(parent).items() if k in body}
-        plans: list[ChildPlan] = []
-        touched_accommodations = {
-            email for email in desired.accommodations
-            if any(p == f"accommodations.{email}" or p.startswith(f"accommodations.{email}.") for p in paths)
-        }
-        for email in sorted(set(change.candidates.remove) | adds | touched_accommodations | set(children)):
-            child = children.get(email)
-            overrides = mapping.accommodation_overrides(desired, email)
-            if email in change.candidates.remove:
-                plans.append(ChildPlan(email, True, child is None))
-            elif child is not None and child.get("Disabled") is True:
-                if email in adds:
-                    plans.append(ChildPlan(email, False, True, overrides))
-            elif child is not None:
-                wanted = {k: v for k, v in inherited_now.items() if k not in overrides}
-                if email in touched_accommodations:
-                    wanted.update(overrides)
-                plans.append(ChildPlan(email, False, False, wanted))
-            elif email in touched_accommodations or (email in adds and overrides):
-                plans.append(ChildPlan(email, False, True, overrides))
-        self._children(desired, parent, extra.get("group_id"), members, children, plans)
-        self._propagate_to_unlisted(observed, inherited_now)
-        live_metadata: Mapping[str, str] = extra["metadata"]
-        for key, value in desired.metadata.items():
-            if key not in live_metadata:
-                self.client.create_metadata(schedule_id, key, value)
-            elif live_metadata[key] != value:
-                raise BadRequestError(PROVIDER, f"metadata {key!r} is write-once; it was not changed")
-        self.finish()
-        return observed.ref
+        wanted = mapping.parent_changes(paths, desired)
+        live = dict(observed.raw or {})
+        schedule_id = int(extra["schedule_id"])
+        listed = desired.candidates is not None
+        body = differing({**wanted, "Disabled": True} if listed else wanted, live)
+        self._patch(schedule_id, body)
+        after = {**live, **body}
+        self._metadata(schedule_id, desired.metadata, extra["metadata"].get(schedule_id, {}))
+        if not listed:
+            self._exceptions(desired, after, extra["children"], paths, members=extra.get("members") or {},
+                             wanted=wanted, enabled=extra["enabled_children"])
+        elif extra["mode"] == GROUP:  # a group schedule becomes the anchor of a candidate list
+            for child in extra["enabled_children"]:
+                self._patch(int(child["ID"]), {"Disabled": True})
+            self._seat(desired, after, list(change.candidates.add), {})
+        else:
+            self._update_seats(change, desired, observed, wanted, paths)
+            self._seat(desired, after, list(change.candidates.add), extra["revoked"])
+        return self.finish(observed.ref)
 
-    def _propagate_to_unlisted(self, observed: Observed, inherited_now: Mapping[str, Any]) -> None:
-        """Enabled exceptions of participants we cannot name (e.g. deleted) still follow the parent."""
-        if not inherited_now:
-            return
-        named = {int(c["ID"]) for c in observed.extra["children"].values()}
-        for child in observed.extra["all_children"]:
-            if int(child["ID"]) in named or child.get("Disabled") is True:
-                continue
-            body = {k: v for k, v in inherited_now.items() if not mapping.same_value(k, child.get(k), v)}
-            if body:
-                self._tolerant(self.client.update_schedule, int(child["ID"]), body)
-
-    # ------------------------------------------------------------------ exception schedules
-
-    def _children(
-        self,
-        desired: Schedule,
-        parent: Mapping[str, Any],
-        group_id: int | None,
-        members: Mapping[str, int],
-        children: Mapping[str, Mapping[str, Any]],
-        plans: list[ChildPlan],
+    def _update_seats(
+        self, change: ScheduleChange, desired: Schedule, observed: Observed, wanted: Mapping[str, Any],
+        paths: Sequence[str],
     ) -> None:
-        """POST new exception schedules, PATCH existing ones with only what differs."""
-        copied = mapping.inherited(parent)
-        for plan in plans:
-            child = children.get(plan.email)
-            target: dict[str, Any] = dict(copied) if plan.full_copy else {}
-            target.update(plan.overrides)
-            target["Disabled"] = plan.disabled
-            if child is not None:
-                body = {k: v for k, v in target.items() if not mapping.same_value(k, child.get(k), v)}
-                if body:
-                    self._tolerant(self.client.update_schedule, int(child["ID"]), body)
+        """Revoke the seats of removed candidates; give every other active seat what changed."""
+        mark = mapping.external_id(desired.assessment_id, desired.name)
+        removed = set(change.candidates.remove)
+        touched = touched_accommodations(desired, paths)
+        for seat in observed.extra["active_seats"]:
+            email = mapping.email_of(seat.get("Participant"))
+            if email in removed:
+                self._patch(int(seat["ID"]), {"Disabled": True, "ExternalID": mapping.seat_mark(mark, revoked=True)})
                 continue
-            participant_id = members.get(plan.email)
-            if participant_id is None:
-                if self.lost is not None:
-                    continue  # its upsert answer was lost: the re-read decides
-                raise BadRequestError(
-                    PROVIDER, f"{plan.email} is not a member of group {mapping.group_name(desired)!r}; "
-                    "an exception schedule needs a participant")
-            target = {k: v for k, v in target.items() if v is not None}  # null is the default on create
-            body = {
-                "ParentScheduleID": int(parent["ID"]),
-                "ParticipantID": participant_id,
-                "AssessmentID": str(parent.get("AssessmentID") or desired.assessment_id),
-                "Name": mapping.child_name(desired.name, plan.email),
-                "MonitoringTypeID": parent.get("MonitoringTypeID") or mapping.DEFAULT_MONITORING_TYPE_ID,
-                **target,
-            }
-            if group_id is not None:
-                body["GroupID"] = group_id
-            self.client.create_schedule(body)
+            overrides = mapping.accommodation_overrides(desired, email) if email else {}
+            target = {k: v for k, v in wanted.items() if k not in overrides}
+            if email in touched:
+                target.update(overrides)
+            self._patch(int(seat["ID"]), differing(target, seat))
+            self._metadata(int(seat["ID"]), desired.metadata, metadata_of(seat))
+
+    # ------------------------------------------------------------------ exception schedules (group mode)
+
+    def _exceptions(
+        self, desired: Schedule, parent: Mapping[str, Any], children: Mapping[str, Mapping[str, Any]],
+        paths: Sequence[str], *, members: Mapping[str, int], wanted: Mapping[str, Any] | None = None,
+        enabled: Sequence[Mapping[str, Any]] = (),
+    ) -> None:
+        """Exception schedules: what the parent changed reaches enabled ones; accommodations are created,
+        re-enabled or patched."""
+        template = mapping.inherited(parent)
+        touched = touched_accommodations(desired, paths)
+        accommodated = {int(c["ID"]) for e, c in children.items() if e in desired.accommodations}
+        for other in enabled:
+            if int(other["ID"]) not in accommodated:
+                self._patch(int(other["ID"]), differing({k: v for k, v in (wanted or {}).items() if k != "Disabled"},
+                                                        other))
+        for email in sorted(desired.accommodations):
+            overrides = mapping.accommodation_overrides(desired, email)
+            child = children.get(email)
+            if child is not None and child.get("Disabled") is True:
+                self._patch(int(child["ID"]), differing({**template, **overrides, "Disabled": False}, child))
+            elif child is not None:
+                target = {k: v for k, v in (wanted or {}).items() if k != "Disabled" and k not in overrides}
+                self._patch(int(child["ID"]), differing({**target, **(overrides if email in touched else {})}, child))
+            elif email not in members:
+                self.failures.append(f"{email} is not a member of group {mapping.group_name(desired)!r}; an "
+                                     "exception schedule needs a member")
+            else:
+                body = {"ParentScheduleID": int(parent["ID"]), "ParticipantID": members[email],
+                        "AssessmentID": str(desired.assessment_id), "GroupID": parent.get("GroupID"),
+                        "Name": mapping.child_name(desired.name, email),
+                        **{k: v for k, v in {**template, **overrides}.items() if v is not None}, "Disabled": False}
+                body.setdefault("MonitoringTypeID", mapping.DEFAULT_MONITORING_TYPE_ID)
+                self.client.create_schedule(body)  # assumption Q-06: evaluated instead of the parent
 
     # ------------------------------------------------------------------ disable
 
     def disable(self, observed: Observed) -> str:
-        """Retire: one PATCH `{"Disabled": true}`; never DELETE."""
-        self.client.update_schedule(int(observed.extra["schedule_id"]), {"Disabled": True})
-        return observed.ref
+        """Retire: the schedule, every active seat and every enabled exception get `Disabled: true`."""
+        raw = observed.raw or {}
+        others = [*observed.extra.get("active_seats", ()), *observed.extra.get("enabled_children", ())]
+        for schedule in [raw, *others]:
+            if schedule.get("Disabled") is not True:
+                self._patch(int(schedule["ID"]), {"Disabled": True})
+        return self.finish(observed.ref)

@@ -1,0 +1,103 @@
+"""One listing of every live schedule, sorted into what this tool owns and what it must leave alone.
+
+The Schedules feed cannot filter on ExternalID, so ownership is decided here from the marks (see `mapping`):
+a desired schedule's *anchor* (list mode) or group schedule carries the mark itself, a candidate's *seat*
+carries `<mark>:seat` / `<mark>:revoked`, a group schedule's exception schedules hang off it by
+`ParentScheduleID`. Everything unmarked in an assessment in use is reported as unmanaged, never written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from ...models import Schedule, ScheduleKey
+from ...plan import UnmanagedSchedule
+from . import mapping
+from .client import PROVIDER
+
+
+@dataclass
+class Listing:
+    """Every live (not soft-deleted) schedule: top-level ones by ID, seats by mark, exceptions by parent ID."""
+
+    tops: dict[int, dict[str, Any]] = field(default_factory=dict)
+    seats: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    children: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, schedules: Iterable[dict[str, Any]]) -> Listing:
+        listing = cls()
+        for schedule in schedules:
+            if schedule.get("IsDeleted") is True or not isinstance(schedule.get("ID"), int):  # assumption Q-08
+                continue
+            parent_id = schedule.get("ParentScheduleID")
+            marked = mapping.parse_mark(schedule.get("ExternalID"))
+            if parent_id is not None:
+                listing.children.setdefault(int(parent_id), []).append(schedule)
+            elif marked and marked[1] and isinstance(schedule.get("ParticipantID"), int):
+                listing.seats.setdefault(marked[0], []).append(schedule)
+            else:
+                listing.tops[schedule["ID"]] = schedule
+        for group in (*listing.children.values(), *listing.seats.values()):
+            group.sort(key=lambda s: int(s["ID"]))
+        return listing
+
+    def seats_of(self, raw: dict[str, Any]) -> list[dict[str, Any]]:
+        marked = mapping.parse_mark(raw.get("ExternalID"))
+        return self.seats.get(marked[0], []) if marked else []
+
+    def children_of(self, raw: dict[str, Any]) -> list[dict[str, Any]]:
+        return self.children.get(int(raw["ID"]), [])
+
+
+@dataclass
+class Classified:
+    """Owned anchors matched to desired schedules, owned ones gone from desired state, and the rest."""
+
+    managed: dict[ScheduleKey, tuple[dict[str, Any], Schedule]] = field(default_factory=dict)
+    retired: dict[ScheduleKey, dict[str, Any]] = field(default_factory=dict)
+    unmanaged: list[UnmanagedSchedule] = field(default_factory=list)
+
+
+def key_of(raw: dict[str, Any]) -> ScheduleKey:
+    return ScheduleKey(PROVIDER, str(raw.get("AssessmentID")), str(raw.get("Name") or ""))
+
+
+def classify(listing: Listing, desired: Sequence[Schedule]) -> Classified:
+    """Ownership by mark; unowned top-level schedules of the assessments in use are reported."""
+    by_mark = {mapping.external_id(s.assessment_id, s.name): s for s in desired}
+    assessments = {s.assessment_id for s in desired}
+    keys = {s.key for s in desired}
+    result = Classified()
+    for schedule_id in sorted(listing.tops):
+        raw = listing.tops[schedule_id]
+        key = key_of(raw)
+        owned = mapping.is_owned(raw)
+        wanted = by_mark.get(str(raw.get("ExternalID"))) if owned else None
+        if wanted is not None and wanted.key not in result.managed:
+            result.managed[wanted.key] = (raw, wanted)
+            continue
+        if owned and wanted is None and key not in keys and key not in result.retired:
+            result.retired[key] = raw
+            continue
+        if key.assessment_id in assessments:  # unowned, or a duplicate of an owned one: reported, never touched
+            result.unmanaged.append(UnmanagedSchedule(
+                provider=PROVIDER, assessment_id=key.assessment_id, name=key.name, ref=str(schedule_id)))
+    anchored = {str(raw.get("ExternalID")) for raw in listing.tops.values()}
+    for mark in sorted(set(listing.seats) - anchored):  # seats whose anchor was deleted by hand: shown
+        for seat in listing.seats[mark]:
+            key = key_of(seat)
+            if key.assessment_id in assessments and seat.get("Disabled") is not True:
+                result.unmanaged.append(UnmanagedSchedule(
+                    provider=PROVIDER, assessment_id=key.assessment_id, name=key.name, ref=str(seat["ID"])))
+    return result
+
+
+def find_owned(listing: Listing, key: ScheduleKey) -> dict[str, Any] | None:
+    """The owned schedule of a key: by its mark, else (a retired one) by assessment and name."""
+    mark = mapping.external_id(key.assessment_id, key.name)
+    ordered = [listing.tops[i] for i in sorted(listing.tops)]
+    found = next((raw for raw in ordered if raw.get("ExternalID") == mark), None)
+    return found or next((raw for raw in ordered if mapping.is_owned(raw) and key_of(raw) == key), None)
