@@ -1,0 +1,54 @@
+"""Pieces both vendors' checks share: clock skew, reading a JSON answer, finding a key anywhere."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from .probe import Answer, Probe
+from .report import Check, Result
+
+
+def span(seconds: float) -> str:
+    """A duration for people: `4 s`, `12 min`, `3 h 05 min`, `2 d 01 h`."""
+    s = round(abs(seconds))
+    if s < 120:
+        return f"{s} s"
+    if s < 7200:
+        return f"{s // 60} min"
+    if s < 2 * 86400:
+        return f"{s // 3600} h {s % 3600 // 60:02d} min"
+    return f"{s // 86400} d {s % 86400 // 3600:02d} h"
+
+
+def clock_result(check: Check, probe: Probe, kind: str, limit: float | None, fix: str = "") -> Result:
+    """Compare the server's `Date` (first answer of `kind`) with this machine's clock; ✗ past `limit`."""
+    skew = probe.skew(kind)
+    if skew is None:
+        return check.skipped("the server sent no readable Date header")
+    where = "ahead of" if skew > 0 else "behind"
+    detail = f"the server's clock is {span(skew)} {where} this machine's"
+    if limit is not None and abs(skew) > limit:
+        return check.failed(f"{detail} (more than {span(limit)})", fix)
+    if limit is None:
+        return check.passed(f"{detail} (informational)")
+    return check.passed(f"{detail} (limit {span(limit)})")
+
+
+def json_of(answer: Answer | None) -> Any:
+    """An answer's body as JSON, or None when it is not JSON."""
+    if answer is None or not answer.body:
+        return None
+    try:
+        return json.loads(answer.body)
+    except ValueError:
+        return None
+
+
+def has_key(value: Any, key: str) -> bool:
+    """Whether `key` is a property name anywhere in a JSON document."""
+    if isinstance(value, dict):
+        return key in value or any(has_key(v, key) for v in value.values())
+    if isinstance(value, list):
+        return any(has_key(v, key) for v in value)
+    return False
