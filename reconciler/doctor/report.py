@@ -41,8 +41,10 @@ class Check:
         return Result(self.provider, self.name, self.assumption, "pass", detail)
 
     def failed(self, detail: str, fix: str = "") -> Result:
-        if not fix and self.assumption != DOCUMENTED:
-            fix = f"the tool relies on assumption {self.assumption}; {REPORT_ADVICE}"
+        """A ✗; without a specific fix, the advice for a tenant that breaks what the tool relies on."""
+        if not fix:
+            what = "this documented behaviour" if self.assumption == DOCUMENTED else f"assumption {self.assumption}"
+            fix = f"the tool relies on {what}; {REPORT_ADVICE}"
         return Result(self.provider, self.name, self.assumption, "fail", detail, fix)
 
     def skipped(self, detail: str) -> Result:
