@@ -34,7 +34,7 @@ def register(group: click.Group) -> None:
             report, probes = diagnose(loaded, providers)
         if samples_dir is not None:
             written = save_samples(samples_dir, probes, base._masker(False), base.State.secrets)
-            click.echo(f"Saved {len(written)} redacted sample file(s) to {samples_dir}", err=True)
+            click.echo(f"Saved {len(written) - 1} redacted sample(s) and their index to {samples_dir}", err=True)
         text = render_json(report) if fmt == "json" else render_text(report)
         click.echo(base._without_secrets(text), nl=False)
         sys.exit(report.exit_code)

@@ -14,11 +14,13 @@ def span(seconds: float) -> str:
     s = round(abs(seconds))
     if s < 120:
         return f"{s} s"
-    if s < 7200:
-        return f"{s // 60} min"
-    if s < 2 * 86400:
-        return f"{s // 3600} h {s % 3600 // 60:02d} min"
-    return f"{s // 86400} d {s % 86400 // 3600:02d} h"
+    m = round(s / 60)
+    if m < 120:
+        return f"{m} min"
+    if m < 48 * 60:
+        return f"{m // 60} h {m % 60:02d} min"
+    h = round(m / 60)
+    return f"{h // 24} d {h % 24:02d} h"
 
 
 def clock_result(check: Check, probe: Probe, kind: str, limit: float | None, fix: str = "") -> Result:

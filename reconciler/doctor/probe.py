@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import email.utils
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -96,20 +96,11 @@ class ReadOnlyHttp(HttpClient):
         self.__dict__.update(inner.__dict__)
         self._session.hooks["response"].append(probe.keep)
 
-    def request(
-        self,
-        method: str,
-        url: str,
-        *,
-        params: Mapping[str, str] | None = None,
-        data: Mapping[str, str] | None = None,
-        json: Any = None,
-        sign: Callable[[], Mapping[str, str]] | None = None,
-    ) -> requests.Response:
-        """A GET with retries; anything else raises WriteRefused and sends nothing."""
-        if method.upper() != "GET" or data is not None or json is not None:
+    def request(self, method: str, url: str, **options: Any) -> requests.Response:
+        """A GET with retries (options as HttpClient.request); anything else raises WriteRefused, unsent."""
+        if method.upper() != "GET" or options.get("data") is not None or options.get("json") is not None:
             raise WriteRefused(f"{self.provider}: doctor reads only; refused {method.upper()} {urlsplit(url).path}")
-        return super().request("GET", url, params=params, sign=sign)
+        return super().request("GET", url, **options)
 
     def get_document(self, url: str, accept: str) -> requests.Response:
         """A GET with another Accept header (e.g. `$metadata` as XML). Doctor is sequential: not thread-safe."""

@@ -136,7 +136,8 @@ class QuestionmarkDoctor:
                             f"Schedule.IsDeleted {note}")
 
     def schedules(self) -> list[Result]:
-        """Q-01: the listing with `$expand=ScheduleMetadata,Participant`; Q-04: its `odata.nextLink`."""
+        """Q-01: the listing with `$expand=ScheduleMetadata,Participant`; Q-04: paging of it and of a group's
+        `Participants` navigation feed."""
         expand = Check(PROVIDER, "questionmark schedules $expand", "Q-01")
         paging = Check(PROVIDER, "questionmark paging", "Q-04")
         try:
@@ -147,31 +148,47 @@ class QuestionmarkDoctor:
         values = body.get("value")
         if not isinstance(values, list):
             return [expand.failed("no `value` list in the answer"), paging.skipped("no page to follow")]
-        self.schedule_ids = [v["ID"] for v in values if isinstance(v, dict) and isinstance(v.get("ID"), int)]
-        bad = sum(1 for v in values if not (isinstance(v, dict) and isinstance(v.get("ScheduleMetadata"), list)
-                                            and "Participant" in v))
+        entities = [v for v in values if isinstance(v, dict)]
+        self.schedule_ids = [v["ID"] for v in entities if isinstance(v.get("ID"), int)]
+        expanded = [v for v in entities if isinstance(v.get("ScheduleMetadata"), list) and "Participant" in v]
+        bad = len(values) - len(expanded)
         if bad:
             first = expand.failed(f"{bad} of {len(values)} schedule(s) without an expanded `ScheduleMetadata` "
                                   "list and `Participant`")
         else:
             first = expand.passed(f"{len(values)} schedule(s) on the first page, each with `ScheduleMetadata` "
                                   "and `Participant`")
-        return [first, self.next_page(paging, body.get("odata.nextLink"), len(values))]
+        group_id = next((v["GroupID"] for v in entities if isinstance(v.get("GroupID"), int)), None)
+        return [first, self.paging(paging, body, group_id)]
 
-    def next_page(self, check: Check, link: Any, count: int) -> Result:
+    def paging(self, check: Check, schedules: Mapping[str, Any], group_id: int | None) -> Result:
+        """Each feed's `odata.nextLink`, when there is one, stays on the service root and answers a page."""
+        feeds: list[tuple[str, Mapping[str, Any]]] = [("Schedules", schedules)]
+        try:
+            if group_id is not None:
+                with self.probe.kind("group-participants"):
+                    feeds.append((f"Groups({group_id})/Participants",
+                                  self.client.get(f"Groups({group_id})/Participants")))
+            notes = [self._follow(name, page) for name, page in feeds]
+        except (ProviderError, ValueError) as exc:
+            return check.failed(str(exc))
+        return check.passed("; ".join(notes))
+
+    def _follow(self, name: str, page: Mapping[str, Any]) -> str:
+        """What the feed's first page says about paging; raises ValueError when it breaks the rules."""
+        if not isinstance(page.get("value"), list):
+            raise ValueError(f"{name}: no `value` list")
+        link = page.get("odata.nextLink")
         if not link:
-            return check.passed(f"{count} schedule(s) on one page, no `odata.nextLink` to follow")
+            return f"{name}: {len(page['value'])} on one page"
         root, target = urlsplit(self.client.base_url), urlsplit(urljoin(self.client.base_url, str(link)))
         if (target.scheme, target.netloc) != (root.scheme, root.netloc) or not target.path.startswith(root.path):
-            return check.failed(f"`odata.nextLink` leaves the service root (to {target.scheme}://{target.netloc})")
-        try:
-            with self.probe.kind("schedules-next-page"):
-                page = self.client.get(str(link))
-        except ProviderError as exc:
-            return check.failed(f"following `odata.nextLink`: {exc}")
-        if not isinstance(page.get("value"), list):
-            return check.failed("the page behind `odata.nextLink` has no `value` list")
-        return check.passed(f"`odata.nextLink` stays on the service root; the next page has {len(page['value'])}")
+            raise ValueError(f"{name}: `odata.nextLink` leaves the service root (to {target.scheme}://{target.netloc})")
+        with self.probe.kind("next-page"):
+            following = self.client.get(str(link))
+        if not isinstance(following.get("value"), list):
+            raise ValueError(f"{name}: the page behind `odata.nextLink` has no `value` list")
+        return f"{name}: `odata.nextLink` stays on the service root and answers a page"
 
     def participant_lookup(self) -> Result:
         check = Check(PROVIDER, "questionmark participant lookup")
@@ -294,5 +311,6 @@ _LATER = tuple(Check(PROVIDER, name, assumption) for name, assumption in (
     ("questionmark clock skew", DOCUMENTED), ("questionmark $metadata", DOCUMENTED),
     ("questionmark schedules $expand", "Q-01"), ("questionmark paging", "Q-04"),
     ("questionmark participant lookup", DOCUMENTED), ("questionmark attempts feed", DOCUMENTED),
-    ("questionmark service account", "Q-07"), ("questionmark monitoring types", DOCUMENTED),
+    ("questionmark service account", "Q-07"), ("questionmark scheduling permission", DOCUMENTED),
+    ("questionmark monitoring types", DOCUMENTED),
     ("questionmark error envelope", "Q-05")))
