@@ -85,9 +85,9 @@ class QuestionmarkDoctor:
 
     def run(self) -> list[Result]:
         first = self.credentials()
+        clock = clock_result(_LATER[0], self.probe, "monitoring-types", None)
         if first.status == "fail":
-            return [first, *skip_all(_LATER), *MANUAL]
-        clock = clock_result(Check(PROVIDER, "questionmark clock skew"), self.probe, "monitoring-types", None)
+            return [first, clock, *skip_all(_LATER[1:]), *MANUAL]
         return [first, clock, self.metadata(), *self.schedules(), self.participant_lookup(), self.attempts(),
                 *self.permissions(), self.monitoring_types(), self.error_envelope(), *MANUAL]
 

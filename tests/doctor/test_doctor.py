@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from pathlib import Path
 
+from reconciler.sandbox.quirks import TWO_DAYS
+
 from ..cli.conftest import ACME, Cli, no_traceback
-from .conftest import TenantFactory
+from .conftest import TenantFactory, mettl_world
 
 ROW = re.compile(r"^([✓✗–])  (.+?)  +(documented|[MQ]-\d\d)  ")
 STATUSES = {"pass": "✓", "fail": "✗", "manual": "–", "skipped": "–"}
@@ -91,8 +94,23 @@ def test_wrong_mettl_keys_fail_credentials_and_skip_the_rest(tenant: TenantFacto
     assert result.exit_code == 1
     assert rows["mettl credentials"]["status"] == "fail"
     assert "METTL_PUBLIC_KEY/METTL_PRIVATE_KEY" in rows["mettl credentials"]["fix"]
-    assert {r["status"] for n, r in rows.items() if n != "mettl credentials"} == {"skipped", "manual"}
+    assert rows["mettl clock skew"]["status"] == "pass"  # read from the refusal's Date header
+    others = {r["status"] for n, r in rows.items() if n not in ("mettl credentials", "mettl clock skew")}
+    assert others == {"skipped", "manual"}
     assert "WRONG-PRIVATE-KEY-000" not in result.output
+
+
+def test_a_clock_two_days_off_fails_credentials_and_says_why(tenant: TenantFactory) -> None:
+    app = mettl_world()
+    app.now = lambda: time.time() + TWO_DAYS  # the server lives two days ahead of this machine
+    live = tenant(["mettl"], apps={"mettl": app}, quirks={"mettl": ["clock-skew"]})
+
+    result, rows = live.rows()
+
+    assert result.exit_code == 1
+    assert rows["mettl credentials"]["status"] == "fail" and "clock" in rows["mettl credentials"]["fix"]
+    assert rows["mettl clock skew"]["status"] == "fail"
+    assert "2 d 00 h ahead" in rows["mettl clock skew"]["detail"] and "NTP" in rows["mettl clock skew"]["fix"]
 
 
 def test_a_wrong_questionmark_password_fails_credentials(tenant: TenantFactory) -> None:
