@@ -35,9 +35,17 @@ class Answer:
     query: tuple[tuple[str, str], ...]
     status: int
     content_type: str
-    body: bytes
     date: str | None
     received_at: float
+    response: requests.Response = field(repr=False, compare=False)
+
+    @property
+    def body(self) -> bytes:
+        """The body as the HTTP layer read it (under its size cap); empty when it was never read whole."""
+        try:
+            return self.response.content or b""
+        except (RuntimeError, requests.RequestException, OSError):
+            return b""
 
     def server_time(self) -> float | None:
         """The server's clock from its `Date` header, as a UNIX time (None when absent or unreadable)."""
@@ -67,12 +75,13 @@ class Probe:
             self._kind = previous
 
     def keep(self, response: requests.Response, *args: Any, **kwargs: Any) -> None:
-        """The session's response hook."""
+        """The session's response hook. It runs when the headers arrive: the body is left to the HTTP layer
+        (which may stream it under a size cap) and read from the kept response only afterwards."""
         split = urlsplit(response.request.url or "")
         self.answers.append(Answer(
             kind=self._kind, path=split.path, query=tuple(parse_qsl(split.query, keep_blank_values=True)),
             status=response.status_code, content_type=response.headers.get("Content-Type", ""),
-            body=response.content, date=response.headers.get("Date"), received_at=time.time()))
+            date=response.headers.get("Date"), received_at=time.time(), response=response))
 
     def first(self, kind: str) -> Answer | None:
         return next((a for a in self.answers if a.kind == kind), None)
