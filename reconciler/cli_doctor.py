@@ -33,7 +33,9 @@ def register(group: click.Group) -> None:
         with base._session(loaded, sandbox, sandbox_dir) as providers:
             report, probes = diagnose(loaded, providers)
         if samples_dir is not None:
-            written = save_samples(samples_dir, probes, base._masker(False), base.State.secrets)
+            mettl = loaded.project.providers.mettl
+            public_key = (mettl.public_key,) if mettl and mettl.public_key else ()  # `ak`: kept out of samples too
+            written = save_samples(samples_dir, probes, base._masker(False), (*base.State.secrets, *public_key))
             click.echo(f"Saved {len(written) - 1} redacted sample(s) and their index to {samples_dir}", err=True)
         text = render_json(report) if fmt == "json" else render_text(report)
         click.echo(base._without_secrets(text), nl=False)

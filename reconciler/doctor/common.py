@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from typing import Any
 
 from .probe import Answer, Probe
 from .report import Check, Result
+
+
+def in_order(ids: Iterable[str]) -> list[str]:
+    """Distinct assessment ids in reading order (shorter digit strings first: 9 before 10)."""
+    return sorted(set(ids), key=lambda a: (len(a), a))
 
 
 def span(seconds: float) -> str:

@@ -13,7 +13,7 @@ from urllib.parse import quote
 from ..errors import AuthenticationError, NotFoundError, Position, ProviderError
 from ..models import Schedule, ScheduleKey
 from ..providers.mettl.client import PAGE_LIMIT, MettlClient
-from .common import clock_result, has_key, json_of
+from .common import clock_result, has_key, in_order, json_of
 from .probe import Probe
 from .report import Check, Result, skip_all
 
@@ -95,7 +95,7 @@ class MettlDoctor:
             return [first, clock, *skip_all(_LATER[1:]), *MANUAL]
         results = [first, clock]
         summaries: list[dict[str, Any]] = []
-        for assessment_id in sorted({s.assessment_id for s in self.desired}, key=lambda a: (len(a), a)):
+        for assessment_id in in_order(s.assessment_id for s in self.desired):
             result, found = self.listing(assessment_id)
             results.append(result)
             summaries += found

@@ -16,7 +16,7 @@ from ..errors import AuthenticationError, Position, ProviderError
 from ..models import Schedule, ScheduleKey
 from ..providers.questionmark.client import AUTH_HINT, QuestionmarkClient, quote_literal
 from ..providers.questionmark.mapping import DEFAULT_MONITORING_TYPE_ID, SETTINGS
-from .common import clock_result, json_of
+from .common import clock_result, in_order, json_of
 from .edmx import entity_sets
 from .probe import Probe, ReadOnlyHttp
 from .report import DOCUMENTED, REPORT_ADVICE, Check, Result, skip_all
@@ -224,7 +224,7 @@ class QuestionmarkDoctor:
         """Q-07: the service account is an Administrator; then, per desired assessment, one of its groups may
         schedule it (`Groups(id)/SchedulableAssessments`)."""
         account = Check(PROVIDER, "questionmark service account", "Q-07")
-        wanted = sorted({assessment_key(s.assessment_id) for s in self.desired}, key=lambda a: (len(a), a))
+        wanted = in_order(assessment_key(s.assessment_id) for s in self.desired)
         checks = {a: Check(PROVIDER, f"questionmark scheduling permission {a}") for a in wanted}
         user = self.http.user or ""
         try:
