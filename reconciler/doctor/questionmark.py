@@ -25,10 +25,12 @@ PROVIDER = "questionmark"
 IMPOSSIBLE_NAME = "reconciler-doctor's probe#"
 """`'` and `#` are illegal in participant login names: no participant can have this one."""
 NO_SUCH_PROPERTY = "ReconcilerDoctorNoSuchProperty"
+EXPANSIONS = ("ScheduleMetadata", "Participant", "Group")
+"""What the provider's listing of Schedules expands (assumption Q-01)."""
 SCHEDULE_CORE = frozenset({"ID", "Name", "AssessmentID", "GroupID", "ParticipantID", "ParentScheduleID",
                            "ExternalID", "StartFrom", "StartTo", "Disabled", "MonitoringTypeID"})
 REQUIRED: dict[str, tuple[frozenset[str], frozenset[str]]] = {
-    "Schedules": (SCHEDULE_CORE, frozenset({"ScheduleMetadata", "Participant"})),
+    "Schedules": (SCHEDULE_CORE, frozenset(EXPANSIONS)),
     "ScheduleMetadata": (frozenset({"ID", "ScheduleID", "Key", "Value"}), frozenset()),
     "Participants": (frozenset({"ID", "Name", "FirstName", "LastName", "PrimaryEmail"}), frozenset()),
     "Groups": (frozenset({"ID", "Name"}), frozenset({"Participants", "SchedulableAssessments"})),
@@ -136,13 +138,13 @@ class QuestionmarkDoctor:
                             f"Schedule.IsDeleted {note}")
 
     def schedules(self) -> list[Result]:
-        """Q-01: the listing with `$expand=ScheduleMetadata,Participant`; Q-04: paging of it and of a group's
-        `Participants` navigation feed."""
+        """Q-01: the listing with the provider's `$expand`; Q-04: paging of it and of a group's `Participants`
+        navigation feed."""
         expand = Check(PROVIDER, "questionmark schedules $expand", "Q-01")
         paging = Check(PROVIDER, "questionmark paging", "Q-04")
         try:
             with self.probe.kind("schedules"):
-                body = self.client.get("Schedules", {"$expand": "ScheduleMetadata,Participant"})
+                body = self.client.get("Schedules", {"$expand": ",".join(EXPANSIONS)})
         except ProviderError as exc:
             return [expand.failed(str(exc)), paging.skipped("the Schedules feed could not be read")]
         values = body.get("value")
@@ -150,14 +152,14 @@ class QuestionmarkDoctor:
             return [expand.failed("no `value` list in the answer"), paging.skipped("no page to follow")]
         entities = [v for v in values if isinstance(v, dict)]
         self.schedule_ids = [v["ID"] for v in entities if isinstance(v.get("ID"), int)]
-        expanded = [v for v in entities if isinstance(v.get("ScheduleMetadata"), list) and "Participant" in v]
+        expanded = [v for v in entities if isinstance(v.get("ScheduleMetadata"), list)
+                    and all(nav in v for nav in EXPANSIONS)]
         bad = len(values) - len(expanded)
+        names = ", ".join(f"`{nav}`" for nav in EXPANSIONS)
         if bad:
-            first = expand.failed(f"{bad} of {len(values)} schedule(s) without an expanded `ScheduleMetadata` "
-                                  "list and `Participant`")
+            first = expand.failed(f"{bad} of {len(values)} schedule(s) without the expanded {names}")
         else:
-            first = expand.passed(f"{len(values)} schedule(s) on the first page, each with `ScheduleMetadata` "
-                                  "and `Participant`")
+            first = expand.passed(f"{len(values)} schedule(s) on the first page, each with {names}")
         group_id = next((v["GroupID"] for v in entities if isinstance(v.get("GroupID"), int)), None)
         return [first, self.paging(paging, body, group_id)]
 

@@ -34,15 +34,15 @@ def test_every_row_names_where_and_its_doctor_check(tenant: TenantFactory) -> No
     names = {_base(n): row for n, row in printed.items()}
     rows = _rows()
 
-    assert sorted(rows) == [f"M-0{i}" for i in range(1, 10)] + [f"Q-0{i}" for i in range(1, 9)]
+    assert set(rows) >= {f"M-0{i}" for i in range(1, 10)} | {f"Q-0{i}" for i in range(1, 9)}
     for assumption, (where, doctor) in rows.items():
         assert where and doctor, assumption
         named = [_base(n) for n in CHECK_NAME.findall(doctor)]
-        assert named, f"{assumption}: the doctor column names no check"
+        assert named or doctor.startswith("manual"), f"{assumption}: the doctor column names no check"
         for name in named:
             assert name in names, f"{assumption}: doctor prints no check named {name!r}"
         manual = [names[n] for n in named if names[n]["status"] == "manual"]
-        assert doctor.startswith("manual") == bool(manual), assumption
+        assert not named or doctor.startswith("manual") == bool(manual), assumption
     for name, row in names.items():
         if row["assumption"] != "documented":
             documented = {_base(n) for n in CHECK_NAME.findall(rows[row["assumption"]][1])}
