@@ -387,10 +387,12 @@ __all__ = ["ConfigError", "main"]
 
 
 def _register_gitops_commands() -> None:
-    """drift, import and schema live in their own module; attach them to the group."""
+    """drift, import, schema and doctor live in their own modules; attach them to the group."""
+    from .cli_doctor import register as register_doctor
     from .cli_gitops import register
 
     register(main)
+    register_doctor(main)
 
 
 _register_gitops_commands()

@@ -14,13 +14,15 @@ import random
 import threading
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import parse_qsl, urlsplit
+
+from .quirks import Quirks
 
 FaultKind = Literal["error", "rate_limit", "drop", "lost_answer"]
 
@@ -112,9 +114,11 @@ class SandboxServer:
         port: int = 0,
         state_dir: str | Path | None = None,
         faults: Faults | None = None,
+        quirks: Iterable[str] = (),
     ) -> None:
         self.app = app
         self.faults = faults or Faults()
+        self.quirks = Quirks(quirks)
         self.calls: list[RecordedCall] = []
         self._lock = threading.RLock()
         self._rng = random.Random(self.faults.seed)
@@ -206,7 +210,7 @@ class SandboxServer:
         if fault == "drop":
             return None
         with self._lock:
-            response = self.app.handle(request)
+            response = self.quirks.apply(self.app, request, self.app.handle(request))
             is_write = self.app.is_write(request) and response.status < 400
             params = {k: v for k, v in request.params.items() if k not in ("asgn",)}
             try:
@@ -221,7 +225,8 @@ class SandboxServer:
         return response
 
     def _control(self, request: SandboxRequest) -> SandboxResponse:
-        """Test and demo controls: /__sandbox/faults (POST), /__sandbox/calls (GET), /__sandbox/state (GET)."""
+        """Test and demo controls: /__sandbox/faults (POST), /__sandbox/quirks (POST {"enabled": [names]}, GET),
+        /__sandbox/calls (GET), /__sandbox/state (GET)."""
         if request.path == "/__sandbox/faults" and request.method == "POST":
             settings = request.json() or {}
             with self._lock:
@@ -231,6 +236,13 @@ class SandboxServer:
                     elif hasattr(self.faults, key):
                         setattr(self.faults, key, value)
             return SandboxResponse(200, asdict(self.faults))
+        if request.path == "/__sandbox/quirks":
+            if request.method == "POST":
+                try:
+                    self.quirks.set((request.json() or {}).get("enabled", []))
+                except ValueError as exc:
+                    return SandboxResponse(400, {"error": str(exc)})
+            return SandboxResponse(200, {"enabled": self.quirks.names})
         if request.path == "/__sandbox/calls":
             with self._lock:
                 return SandboxResponse(200, [asdict(c) for c in self.calls])
@@ -248,6 +260,11 @@ class SandboxServer:
 
             def log_message(self, format: str, *args: Any) -> None:
                 return
+
+            def date_time_string(self, timestamp: float | None = None) -> str:
+                """The `Date` header: the server's clock, which the clock-skew quirk moves."""
+                now = time.time() + server.quirks.clock_offset if timestamp is None else timestamp
+                return super().date_time_string(now)
 
             def _serve(self) -> None:
                 split = urlsplit(self.path)

@@ -1,0 +1,228 @@
+"""Doctor's Mettl checks: credentials, clock, and the response shapes the provider relies on (M-01…M-09).
+
+Reads only, through the provider's own client (made GET-only): the account, one listing page per desired
+assessment, up to three schedule reads (desired ones first) and one candidate-status page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+from urllib.parse import quote
+
+from ..errors import AuthenticationError, NotFoundError, Position, ProviderError
+from ..models import Schedule, ScheduleKey
+from ..providers.mettl.client import PAGE_LIMIT, MettlClient
+from .common import clock_result, has_key, in_order, json_of
+from .probe import Probe
+from .report import Check, Result, skip_all
+
+PROVIDER = "mettl"
+SKEW_LIMIT = 3600.0
+"""Mettl accepts a `ts` within 24 h of its clock, but plan judges live windows (the safety rule) by this
+machine's clock: past an hour off, the clock is broken (wrong zone, dead NTP), not drifting, and a window
+starting or ending within that hour would be misjudged. Ordinary drift never comes near an hour."""
+SCHEDULES_TO_READ = 3
+WRITE_ONLY = "testNotificationBasicAuthHeader"
+PROBE_ACCESS_KEY = "reconciler-doctor-no-such-schedule"
+WINDOW_KEYS = ("startsOnDate", "startsOnTime", "endsOnDate", "endsOnTime")
+KEYS_FIX = "check METTL_PUBLIC_KEY/METTL_PRIVATE_KEY"
+MANUAL = (
+    Check(PROVIDER, "mettl edit is a delta", "M-02").manual(
+        "on a test schedule, change one setting in the YAML, apply, and check in Mettl that the others stayed"),
+    Check(PROVIDER, "mettl create candidate list", "M-03").manual(
+        "apply a new ByInvitation schedule with one candidate to a test assessment; the candidate appears in Mettl"),
+    Check(PROVIDER, "mettl create answer", "M-04").manual(
+        "the same apply prints ✓ and a second plan shows no changes (the access key was read from the answer)"),
+)
+
+
+def status_of(row: Mapping[str, Any]) -> str:
+    """`testStatus.overallStatus`, else `testStatus.status` (M-06); empty when neither is there."""
+    test = row.get("testStatus")
+    if not isinstance(test, dict):
+        return ""
+    return str(test.get("overallStatus") or test.get("status") or "")
+
+
+def has_email(row: Mapping[str, Any]) -> bool:
+    """An email at `email` or under a registration field whose label mentions email (M-06)."""
+    details = row.get("registrationDetails")
+    values = [row.get("email")]
+    if isinstance(details, dict):
+        values += [v for k, v in details.items() if "email" in str(k).lower()]
+    return any(isinstance(v, str) and "@" in v for v in values)
+
+
+def schedule_problems(schedule: Mapping[str, Any]) -> list[str]:
+    """What differs from the documented read shape (M-05): access type, inline candidates, window keys."""
+    problems: list[str] = []
+    access = schedule.get("access")
+    if not isinstance(access, dict) or not isinstance(access.get("type"), str):
+        return ["no `access.type`"]
+    candidates = access.get("candidates")
+    if access["type"] == "ByInvitation" and not isinstance(candidates, list):
+        problems.append("a ByInvitation schedule without an `access.candidates` list")
+    rows = [c for c in candidates if isinstance(c, dict)] if isinstance(candidates, list) else []
+    missing = sum(1 for c in rows if "submissionDate" not in c or "email" not in c)
+    if missing:
+        problems.append(f"{missing} of {len(rows)} inline candidate(s) without `email`/`submissionDate`")
+    if schedule.get("scheduleType") == "Fixed":
+        window = schedule.get("scheduleWindow")
+        window = window if isinstance(window, dict) else {}
+        absent = [k for k in WINDOW_KEYS if k not in window]
+        if not ("timeZone" in window or "locationTimeZone" in window):
+            absent.append("timeZone|locationTimeZone")
+        if absent:
+            problems.append(f"a Fixed schedule whose `scheduleWindow` lacks {', '.join(absent)}")
+    return problems
+
+
+class MettlDoctor:
+    """Runs the Mettl checks in order; later checks are skipped when the credentials fail."""
+
+    def __init__(self, client: MettlClient, probe: Probe, desired: Sequence[Schedule],
+                 positions: Mapping[ScheduleKey, Position]) -> None:
+        self.client = client
+        self.probe = probe
+        self.desired = [s for s in desired if s.provider == PROVIDER]
+        self.positions = positions
+
+    def run(self) -> list[Result]:
+        first = self.credentials()
+        clock = clock_result(_LATER[0], self.probe, "account", SKEW_LIMIT, "synchronise this machine's clock (NTP)")
+        if first.status == "fail":  # the refusal still carries the server's Date: a wrong clock shows as such
+            return [first, clock, *skip_all(_LATER[1:]), *MANUAL]
+        results = [first, clock]
+        summaries: list[dict[str, Any]] = []
+        for assessment_id in in_order(s.assessment_id for s in self.desired):
+            result, found = self.listing(assessment_id)
+            results.append(result)
+            summaries += found
+        results += self.schedule_reads(summaries)
+        results += [self.write_only(), self.error_envelope(), *MANUAL]
+        return results
+
+    def credentials(self) -> Result:
+        check = Check(PROVIDER, "mettl credentials")
+        try:
+            with self.probe.kind("account"):
+                self.client.account()
+        except AuthenticationError as exc:
+            clock = exc.code in ("E422", "E504")
+            return check.failed(str(exc), f"check this machine's clock (a signature is valid 24 h), then {KEYS_FIX}"
+                                if clock else KEYS_FIX)
+        except ProviderError as exc:
+            return check.failed(str(exc), f"check providers.mettl.base_url ({self.client.base_url}) and the network")
+        return check.passed(f"GET /{self.client.version}/account answered SUCCESS")
+
+    def listing(self, assessment_id: str) -> tuple[Result, list[dict[str, Any]]]:
+        """M-01: the first page has a `schedules` list beside `paging.next`."""
+        check = Check(PROVIDER, f"mettl schedule listing {assessment_id}", "M-01")
+        try:
+            with self.probe.kind("schedule-listing"):
+                body = self.client.call("GET", f"/assessments/{quote(assessment_id, safe='')}/schedules",
+                                        {"limit": str(PAGE_LIMIT), "offset": "0"})
+        except NotFoundError as exc:
+            return check.failed(str(exc), f"check assessment_id {assessment_id} at {self._where(assessment_id)}"), []
+        except ProviderError as exc:
+            return check.failed(str(exc)), []
+        items, paging = body.get("schedules"), body.get("paging")
+        problems = [] if isinstance(items, list) else ["no `schedules` list"]
+        if not (isinstance(paging, dict) and "next" in paging):
+            problems.append("no `paging.next`")
+        if problems:
+            return check.failed(" and ".join(problems) + " in the first page"), []
+        assert isinstance(items, list)
+        found = [i for i in items if isinstance(i, dict) and i.get("accessKey")]
+        return check.passed(f"{len(items)} schedule(s) under `schedules`, with `paging.next`"), found
+
+    def schedule_reads(self, summaries: list[dict[str, Any]]) -> list[Result]:
+        """M-05 on the first schedule read; M-06 on the first one read that has candidates."""
+        shape = Check(PROVIDER, "mettl schedule read", "M-05")
+        status = Check(PROVIDER, "mettl candidate status rows", "M-06")
+        wanted = {s.name for s in self.desired}
+        ordered = sorted(summaries, key=lambda s: s.get("name") not in wanted)[:SCHEDULES_TO_READ]
+        if not ordered:
+            none = "no live schedule in the desired assessments to read"
+            return [shape.skipped(none), status.skipped(none)]
+        first: Result | None = None
+        for summary in ordered:
+            key = str(summary["accessKey"])
+            try:
+                with self.probe.kind("schedule"):
+                    schedule = self.client.schedule(key)
+            except ProviderError as exc:
+                return [first or shape.failed(str(exc)), status.skipped(f"reading schedule {key} failed")]
+            if first is None:
+                problems = schedule_problems(schedule)
+                first = (shape.failed("; ".join(problems)) if problems else
+                         shape.passed("`access.type`, inline candidates with `submissionDate`, window keys"))
+            candidates = (schedule.get("access") or {}).get("candidates")
+            if isinstance(candidates, list) and candidates:
+                return [first, self.candidate_rows(status, key, len(candidates))]
+        assert first is not None
+        return [first, status.skipped(f"none of the {len(ordered)} schedule(s) read has candidates")]
+
+    def candidate_rows(self, check: Check, access_key: str, expected: int) -> Result:
+        """M-06: status rows carry `testStatus.overallStatus`/`status` and an email."""
+        try:
+            with self.probe.kind("candidates"):
+                body = self.client.call("GET", f"/schedules/{quote(access_key, safe='')}/candidates")
+        except ProviderError as exc:
+            return check.failed(str(exc))
+        rows = body.get("candidates")
+        if not isinstance(rows, list):
+            return check.failed("no `candidates` list in the answer")
+        if not rows:
+            return check.failed(f"no status rows for a schedule with {expected} candidate(s)")
+        no_status = sum(1 for r in rows if not (isinstance(r, dict) and status_of(r)))
+        no_email = sum(1 for r in rows if not (isinstance(r, dict) and has_email(r)))
+        problems = []
+        if no_status:
+            problems.append(f"{no_status} of {len(rows)} row(s) without `testStatus.overallStatus`/`status`")
+        if no_email:
+            problems.append(f"{no_email} of {len(rows)} row(s) without an email at `email`/`registrationDetails`")
+        if problems:
+            return check.failed("; ".join(problems) + " (such candidates are protected as \"status unknown\")")
+        return check.passed(f"{len(rows)} row(s) with `testStatus` and an email")
+
+    def write_only(self) -> Result:
+        """M-07: no answer read carries the webhook auth header."""
+        check = Check(PROVIDER, "mettl write-only header", "M-07")
+        bodies = [json_of(a) for a in self.probe.answers if a.kind in ("schedule-listing", "schedule")]
+        if not bodies:
+            return check.skipped("no schedule was read")
+        if any(has_key(b, WRITE_ONLY) for b in bodies):
+            return check.failed(f"a read returned `{WRITE_ONLY}` (its value is never shown)",
+                                "the tool treats it as write-only and never compares it; report it so the "
+                                "assumption can be revised (samples are redacted)")
+        return check.passed(f"`{WRITE_ONLY}` absent from {len(bodies)} answer(s)")
+
+    def error_envelope(self) -> Result:
+        """M-08: an error is `{"status": "ERROR", "error": {"code", …}}`, whatever the HTTP status."""
+        check = Check(PROVIDER, "mettl error envelope", "M-08")
+        try:
+            with self.probe.kind("error"):
+                self.client.call("GET", f"/schedules/{PROBE_ACCESS_KEY}")
+        except ProviderError:
+            pass
+        else:
+            return check.failed("reading a schedule that cannot exist answered SUCCESS")
+        answer = self.probe.last
+        body = json_of(answer)
+        error = body.get("error") if isinstance(body, dict) else None
+        status = answer.status if answer else "?"
+        if isinstance(body, dict) and body.get("status") == "ERROR" and isinstance(error, dict) and error.get("code"):
+            return check.passed(f"{error['code']} in the envelope (HTTP {status})")
+        return check.failed(f"HTTP {status} without the `status`/`error.code` envelope")
+
+    def _where(self, assessment_id: str) -> str:
+        places = [str(p) for k, p in self.positions.items()
+                  if k.provider == PROVIDER and k.assessment_id == assessment_id]
+        return ", ".join(sorted(places)) or "the desired files"
+
+
+_LATER = tuple(Check(PROVIDER, name, assumption) for name, assumption in (
+    ("mettl clock skew", "M-09"), ("mettl schedule listing", "M-01"), ("mettl schedule read", "M-05"),
+    ("mettl candidate status rows", "M-06"), ("mettl write-only header", "M-07"), ("mettl error envelope", "M-08")))

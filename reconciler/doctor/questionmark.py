@@ -1,0 +1,318 @@
+"""Doctor's Questionmark checks: credentials, `$metadata`, the feeds and filters the provider reads (Q-01…Q-08).
+
+Reads only, through the provider's own client (made GET-only). Calls: MonitoringTypes, `$metadata`, one
+Schedules page (and the next, when there is one), one impossible participant lookup, one attempts page, the
+service account's Administrator and its groups, each group's SchedulableAssessments until every desired
+assessment is found, and one filter that must fail.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+from ..errors import AuthenticationError, Position, ProviderError
+from ..models import Schedule, ScheduleKey
+from ..providers.questionmark.client import AUTH_HINT, QuestionmarkClient, quote_literal
+from ..providers.questionmark.mapping import DEFAULT_MONITORING_TYPE_ID, SETTINGS
+from .common import clock_result, in_order, json_of
+from .edmx import entity_sets
+from .probe import Probe, ReadOnlyHttp
+from .report import DOCUMENTED, REPORT_ADVICE, Check, Result, skip_all
+
+PROVIDER = "questionmark"
+IMPOSSIBLE_NAME = "reconciler-doctor's probe#"
+"""`'` and `#` are illegal in participant login names: no participant can have this one."""
+NO_SUCH_PROPERTY = "ReconcilerDoctorNoSuchProperty"
+EXPANSIONS = ("ScheduleMetadata", "Participant", "Group")
+"""What the provider's listing of Schedules expands (assumption Q-01)."""
+SCHEDULE_CORE = frozenset({"ID", "Name", "AssessmentID", "GroupID", "ParticipantID", "ParentScheduleID",
+                           "ExternalID", "StartFrom", "StartTo", "Disabled", "MonitoringTypeID"})
+REQUIRED: dict[str, tuple[frozenset[str], frozenset[str]]] = {
+    "Schedules": (SCHEDULE_CORE, frozenset(EXPANSIONS)),
+    "ScheduleMetadata": (frozenset({"ID", "ScheduleID", "Key", "Value"}), frozenset()),
+    "Participants": (frozenset({"ID", "Name", "FirstName", "LastName", "PrimaryEmail"}), frozenset()),
+    "Groups": (frozenset({"ID", "Name"}), frozenset({"Participants", "SchedulableAssessments"})),
+    "Attempts": (frozenset({"ID", "ScheduleID"}), frozenset()),
+    "MonitoringTypes": (frozenset({"ID", "Name"}), frozenset()),
+    "Administrators": (frozenset({"ID", "Name"}), frozenset({"Groups"})),
+    "Assessments": (frozenset({"ID", "Name"}), frozenset()),
+}
+PERMISSION_RULE = "only owners of a group associated with an assessment may schedule it"
+MANUAL = (
+    Check(PROVIDER, "questionmark participant schedules", "Q-02").manual(
+        "schedule one participant (GroupID set) on a test assessment; log in as another member of that group: "
+        "the test must not be offered"),
+    Check(PROVIDER, "questionmark ExternalID round trip", "Q-03").manual(
+        "in a test area, create and then PATCH a schedule with an ExternalID; read it back unchanged"),
+    Check(PROVIDER, "questionmark disabled exception schedule", "Q-06").manual(
+        "give a member of a group schedule a disabled exception schedule; logged in as them, the test must not start"),
+)
+
+
+def assessment_key(value: Any) -> str:
+    """An Int64 assessment id as digits (the wire sends it as a string)."""
+    text = str(value).strip().removesuffix("L")
+    return str(int(text)) if text.isdigit() else text
+
+
+def used_settings(schedules: Sequence[Schedule]) -> set[str]:
+    """Schedule properties the desired schedules set (an older tenant may lack the others, harmlessly)."""
+    wires: set[str] = set()
+    for schedule in schedules:
+        for setting in SETTINGS:
+            value: Any = schedule.questionmark
+            for part in setting.path.split("."):
+                value = getattr(value, part, None)
+            if value is not None:
+                wires.add(setting.wire)
+        if schedule.accommodations:
+            wires |= {"ExtraTime", "MaxAttempts"}
+    return wires
+
+
+class QuestionmarkDoctor:
+    """Runs the Questionmark checks in order; later checks are skipped when the credentials fail."""
+
+    def __init__(self, client: QuestionmarkClient, http: ReadOnlyHttp, probe: Probe, desired: Sequence[Schedule],
+                 positions: Mapping[ScheduleKey, Position]) -> None:
+        self.client = client
+        self.http = http
+        self.probe = probe
+        self.desired = [s for s in desired if s.provider == PROVIDER]
+        self.positions = positions
+        self.types: list[dict[str, Any]] = []
+        self.schedule_ids: list[int] = []
+
+    def run(self) -> list[Result]:
+        first = self.credentials()
+        clock = clock_result(_LATER[0], self.probe, "monitoring-types", None)
+        if first.status == "fail":
+            return [first, clock, *skip_all(_LATER[1:]), *MANUAL]
+        return [first, clock, self.metadata(), *self.schedules(), self.participant_lookup(), self.attempts(),
+                *self.permissions(), self.monitoring_types(), self.error_envelope(), *MANUAL]
+
+    def credentials(self) -> Result:
+        check = Check(PROVIDER, "questionmark credentials")
+        try:
+            with self.probe.kind("monitoring-types"):
+                self.types = list(self.client.feed("MonitoringTypes"))
+        except AuthenticationError as exc:
+            rights = "" if exc.status == 401 else " (the account needs the Admin role or Access Server Configuration)"
+            return check.failed(str(exc), AUTH_HINT + rights)
+        except ProviderError as exc:
+            return check.failed(str(exc), f"check providers.questionmark.base_url ({self.client.base_url}): the "
+                                          "service root is …/deliveryodata/<customer ID>/")
+        return check.passed("GET MonitoringTypes answered for the service account")
+
+    def metadata(self) -> Result:
+        """`$metadata` declares every entity set, property and navigation property the tool uses."""
+        check = Check(PROVIDER, "questionmark $metadata")
+        try:
+            with self.probe.kind("metadata"):
+                document = self.http.get_document(self.client.url("$metadata"), "application/xml").content
+            sets = entity_sets(document)
+        except ProviderError as exc:
+            return check.failed(str(exc))
+        except ValueError as exc:
+            return check.failed(f"not an OData EDMX document: {exc}")
+        needed = dict(REQUIRED)
+        core, navigations = needed["Schedules"]
+        needed["Schedules"] = (core | used_settings(self.desired), navigations)
+        missing: list[str] = []
+        for name, (properties, navs) in needed.items():
+            found = sets.get(name)
+            if found is None:
+                missing.append(name)
+                continue
+            missing += [f"{name}.{p}" for p in sorted(properties - found.properties)]
+            missing += [f"{name}.{n} (navigation)" for n in sorted(navs - found.navigations)]
+        if missing:
+            return check.failed(f"does not declare {', '.join(missing)}",
+                                f"the tool reads or writes these; ask Questionmark which release the tenant runs, "
+                                f"and {REPORT_ADVICE}")
+        deleted = sets["Schedules"].properties >= {"IsDeleted"}
+        note = "declared (Q-08: soft-deleted schedules are skipped)" if deleted else "absent (Q-08 does not apply)"
+        return check.passed(f"the {len(needed)} entity sets and the properties used are declared; "
+                            f"Schedule.IsDeleted {note}")
+
+    def schedules(self) -> list[Result]:
+        """Q-01: the listing with the provider's `$expand`; Q-04: paging of it and of a group's `Participants`
+        navigation feed."""
+        expand = Check(PROVIDER, "questionmark schedules $expand", "Q-01")
+        paging = Check(PROVIDER, "questionmark paging", "Q-04")
+        try:
+            with self.probe.kind("schedules"):
+                body = self.client.get("Schedules", {"$expand": ",".join(EXPANSIONS)})
+        except ProviderError as exc:
+            return [expand.failed(str(exc)), paging.skipped("the Schedules feed could not be read")]
+        values = body.get("value")
+        if not isinstance(values, list):
+            return [expand.failed("no `value` list in the answer"), paging.skipped("no page to follow")]
+        entities = [v for v in values if isinstance(v, dict)]
+        self.schedule_ids = [v["ID"] for v in entities if isinstance(v.get("ID"), int)]
+        expanded = [v for v in entities if isinstance(v.get("ScheduleMetadata"), list)
+                    and all(nav in v for nav in EXPANSIONS)]
+        bad = len(values) - len(expanded)
+        names = ", ".join(f"`{nav}`" for nav in EXPANSIONS)
+        if bad:
+            first = expand.failed(f"{bad} of {len(values)} schedule(s) without the expanded {names}")
+        else:
+            first = expand.passed(f"{len(values)} schedule(s) on the first page, each with {names}")
+        group_id = next((v["GroupID"] for v in entities if isinstance(v.get("GroupID"), int)), None)
+        return [first, self.paging(paging, body, group_id)]
+
+    def paging(self, check: Check, schedules: Mapping[str, Any], group_id: int | None) -> Result:
+        """Each feed's `odata.nextLink`, when there is one, stays on the service root and answers a page."""
+        feeds: list[tuple[str, Mapping[str, Any]]] = [("Schedules", schedules)]
+        try:
+            if group_id is not None:
+                with self.probe.kind("group-participants"):
+                    feeds.append((f"Groups({group_id})/Participants",
+                                  self.client.get(f"Groups({group_id})/Participants")))
+            notes = [self._follow(name, page) for name, page in feeds]
+        except (ProviderError, ValueError) as exc:
+            return check.failed(str(exc))
+        return check.passed("; ".join(notes))
+
+    def _follow(self, name: str, page: Mapping[str, Any]) -> str:
+        """What the feed's first page says about paging; raises ValueError when it breaks the rules."""
+        if not isinstance(page.get("value"), list):
+            raise ValueError(f"{name}: no `value` list")
+        link = page.get("odata.nextLink")
+        if not link:
+            return f"{name}: {len(page['value'])} on one page"
+        root, target = urlsplit(self.client.base_url), urlsplit(urljoin(self.client.base_url, str(link)))
+        if (target.scheme, target.netloc) != (root.scheme, root.netloc) or not target.path.startswith(root.path):
+            raise ValueError(f"{name}: `odata.nextLink` leaves the service root (to {target.scheme}://{target.netloc})")
+        with self.probe.kind("next-page"):
+            following = self.client.get(str(link))
+        if not isinstance(following.get("value"), list):
+            raise ValueError(f"{name}: the page behind `odata.nextLink` has no `value` list")
+        return f"{name}: `odata.nextLink` stays on the service root and answers a page"
+
+    def participant_lookup(self) -> Result:
+        check = Check(PROVIDER, "questionmark participant lookup")
+        try:
+            with self.probe.kind("participants"):
+                body = self.client.get("Participants", {"$filter": f"Name eq {quote_literal(IMPOSSIBLE_NAME)}"})
+        except ProviderError as exc:
+            return check.failed(str(exc), "the tool finds participants by login name this way before creating one")
+        values = body.get("value")
+        if not isinstance(values, list):
+            return check.failed("no `value` list in the answer")
+        if values:
+            return check.failed(f"the filter was ignored: {len(values)} participant(s) for a name none can have",
+                                REPORT_ADVICE)
+        return check.passed("`Participants?$filter=Name eq '…'` answered an empty `value` list for an impossible name")
+
+    def attempts(self) -> Result:
+        check = Check(PROVIDER, "questionmark attempts feed")
+        schedule_id = self.schedule_ids[0] if self.schedule_ids else 0
+        try:
+            with self.probe.kind("attempts"):
+                body = self.client.get("Attempts", {"$filter": f"ScheduleID eq {schedule_id}"})
+        except ProviderError as exc:
+            return check.failed(str(exc), "the tool reads attempts to protect candidates who started")
+        values = body.get("value")
+        if not isinstance(values, list):
+            return check.failed("no `value` list in the answer")
+        if any(isinstance(v, dict) and v.get("ScheduleID") != schedule_id for v in values):
+            return check.failed("the filter was ignored: attempts of other schedules came back", REPORT_ADVICE)
+        return check.passed(f"`Attempts?$filter=ScheduleID eq {schedule_id}` answered {len(values)} attempt(s)")
+
+    def permissions(self) -> list[Result]:
+        """Q-07: the service account is an Administrator; then, per desired assessment, one of its groups may
+        schedule it (`Groups(id)/SchedulableAssessments`)."""
+        account = Check(PROVIDER, "questionmark service account", "Q-07")
+        wanted = in_order(assessment_key(s.assessment_id) for s in self.desired)
+        checks = {a: Check(PROVIDER, f"questionmark scheduling permission {a}") for a in wanted}
+        user = self.http.user or ""
+        try:
+            with self.probe.kind("administrators"):
+                admins = list(self.client.feed("Administrators", {"$filter": f"Name eq {quote_literal(user)}"}))
+            mine = [a for a in admins if str(a.get("Name", "")).casefold() == user.casefold()]
+            if len(mine) != 1:
+                found = "no Administrator" if not mine else f"{len(mine)} Administrators"
+                return [account.failed(f"{found} named {user!r}", "the tool finds the groups the service account "
+                                       "owns through the Administrator with its user name; check "
+                                       "QUESTIONMARK_USERNAME is that login name"),
+                        *(c.skipped("the service account was not found") for c in checks.values())]
+            with self.probe.kind("administrator-groups"):
+                groups = list(self.client.feed(f"Administrators({int(mine[0]['ID'])})/Groups"))
+            schedulable = self._schedulable(groups, set(wanted))
+        except (ProviderError, KeyError, TypeError, ValueError) as exc:
+            return [account.failed(str(exc)), *(c.skipped("the account's groups could not be read")
+                                                for c in checks.values())]
+        results = [account.passed(f"Administrator {user!r} owns {len(groups)} group(s)")]
+        for assessment_id, check in checks.items():
+            group = schedulable.get(assessment_id)
+            results.append(check.passed(f"group {group!r}, owned by the service account, may schedule it") if group
+                           else check.failed(f"assessment {assessment_id}: no group the service account owns is "
+                                             f"associated with it; {PERMISSION_RULE}",
+                                             "in Questionmark, associate the assessment with a group the service "
+                                             "account owns, or make the account an owner of such a group"))
+        return results
+
+    def _schedulable(self, groups: list[dict[str, Any]], wanted: set[str]) -> dict[str, str]:
+        """Assessment id → the first owned group that may schedule it; stops once every wanted one is found."""
+        found: dict[str, str] = {}
+        for group in groups:
+            if wanted <= found.keys():
+                break
+            with self.probe.kind("schedulable-assessments"):
+                items = list(self.client.feed(f"Groups({int(group['ID'])})/SchedulableAssessments"))
+            for item in items:
+                found.setdefault(assessment_key(item.get("ID")), str(group.get("Name")))
+        return found
+
+    def monitoring_types(self) -> Result:
+        check = Check(PROVIDER, "questionmark monitoring types")
+        if not self.desired:
+            return check.skipped("no desired Questionmark schedule")
+        users: dict[int, list[str]] = {}
+        for schedule in self.desired:
+            settings = schedule.questionmark
+            wanted = settings.monitoring_type_id if settings and settings.monitoring_type_id is not None else None
+            users.setdefault(DEFAULT_MONITORING_TYPE_ID if wanted is None else wanted, []).append(schedule.name)
+        known = {t.get("ID"): t for t in self.types}
+        missing = sorted(i for i in users if i not in known)
+        disabled = sorted(i for i in users if i in known and known[i].get("Disabled"))
+        choices = ", ".join(f"{t.get('ID')} ({t.get('Name')})" for t in self.types if not t.get("Disabled"))
+        if missing or disabled:
+            bad = [f"{i} ({'missing' if i in missing else 'disabled'}; used by {', '.join(users[i])})"
+                   for i in missing + disabled]
+            return check.failed(f"monitoring type(s) {'; '.join(bad)}; {DEFAULT_MONITORING_TYPE_ID} is the "
+                                "default when unset", f"set questionmark.monitoring_type_id to one of: "
+                                f"{choices or 'none exists'}")
+        return check.passed(f"monitoring type(s) {', '.join(map(str, sorted(users)))} exist and are enabled")
+
+    def error_envelope(self) -> Result:
+        """Q-05: a refused request answers 4xx with `{"odata.error": {"code", "message": {"value"}}}`."""
+        check = Check(PROVIDER, "questionmark error envelope", "Q-05")
+        try:
+            with self.probe.kind("error"):
+                self.client.get("MonitoringTypes", {"$filter": f"{NO_SUCH_PROPERTY} eq 1"})
+        except ProviderError:
+            pass
+        else:
+            return check.skipped("a filter on a property that does not exist was not refused: no error to inspect")
+        answer = self.probe.last
+        body = json_of(answer)
+        error = body.get("odata.error") if isinstance(body, dict) else None
+        message = error.get("message") if isinstance(error, dict) else None
+        status = answer.status if answer else 0
+        if 400 <= status < 600 and isinstance(message, dict) and isinstance(message.get("value"), str):
+            return check.passed(f"HTTP {status} with `odata.error`")
+        return check.failed(f"HTTP {status} without an `odata.error` body",
+                            "errors will show only the HTTP status; report it so the error reading can be adapted")
+
+
+_LATER = tuple(Check(PROVIDER, name, assumption) for name, assumption in (
+    ("questionmark clock skew", DOCUMENTED), ("questionmark $metadata", DOCUMENTED),
+    ("questionmark schedules $expand", "Q-01"), ("questionmark paging", "Q-04"),
+    ("questionmark participant lookup", DOCUMENTED), ("questionmark attempts feed", DOCUMENTED),
+    ("questionmark service account", "Q-07"), ("questionmark scheduling permission", DOCUMENTED),
+    ("questionmark monitoring types", DOCUMENTED),
+    ("questionmark error envelope", "Q-05")))

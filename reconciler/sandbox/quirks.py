@@ -1,0 +1,174 @@
+"""Switches that make an emulator break one vendor assumption, so tests can prove `reconciler doctor` notices.
+
+A quirk post-processes the emulator's answer (`SandboxServer.dispatch`) or skews the server's clock (its
+`Date` header). Quirks are named, mostly by the assumption id of `docs/vendor-assumptions.md` they break,
+and are set when a server is built (`SandboxServer(app, quirks=["M-06"])`) or through the control endpoint
+(`POST /__sandbox/quirks {"enabled": ["M-06"]}`). None is on by default.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .base import SandboxApp, SandboxRequest, SandboxResponse
+
+Rewrite = Callable[["SandboxApp", "SandboxRequest", "SandboxResponse"], None]
+
+TWO_DAYS = 2 * 24 * 3600.0
+_METTL = r"/v[123]"
+_QM = r"/deliveryodata/[^/]+"
+FOREIGN_NEXT_LINK = "https://elsewhere.invalid/deliveryodata/0/Schedules?$skiptoken=100"
+
+
+@dataclass(frozen=True)
+class Quirk:
+    """One way to break an assumption: which answers it touches (GET on `path`) and how."""
+
+    name: str
+    assumption: str
+    description: str
+    path: str = ""
+    rewrite: Rewrite | None = None
+    clock_offset: float = 0.0
+
+    def applies(self, request: SandboxRequest) -> bool:
+        matches = re.fullmatch(self.path, request.path) is not None
+        return self.rewrite is not None and request.method == "GET" and matches
+
+
+# ------------------------------------------------------------------------------------------------ rewrites
+
+
+def _body(response: SandboxResponse) -> dict[str, Any]:
+    return response.body if isinstance(response.body, dict) else {}
+
+
+def _drop_paging(app: SandboxApp, request: SandboxRequest, response: SandboxResponse) -> None:
+    _body(response).pop("paging", None)
+
+
+def _drop_submission_dates(app: SandboxApp, request: SandboxRequest, response: SandboxResponse) -> None:
+    access = (_body(response).get("schedule") or {}).get("access") or {}
+    for candidate in access.get("candidates") or ():
+        candidate.pop("submissionDate", None)
+
+
+def _drop_test_status(app: SandboxApp, request: SandboxRequest, response: SandboxResponse) -> None:
+    for row in _body(response).get("candidates") or ():
+        row.pop("testStatus", None)
+
+
+def _leak_write_only_header(app: SandboxApp, request: SandboxRequest, response: SandboxResponse) -> None:
+    """Echo the stored webhook auth header into the read, as a vendor that does not hide it would."""
+    schedule = _body(response).get("schedule")
+    if not isinstance(schedule, dict):
+        return
+    stored = app.dump_state().get("schedules") or ()
+    for item in stored:
+        if item.get("accessKey") == schedule.get("accessKey"):
+            schedule["testNotificationBasicAuthHeader"] = item.get("testNotificationBasicAuthHeader") or "Basic ***"
+
+
+def _bare_errors(app: SandboxApp, request: SandboxRequest, response: SandboxResponse) -> None:
+    """Errors as a bare HTTP status with an empty body (no Mettl envelope, no `odata.error`)."""
+    body = _body(response)
+    if body.get("status") == "ERROR" or "odata.error" in body:
+        response.status = response.status if response.status >= 400 else 404
+        response.body = None
+
+
+def _refuse_expand(app: SandboxApp, request: SandboxRequest, response: SandboxResponse) -> None:
+    if "$expand" in request.query:
+        response.status = 400
+        response.body = {"odata.error": {"code": "", "message": {
+            "lang": "en-US", "value": "Query option $expand is not allowed on this feed."}}}
+
+
+def _foreign_next_link(app: SandboxApp, request: SandboxRequest, response: SandboxResponse) -> None:
+    if "value" in _body(response):
+        _body(response)["odata.nextLink"] = FOREIGN_NEXT_LINK
+
+
+def _empty_feed(app: SandboxApp, request: SandboxRequest, response: SandboxResponse) -> None:
+    if "value" in _body(response):
+        _body(response).update(value=[])
+        _body(response).pop("odata.nextLink", None)
+
+
+def _refuse_bad_request(app: SandboxApp, request: SandboxRequest, response: SandboxResponse) -> None:
+    response.status = 400
+    response.body = {"odata.error": {"code": "", "message": {"lang": "en-US", "value": "Bad Request"}}}
+
+
+def _metadata_without_external_id(app: SandboxApp, request: SandboxRequest, response: SandboxResponse) -> None:
+    pattern = r'<Property\s+Name="ExternalID"[^>]*/>'
+    if isinstance(response.body, str):
+        response.body = re.sub(pattern, "", response.body)
+    elif isinstance(response.body, bytes):
+        response.body = re.sub(pattern.encode(), b"", response.body)
+
+
+QUIRKS: dict[str, Quirk] = {q.name: q for q in (
+    Quirk("M-01", "M-01", "schedule listings answer without `paging`",
+          rf"{_METTL}(?:/assessments/[^/]+)?/schedules", _drop_paging),
+    Quirk("M-05", "M-05", "a schedule read lists its candidates without `submissionDate`",
+          rf"{_METTL}/schedules/[^/]+", _drop_submission_dates),
+    Quirk("M-06", "M-06", "candidate status rows come without `testStatus`",
+          rf"{_METTL}/schedules/[^/]+/candidates", _drop_test_status),
+    Quirk("M-07", "M-07", "a schedule read returns the write-only `testNotificationBasicAuthHeader`",
+          rf"{_METTL}/schedules/[^/]+", _leak_write_only_header),
+    Quirk("M-08", "M-08", "errors are a bare HTTP status without the Mettl envelope",
+          rf"{_METTL}/.*", _bare_errors),
+    Quirk("clock-skew", "M-09", "the server's `Date` header is two days ahead", clock_offset=TWO_DAYS),
+    Quirk("Q-01", "Q-01", "`$expand` on Schedules is refused with 400", rf"{_QM}/Schedules", _refuse_expand),
+    Quirk("Q-04", "Q-04", "`odata.nextLink` of Schedules and of `Groups(id)/Participants` points at another host",
+          rf"{_QM}/(?:Schedules|Groups\(\d+\)/Participants)", _foreign_next_link),
+    Quirk("Q-05", "Q-05", "errors are a bare HTTP status without `odata.error`", rf"{_QM}/.*", _bare_errors),
+    Quirk("Q-07", "Q-07", "no Administrator has the service account's Name", rf"{_QM}/Administrators", _empty_feed),
+    Quirk("qm-metadata", "documented", "`$metadata` does not declare Schedule.ExternalID",
+          rf"{_QM}/\$metadata", _metadata_without_external_id),
+    Quirk("qm-permission", "documented", "no group of the service account may schedule any assessment",
+          rf"{_QM}/Groups\([^/]+\)/SchedulableAssessments", _empty_feed),
+    Quirk("qm-monitoring-types", "documented", "the tenant has no MonitoringTypes",
+          rf"{_QM}/MonitoringTypes", _empty_feed),
+    Quirk("qm-participant-lookup", "documented", "`Participants?$filter=Name eq '…'` is refused with 400",
+          rf"{_QM}/Participants", _refuse_bad_request),
+    Quirk("qm-attempts", "documented", "`Attempts?$filter=ScheduleID eq N` is refused with 400",
+          rf"{_QM}/Attempts", _refuse_bad_request),
+)}
+
+
+class Quirks:
+    """The quirks switched on for one server."""
+
+    def __init__(self, names: Iterable[str] = ()) -> None:
+        self.enabled: tuple[Quirk, ...] = ()
+        self.set(names)
+
+    def set(self, names: Iterable[str]) -> None:
+        """Switch on exactly these quirks (an unknown name raises ValueError)."""
+        wanted = list(dict.fromkeys(names))
+        unknown = [n for n in wanted if n not in QUIRKS]
+        if unknown:
+            raise ValueError(f"unknown quirk(s) {', '.join(unknown)}; known: {', '.join(QUIRKS)}")
+        self.enabled = tuple(QUIRKS[n] for n in wanted)
+
+    @property
+    def names(self) -> list[str]:
+        return [q.name for q in self.enabled]
+
+    @property
+    def clock_offset(self) -> float:
+        """Seconds the server's `Date` header is off its real clock."""
+        return sum(q.clock_offset for q in self.enabled)
+
+    def apply(self, app: SandboxApp, request: SandboxRequest, response: SandboxResponse) -> SandboxResponse:
+        """The answer after every enabled quirk that applies to this request rewrote it."""
+        for quirk in self.enabled:
+            if quirk.applies(request) and quirk.rewrite is not None:
+                quirk.rewrite(app, request, response)
+        return response

@@ -1,0 +1,114 @@
+"""Fixtures: a project whose providers point at live emulators (seeded with the acme demo world), and a
+runner for `reconciler doctor` in-process. Nothing is patched: the real clients talk HTTP to the emulators."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner, Result
+
+from reconciler import cli
+from reconciler.sandbox.base import SandboxServer
+from reconciler.sandbox.mettl import SANDBOX_PRIVATE_KEY, SANDBOX_PUBLIC_KEY, MettlApp
+from reconciler.sandbox.questionmark import SANDBOX_PASSWORD, SANDBOX_USERNAME, QuestionmarkApp
+from reconciler.sandbox.worlds import seed_mettl, seed_questionmark
+
+from ..cli.conftest import ACME, CLEAN_ENV, Cli
+
+DESIRED_FILES = {
+    "mettl": ("mettl.yaml", "candidate-lists.yaml", "ops-team.csv"),
+    "questionmark": ("questionmark.yaml",),
+}
+
+
+@dataclass
+class Tenant:
+    """A project file with its desired files, and the emulators it points at."""
+
+    root: Path
+    servers: dict[str, SandboxServer]
+    env: dict[str, str | None] = field(default_factory=dict)
+
+    @property
+    def config(self) -> Path:
+        return self.root / "reconciler.yaml"
+
+    def doctor(self, *args: str | Path, env: Mapping[str, str | None] | None = None) -> Result:
+        argv = ["doctor", "--config", str(self.config), *(str(a) for a in args)]
+        return CliRunner().invoke(cli.main, argv, env={**CLEAN_ENV, **self.env, **(env or {})},
+                                  catch_exceptions=False)
+
+    def rows(self, *args: str | Path, env: Mapping[str, str | None] | None = None
+             ) -> tuple[Result, dict[str, dict[str, Any]]]:
+        """Run doctor --format json; the result and its rows by check name."""
+        result = self.doctor("--format", "json", *args, env=env)
+        data = json.loads(result.stdout)
+        return result, {row["name"]: row for row in data["checks"]}
+
+    def writes(self) -> list[Any]:
+        return [call for server in self.servers.values() for call in server.writes()]
+
+
+def mettl_world(credentials: dict[str, str] | None = None) -> MettlApp:
+    app = MettlApp(credentials=credentials)
+    seed_mettl(app)
+    return app
+
+
+def questionmark_world(users: dict[str, str] | None = None) -> QuestionmarkApp:
+    app = QuestionmarkApp(users=users)
+    seed_questionmark(app)
+    return app
+
+
+TenantFactory = Callable[..., Tenant]
+
+
+@pytest.fixture
+def run() -> Cli:
+    return Cli(CliRunner())
+
+
+@pytest.fixture
+def tenant(tmp_path: Path) -> Iterator[TenantFactory]:
+    """make(providers, quirks={name: [...]}, apps={name: app}, env={...}) → a Tenant with running emulators."""
+    with ExitStack() as stack:
+
+        def make(providers: Iterable[str] = ("mettl", "questionmark"), *,
+                 quirks: Mapping[str, Iterable[str]] | None = None,
+                 apps: Mapping[str, MettlApp | QuestionmarkApp] | None = None,
+                 desired: Mapping[str, str] | None = None) -> Tenant:
+            root = tmp_path / "project"
+            (root / "desired").mkdir(parents=True)
+            lines = ["providers:"]
+            env: dict[str, str | None] = {}
+            servers: dict[str, SandboxServer] = {}
+            for name in providers:
+                app = (apps or {}).get(name) or (mettl_world() if name == "mettl" else questionmark_world())
+                server = stack.enter_context(SandboxServer(app, quirks=(quirks or {}).get(name, ())))
+                servers[name] = server
+                if name == "mettl":
+                    lines += ["  mettl:", f"    base_url: {server.url}", "    public_key: ${METTL_PUBLIC_KEY}",
+                              "    private_key: ${METTL_PRIVATE_KEY}"]
+                    env |= {"METTL_PUBLIC_KEY": SANDBOX_PUBLIC_KEY, "METTL_PRIVATE_KEY": SANDBOX_PRIVATE_KEY}
+                else:
+                    assert isinstance(app, QuestionmarkApp)
+                    lines += ["  questionmark:", f"    base_url: {server.url}/deliveryodata/{app.customer_id}",
+                              "    username: ${QUESTIONMARK_USERNAME}", "    password: ${QUESTIONMARK_PASSWORD}"]
+                    env |= {"QUESTIONMARK_USERNAME": SANDBOX_USERNAME, "QUESTIONMARK_PASSWORD": SANDBOX_PASSWORD}
+                if desired is None:
+                    for file in DESIRED_FILES[name]:
+                        shutil.copy(ACME / "desired" / file, root / "desired" / file)
+            for file, text in (desired or {}).items():
+                (root / "desired" / file).write_text(text, encoding="utf-8")
+            (root / "reconciler.yaml").write_text("\n".join(lines) + "\ndesired: [desired]\n", encoding="utf-8")
+            return Tenant(root, servers, env)
+
+        yield make
