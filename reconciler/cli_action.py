@@ -272,7 +272,7 @@ def execute(inputs: Inputs, folder: Path, env: Mapping[str, str]) -> Outcome:
         outcome = checked
     else:
         outcome = {"plan": _plan, "apply": _apply, "drift": _drift}[inputs.command](runner)
-    outcome.summary = runner.clean(outcome.summary)
+    outcome.summary = scrub_values(outcome.summary, runner.secrets)  # emails: masked once, upstream
     summary = folder / "summary.md"
     summary.write_text(outcome.summary, encoding="utf-8")
     outcome.outputs |= {"exit-code": str(outcome.code), "result": outcome.result}

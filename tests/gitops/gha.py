@@ -65,9 +65,10 @@ const answer = (name, args) => {
   return { data: (scenario.responses || {})[name] ?? {} };
 };
 const rest = new Proxy({}, { get: (_, ns) => new Proxy({}, {
-  get: (_, method) => { const f = async (args) => answer(`${ns}.${method}`, args); f.endpointName = `${ns}.${method}`; return f; },
+  get: (_, method) => async (args) => answer(`${ns}.${method}`, args),
 }) });
-const github = { rest, paginate: async (f, args) => (await f(args)).data };
+const paginate = async (f, args) => { const d = (await f(args)).data; return Array.isArray(d) ? d : []; };
+const github = { rest, paginate };
 const chain = {
   addHeading: (text) => { summary.push(`# ${text}`); return chain; },
   addRaw: (text) => { summary.push(text); return chain; },
