@@ -182,8 +182,9 @@ def _fence(text: str) -> str:
     return f"````text\n{tail}\n````\n"
 
 
-def _validate(runner: Runner, title: str) -> Outcome:
+def _validate(runner: Runner) -> Outcome:
     done = runner.run("validate")
+    title = f"reconciler {runner.inputs.command}"
     if done.code == 0:
         return Outcome(0, "valid", f"### {title}\n\n✅ {done.log.strip()}\n", True)
     summary = f"### {title}\n\n⛔ The desired state is invalid; nothing was planned or applied.\n\n{_fence(done.log)}"
@@ -195,14 +196,13 @@ def _plan(runner: Runner) -> Outcome:
     plan_file.unlink(missing_ok=True)
     done = runner.run("plan", "--format", "markdown", "--detailed-exitcode", "--out", str(plan_file),
                       stdout=markdown)
-    outputs = {"markdown": str(markdown)}
     if done.code in (0, 2) and plan_file.is_file():
         checksum = str(json.loads(plan_file.read_text(encoding="utf-8"))["checksum"])
-        outputs |= {"checksum": checksum, "plan-file": str(plan_file)}
+        outputs = {"checksum": checksum, "plan-file": str(plan_file), "markdown": str(markdown)}
         result = "changes" if done.code == 2 else "no-changes"
         return Outcome(done.code, result, markdown.read_text(encoding="utf-8"), True, outputs)
     summary = f"### reconciler plan\n\n⛔ The plan failed (exit code {done.code}).\n\n{_fence(done.log)}"
-    return Outcome(done.code, "error", summary, False, outputs)
+    return Outcome(done.code, "error", summary, False)  # markdown: this summary, with the (masked) error
 
 
 def _apply(runner: Runner) -> Outcome:
@@ -266,8 +266,7 @@ def execute(inputs: Inputs, folder: Path, env: Mapping[str, str]) -> Outcome:
         if value:
             print(_mask_command(value), flush=True)
     runner = Runner(inputs, folder, env)
-    checked = _validate(runner, "reconciler validate" if inputs.command == "validate" else
-                        f"reconciler {inputs.command}: the desired state is invalid")
+    checked = _validate(runner)
     if inputs.command == "validate" or not checked.ok:
         outcome = checked
     else:

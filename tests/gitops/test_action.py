@@ -14,6 +14,7 @@ import tomllib
 from dataclasses import dataclass
 from importlib.metadata import version as installed_version
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -30,8 +31,9 @@ PII_KEY = "pseudonym-key-for-tests"
 EMAIL = "ana.lima@example.com"
 
 
-def _pyproject() -> dict[str, object]:
-    return tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]  # type: ignore[no-any-return]
+def _pyproject() -> dict[str, Any]:
+    project: dict[str, Any] = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    return project
 
 
 # --------------------------------------------------------------------------- one version everywhere
@@ -40,7 +42,7 @@ def _pyproject() -> dict[str, object]:
 def test_one_distribution_name_and_one_version_everywhere() -> None:
     project = _pyproject()
     assert project["name"] == "exam-reconciler"
-    assert project["scripts"] == {"reconciler": "reconciler.cli:main"}  # type: ignore[comparison-overlap]
+    assert project["scripts"] == {"reconciler": "reconciler.cli:main"}
     version = str(project["version"])
     assert load(ACTION)["inputs"]["version"]["default"] == version
     changelog = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
@@ -253,6 +255,15 @@ def test_an_invalid_project_is_never_planned_or_applied(project: Path) -> None:
     done = _action(project, "apply", secrets=SECRETS.replace("WEBHOOK_AUTH", "OTHER_NAME"))
     assert (done.code, done.outputs["result"]) == (1, "invalid")
     assert "$ reconciler apply" not in done.log and not (project / ".reconciler-sandbox").exists()
+
+
+def test_a_failed_plan_explains_itself_where_the_comment_reads(project: Path) -> None:
+    done = _action(project, "plan", secrets=SECRETS, sandbox="false")  # the real platforms, no credentials
+    assert (done.code, done.outputs["result"], done.outputs["exit-code"]) == (1, "error", "1")
+    assert "checksum" not in done.outputs and "plan-file" not in done.outputs
+    comment = Path(done.outputs["markdown"]).read_text(encoding="utf-8")
+    assert "⛔ The plan failed (exit code 1)" in comment and "METTL_PUBLIC_KEY" in comment
+    _clean(done)
 
 
 def test_a_wrong_input_is_one_error_line(project: Path) -> None:
