@@ -251,6 +251,43 @@ def test_the_reviewed_plan_is_applied_and_a_changed_one_refused(project: Path) -
     assert (drift.code, drift.outputs["result"]) == (0, "in-sync"), drift.log
 
 
+def _java_cohort(root: Path, count: int) -> None:
+    """java-cohort becomes `count` people: ana.lima first, then person.NN."""
+    people = ["    - {email: ana.lima@example.com, name: Ana Lima}"] + [
+        f"    - {{email: person.{n:02d}@example.com, name: Person {n:02d}}}" for n in range(count - 1)]
+    path = root / "desired" / "candidate-lists.yaml"
+    text = path.read_text(encoding="utf-8")
+    head, _, rest = text.partition("  java-cohort:\n")
+    tail = rest[rest.index("  ops-team:"):]
+    path.write_text(head + "  java-cohort:\n" + "\n".join(people) + "\n" + tail, encoding="utf-8")
+
+
+def test_an_unsafe_apply_is_refused_until_a_person_forces_it(project: Path) -> None:
+    _java_cohort(project, 12)
+    assert _action(project, "apply", secrets=SECRETS).outputs["result"] == "applied"
+    _java_cohort(project, 4)  # removes 8 of 13: over the 25 % limit
+    state = project / ".reconciler-sandbox" / "mettl.json"
+    before = state.read_bytes()
+
+    refused = _action(project, "apply", secrets=SECRETS)
+    assert (refused.code, refused.outputs["exit-code"], refused.outputs["result"]) == (1, "3", "unsafe")
+    assert "Refused as unsafe" in refused.summary and "needs --force" in refused.summary  # the plan is shown
+    assert state.read_bytes() == before
+    assert "--force" not in refused.log.split("$ reconciler apply", 1)[1].splitlines()[0]
+
+    forced = _action(project, "apply", secrets=SECRETS, force="true")
+    assert (forced.code, forced.outputs["result"]) == (0, "applied"), forced.log
+    assert "::warning title=reconciler apply::--force" in forced.log
+    assert state.read_bytes() != before
+    _clean(forced)
+
+
+def test_drift_passes_the_baseline(project: Path) -> None:
+    done = _action(project, "drift", secrets=SECRETS, baseline="no-such-ref")
+    assert (done.code, done.outputs["result"]) == (1, "error")
+    assert "--baseline no-such-ref" in done.summary
+
+
 def test_an_invalid_project_is_never_planned_or_applied(project: Path) -> None:
     done = _action(project, "apply", secrets=SECRETS.replace("WEBHOOK_AUTH", "OTHER_NAME"))
     assert (done.code, done.outputs["result"]) == (1, "invalid")
