@@ -20,7 +20,10 @@ import click
 from pydantic import BaseModel, SecretStr, ValidationError
 
 from . import engine
-from .errors import ConfigError, PlanFileError, ReconcilerError, StalePlanError, redact, scrub
+from .cli_options import DISTRIBUTION, State, global_options, prepare, scrub_values
+from .cli_options import config_option as config_option  # re-exported: cli_gitops and others use them
+from .cli_options import sandbox_option as sandbox_option
+from .errors import ConfigError, PlanFileError, ReconcilerError, StalePlanError, redact
 from .loader import LoadedProject, load_project
 from .lock import apply_lock, lock_path
 from .plan import Plan
@@ -39,18 +42,10 @@ PII_KEY_ENV = "RECONCILER_PII_KEY"
 CHECKSUM_PREFIX = re.compile(r"[0-9a-f]{12,64}")
 
 
-class State:
-    debug = False
-    secrets: tuple[str, ...] = ()
-    """Secret values of the loaded project (credentials, webhook headers, every value read from the
-    environment): scrubbed from every message, in any case and URL/base64-encoded."""
-
-
 def _without_secrets(text: str) -> str:
-    """Text with every secret value of the project replaced (defence in depth: models and errors already mask
-    them). Values only: the shape patterns of `redact` would also hit plain words such as `password:`; values
-    shorter than 6 characters are left alone, as they would match ordinary words."""
-    return scrub(text, State.secrets, min_length=6)
+    """Text with every secret value of the project replaced. Values only: the shape patterns of `redact` would
+    also hit plain words such as `password:`."""
+    return scrub_values(text, State.secrets)
 
 
 def _fail(message: str, code: int = EXIT_ERROR) -> None:
@@ -90,6 +85,8 @@ class _Group(click.Group):
 
     def make_context(self, info_name: str | None, args: list[str], parent: click.Context | None = None,
                      **extra: Any) -> click.Context:
+        if parent is None:
+            prepare(self)
         try:
             return super().make_context(info_name, args, parent, **extra)
         except click.UsageError as exc:
@@ -108,13 +105,6 @@ def _as_error(exc: click.UsageError) -> click.UsageError:
     return _UsageError(exc.format_message(), exc.ctx)
 
 
-config_option = click.option(
-    "--config", "config_path", default="reconciler.yaml", show_default=True,
-    type=click.Path(dir_okay=False, path_type=Path), help="The project file.",
-)
-sandbox_option = click.option(
-    "--sandbox", is_flag=True, help="Run against the embedded vendor emulators on loopback (no credentials).",
-)
 resend_secrets_option = click.option(
     "--resend-secrets", is_flag=True,
     help="Send write-only secrets (e.g. webhook auth headers) again, to rotate them. They cannot be read back, "
@@ -127,16 +117,14 @@ sandbox_dir_option = click.option(
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
-@click.version_option(package_name="reconciler")
-def main(debug: bool) -> None:
+@global_options
+@click.version_option(package_name=DISTRIBUTION, message="%(prog)s %(version)s")
+def main() -> None:
     """Keep exam schedules and candidate lists in YAML; make Mettl and Questionmark match them.
 
     Exit codes: 0 ok; 1 error (also a wrong option); 2 changes present (plan --detailed-exitcode);
-    3 refused as unsafe.
+    3 refused as unsafe. The global options work before or after the subcommand.
     """
-    State.debug = debug
-    State.secrets = ()
 
 
 @contextmanager
@@ -355,9 +343,9 @@ def apply(config_path: Path, plan_file: Path | None, expect_checksum: str | None
         if not run.plan.has_changes:
             click.echo(f"{summary_line(run.plan)} {_calls_line(run.calls)}")
             return
+        click.echo(render_text(run.plan), nl=False)  # also with --auto-approve: the log records what changed
         engine.check_safety(run.plan, force=force)
         if not auto_approve:
-            click.echo(render_text(run.plan), nl=False)
             if not sys.stdin.isatty():
                 raise ReconcilerError("no terminal to confirm on, nothing was applied: re-run with --auto-approve")
             if not click.confirm("Apply these changes?", default=False):

@@ -11,6 +11,7 @@ import click
 def register(group: click.Group) -> None:
     """Attach the doctor command to the CLI group."""
     from . import cli as base  # imported here: cli imports this module at its end
+    from .cli_options import State
 
     @group.command()
     @base.config_option
@@ -35,7 +36,7 @@ def register(group: click.Group) -> None:
         if samples_dir is not None:
             mettl = loaded.project.providers.mettl
             public_key = (mettl.public_key,) if mettl and mettl.public_key else ()  # `ak`: kept out of samples too
-            written = save_samples(samples_dir, probes, base._masker(False), (*base.State.secrets, *public_key))
+            written = save_samples(samples_dir, probes, base._masker(False), (*State.secrets, *public_key))
             click.echo(f"Saved {len(written) - 1} redacted sample(s) and their index to {samples_dir}", err=True)
         text = render_json(report) if fmt == "json" else render_text(report)
         click.echo(base._without_secrets(text), nl=False)

