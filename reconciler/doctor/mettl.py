@@ -13,6 +13,7 @@ from urllib.parse import quote
 from ..errors import AuthenticationError, NotFoundError, Position, ProviderError
 from ..models import Schedule, ScheduleKey
 from ..providers.mettl.client import PAGE_LIMIT, MettlClient
+from ..providers.mettl.status import overall_status, row_email
 from .common import clock_result, has_key, in_order, json_of
 from .probe import Probe
 from .report import Check, Result, skip_all
@@ -34,24 +35,10 @@ MANUAL = (
         "apply a new ByInvitation schedule with one candidate to a test assessment; the candidate appears in Mettl"),
     Check(PROVIDER, "mettl create answer", "M-04").manual(
         "the same apply prints ✓ and a second plan shows no changes (the access key was read from the answer)"),
+    Check(PROVIDER, "mettl kept values", "M-11").manual(
+        "edit a test schedule to an unusual value (e.g. browsing tolerance 99) with apply; the edit's answer and "
+        "a later read agree"),
 )
-
-
-def status_of(row: Mapping[str, Any]) -> str:
-    """`testStatus.overallStatus`, else `testStatus.status` (M-06); empty when neither is there."""
-    test = row.get("testStatus")
-    if not isinstance(test, dict):
-        return ""
-    return str(test.get("overallStatus") or test.get("status") or "")
-
-
-def has_email(row: Mapping[str, Any]) -> bool:
-    """An email at `email` or under a registration field whose label mentions email (M-06)."""
-    details = row.get("registrationDetails")
-    values = [row.get("email")]
-    if isinstance(details, dict):
-        values += [v for k, v in details.items() if "email" in str(k).lower()]
-    return any(isinstance(v, str) and "@" in v for v in values)
 
 
 def schedule_problems(schedule: Mapping[str, Any]) -> list[str]:
@@ -165,27 +152,27 @@ class MettlDoctor:
         return [first, status.skipped(f"none of the {len(ordered)} schedule(s) read has candidates")]
 
     def candidate_rows(self, check: Check, access_key: str, expected: int) -> Result:
-        """M-06: status rows carry `testStatus.overallStatus`/`status` and an email."""
+        """M-06: status rows carry `testStatus.overallStatus`/`status` and an email; M-10: paged by `offset`
+        alone, one row per candidate of the schedule."""
         try:
             with self.probe.kind("candidates"):
-                body = self.client.call("GET", f"/schedules/{quote(access_key, safe='')}/candidates")
+                rows = list(self.client.schedule_candidates(access_key))
         except ProviderError as exc:
             return check.failed(str(exc))
-        rows = body.get("candidates")
-        if not isinstance(rows, list):
-            return check.failed("no `candidates` list in the answer")
         if not rows:
             return check.failed(f"no status rows for a schedule with {expected} candidate(s)")
-        no_status = sum(1 for r in rows if not (isinstance(r, dict) and status_of(r)))
-        no_email = sum(1 for r in rows if not (isinstance(r, dict) and has_email(r)))
+        no_status = sum(1 for r in rows if not (isinstance(r, dict) and overall_status(r)))
+        no_email = sum(1 for r in rows if not (isinstance(r, dict) and row_email(r)))
         problems = []
         if no_status:
             problems.append(f"{no_status} of {len(rows)} row(s) without `testStatus.overallStatus`/`status`")
         if no_email:
             problems.append(f"{no_email} of {len(rows)} row(s) without an email at `email`/`registrationDetails`")
+        if len(rows) < expected:
+            problems.append(f"{len(rows)} row(s) for {expected} candidate(s) (M-10: every candidate needs a row)")
         if problems:
             return check.failed("; ".join(problems) + " (such candidates are protected as \"status unknown\")")
-        return check.passed(f"{len(rows)} row(s) with `testStatus` and an email")
+        return check.passed(f"{len(rows)} row(s) for {expected} candidate(s), each with `testStatus` and an email")
 
     def write_only(self) -> Result:
         """M-07: no answer read carries the webhook auth header."""

@@ -14,7 +14,7 @@ from urllib.parse import urljoin, urlsplit
 
 from ..errors import AuthenticationError, Position, ProviderError
 from ..models import Schedule, ScheduleKey
-from ..providers.questionmark.client import AUTH_HINT, QuestionmarkClient, quote_literal
+from ..providers.questionmark.client import AUTH_HINT, EXPAND, QuestionmarkClient, quote_literal
 from ..providers.questionmark.mapping import DEFAULT_MONITORING_TYPE_ID, SETTINGS
 from .common import clock_result, in_order, json_of
 from .edmx import entity_sets
@@ -25,7 +25,7 @@ PROVIDER = "questionmark"
 IMPOSSIBLE_NAME = "reconciler-doctor's probe#"
 """`'` and `#` are illegal in participant login names: no participant can have this one."""
 NO_SUCH_PROPERTY = "ReconcilerDoctorNoSuchProperty"
-EXPANSIONS = ("ScheduleMetadata", "Participant", "Group")
+EXPANSIONS = tuple(EXPAND.split(","))
 """What the provider's listing of Schedules expands (assumption Q-01)."""
 SCHEDULE_CORE = frozenset({"ID", "Name", "AssessmentID", "GroupID", "ParticipantID", "ParentScheduleID",
                            "ExternalID", "StartFrom", "StartTo", "Disabled", "MonitoringTypeID"})
@@ -90,8 +90,8 @@ class QuestionmarkDoctor:
         clock = clock_result(_LATER[0], self.probe, "monitoring-types", None)
         if first.status == "fail":
             return [first, clock, *skip_all(_LATER[1:]), *MANUAL]
-        return [first, clock, self.metadata(), *self.schedules(), self.participant_lookup(), self.attempts(),
-                *self.permissions(), self.monitoring_types(), self.error_envelope(), *MANUAL]
+        return [first, clock, self.metadata(), *self.schedules(), self.metadata_feed(), self.participant_lookup(),
+                self.attempts(), *self.permissions(), self.monitoring_types(), self.error_envelope(), *MANUAL]
 
     def credentials(self) -> Result:
         check = Check(PROVIDER, "questionmark credentials")
@@ -192,20 +192,33 @@ class QuestionmarkDoctor:
             raise ValueError(f"{name}: the page behind `odata.nextLink` has no `value` list")
         return f"{name}: `odata.nextLink` stays on the service root and answers a page"
 
+    def metadata_feed(self) -> Result:
+        """Q-09: a schedule's `ScheduleMetadata` navigation feed (read when an expansion may have been cut)."""
+        check = Check(PROVIDER, "questionmark schedule metadata feed", "Q-09")
+        if not self.schedule_ids:
+            return check.skipped("no schedule to read")
+        path = f"Schedules({self.schedule_ids[0]})/ScheduleMetadata"
+        try:
+            with self.probe.kind("schedule-metadata"):
+                body = self.client.get(path)
+        except ProviderError as exc:
+            return check.failed(str(exc), "the tool reads it when a schedule has 100 or more metadata items")
+        if not isinstance(body.get("value"), list):
+            return check.failed("no `value` list in the answer")
+        return check.passed(f"`{path}` answered a `value` list")
+
     def participant_lookup(self) -> Result:
-        check = Check(PROVIDER, "questionmark participant lookup")
+        """The lookup the tool makes before creating a participant: both login spellings in one `or` filter (Q-10)."""
+        check = Check(PROVIDER, "questionmark participant lookup", "Q-10")
         try:
             with self.probe.kind("participants"):
-                body = self.client.get("Participants", {"$filter": f"Name eq {quote_literal(IMPOSSIBLE_NAME)}"})
+                values = self.client.participants_named(IMPOSSIBLE_NAME, IMPOSSIBLE_NAME + "~2")
         except ProviderError as exc:
             return check.failed(str(exc), "the tool finds participants by login name this way before creating one")
-        values = body.get("value")
-        if not isinstance(values, list):
-            return check.failed("no `value` list in the answer")
         if values:
-            return check.failed(f"the filter was ignored: {len(values)} participant(s) for a name none can have",
+            return check.failed(f"the filter was ignored: {len(values)} participant(s) for names none can have",
                                 REPORT_ADVICE)
-        return check.passed("`Participants?$filter=Name eq '…'` answered an empty `value` list for an impossible name")
+        return check.passed("`Participants?$filter=Name eq '…' or Name eq '…'` answered an empty `value` list")
 
     def attempts(self) -> Result:
         check = Check(PROVIDER, "questionmark attempts feed")
@@ -312,7 +325,7 @@ class QuestionmarkDoctor:
 _LATER = tuple(Check(PROVIDER, name, assumption) for name, assumption in (
     ("questionmark clock skew", DOCUMENTED), ("questionmark $metadata", DOCUMENTED),
     ("questionmark schedules $expand", "Q-01"), ("questionmark paging", "Q-04"),
-    ("questionmark participant lookup", DOCUMENTED), ("questionmark attempts feed", DOCUMENTED),
+    ("questionmark schedule metadata feed", "Q-09"), ("questionmark participant lookup", "Q-10"), ("questionmark attempts feed", DOCUMENTED),
     ("questionmark service account", "Q-07"), ("questionmark scheduling permission", DOCUMENTED),
     ("questionmark monitoring types", DOCUMENTED),
     ("questionmark error envelope", "Q-05")))

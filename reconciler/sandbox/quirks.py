@@ -135,7 +135,7 @@ QUIRKS: dict[str, Quirk] = {q.name: q for q in (
           rf"{_QM}/Groups\([^/]+\)/SchedulableAssessments", _empty_feed),
     Quirk("qm-monitoring-types", "documented", "the tenant has no MonitoringTypes",
           rf"{_QM}/MonitoringTypes", _empty_feed),
-    Quirk("qm-participant-lookup", "documented", "`Participants?$filter=Name eq '…'` is refused with 400",
+    Quirk("qm-participant-lookup", "Q-10", "`Participants?$filter=Name eq '…' or Name eq '…'` is refused with 400",
           rf"{_QM}/Participants", _refuse_bad_request),
     Quirk("qm-attempts", "documented", "`Attempts?$filter=ScheduleID eq N` is refused with 400",
           rf"{_QM}/Attempts", _refuse_bad_request),
