@@ -325,7 +325,8 @@ class QuestionmarkDoctor:
 _LATER = tuple(Check(PROVIDER, name, assumption) for name, assumption in (
     ("questionmark clock skew", DOCUMENTED), ("questionmark $metadata", DOCUMENTED),
     ("questionmark schedules $expand", "Q-01"), ("questionmark paging", "Q-04"),
-    ("questionmark schedule metadata feed", "Q-09"), ("questionmark participant lookup", "Q-10"), ("questionmark attempts feed", DOCUMENTED),
+    ("questionmark schedule metadata feed", "Q-09"), ("questionmark participant lookup", "Q-10"),
+    ("questionmark attempts feed", DOCUMENTED),
     ("questionmark service account", "Q-07"), ("questionmark scheduling permission", DOCUMENTED),
     ("questionmark monitoring types", DOCUMENTED),
     ("questionmark error envelope", "Q-05")))
