@@ -32,13 +32,13 @@ class MettlProvider:
         max_workers: int = 8,
         max_candidates_per_edit: int = 2000,
         source_app: str = "reconciler",
-        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.client = client
         self.max_workers = max_workers
         self.batch = max_candidates_per_edit
         self.source_app = source_app
-        self.clock = clock
+        self.now = now  # when a window counts as ended, and when a retirement closes it
 
     @property
     def calls(self) -> int:
@@ -115,7 +115,7 @@ class MettlProvider:
             fingerprint=fingerprint(raw),
             protected=mapping.protected_emails(raw),
             raw=settings_only,
-            extra={"spellings": mapping.live_spellings(raw), "disabled": is_closed(schedule.window, self.clock()),
+            extra={"spellings": mapping.live_spellings(raw), "disabled": is_closed(schedule.window, self.now()),
                    "retirement": retirement(schedule.window)},
         )
 
@@ -177,7 +177,7 @@ class MettlProvider:
     def _close(self, observed: Observed) -> list[str]:
         """Retire: one edit that ends the window now (see retire.py)."""
         option = (observed.raw or {}).get("scheduleWindow", {}).get("fixedAccessOption")
-        sc = closing_sc(observed.schedule.window, option, self.clock())
+        sc = closing_sc(observed.schedule.window, option, self.now())
         return unkept(sc, self.client.edit_schedule(observed.ref, sc))
 
     def _edit(self, change: ScheduleChange, desired: Schedule, observed: Observed) -> list[str]:
