@@ -211,3 +211,11 @@ def test_markdown_shows_the_rename_the_retirement_and_what_is_left_alone(at_now:
     kept = at_now.plan(schedule(name="Stays"), renamed()).plan
     text = render_markdown(kept, mask=lambda email: "someone@example.invalid")
     assert "### No longer declared" in text and "Left" in text.split("### No longer declared")[1]
+
+
+def test_a_lost_answer_to_the_closing_edit_is_verified(at_now: Reconcile) -> None:
+    at_now.apply(schedule(), schedule(name="Stays"))
+    at_now.server.faults.fail_next("lost_answer", "POST")
+    (outcome,) = at_now.apply(schedule(name="Stays"), prune=True).outcomes
+    assert outcome.ok and "verified" in outcome.message
+    assert not at_now.plan(schedule(name="Stays"), prune=True).plan.has_changes
