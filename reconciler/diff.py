@@ -7,6 +7,7 @@ never cause a perpetual diff).
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
@@ -107,7 +108,7 @@ def diff_schedule(
             name=desired.name, candidates=candidates, desired=desired, window_after=desired.window,
         )
     live = observed.schedule
-    fields = field_changes(desired, live)
+    fields = field_changes(desired, live) + rename_changes(desired, live)
     if (desired.window is None and live.window is not None) or (
         desired.window is not None and not desired.window.same_instants(live.window)
     ):
@@ -128,15 +129,45 @@ def diff_schedule(
     )
 
 
+def rename_changes(desired: Schedule, live: Schedule) -> list[FieldChange]:
+    """A live schedule adopted under a previous name (or renamed by hand) gets the declared name back."""
+    if live.name == desired.name:
+        return []
+    return [FieldChange(path="name", before=live.name, after=desired.name)]
+
+
+RETIRE_BY_DISABLING = FieldChange(path="disabled", before=False, after=True)
+
+
 def retire(observed: Observed) -> ScheduleChange:
-    """An owned schedule gone from desired state: disabled, never deleted."""
+    """An owned schedule gone from desired state, with prune on: made unavailable the provider's reversible
+    way (its `retirement` field change; by default `disabled`), never deleted."""
     live = observed.schedule
+    how = observed.extra.get("retirement")
     return ScheduleChange(
         action="disable", provider=live.provider, assessment_id=live.assessment_id, name=live.name,
         ref=observed.ref, fingerprint=observed.fingerprint, window_before=live.window,
         candidates=CandidateChanges(existing=len(live.candidate_emails())),
-        fields=(FieldChange(path="disabled", before=False, after=True),),
+        fields=(how if isinstance(how, FieldChange) else RETIRE_BY_DISABLING,),
     )
+
+
+def mass_retirement(changes: list[ScheduleChange], managed: Iterable[ScheduleKey],
+                    safety: SafetyConfig) -> list[ScheduleChange]:
+    """Like octoDNS's 30% rule: retiring too large a share of a provider's live managed schedules at once
+    (declared ones plus those retired now) needs --force, on each of those retirements."""
+    live = Counter(key.provider for key in managed)
+    retiring = Counter(c.provider for c in changes if c.action == "disable")
+    out = []
+    for change in changes:
+        count, total = retiring[change.provider], live[change.provider] + retiring[change.provider]
+        if (change.action == "disable" and total >= safety.min_schedules_for_retire_fraction
+                and count / total > safety.max_retire_fraction):
+            reason = (f"retires {count} of {total} managed {change.provider} schedules ({count / total:.0%} > "
+                      f"{safety.max_retire_fraction:.0%} limit)")
+            change = change.model_copy(update={"needs_force": (*change.needs_force, reason)})
+        out.append(change)
+    return out
 
 
 def safety_reasons(change: ScheduleChange, safety: SafetyConfig, now: datetime) -> tuple[str, ...]:
@@ -167,8 +198,12 @@ def build_plan(
     safety: SafetyConfig | None = None,
     now: datetime,
     resend_secrets: bool = False,
+    undeclared: Iterable[UnmanagedSchedule] = (),
 ) -> Plan:
-    """Every change needed, with the safety rules each breaks, in a deterministic order."""
+    """Every change needed, with the safety rules each breaks, in a deterministic order.
+
+    `retired`: owned schedules no longer declared, to retire (prune on); `undeclared`: the same, reported only.
+    """
     safety = safety or SafetyConfig()
     changes: list[ScheduleChange] = []
     in_sync = 0
@@ -180,4 +215,5 @@ def build_plan(
         changes.append(change)
     changes.extend(retire(o) for o in retired)
     changes = [c.model_copy(update={"needs_force": safety_reasons(c, safety, now)}) for c in changes]
-    return Plan.build(changes, unmanaged, in_sync)
+    changes = mass_retirement(changes, observed, safety)
+    return Plan.build(changes, unmanaged, in_sync, undeclared)

@@ -141,9 +141,17 @@ def matches(rule: Suppression, item: DriftItem) -> bool:
 # --------------------------------------------------------------------------- one change → items
 
 
+def _as_applied(change: ScheduleChange, desired: Schedule | None,
+                base: dict[ScheduleKey, Schedule]) -> Schedule | None:
+    """The baseline of a schedule: under its name, else under a previous name (a rename not yet applied)."""
+    names = (change.name, *(desired.previous_names if desired is not None else ()))
+    found = (base.get(ScheduleKey(change.provider, change.assessment_id, name)) for name in names)
+    return next((then for then in found if then is not None), None)
+
+
 def _items(change: ScheduleChange, desired: Schedule | None,
            base: dict[ScheduleKey, Schedule] | None) -> list[DriftItem]:
-    then = base.get(change.key) if base is not None else None
+    then = _as_applied(change, desired, base) if base is not None else None
 
     def item(path: str, live: Any, wanted: Any, baseline: Any, same: bool, candidate: str | None = None) -> DriftItem:
         kind: Kind = "unclassified" if base is None else ("drift" if same else "unapplied")
@@ -161,6 +169,9 @@ def _items(change: ScheduleChange, desired: Schedule | None,
             was: Any = window_view(then.window) if then else None
             wanted = desired.window if desired else None
             same = then is not None and (then.window.same_instants(wanted) if then.window else wanted is None)
+        elif fc.path == "name":
+            was = then.name if then else None
+            same = then is not None and was == fc.after
         elif fc.path == "invitation_only":
             was = then is not None and then.candidates is not None
             same = then is not None and was == fc.after

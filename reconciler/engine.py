@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from .diff import build_plan, diff_schedule
 from .errors import AmbiguousWriteError, ProviderError, ReconcilerError, StalePlanError, UnsafePlanError
 from .models import DesiredState, SafetyConfig, ScheduleKey
-from .plan import Plan, ScheduleChange
+from .plan import Plan, ScheduleChange, UnmanagedSchedule
 from .providers.base import ApplyOutcome, KnowsStartedCandidates, Observed, ObservedWorld, Provider
 
 
@@ -70,11 +70,28 @@ def make_plan(
         retired.extend(world.retired.values())
         unmanaged.extend(world.unmanaged)
     observed = _protect_started(desired, observed, providers)
+    retired, undeclared = _split_retired(retired, desired.prune)
     plan = build_plan(desired.schedules, observed, retired, unmanaged, safety=safety, now=now or utcnow(),
-                      resend_secrets=resend_secrets)
+                      resend_secrets=resend_secrets, undeclared=undeclared)
     plan = _review(plan, providers, {**observed, **{o.schedule.key: o for o in retired}})
     return PlanRun(plan, {**observed, **{o.schedule.key: o for o in retired}},
                    {name: p.calls for name, p in providers.items()})
+
+
+def _split_retired(
+    retired: list[Observed], prune: frozenset[str]
+) -> tuple[list[Observed], list[UnmanagedSchedule]]:
+    """Owned schedules no longer declared: retired where the project prunes, else only reported."""
+    keep: list[Observed] = []
+    left: list[UnmanagedSchedule] = []
+    for observed in retired:
+        live = observed.schedule
+        if live.provider in prune:
+            keep.append(observed)
+        else:
+            left.append(UnmanagedSchedule(provider=live.provider, assessment_id=live.assessment_id, name=live.name,
+                                          ref=observed.ref))
+    return keep, left
 
 
 def _protect_started(

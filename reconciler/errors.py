@@ -128,6 +128,10 @@ class UnsafePlanError(ReconcilerError):
     exit_code = 3
 
 
+class RenameConflictError(ReconcilerError):
+    """A schedule's name and one of its previous names (or two previous names) are all live."""
+
+
 class ProviderError(ReconcilerError):
     """A vendor API call failed. The message names the provider and is redacted."""
 

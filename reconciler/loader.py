@@ -23,7 +23,7 @@ from .errors import ConfigError, Position, Problem, scrub
 from .loader_csv import ListEntry, read_csv_list
 from .loader_errors import describe, suggest, validate, validation_problems
 from .loader_input import Inputs, display_path
-from .loader_rules import schedule_problems
+from .loader_rules import previous_name_problems, schedule_problems
 from .loader_yaml import Loc, SourceDoc, format_loc, interpolate
 from .models import (
     Candidate,
@@ -120,7 +120,8 @@ class _Loader:
         return LoadedProject(
             path=project_path,
             project=project,
-            desired=DesiredState(schedules=tuple(schedules), suppressions=tuple(self.suppressions)),
+            desired=DesiredState(schedules=tuple(schedules), suppressions=tuple(self.suppressions),
+                                 prune=project.pruned_providers()),
             files=tuple(self.files),
             positions=MappingProxyType(positions),
             missing_env=MappingProxyType({format_loc(loc): found for loc, found in missing.items()}),
@@ -312,6 +313,9 @@ class _Loader:
                 resolved.append(Schedule.model_validate({**fields, "candidates": candidates}))
             except ValidationError as exc:
                 self.problems += validation_problems(exc, doc, loc, Schedule)
+        for index, message in previous_name_problems([d.schedule for d in self.schedules]):
+            definition = self.schedules[index]
+            self.problems.append(definition.doc.problem((*definition.loc, "previous_names"), message))
         return resolved, positions
 
     def expand(self, definition: _ScheduleDef) -> tuple[bool, tuple[Candidate, ...] | None]:

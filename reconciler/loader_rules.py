@@ -8,12 +8,13 @@ not over (unless the schedule says `archived: true`).
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import datetime
 from functools import lru_cache
 from importlib import resources
 
 from .loader_yaml import Loc
-from .models import ScheduleDoc
+from .models import ScheduleDoc, ScheduleKey
 
 INT64_MAX = 2**63 - 1
 _FIXED = re.compile(r"^UTC([+-]\d{2}:\d{2})?$")
@@ -44,6 +45,27 @@ def schedule_problems(schedule: ScheduleDoc, now: datetime | None) -> list[tuple
         if now is not None and not schedule.archived and window.end_utc <= now:
             found.append((("window",), f"the window is over (it ended {window.end.isoformat()} {window.time_zone}): "
                                        "move it, or mark the schedule archived: true to keep it as written"))
+    return found
+
+
+def previous_name_problems(schedules: Sequence[ScheduleDoc]) -> list[tuple[int, str]]:
+    """(index, message) for each previous name that is another declared schedule's name, or that two
+    schedules both claim, in the same provider and assessment: a rename must name one live schedule."""
+    declared = {s.key: i for i, s in enumerate(schedules)}
+    claimed: dict[ScheduleKey, int] = {}
+    found: list[tuple[int, str]] = []
+    for index, schedule in enumerate(schedules):
+        for old in schedule.previous_names:
+            key = ScheduleKey(schedule.provider, schedule.assessment_id, old)
+            if old != old.strip():
+                found.append((index, f"leading or trailing spaces in previous name {_short(old)}"))
+            if key in declared and declared[key] != index:
+                found.append((index, f"previous name {_short(old)} is the name of another declared schedule "
+                                     f"in assessment {schedule.assessment_id}"))
+            elif key in claimed and claimed[key] != index:
+                found.append((index, f"previous name {_short(old)} is also a previous name of "
+                                     f"{_short(schedules[claimed[key]].name)}"))
+            claimed.setdefault(key, index)
     return found
 
 

@@ -374,6 +374,11 @@ class ScheduleKey(NamedTuple):
 
 class ScheduleBase(Frozen):
     name: str = Field(min_length=1)
+    previous_names: tuple[Annotated[str, Field(min_length=1)], ...] = Field(
+        default=(),
+        description="Names this schedule had before: when none is live under `name`, the live schedule under a "
+        "previous name (same provider and assessment) is adopted and renamed, its candidates kept.",
+    )
     provider: ProviderName
     assessment_id: AssessmentId
     window: Window | None = None
@@ -409,6 +414,10 @@ class ScheduleBase(Frozen):
             raise ValueError("a questionmark schedule cannot have a mettl: block")
         if self.provider == "mettl" and (self.group or self.accommodations or self.metadata):
             raise ValueError("group, accommodations and metadata are Questionmark features")
+        if self.name in self.previous_names:
+            raise ValueError(f"previous_names lists the schedule's own name {self.name!r}")
+        if len(set(self.previous_names)) != len(self.previous_names):
+            raise ValueError("previous_names lists a name twice")
         return self
 
     @property
@@ -474,6 +483,9 @@ class DesiredFile(Frozen):
 # --------------------------------------------------------------------------- project file
 
 
+_PRUNE_HERE = "Retire this provider's schedules that are no longer declared; unset: the project's `prune`."
+
+
 class MettlProviderConfig(Frozen):
     base_url: Url = "https://api.mettl.com"
     api_version: Literal["v1", "v2", "v3"] = "v2"
@@ -484,7 +496,10 @@ class MettlProviderConfig(Frozen):
     max_candidates_per_edit: int = Field(default=2000, ge=1)
     source_app: str = Field(
         default="reconciler", min_length=1,
-        description="Sent as `sourceApp` on every create (mandatory there); a schedule's mettl.source_app wins.")
+        description="Sent as `sourceApp` on every create (mandatory there); a schedule's mettl.source_app wins. "
+        "A live schedule with this sourceApp was made by this project: once no longer declared it is reported "
+        "(and retired with prune).")
+    prune: bool | None = Field(default=None, description=_PRUNE_HERE)
 
 
 class QuestionmarkProviderConfig(Frozen):
@@ -493,6 +508,7 @@ class QuestionmarkProviderConfig(Frozen):
     password: Annotated[SecretStr | None, Secret("QUESTIONMARK_PASSWORD")] = None
     timeout: float = Field(default=30.0, gt=0)
     max_workers: int = Field(default=8, ge=1, le=64)
+    prune: bool | None = Field(default=None, description=_PRUNE_HERE)
 
 
 class ProvidersConfig(Frozen):
@@ -506,6 +522,11 @@ class SafetyConfig(Frozen):
     max_removal_fraction: float = Field(default=0.25, ge=0, le=1)
     min_candidates_for_fraction: int = Field(default=10, ge=0)
     protect_live_windows: bool = True
+    max_retire_fraction: float = Field(
+        default=0.3, ge=0, le=1,
+        description="With prune: retiring more than this share of a provider's live managed schedules needs --force.")
+    min_schedules_for_retire_fraction: int = Field(
+        default=5, ge=0, description="The retire fraction applies from this many live managed schedules up.")
 
 
 class LimitsConfig(Frozen):
@@ -531,6 +552,20 @@ class ProjectConfig(Frozen):
     )
     limits: LimitsConfig = Field(default_factory=LimitsConfig)
     safety: SafetyConfig = Field(default_factory=SafetyConfig)
+    prune: bool = Field(
+        default=False,
+        description="Retire schedules this project made that are no longer declared (Questionmark: disabled; "
+        "Mettl: window closed; never deleted). Off: they are reported and left alone. "
+        "providers.<name>.prune overrides it per provider.")
+
+    def pruned_providers(self) -> frozenset[str]:
+        """The configured providers whose no-longer-declared schedules are retired."""
+        pruned = set()
+        for name in PROVIDERS:
+            config: MettlProviderConfig | QuestionmarkProviderConfig | None = getattr(self.providers, name)
+            if config is not None and (self.prune if config.prune is None else config.prune):
+                pruned.add(name)
+        return frozenset(pruned)
 
 
 class DesiredState(Frozen):
@@ -538,6 +573,8 @@ class DesiredState(Frozen):
 
     schedules: tuple[Schedule, ...] = ()
     suppressions: tuple[Suppression, ...] = ()
+    prune: frozenset[str] = Field(
+        default=frozenset(), description="Providers whose no-longer-declared schedules are retired (`prune`).")
 
 
 # --------------------------------------------------------------------------- views

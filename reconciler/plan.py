@@ -87,6 +87,9 @@ class Plan(Frozen):
     format_version: str = FORMAT_VERSION
     changes: tuple[ScheduleChange, ...] = ()
     unmanaged: tuple[UnmanagedSchedule, ...] = ()
+    undeclared: tuple[UnmanagedSchedule, ...] = Field(
+        default=(), description="Live schedules this project made that no desired file declares any more, left "
+        "alone because prune is off (with prune they are retired: `disable` changes).")
     in_sync: int = 0
     fingerprints: dict[str, str] = Field(
         default_factory=dict, description="Schedule key → fingerprint of every live object the plan touches."
@@ -98,12 +101,14 @@ class Plan(Frozen):
         changes: Iterable[ScheduleChange],
         unmanaged: Iterable[UnmanagedSchedule] = (),
         in_sync: int = 0,
+        undeclared: Iterable[UnmanagedSchedule] = (),
     ) -> Plan:
         ordered = tuple(sorted(changes, key=ScheduleChange.sort_key))
         fingerprints = {str(c.key): c.fingerprint for c in ordered if c.fingerprint}
         return cls(
             changes=ordered,
             unmanaged=tuple(sorted(unmanaged, key=lambda u: (u.provider, u.assessment_id, u.name))),
+            undeclared=tuple(sorted(undeclared, key=lambda u: (u.provider, u.assessment_id, u.name))),
             in_sync=in_sync,
             fingerprints=fingerprints,
         )

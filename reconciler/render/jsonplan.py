@@ -15,7 +15,8 @@ def plan_document(plan: Plan) -> dict[str, Any]:
         "format_version": FORMAT_VERSION,
         "checksum": plan.checksum,
         "has_changes": plan.has_changes,
-        "summary": plan.counts() | {"in_sync": plan.in_sync, "unmanaged": len(plan.unmanaged)},
+        "summary": plan.counts() | {"in_sync": plan.in_sync, "unmanaged": len(plan.unmanaged),
+                                    "undeclared": len(plan.undeclared)},
         **data,
     }
 

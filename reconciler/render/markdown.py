@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from enum import IntEnum
 
 from ..models import Window
-from ..plan import Plan, ScheduleChange
+from ..plan import Plan, ScheduleChange, UnmanagedSchedule
 from .pii import Mask, scrub
-from .rows import PROVIDER_TITLES, ChangeRow, change_row, created_settings, summary_line
+from .rows import PROVIDER_TITLES, UNDECLARED_TITLE, ChangeRow, change_row, created_settings, summary_line
 
 DEFAULT_MARKER = "<!-- reconciler-plan -->"
 DEFAULT_HINT = "Download the `plan.json` artifact of this run for the full plan."
@@ -258,6 +258,8 @@ def _details(view: _View, level: Level, cap: int | None, shortened: list[bool]) 
     change, row = view.change, view.row
     label = _action_label(change, row.symbol)
     lines = [f"<details><summary><b>{escape_html(label)}</b> {escape_html(view.title)}</summary>", ""]
+    if row.note:
+        lines += [f"_{escape_md(row.note)}_", ""]
     if view.ref:
         lines += [f"Live id: {escape_md(view.ref)}", ""]
     if view.fields:
@@ -294,13 +296,22 @@ def _details(view: _View, level: Level, cap: int | None, shortened: list[bool]) 
 
 
 def _unmanaged(plan: Plan, rec: _Recorder, level: Level) -> list[str]:
-    if not plan.unmanaged:
+    return [*_listed(plan.unmanaged, "Unmanaged (live, not in the desired state; left alone)",
+                     "**Unmanaged:** {} live schedule(s) not in the desired state, left alone.", rec, level),
+            *_listed(plan.undeclared, UNDECLARED_TITLE,
+                     "**No longer declared:** {} schedule(s) made by this project, left alone.", rec, level)]
+
+
+def _listed(items: tuple[UnmanagedSchedule, ...], title: str, short: str, rec: _Recorder,
+            level: Level) -> list[str]:
+    """Live schedules left alone, one line each (up to UNMANAGED_CAP), or their count in a short comment."""
+    if not items:
         return []
-    count = len(plan.unmanaged)
+    count = len(items)
     if level >= Level.NO_TIMELINE:
-        return [f"**Unmanaged:** {count} live schedule(s) not in the desired state, left alone.", ""]
-    lines = ["### Unmanaged (live, not in the desired state; left alone)", ""]
-    for item in plan.unmanaged[:UNMANAGED_CAP]:
+        return [short.format(count), ""]
+    lines = [f"### {title}", ""]
+    for item in items[:UNMANAGED_CAP]:
         provider = PROVIDER_TITLES.get(item.provider, item.provider)
         ref = f" ({escape_md(rec.clean(item.ref))})" if item.ref else ""
         lines.append(

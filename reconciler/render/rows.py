@@ -13,6 +13,8 @@ from ..plan import Plan, ScheduleChange
 Mask = Callable[[str], str]
 
 SYMBOLS = {"create": "+", "update": "~", "disable": "-"}
+RETIRE_NOTE = "no longer declared: retired (prune), reversible by declaring it again"
+UNDECLARED_TITLE = "No longer declared (made by this project; left alone — `prune: true` retires them)"
 PROVIDER_TITLES = {"mettl": "Mettl", "questionmark": "Questionmark"}
 
 
@@ -38,6 +40,7 @@ class ChangeRow:
     add: list[str] = field(default_factory=list)
     remove: list[str] = field(default_factory=list)
     protected: list[str] = field(default_factory=list)
+    note: str | None = None
 
     @property
     def window_changed(self) -> bool:
@@ -87,6 +90,8 @@ def change_row(change: ScheduleChange, mask: Mask = no_mask) -> ChangeRow:
             path = f"accommodations.{mask(email)}" + (f".{rest}" if rest else "")
             fields.append(FieldRow(path, before, after))
             continue
+        if item.path == "name":  # a rename: names quoted, so spaces and look-alikes show
+            before, after = json.dumps(item.before, ensure_ascii=False), json.dumps(item.after, ensure_ascii=False)
         fields.append(FieldRow(item.path, before, after))
     window_field = change.field("window")
     candidates = change.candidates
@@ -101,6 +106,7 @@ def change_row(change: ScheduleChange, mask: Mask = no_mask) -> ChangeRow:
         remove=[mask(e) for e in candidates.remove],
         protected=[f"{mask(e)} ({candidates.protected_reasons.get(e, 'has started or submitted')})"
                    for e in candidates.protected],
+        note=RETIRE_NOTE if change.action == "disable" else None,
     )
 
 
@@ -111,9 +117,10 @@ def summary_line(plan: Plan) -> str:
     else:
         head = (f"Plan: {counts['create']} to create, {counts['update']} to update, "
                 f"{counts['disable']} to disable.")
+    undeclared = f", {len(plan.undeclared)} no longer declared" if plan.undeclared else ""
     return (f"{head} Candidates: {counts['add']} to add, {counts['remove']} to remove, "
             f"{counts['protected']} protected. {plan.in_sync} schedule(s) in sync, "
-            f"{len(plan.unmanaged)} unmanaged.")
+            f"{len(plan.unmanaged)} unmanaged{undeclared}.")
 
 
 def created_settings(schedule: Schedule, mask: Mask = no_mask) -> list[tuple[str, str]]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..plan import Plan
-from .rows import Mask, change_row, created_settings, no_mask, summary_line
+from .rows import UNDECLARED_TITLE, Mask, change_row, created_settings, no_mask, summary_line
 
 ACTION_WORDS = {"create": "create", "update": "update", "disable": "disable"}
 
@@ -14,7 +14,8 @@ def render_text(plan: Plan, mask: Mask = no_mask) -> str:
         row = change_row(change, mask)
         label = ACTION_WORDS[change.action] if change.actionable else "protected candidates only"
         ref = f" [{change.ref}]" if change.ref else ""
-        lines.append(f"{row.symbol if change.actionable else '='} {label} {row.title}{ref}")
+        note = f" — {row.note}" if row.note else ""
+        lines.append(f"{row.symbol if change.actionable else '='} {label} {row.title}{ref}{note}")
         if row.window_before and row.window_after:
             lines.append(f"    ~ window: {row.window_before}")
             lines.append(f"           → {row.window_after}")
@@ -35,6 +36,11 @@ def render_text(plan: Plan, mask: Mask = no_mask) -> str:
     if plan.unmanaged:
         lines.append("Unmanaged (live, not in the desired state; left alone):")
         lines.extend(f"    ? {u.provider} · {u.assessment_id} · {u.name}" for u in plan.unmanaged)
+        lines.append("")
+    if plan.undeclared:
+        lines.append(UNDECLARED_TITLE.replace("`", "") + ":")
+        lines.extend(f"    ? {u.provider} · {u.assessment_id} · {u.name}" + (f" [{u.ref}]" if u.ref else "")
+                     for u in plan.undeclared)
         lines.append("")
     lines.append(summary_line(plan))
     return "\n".join(lines) + "\n"

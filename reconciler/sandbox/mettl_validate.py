@@ -279,7 +279,7 @@ def _window(value: Any) -> dict[str, Any]:
     zone: tzinfo | None = location or offset
     start = datetime.combine(start_day, start_time, tzinfo=zone)
     end = datetime.combine(end_day, end_time, tzinfo=zone)
-    if end <= start:
+    if end <= start:  # assumption M-12: no other rule on the dates; an end already past is accepted
         raise bad_request("scheduleWindow must end after it starts")
     out: dict[str, Any] = {"fixedAccessOption": option}
     out.update({k: obj[k] for k in keys[1:] if k in obj})

@@ -37,7 +37,8 @@ def find_candidate(schedule: dict[str, Any], email: str) -> dict[str, Any] | Non
 def schedule_view(schedule: dict[str, Any], *, candidates: bool = True) -> dict[str, Any]:
     """The schedule as the API returns it (assumption M-05: the Edit response's shape for every read):
     vendor order, write-only properties left out (assumption M-07)."""
-    out = {k: copy.deepcopy(schedule[k]) for k in _SCHEDULE_ORDER if k in schedule}  # assumption M-05
+    # assumption M-05; assumption M-13: sourceApp comes back as created (listings carry it too)
+    out = {k: copy.deepcopy(schedule[k]) for k in _SCHEDULE_ORDER if k in schedule}
     out.update({k: copy.deepcopy(v) for k, v in schedule.items() if k not in out})
     for key in WRITE_ONLY_PROPERTIES:  # assumption M-07
         out.pop(key, None)

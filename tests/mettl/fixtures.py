@@ -62,11 +62,12 @@ class Reconcile:
         self.provider = provider
         self.server = server
 
-    def plan(self, *schedules: Schedule, safety: SafetyConfig | None = None) -> engine.PlanRun:
-        return engine.make_plan(DesiredState(schedules=schedules), {"mettl": self.provider}, safety=safety, now=NOW)
+    def plan(self, *schedules: Schedule, safety: SafetyConfig | None = None, prune: bool = False) -> engine.PlanRun:
+        desired = DesiredState(schedules=schedules, prune=frozenset({"mettl"} if prune else ()))
+        return engine.make_plan(desired, {"mettl": self.provider}, safety=safety, now=NOW)
 
-    def apply(self, *schedules: Schedule, force: bool = False) -> engine.ApplyReport:
-        run = self.plan(*schedules)
+    def apply(self, *schedules: Schedule, force: bool = False, prune: bool = False) -> engine.ApplyReport:
+        run = self.plan(*schedules, prune=prune)
         report = engine.apply_plan(run, {"mettl": self.provider}, force=force)
         assert not report.failed, [o.message for o in report.failed]
         return report

@@ -46,11 +46,12 @@ class Reconcile:
     def providers(self) -> dict[str, QuestionmarkProvider]:
         return {"questionmark": self.provider}
 
-    def plan(self, *schedules: Schedule, safety: SafetyConfig | None = None) -> engine.PlanRun:
-        return engine.make_plan(DesiredState(schedules=schedules), self.providers, safety=safety, now=NOW)
+    def plan(self, *schedules: Schedule, safety: SafetyConfig | None = None, prune: bool = False) -> engine.PlanRun:
+        desired = DesiredState(schedules=schedules, prune=frozenset({"questionmark"} if prune else ()))
+        return engine.make_plan(desired, self.providers, safety=safety, now=NOW)
 
-    def apply(self, *schedules: Schedule, force: bool = False) -> engine.ApplyReport:
-        run = self.plan(*schedules)
+    def apply(self, *schedules: Schedule, force: bool = False, prune: bool = False) -> engine.ApplyReport:
+        run = self.plan(*schedules, prune=prune)
         report = engine.apply_plan(run, self.providers, force=force)
         assert not report.failed, [o.message for o in report.failed]
         return report

@@ -78,12 +78,12 @@ def test_retired_then_put_back(reconcile: Reconcile) -> None:
     desired = qm_schedule(candidates=None, accommodations=RAJ_30)
     reconcile.apply(desired)
     reconcile.server.reset_calls()
-    reconcile.apply()
+    reconcile.apply(prune=True)
     parent = reconcile.anchor()
     (child,) = reconcile.children(parent["ID"])
     assert reconcile.writes() == [("PATCH", f"Schedules({parent['ID']})"), ("PATCH", f"Schedules({child['ID']})")]
     assert parent["Disabled"] and child["Disabled"]
-    assert not reconcile.plan().plan.has_changes
+    assert not reconcile.plan(prune=True).plan.has_changes
     reconcile.apply(desired)
     assert not reconcile.anchor()["Disabled"] and not reconcile.children(parent["ID"])[0]["Disabled"]
     assert not reconcile.plan(desired).plan.has_changes

@@ -238,24 +238,24 @@ def test_unowned_schedules_are_reported_and_never_written(reconcile: Reconcile) 
     assert reconcile.app.schedule(hand)["ExternalID"] is None
 
 
-def test_schedule_gone_from_desired_state_disables_every_seat_once(reconcile: Reconcile) -> None:
+def test_schedule_gone_from_desired_state_with_prune_disables_every_seat_once(reconcile: Reconcile) -> None:
     reconcile.apply(qm_schedule())
     reconcile.server.reset_calls()
-    run = reconcile.plan()
+    run = reconcile.plan(prune=True)
     assert [c.action for c in run.plan.changes] == ["disable"] and run.plan.counts()["disable"] == 1
-    reconcile.apply()
+    reconcile.apply(prune=True)
     seats = reconcile.seats()
     assert reconcile.writes() == [("PATCH", f"Schedules({s['ID']})") for s in seats.values()]
     assert all(c.json == {"Disabled": True} for c in reconcile.write_calls())
     assert reconcile.anchor()["Disabled"] is True
     reconcile.server.reset_calls()
-    assert not reconcile.plan().plan.has_changes
+    assert not reconcile.plan(prune=True).plan.has_changes
     assert not any(c.method == "DELETE" for c in reconcile.server.calls)
 
 
 def test_retired_schedule_put_back_is_enabled_again(reconcile: Reconcile) -> None:
     reconcile.apply(qm_schedule())
-    reconcile.apply()  # gone from the YAML: disabled
+    reconcile.apply(prune=True)  # gone from the YAML: disabled
     assert all(s["Disabled"] for s in reconcile.seats().values())
     reconcile.apply(qm_schedule())  # back in the YAML: a declared schedule is live
     assert not any(s["Disabled"] for s in reconcile.seats().values()) and reconcile.anchor()["Disabled"]

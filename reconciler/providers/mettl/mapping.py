@@ -298,6 +298,8 @@ def edit_sc(
     """
     sc: dict[str, Any] = {}
     tops = {_top_of(f.path) for f in change.fields}
+    if "name" in tops:  # a rename (previous_names): the same edit, candidates untouched
+        sc["name"] = desired.name
     if change.candidates or "access" in tops or "invitation_only" in tops:
         access = access_to_sc(desired)
         if change.candidates:
@@ -341,6 +343,7 @@ def mapping_table() -> list[tuple[str, str]]:
     """(YAML path, sc path) rows for the docs."""
     rows = [
         ("name", "name"),
+        ("previous_names (renamed: adopted under an old name)", "name (one edit)"),
         ("candidates (absent → OpenForAll)", "access.type, access.candidates.add / .remove"),
         ("window.start / end / time_zone (absent → AlwaysOn)",
          "scheduleType, scheduleWindow.startsOnDate/startsOnTime/endsOnDate/endsOnTime, "

@@ -2,22 +2,26 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 from typing import Any
 
 from ...errors import MalformedResponseError
 from ...models import Candidate, Schedule, ScheduleKey
+from ...models_identity import live_name
 from ...plan import CandidateChanges, ScheduleChange, UnmanagedSchedule, fingerprint
 from ..base import ApplyOutcome, Observed, ObservedWorld
 from . import mapping
 from .client import PROVIDER, MettlClient
+from .retire import closing_sc, is_closed, retirement
 from .status import removal_blockers
 from .verify import unkept
 
 
 class MettlProvider:
-    """Identity is (assessment_id, name); schedules not in desired state are reported, never touched."""
+    """Identity is (assessment_id, name); a schedule no longer declared is retired only when it carries this
+    project's sourceApp (and prune is on); the others are reported, never touched."""
 
     name = PROVIDER
 
@@ -28,11 +32,13 @@ class MettlProvider:
         max_workers: int = 8,
         max_candidates_per_edit: int = 2000,
         source_app: str = "reconciler",
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.client = client
         self.max_workers = max_workers
         self.batch = max_candidates_per_edit
         self.source_app = source_app
+        self.now = now  # when a window counts as ended, and when a retirement closes it
 
     @property
     def calls(self) -> int:
@@ -44,29 +50,48 @@ class MettlProvider:
     # ------------------------------------------------------------------ reading
 
     def observe(self, desired: Sequence[Schedule]) -> ObservedWorld:
-        """List every assessment the desired state names, then read each managed schedule in full."""
-        wanted = {s.key for s in desired if s.provider == PROVIDER}
-        assessments = sorted({key.assessment_id for key in wanted})
+        """List every assessment the desired state names, then read each managed schedule in full.
+
+        A desired schedule is the live one under its name, else under a previous name (adopted, then renamed).
+        Of the others, those carrying this project's `sourceApp` are no longer declared (`retired`, unless their
+        window has ended: already retired); the rest are unmanaged.
+        """
+        mine = [s for s in desired if s.provider == PROVIDER]
+        assessments = sorted({s.assessment_id for s in mine})
         world = ObservedWorld()
         with ThreadPoolExecutor(self.max_workers) as pool:
             listings = dict(zip(assessments, pool.map(self._list, assessments), strict=True))
-            to_read: list[tuple[ScheduleKey, str]] = []
+            adopted = self._adopted(mine, listings)
+            to_read: list[tuple[ScheduleKey, ScheduleKey, str]] = []  # (desired key, live key, access key)
             for assessment_id, summaries in listings.items():
                 for summary in summaries:
-                    key = ScheduleKey(PROVIDER, assessment_id, str(summary.get("name")))
+                    live = ScheduleKey(PROVIDER, assessment_id, str(summary.get("name")))
                     access_key = str(summary.get("accessKey") or "")
-                    if key in wanted:
-                        to_read.append((key, access_key))
+                    if live in adopted or _may_be_ours(summary, self.source_app):
+                        to_read.append((adopted.get(live, live), live, access_key))
                     else:
-                        world.unmanaged.append(UnmanagedSchedule(
-                            provider=PROVIDER, assessment_id=assessment_id, name=key.name, ref=access_key))
-            for key, observed in zip(
-                [k for k, _ in to_read],
-                pool.map(lambda item: self._read(item[0].assessment_id, item[1]), to_read),
-                strict=True,
-            ):
-                world.managed[key] = observed
+                        world.unmanaged.append(_unmanaged(live, access_key))
+            reads = pool.map(lambda item: self._read(item[1].assessment_id, item[2]), to_read)
+            for (key, live, access_key), observed in zip(to_read, reads, strict=True):
+                if live in adopted:
+                    world.managed[key] = observed
+                elif (observed.raw or {}).get("sourceApp") != self.source_app:
+                    world.unmanaged.append(_unmanaged(live, access_key))
+                elif not observed.extra["disabled"]:
+                    world.retired[live] = observed
         return world
+
+    @staticmethod
+    def _adopted(desired: Sequence[Schedule], listings: Mapping[str, Sequence[dict[str, Any]]]
+                 ) -> dict[ScheduleKey, ScheduleKey]:
+        """Live key → desired key, for every desired schedule found live under its name or a previous one."""
+        adopted: dict[ScheduleKey, ScheduleKey] = {}
+        for schedule in desired:
+            names = {str(summary.get("name")) for summary in listings[schedule.assessment_id]}
+            name = live_name(schedule, names.__contains__)
+            if name is not None:
+                adopted[ScheduleKey(PROVIDER, schedule.assessment_id, name)] = schedule.key
+        return adopted
 
     def _list(self, assessment_id: str) -> list[dict[str, Any]]:
         return list(self.client.assessment_schedules(assessment_id))
@@ -77,8 +102,7 @@ class MettlProvider:
         raw = self.client.schedule(access_key)
         return self._observed(assessment_id, raw)
 
-    @staticmethod
-    def _observed(assessment_id: str, raw: dict[str, Any]) -> Observed:
+    def _observed(self, assessment_id: str, raw: dict[str, Any]) -> Observed:
         try:
             schedule = mapping.schedule_from_sc(raw, assessment_id)
         except (KeyError, ValueError, TypeError) as exc:
@@ -91,7 +115,8 @@ class MettlProvider:
             fingerprint=fingerprint(raw),
             protected=mapping.protected_emails(raw),
             raw=settings_only,
-            extra={"spellings": mapping.live_spellings(raw)},
+            extra={"spellings": mapping.live_spellings(raw), "disabled": is_closed(schedule.window, self.now()),
+                   "retirement": retirement(schedule.window)},
         )
 
     def started(self, observed: Observed, emails: frozenset[str]) -> dict[str, str]:
@@ -112,8 +137,14 @@ class MettlProvider:
     def apply(self, change: ScheduleChange, observed: Observed | None) -> ApplyOutcome:
         before = self.calls
         desired = change.desired
+        if change.action == "disable":
+            if observed is None:
+                return ApplyOutcome(change.key, False, message="nothing live to retire")
+            problems = self._close(observed)
+            return ApplyOutcome(change.key, not problems, calls=self.calls - before, message="; ".join(problems),
+                                ref=observed.ref)
         if desired is None:
-            return ApplyOutcome(change.key, False, message="Mettl has no way to retire a schedule")
+            return ApplyOutcome(change.key, False, message="a change without a desired schedule")
         if change.action == "create":
             ref, problems = self._create(desired)
         else:
@@ -143,6 +174,12 @@ class MettlProvider:
             problems += unkept(sc, self.client.edit_schedule(access_key, sc))
         return access_key, problems
 
+    def _close(self, observed: Observed) -> list[str]:
+        """Retire: one edit that ends the window now (see retire.py)."""
+        option = (observed.raw or {}).get("scheduleWindow", {}).get("fixedAccessOption")
+        sc = closing_sc(observed.schedule.window, option, self.now())
+        return unkept(sc, self.client.edit_schedule(observed.ref, sc))
+
     def _edit(self, change: ScheduleChange, desired: Schedule, observed: Observed) -> list[str]:
         """One edit per schedule, unless the candidate delta is over the batch size."""
         spellings: Mapping[str, str] = observed.extra.get("spellings") or {}
@@ -152,6 +189,16 @@ class MettlProvider:
             sc = mapping.edit_sc(piece, desired, observed.raw or {}, spellings)
             problems += unkept(sc, self.client.edit_schedule(observed.ref, sc))
         return problems
+
+
+def _may_be_ours(summary: Mapping[str, Any], source_app: str) -> bool:
+    """A listed schedule that may carry this project's sourceApp (read it in full to know, unless the
+    listing already shows another one). assumption M-13: that sourceApp marks the schedules this project made."""
+    return "sourceApp" not in summary or summary.get("sourceApp") == source_app
+
+
+def _unmanaged(key: ScheduleKey, access_key: str) -> UnmanagedSchedule:
+    return UnmanagedSchedule(provider=PROVIDER, assessment_id=key.assessment_id, name=key.name, ref=access_key)
 
 
 def _chunks(items: Sequence[Candidate], size: int) -> list[Sequence[Candidate]]:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ...models import Schedule, ScheduleKey
+from ...models_identity import live_name
 from ...plan import UnmanagedSchedule
 from . import mapping
 from .client import PROVIDER
@@ -44,9 +45,13 @@ class Listing:
             group.sort(key=lambda s: int(s["ID"]))
         return listing
 
-    def seats_of(self, raw: dict[str, Any]) -> list[dict[str, Any]]:
+    def seats_of(self, raw: dict[str, Any], desired: Schedule | None = None) -> list[dict[str, Any]]:
+        """The anchor's seats; for a desired schedule also those under the marks of its names (a rename cut
+        short re-marks some seats before the anchor)."""
         marked = mapping.parse_mark(raw.get("ExternalID"))
-        return self.seats.get(marked[0], []) if marked else []
+        marks = ({marked[0]} if marked else set()) | (set(marks_of(desired)) if desired is not None else set())
+        found = {int(seat["ID"]): seat for mark in marks for seat in self.seats.get(mark, [])}
+        return [found[i] for i in sorted(found)]
 
     def children_of(self, raw: dict[str, Any]) -> list[dict[str, Any]]:
         return self.children.get(int(raw["ID"]), [])
@@ -61,13 +66,33 @@ class Classified:
     unmanaged: list[UnmanagedSchedule] = field(default_factory=list)
 
 
+def marks_of(schedule: Schedule) -> list[str]:
+    """The marks of a desired schedule's name and previous names."""
+    return [mapping.external_id(schedule.assessment_id, n) for n in (schedule.name, *schedule.previous_names)]
+
+
 def key_of(raw: dict[str, Any]) -> ScheduleKey:
     return ScheduleKey(PROVIDER, str(raw.get("AssessmentID")), str(raw.get("Name") or ""))
 
 
+def desired_marks(listing: Listing, desired: Sequence[Schedule]) -> dict[str, Schedule]:
+    """The mark each desired schedule is found by: its name's, or a previous name's when only that is live
+    (the schedule is then adopted and renamed). Both live is an error (`live_name`)."""
+    owned = {str(raw.get("ExternalID")) for raw in listing.tops.values() if mapping.is_owned(raw)}
+    by_mark: dict[str, Schedule] = {}
+    for schedule in desired:
+
+        def is_live(name: str, schedule: Schedule = schedule) -> bool:
+            return mapping.external_id(schedule.assessment_id, name) in owned
+
+        name = live_name(schedule, is_live) or schedule.name
+        by_mark[mapping.external_id(schedule.assessment_id, name)] = schedule
+    return by_mark
+
+
 def classify(listing: Listing, desired: Sequence[Schedule]) -> Classified:
     """Ownership by mark; unowned top-level schedules of the assessments in use are reported."""
-    by_mark = {mapping.external_id(s.assessment_id, s.name): s for s in desired}
+    by_mark = desired_marks(listing, desired)
     assessments = {s.assessment_id for s in desired}
     keys = {s.key for s in desired}
     result = Classified()
@@ -86,6 +111,7 @@ def classify(listing: Listing, desired: Sequence[Schedule]) -> Classified:
             result.unmanaged.append(UnmanagedSchedule(
                 provider=PROVIDER, assessment_id=key.assessment_id, name=key.name, ref=str(schedule_id)))
     anchored = {str(raw.get("ExternalID")) for raw in listing.tops.values()}
+    anchored |= {mark for s in desired for mark in marks_of(s)}  # seats re-marked by a rename cut short
     for mark in sorted(set(listing.seats) - anchored):  # seats whose anchor was deleted by hand: shown
         for seat in listing.seats[mark]:
             key = key_of(seat)

@@ -322,6 +322,9 @@ def mapping_table() -> list[tuple[str, str]]:
     """(YAML path, Questionmark property) rows for the docs."""
     rows = [
         ("name", "Name (+ ExternalID = reconciler:v1:<sha256(assessment_id NUL name)[:24]>, the anchor's mark)"),
+        ("previous_names (renamed: adopted under an old name's mark)",
+         "one PATCH of Name + ExternalID (the new name's mark) on the anchor and on each seat; exception "
+         "schedules get their new Name"),
         ("assessment_id", "AssessmentID (Edm.Int64, sent as a JSON string)"),
         ("window.start / end / time_zone", "StartFrom / StartTo (UTC)"),
         ("group (default: the schedule name)", "GroupID (found by Name, created if missing)"),

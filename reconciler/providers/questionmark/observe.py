@@ -124,10 +124,11 @@ def build_observed(
 ) -> Observed:
     """One owned schedule as the shared model. `members`: the group's participants by email, when read."""
     zone = mapping.zone_of(desired)
-    seats_raw, children = listing.seats_of(raw), listing.children_of(raw)
+    seats_raw, children = listing.seats_of(raw, desired), listing.children_of(raw)
     seats = Seats.of(seats_raw)
     group: dict[str, Any] = raw["Group"] if isinstance(raw.get("Group"), dict) else {}
-    extra: dict[str, Any] = {"schedule_id": int(raw["ID"]), "group_id": raw.get("GroupID"), "members": members}
+    extra: dict[str, Any] = {"schedule_id": int(raw["ID"]), "group_id": raw.get("GroupID"), "members": members,
+                             "holders": [*seats_raw, *children]}
     if is_list_mode(raw, seats_raw, desired):
         active = seats.all_active()
         view = anchor_view(raw, seats, desired)
@@ -149,7 +150,7 @@ def build_observed(
         extra.update(mode=GROUP, children=by_email, enabled_children=enabled)
     try:
         schedule = Schedule(
-            name=key.name, provider=PROVIDER, assessment_id=key.assessment_id,
+            name=str(raw.get("Name") or key.name), provider=PROVIDER, assessment_id=key.assessment_id,
             window=mapping.window_from_wire(view, zone),
             group=str(group["Name"]) if group.get("Name") is not None else None,
             candidates=candidates, accommodations=accommodations, metadata=metadata,

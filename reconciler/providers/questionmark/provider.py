@@ -8,6 +8,8 @@ Choices the vendor documentation leaves open (also in docs/questionmark-mapping.
 - Without `candidates:` (group mode) the group schedule is open to the group; accommodations are exception
   schedules for members.
 - Metadata is write-once: a changed value blocks the plan, a key removed from the YAML is left alone.
+- A rename (`previous_names`) re-marks: Name and the new name's mark in one PATCH per schedule and seat.
+- An owned schedule no longer declared is disabled only with `prune`; otherwise it is reported.
 - `group:` defaults to the schedule's name; changing the group, or turning a list into group access, blocks.
 """
 

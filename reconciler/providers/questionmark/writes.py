@@ -33,6 +33,25 @@ def touched_accommodations(desired: Schedule, paths: Iterable[str]) -> set[str]:
             if any(p == f"accommodations.{email}" or p.startswith(f"accommodations.{email}.") for p in paths)}
 
 
+def rename_bodies(desired: Schedule, observed: Observed) -> dict[int, dict[str, Any]]:
+    """A rename: the new Name and the new name's mark on the anchor (or group schedule) and on every seat,
+    active or revoked; exception schedules get their new Name. Only what differs, by schedule ID."""
+    mark = mapping.external_id(desired.assessment_id, desired.name)
+    raw = observed.raw or {}
+    bodies = {int(raw["ID"]): differing({"Name": desired.name, "ExternalID": mark}, raw)}
+    for holder in observed.extra.get("holders", ()):
+        role = (mapping.parse_mark(holder.get("ExternalID")) or ("", ""))[1]
+        email = mapping.email_of(holder.get("Participant"))
+        if holder.get("ParentScheduleID") is not None and email is not None:
+            target = {"Name": mapping.child_name(desired.name, email)}
+        elif role in (mapping.SEAT, mapping.REVOKED):
+            target = {"Name": desired.name, "ExternalID": mapping.seat_mark(mark, revoked=role == mapping.REVOKED)}
+        else:
+            continue
+        bodies[int(holder["ID"])] = differing(target, holder)
+    return {schedule_id: body for schedule_id, body in bodies.items() if body}
+
+
 def _disabled(desired: Schedule) -> bool:
     return bool(desired.questionmark and desired.questionmark.disabled)
 
@@ -45,6 +64,7 @@ class Writer:
         self.max_workers = max_workers
         self.lost: AmbiguousWriteError | None = None
         self.failures: list[str] = []
+        self.pending: dict[int, dict[str, Any]] = {}  # schedule ID → properties its next PATCH also carries
 
     def _tolerant(self, write: Callable[..., T], *args: Any) -> T | None:
         try:
@@ -54,10 +74,14 @@ class Writer:
             return None
 
     def _patch(self, schedule_id: int, body: Mapping[str, Any]) -> None:
+        """One PATCH, carrying also what is pending for that schedule (the explicit body wins)."""
+        body = {**self.pending.pop(schedule_id, {}), **body}
         if body:
             self._tolerant(self.client.update_schedule, schedule_id, body)
 
     def finish(self, ref: str) -> str:
+        for schedule_id in sorted(self.pending):
+            self._patch(schedule_id, {})
         if self.failures:
             raise BadRequestError(PROVIDER, "; ".join(self.failures))
         if self.lost is not None:
@@ -132,6 +156,8 @@ class Writer:
         """PATCH what differs on the anchor or group schedule and on each seat or exception; add the rest."""
         extra = observed.extra
         paths = [f.path for f in change.fields]
+        if "name" in paths:
+            self.pending = rename_bodies(desired, observed)
         wanted = mapping.parent_changes(paths, desired)
         live = dict(observed.raw or {})
         schedule_id = int(extra["schedule_id"])

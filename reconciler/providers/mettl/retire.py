@@ -1,0 +1,49 @@
+"""Retiring a Mettl schedule: Mettl has no delete or disable, so its window is closed with one edit.
+
+The closing window ends at the moment of apply (truncated to the second) in the schedule's own zone and
+starts at its live start, or a minute before the end when the live one starts later (or the schedule is
+always on): never a window that opens again. Putting the schedule back in the YAML re-opens it (the window
+is then a plain change). A schedule whose window has already ended counts as retired.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from ...models import Window
+from ...plan import FieldChange
+from .mapping import window_to_sc
+
+WHEN_APPLIED = "the moment of apply (window closed)"
+
+
+def is_closed(window: Window | None, now: datetime) -> bool:
+    """A Fixed window that has ended: nobody can start the test any more."""
+    return window is not None and window.end_utc <= now
+
+
+def retirement(window: Window | None) -> FieldChange:
+    """How the plan shows a retirement: the window's end moves to the moment of apply."""
+    before = f"{window.end.isoformat()} ({window.time_zone})" if window is not None else "(always open)"
+    return FieldChange(path="window.end", before=before, after=WHEN_APPLIED)
+
+
+def closing_window(live: Window | None, now: datetime) -> Window:
+    """The window that closes the schedule at `now`, in the live window's zone (UTC for an always-on one).
+
+    assumption M-12: an edit may set a Fixed window whose end is now (just past by the time Mettl reads it).
+    """
+    end = now.astimezone(UTC).replace(microsecond=0)
+    start = live.start_utc if live is not None and live.start_utc < end else end - timedelta(minutes=1)
+    for zone in (live.time_zone if live is not None else "UTC", "UTC"):
+        try:
+            return Window.from_utc(start, end, zone)
+        except ValueError:  # a local time that happens twice in that zone (DST): say it in UTC
+            continue
+    raise AssertionError("a window in UTC is always valid")  # pragma: no cover
+
+
+def closing_sc(live: Window | None, fixed_access_option: str | None, now: datetime) -> dict[str, Any]:
+    """The `sc` of the one edit that retires a schedule (its fixedAccessOption kept as it is)."""
+    return {"scheduleType": "Fixed", "scheduleWindow": window_to_sc(closing_window(live, now), fixed_access_option)}
