@@ -12,10 +12,21 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from enum import IntEnum
 
-from ..models import Window
+from ..models import Window, schedule_label
 from ..plan import Plan, ScheduleChange
 from .pii import Mask, scrub
-from .rows import PROVIDER_TITLES, ChangeRow, change_row, created_settings, summary_line
+from .rows import (
+    COMPACT_OVER,
+    COMPACT_SHOW,
+    PROVIDER_TITLES,
+    ChangeRow,
+    attention,
+    change_row,
+    created_settings,
+    is_large,
+    kept_note,
+    summary_line,
+)
 
 DEFAULT_MARKER = "<!-- reconciler-plan -->"
 DEFAULT_HINT = "Download the `plan.json` artifact of this run for the full plan."
@@ -25,7 +36,7 @@ MAX_VALUE = 300
 GANTT_CAP = 40
 """Schedules on the timeline at most."""
 UNMANAGED_CAP = 30
-"""Unmanaged schedules named at most."""
+"""Unmanaged schedules (and in-sync notes, and reasons at the top) named at most."""
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~&])")
 _MENTION = re.compile(r"(?<![\w@.])@(?=\w)")
@@ -181,7 +192,7 @@ def _cell(text: str, shortened: list[bool]) -> str:
 
 
 def _action_label(change: ScheduleChange, symbol: str) -> str:
-    return f"{symbol} {change.action}" if change.actionable else "= protected only"
+    return f"{symbol} {change.action}"
 
 
 def _safety(view: _View) -> str:
@@ -254,6 +265,13 @@ def _names(entries: Iterable[str], cap: int | None) -> str:
     return text
 
 
+def _compact_cap(view: _View, cap: int | None, full: bool) -> int | None:
+    """The names of each kind a schedule shows: all, the budget's cap, or COMPACT_SHOW when it is large."""
+    if full or not is_large(view.change):
+        return cap
+    return COMPACT_SHOW if cap is None else min(cap, COMPACT_SHOW)
+
+
 def _details(view: _View, level: Level, cap: int | None, shortened: list[bool]) -> list[str]:
     change, row = view.change, view.row
     label = _action_label(change, row.symbol)
@@ -293,24 +311,51 @@ def _details(view: _View, level: Level, cap: int | None, shortened: list[bool]) 
     return lines
 
 
+def _capped(items: list[str], cap: int = UNMANAGED_CAP) -> list[str]:
+    """Markdown list items, at most `cap` of them and a last one saying how many more."""
+    return items[:cap] + ([f"- … and {len(items) - cap} more"] if len(items) > cap else [])
+
+
+def _attention(plan: Plan, rec: _Recorder) -> list[str]:
+    """What needs --force or cannot be applied, above everything else."""
+    needs_force, blocked = attention(plan)
+    lines: list[str] = []
+    for heading, pairs in (("⚠️ Needs `--force`:", needs_force), ("⛔ Cannot apply:", blocked)):
+        if pairs:
+            lines += [f"**{heading}**", ""]
+            lines += _capped([f"- {escape_md(rec.clean(f'{change.key}: {reason}'))}" for change, reason in pairs])
+            lines.append("")
+    return lines
+
+
+def _kept(plan: Plan, rec: _Recorder, level: Level, full: bool) -> list[str]:
+    """No-ops: in sync, only protected candidates differ; one note each."""
+    kept = [c for c in plan.changes if c.action == "no-op"]
+    if not kept:
+        return []
+    if level >= Level.NO_TIMELINE:
+        return [f"**In sync, protected candidates kept:** {len(kept)} schedule(s).", ""]
+    notes = []
+    for change in kept:
+        note = f"- {escape_md(rec.clean(str(change.key)))}: {kept_note(change)}"
+        if level < Level.COUNTS:
+            cap = None if full or not is_large(change) else COMPACT_SHOW
+            note += " — " + _names(change_row(change, rec).protected, cap)
+        notes.append(note)
+    return ["### In sync, protected candidates kept (started or submitted; not removed)", "", *_capped(notes), ""]
+
+
 def _unmanaged(plan: Plan, rec: _Recorder, level: Level) -> list[str]:
     if not plan.unmanaged:
         return []
     count = len(plan.unmanaged)
     if level >= Level.NO_TIMELINE:
         return [f"**Unmanaged:** {count} live schedule(s) not in the desired state, left alone.", ""]
-    lines = ["### Unmanaged (live, not in the desired state; left alone)", ""]
-    for item in plan.unmanaged[:UNMANAGED_CAP]:
-        provider = PROVIDER_TITLES.get(item.provider, item.provider)
+    items = []
+    for item in plan.unmanaged:
         ref = f" ({escape_md(rec.clean(item.ref))})" if item.ref else ""
-        lines.append(
-            f"- {escape_md(provider)} · {escape_md(rec.clean(item.assessment_id))} · "
-            f"{escape_md(rec.clean(item.name))}{ref}"
-        )
-    if count > UNMANAGED_CAP:
-        lines.append(f"- … and {count - UNMANAGED_CAP} more")
-    lines.append("")
-    return lines
+        items.append(f"- {escape_md(rec.clean(schedule_label(item.provider, item.assessment_id, item.name)))}{ref}")
+    return ["### Unmanaged (live, not in the desired state; left alone)", "", *_capped(items), ""]
 
 
 def _footer(note: str, hint: str) -> str:
@@ -328,10 +373,12 @@ def _compose(
     marker: str,
     title: str,
     hint: str,
+    full: bool,
 ) -> str:
     shortened: list[bool] = []
-    lines = [marker, f"## {escape_md(title)}", "", f"**{escape_md(summary_line(plan))}**", ""]
-    lines += [f"Plan checksum `{plan.checksum[:12]}`", ""]
+    lines = [marker, f"## {escape_md(title)}", "", f"**{escape_md(summary_line(plan))}**",
+             f"Plan checksum: `{plan.checksum}`", ""]
+    lines += _attention(plan, rec)
     if views:
         lines += [*_table(views, rows), ""]
         if level < Level.NO_TIMELINE:
@@ -340,7 +387,11 @@ def _compose(
         if level < Level.NO_DETAILS:
             lines += ["### Details", ""]
             for view in views:
-                lines += _details(view, level, cap, shortened)
+                lines += _details(view, level, _compact_cap(view, cap, full), shortened)
+            if level < Level.COUNTS and not full and any(is_large(v.change) for v in views):
+                lines += [f"ℹ️ Schedules with more than {COMPACT_OVER} candidate lines show the first {COMPACT_SHOW} "
+                          "names of each kind; `reconciler plan --full` shows all.", ""]
+    lines += _kept(plan, rec, level, full)
     lines += _unmanaged(plan, rec, level)
     text = "\n".join(lines).rstrip("\n") + "\n"
     notes = [_LEFT_OUT[level]] if level in _LEFT_OUT else []
@@ -359,14 +410,16 @@ def render_markdown(
     marker: str = DEFAULT_MARKER,
     full_plan_hint: str = DEFAULT_HINT,
     title: str = "Reconciler plan",
+    full: bool = False,
 ) -> str:
-    """The plan as one PR comment of at most `budget` characters; `marker` is its first line."""
+    """The plan as one PR comment of at most `budget` characters; `marker` is its first line. Large candidate
+    lists show their first names unless `full` (the budget may still shorten them)."""
     rec = _Recorder(mask)
-    views = [_view(change, rec) for change in plan.changes]
+    views = [_view(change, rec) for change in plan.actionable]
 
     def compose(level: Level, *, cap: int | None = None, rows: int | None = None) -> str:
         return _compose(plan, views, rec, level=level, cap=cap, rows=rows, marker=marker, title=title,
-                        hint=full_plan_hint)
+                        hint=full_plan_hint, full=full)
 
     text = compose(Level.FULL)
     if len(text) <= budget:

@@ -15,7 +15,7 @@ from reconciler.sandbox.mettl import SANDBOX_PRIVATE_KEY, SANDBOX_PUBLIC_KEY, Me
 
 from .conftest import Cli, Project, calls, no_traceback
 
-JAVA = "mettl/769688/Java Hiring Drive"
+JAVA = "Mettl · 769688 · Java Hiring Drive"
 
 
 def _apply(run: Cli, acme: Project, *extra: str | Path) -> None:
