@@ -327,3 +327,22 @@ def test_long_values_are_shortened() -> None:
     text = render_markdown(Plan.build([change]), mask=make_masker(None))
     assert "x" * 5000 not in text and "x" * 200 in text
     assert "long values shortened" in text
+
+
+def test_large_candidate_lists_are_compact_unless_full() -> None:
+    plan, emails = _big_plan(schedules=2, per_schedule=60)
+    mask = make_masker(None)
+    compact = render_markdown(plan, mask=mask)
+    assert "- Add (30): " in compact and ", … and 25 more" in compact and "summarised" not in compact
+    assert "`reconciler plan --full` shows all" in compact
+    assert sum(mask(e) in compact for e in emails) == 2 * 2 * 5  # two schedules, add and remove, five each
+    full = render_markdown(plan, mask=mask, full=True)
+    assert all(mask(e) in full for e in emails) and "… and" not in full
+
+
+def test_needs_force_is_listed_above_the_table() -> None:
+    plan, _ = _big_plan(schedules=2, per_schedule=60)
+    text = render_markdown(plan, mask=make_masker(None))
+    top = text.index("**⚠️ Needs `--force`:**\n\n- Mettl · 1000 · Exam 0 \\| day: removes 30 of 40 candidates\n")
+    assert top < text.index("| Action |")
+    assert "0 to disable, 2 need --force." in text
