@@ -23,7 +23,7 @@ from . import engine
 from .cli_options import DISTRIBUTION, State, global_options, prepare, scrub_values
 from .cli_options import config_option as config_option  # re-exported: cli_gitops and others use them
 from .cli_options import sandbox_option as sandbox_option
-from .cli_output import applying, echo_lines, reading
+from .cli_output import applying, confirm_apply, echo_lines, reading
 from .errors import ConfigError, PlanFileError, ReconcilerError, StalePlanError, redact
 from .loader import LoadedProject, load_project
 from .lock import apply_lock, lock_path
@@ -367,26 +367,13 @@ def apply(config_path: Path, plan_file: Path | None, expect_checksum: str | None
         _print_plan(run.plan, "text", True, full)  # also with --auto-approve: the log records what changed
         engine.check_safety(run.plan, force=force)
         if not auto_approve:
-            _confirm()
+            confirm_apply()
         with applying(run.plan.actionable, providers, _without_secrets) as on_outcome:
             report = engine.apply_plan(run, providers, force=force, on_outcome=on_outcome)
     ok = len(report.outcomes) - len(report.failed)
     click.echo(f"Apply: {ok} applied, {len(report.failed)} failed. {_calls_line(report.calls)}")
     if report.failed:
         raise ReconcilerError(f"{len(report.failed)} change(s) failed; the next apply retries them")
-
-
-def _confirm() -> None:
-    """Terraform's question: only `yes` applies; any other answer, or none, cancels. No terminal: refused."""
-    if not sys.stdin.isatty():
-        raise ReconcilerError("no terminal to confirm on, nothing was applied: re-run with --auto-approve")
-    click.echo("\nDo you want to apply these changes?\n  Only 'yes' will be accepted to approve.\n", err=True)
-    try:
-        answer = click.prompt("  Enter a value", default="", show_default=False, err=True)
-    except click.Abort:
-        answer = ""
-    if answer.strip() != "yes":
-        raise ReconcilerError("apply cancelled, nothing changed")
 
 
 def run() -> None:  # pragma: no cover - console entry point helper

@@ -1,4 +1,4 @@
-"""What plan and apply show on a terminal: colour and progress, each only where a person is watching.
+"""What plan and apply show at a terminal: colour, progress, the typed `yes`; each only where a person is there.
 
 Colour follows Terraform's conventions (`render.text.STYLES`) and is off with --no-color, NO_COLOR (any
 value) or when the stream is not a terminal; then the output is exactly the plain text. Progress (schedules
@@ -20,6 +20,7 @@ from rich.progress import Progress, ProgressColumn, SpinnerColumn, Task, TextCol
 from rich.text import Text
 
 from .cli_options import State
+from .errors import ReconcilerError
 from .models import PROVIDER_TITLES
 from .plan import ScheduleChange
 from .providers.base import ApplyOutcome, ObservedWorld, Provider
@@ -138,3 +139,16 @@ def applying(changes: Sequence[ScheduleChange], providers: Mapping[str, Provider
 def _applying(changes: Sequence[ScheduleChange], done: int) -> str:
     current = f": {changes[done].key}" if done < len(changes) else ""
     return f"Applied {done}/{len(changes)}{current}"
+
+
+def confirm_apply() -> None:
+    """Terraform's question: only `yes` applies; any other answer, or none, cancels. No terminal: refused."""
+    if not sys.stdin.isatty():
+        raise ReconcilerError("no terminal to confirm on, nothing was applied: re-run with --auto-approve")
+    click.echo("\nDo you want to apply these changes?\n  Only 'yes' will be accepted to approve.\n", err=True)
+    try:
+        answer = click.prompt("  Enter a value", default="", show_default=False, err=True)
+    except click.Abort:
+        answer = ""
+    if answer.strip() != "yes":
+        raise ReconcilerError("apply cancelled, nothing changed")

@@ -30,7 +30,7 @@ from .models import (
     schedule_label,
 )
 from .plan import Plan, ScheduleChange
-from .render.markdown import escape_md
+from .render.mdtext import escape_md
 from .render.pii import scrub
 from .render.rows import show_value, show_window
 

@@ -46,7 +46,7 @@ class CandidateChanges(Frozen):
 class ScheduleChange(Frozen):
     """What apply will do to one schedule."""
 
-    action: Action
+    action: Action = Field(description="no-op: only protected candidates differ; nothing is written (in sync).")
     provider: str
     assessment_id: str
     name: str

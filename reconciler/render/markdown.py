@@ -6,15 +6,13 @@ lists, counts only, no details, no timeline, fewer table rows) and always says t
 
 from __future__ import annotations
 
-import html
-import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from enum import IntEnum
 
 from ..models import Window, schedule_label
 from ..plan import Plan, ScheduleChange
-from .pii import Mask, scrub
+from .mdtext import Recorder, escape_html, escape_md, mermaid_label
 from .rows import (
     COMPACT_OVER,
     COMPACT_SHOW,
@@ -38,9 +36,6 @@ GANTT_CAP = 40
 UNMANAGED_CAP = 30
 """Unmanaged schedules (and in-sync notes, and reasons at the top) named at most."""
 
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~&])")
-_MENTION = re.compile(r"(?<![\w@.])@(?=\w)")
-_MERMAID_UNSAFE = re.compile(r"[:#;%<>\"'`{}\[\]|\\\n\r\t]+")
 _GANTT_TIME = "%Y-%m-%d %H:%M"
 
 
@@ -62,50 +57,6 @@ _LEFT_OUT = {
     Level.NO_TIMELINE: "per-schedule details and the timeline left out",
     Level.SHORT_TABLE: "per-schedule details and the timeline left out, summary table shortened",
 }
-
-
-class _Recorder:
-    """Wraps the caller's mask, remembering its tokens so that they are never masked a second time."""
-
-    def __init__(self, mask: Mask) -> None:
-        self._mask = mask
-        self._locals: dict[str, set[str]] = {}
-
-    def __call__(self, email: str) -> str:
-        token = self._mask(email)
-        local, _, domain = token.rpartition("@")
-        self._locals.setdefault(domain, set()).add(local)
-        return token
-
-    def _is_token(self, found: str) -> bool:
-        local, _, domain = found.partition("@")
-        for token_domain, locals_ in self._locals.items():
-            if domain.startswith(token_domain) and any(local[i:] in locals_ for i in range(len(local))):
-                return True
-        return False
-
-    def clean(self, text: str) -> str:
-        """`text` with every email that is not already a token masked."""
-        return scrub(text, self, keep=self._is_token) if "@" in text else text
-
-
-def escape_md(text: str) -> str:
-    """Inline Markdown: special characters backslash-escaped, @mentions defused, one line."""
-    text = " ".join(text.splitlines())
-    return _MENTION.sub("@\u200b", _MD_SPECIAL.sub(r"\\\1", text))
-
-
-def escape_html(text: str) -> str:
-    """Text inside an HTML element (a <summary>): entities, @mentions defused, one line."""
-    return _MENTION.sub("@\u200b", html.escape(" ".join(text.splitlines()), quote=False))
-
-
-def mermaid_label(text: str, limit: int = 60) -> str:
-    """A Mermaid gantt label: no `:`, `#`, `;` or other characters its grammar reads."""
-    label = " ".join(_MERMAID_UNSAFE.sub(" ", text).split())
-    if len(label) > limit:
-        label = label[: limit - 1].rstrip() + "…"
-    return label or "schedule"
 
 
 @dataclass(frozen=True)
@@ -153,7 +104,7 @@ def _short(text: str) -> tuple[str, bool]:
     return text[: MAX_VALUE - 1] + "…", True
 
 
-def _view(change: ScheduleChange, rec: _Recorder) -> _View:
+def _view(change: ScheduleChange, rec: Recorder) -> _View:
     row = change_row(change, rec)
     sensitive = {f.path for f in change.fields if f.sensitive}
     fields: list[tuple[str, str, str]] = []
@@ -316,7 +267,7 @@ def _capped(items: list[str], cap: int = UNMANAGED_CAP) -> list[str]:
     return items[:cap] + ([f"- … and {len(items) - cap} more"] if len(items) > cap else [])
 
 
-def _attention(plan: Plan, rec: _Recorder) -> list[str]:
+def _attention(plan: Plan, rec: Recorder) -> list[str]:
     """What needs --force or cannot be applied, above everything else."""
     needs_force, blocked = attention(plan)
     lines: list[str] = []
@@ -328,7 +279,7 @@ def _attention(plan: Plan, rec: _Recorder) -> list[str]:
     return lines
 
 
-def _kept(plan: Plan, rec: _Recorder, level: Level, full: bool) -> list[str]:
+def _kept(plan: Plan, rec: Recorder, level: Level, full: bool) -> list[str]:
     """No-ops: in sync, only protected candidates differ; one note each."""
     kept = [c for c in plan.changes if c.action == "no-op"]
     if not kept:
@@ -345,7 +296,7 @@ def _kept(plan: Plan, rec: _Recorder, level: Level, full: bool) -> list[str]:
     return ["### In sync, protected candidates kept (started or submitted; not removed)", "", *_capped(notes), ""]
 
 
-def _unmanaged(plan: Plan, rec: _Recorder, level: Level) -> list[str]:
+def _unmanaged(plan: Plan, rec: Recorder, level: Level) -> list[str]:
     if not plan.unmanaged:
         return []
     count = len(plan.unmanaged)
@@ -365,7 +316,7 @@ def _footer(note: str, hint: str) -> str:
 def _compose(
     plan: Plan,
     views: list[_View],
-    rec: _Recorder,
+    rec: Recorder,
     *,
     level: Level,
     cap: int | None,
@@ -414,7 +365,7 @@ def render_markdown(
 ) -> str:
     """The plan as one PR comment of at most `budget` characters; `marker` is its first line. Large candidate
     lists show their first names unless `full` (the budget may still shorten them)."""
-    rec = _Recorder(mask)
+    rec = Recorder(mask)
     views = [_view(change, rec) for change in plan.actionable]
 
     def compose(level: Level, *, cap: int | None = None, rows: int | None = None) -> str:

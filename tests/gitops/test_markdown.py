@@ -14,7 +14,8 @@ from pydantic import ValidationError
 
 from reconciler.models import Candidate, Schedule, Window, normalize_email
 from reconciler.plan import CandidateChanges, FieldChange, Plan, ScheduleChange, UnmanagedSchedule
-from reconciler.render.markdown import escape_md, mermaid_label, render_markdown
+from reconciler.render.markdown import render_markdown
+from reconciler.render.mdtext import escape_md, mermaid_label
 from reconciler.render.pii import identity_mask, make_masker, scrub
 
 MARKER = "<!-- reconciler-plan -->"
