@@ -221,7 +221,7 @@ def _masker(show_pii: bool) -> Callable[[str], str]:
     return identity_mask if show_pii else make_masker(os.environ.get(PII_KEY_ENV))
 
 
-def _print_plan(plan: Plan, fmt: str, show_pii: bool, full: bool) -> None:
+def _print_plan(plan: Plan, fmt: str = "text", *, show_pii: bool = False, full: bool = False) -> None:
     if fmt == "text":
         echo_lines(plan_lines(plan, full=full), _without_secrets)
         return
@@ -268,7 +268,7 @@ def plan(config_path: Path, fmt: str, show_pii: bool, out: Path | None, detailed
     with _session(loaded, sandbox, sandbox_dir) as providers, reading(providers) as on_read:
         run = engine.make_plan(loaded.desired, providers, safety=loaded.project.safety,
                                resend_secrets=resend_secrets, on_read=on_read)
-    _print_plan(run.plan, fmt, show_pii, full)
+    _print_plan(run.plan, fmt, show_pii=show_pii, full=full)
     if out:
         _write_plan(out, run.plan)
         click.echo(f"Saved plan to {out} (checksum {run.plan.checksum[:12]}).", err=True)
@@ -364,7 +364,7 @@ def apply(config_path: Path, plan_file: Path | None, expect_checksum: str | None
         if not run.plan.has_changes:
             click.echo(f"{summary_line(run.plan)} {_calls_line(run.calls)}")
             return
-        _print_plan(run.plan, "text", True, full)  # also with --auto-approve: the log records what changed
+        _print_plan(run.plan, full=full)  # also with --auto-approve: the log records what changed
         engine.check_safety(run.plan, force=force)
         if not auto_approve:
             confirm_apply()

@@ -147,7 +147,7 @@ class Plan(Frozen):
                   "needs_force": 0, "blocked": 0}
         for change in self.changes:
             if change.actionable:
-                result[change.action] += 1
+                result[change.action] = result.get(change.action, 0) + 1
                 result["needs_force"] += bool(change.needs_force)
                 result["blocked"] += bool(change.blocked)
             result["add"] += len(change.candidates.add)

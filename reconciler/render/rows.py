@@ -14,6 +14,7 @@ from ..plan import Plan, ScheduleChange
 Mask = Callable[[str], str]
 
 SYMBOLS = {"create": "+", "update": "~", "disable": "-", "no-op": "="}
+"""Each action's symbol (Terraform's); an action not listed shows as `~`, a change in place."""
 
 COMPACT_OVER = 20
 """A schedule with more candidate lines than this is shown compact (counts, the first names) unless --full."""
@@ -98,7 +99,7 @@ def change_row(change: ScheduleChange, mask: Mask = no_mask) -> ChangeRow:
     names = candidates.remove_names if mask is no_mask else {}
     return ChangeRow(
         change=change,
-        symbol=SYMBOLS[change.action],
+        symbol=SYMBOLS.get(change.action, "~"),
         title=str(change.key),
         fields=fields,
         window_before=show_window(change.window_before) if window_field or change.action == "disable" else None,

@@ -22,7 +22,6 @@ Span = tuple[str, str]
 """(text, style): a style is a rich style string, "" for plain."""
 Line = tuple[Span, ...]
 
-ACTION_WORDS = {"create": "create", "update": "update", "disable": "disable"}
 STYLES = {"+": "green", "~": "yellow", "-": "red", "=": "cyan", "?": "dim", "!": "yellow", "✗": "red"}
 """Terraform's colours: create green, update yellow, remove red; protected cyan, notes dim."""
 
@@ -55,7 +54,7 @@ def _attention(plan: Plan) -> list[Line]:
 def _block(change: ScheduleChange, mask: Mask, full: bool) -> list[Line]:
     row = change_row(change, mask)
     ref = f" [{change.ref}]" if change.ref else ""
-    lines: list[Line] = [((row.symbol, STYLES[row.symbol]), (f" {ACTION_WORDS[change.action]} ", ""),
+    lines: list[Line] = [((row.symbol, STYLES[row.symbol]), (f" {change.action} ", ""),
                           (row.title, "bold"), (ref, ""))]
     if row.window_before and row.window_after:
         lines.append(_marked("    ", "~", f"window: {row.window_before}"))

@@ -108,10 +108,12 @@ def test_only_yes_applies(run: Cli, acme: Project, typed: str) -> None:
 
 def test_typed_yes_applies(run: Cli, acme: Project) -> None:
     _seeded(run, acme)
-    shown = run_in_terminal(["apply", "--force", *acme.args()], ttys={"stdin", "stdout"}, typed="yes\n")
+    shown = run_in_terminal(["apply", "--force", *acme.args()], ttys={"stdin"}, typed="yes\n")
     assert shown.code == 0, shown.stderr
     assert "Enter a value:" in shown.stderr
-    assert "Apply: 4 applied, 0 failed." in strip_ansi(shown.stdout)
+    assert f"{shown.stdout.split('Plan checksum: ')[1][:64]}\n✓ Mettl · 769688 · Java Hiring Drive\n" \
+        in shown.stdout  # the question and the answer stay off stdout
+    assert "Apply: 4 applied, 0 failed." in shown.stdout
     live = json.loads(acme.state_file.read_text(encoding="utf-8"))
     assert "Open Practice" in {s["name"] for s in live["schedules"]}
 
