@@ -23,15 +23,16 @@ from . import engine
 from .cli_options import DISTRIBUTION, State, global_options, prepare, scrub_values
 from .cli_options import config_option as config_option  # re-exported: cli_gitops and others use them
 from .cli_options import sandbox_option as sandbox_option
+from .cli_output import applying, confirm_apply, echo_lines, reading
 from .errors import ConfigError, PlanFileError, ReconcilerError, StalePlanError, redact
 from .loader import LoadedProject, load_project
 from .lock import apply_lock, lock_path
-from .plan import Plan
-from .providers.base import ApplyOutcome, Provider
+from .plan import FORMAT_VERSION, Plan
+from .providers.base import Provider
 from .providers.factory import Endpoint, make_providers
 from .render.jsonplan import render_json
-from .render.rows import summary_line
-from .render.text import render_text
+from .render.rows import COMPACT_OVER, COMPACT_SHOW, summary_line
+from .render.text import Line, plan_lines
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -49,8 +50,9 @@ def _without_secrets(text: str) -> str:
 
 
 def _fail(message: str, code: int = EXIT_ERROR) -> None:
-    for line in _without_secrets(message).splitlines() or [""]:
-        click.echo(f"error: {line}" if line and not line.startswith("  ") else line, err=True)
+    lines: list[Line] = [(("error:", "bold red"), (f" {line}", "")) if line and not line.startswith("  ")
+                         else ((line, ""),) for line in _without_secrets(message).splitlines() or [""]]
+    echo_lines(lines, _without_secrets, err=True)
     sys.exit(code)
 
 
@@ -109,6 +111,11 @@ resend_secrets_option = click.option(
     "--resend-secrets", is_flag=True,
     help="Send write-only secrets (e.g. webhook auth headers) again, to rotate them. They cannot be read back, "
          "so they are never compared; give the same flag to plan and apply.",
+)
+full_option = click.option(
+    "--full", is_flag=True,
+    help=f"Show every candidate: by default a schedule with more than {COMPACT_OVER} candidate lines shows "
+         f"counts and the first {COMPACT_SHOW} names of each kind (json is always complete).",
 )
 sandbox_dir_option = click.option(
     "--sandbox-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
@@ -214,14 +221,17 @@ def _masker(show_pii: bool) -> Callable[[str], str]:
     return identity_mask if show_pii else make_masker(os.environ.get(PII_KEY_ENV))
 
 
-def _render(plan: Plan, fmt: str, show_pii: bool) -> str:
+def _print_plan(plan: Plan, fmt: str = "text", *, show_pii: bool = False, full: bool = False) -> None:
+    if fmt == "text":
+        echo_lines(plan_lines(plan, full=full), _without_secrets)
+        return
     if fmt == "json":
-        return render_json(plan)
-    if fmt == "markdown":
+        text = render_json(plan)
+    else:
         from .render.markdown import render_markdown
 
-        return render_markdown(plan, mask=_masker(show_pii))
-    return render_text(plan)
+        text = render_markdown(plan, mask=_masker(show_pii), full=full)
+    click.echo(_without_secrets(text), nl=False)
 
 
 def _write_plan(out: Path, plan: Plan) -> None:
@@ -243,18 +253,22 @@ def _write_plan(out: Path, plan: Plan) -> None:
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
               help="Save the plan (JSON, with emails; secrets are never written) for apply --plan.")
 @click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when there are changes.")
+@full_option
 @resend_secrets_option
 @sandbox_option
 @sandbox_dir_option
 @handle_errors
-def plan(config_path: Path, fmt: str, show_pii: bool, out: Path | None, detailed_exitcode: bool,
+def plan(config_path: Path, fmt: str, show_pii: bool, out: Path | None, detailed_exitcode: bool, full: bool,
          resend_secrets: bool, sandbox: bool, sandbox_dir: Path | None) -> None:
-    """Show what apply would change. Reads only."""
+    """Show what apply would change. Reads only.
+
+    The text plan ends with the plan's checksum, the one apply --expect-checksum takes.
+    """
     loaded = _load(config_path)
-    with _session(loaded, sandbox, sandbox_dir) as providers:
+    with _session(loaded, sandbox, sandbox_dir) as providers, reading(providers) as on_read:
         run = engine.make_plan(loaded.desired, providers, safety=loaded.project.safety,
-                               resend_secrets=resend_secrets)
-    click.echo(_without_secrets(_render(run.plan, fmt, show_pii)), nl=False)
+                               resend_secrets=resend_secrets, on_read=on_read)
+    _print_plan(run.plan, fmt, show_pii=show_pii, full=full)
     if out:
         _write_plan(out, run.plan)
         click.echo(f"Saved plan to {out} (checksum {run.plan.checksum[:12]}).", err=True)
@@ -274,9 +288,13 @@ def _read_saved_plan(path: Path) -> dict[str, Any]:
         raise PlanFileError(f"{path}: cannot read the saved plan ({type(exc).__name__})") from None
     if not isinstance(data, dict) or not isinstance(data.get("checksum"), str):
         raise PlanFileError(f"{path}: not a reconciler plan file")
+    version = data.get("format_version", FORMAT_VERSION)
+    if version != FORMAT_VERSION:
+        raise PlanFileError(f"{path}: a plan in format {version}, this reconciler reads {FORMAT_VERSION}; nothing "
+                            "was applied: run plan --out again and review the new plan")
     copy = {k: v for k, v in data.items() if k not in ("checksum", "format_version", "has_changes", "summary")}
     try:
-        recomputed = Plan.model_validate({"format_version": data.get("format_version", "1.0"), **copy}).checksum
+        recomputed = Plan.model_validate({"format_version": version, **copy}).checksum
     except ValidationError as exc:
         raise PlanFileError(f"{path}: not a valid reconciler plan file ({exc.error_count()} problem(s); "
                             "edited by hand?)") from None
@@ -316,23 +334,26 @@ def _check_expected(expected: str, plan: Plan) -> None:
 @click.option("--force", is_flag=True, help="Allow changes that break a safety rule.")
 @click.option("--lock-timeout", "lock_timeout", type=click.FloatRange(min=0), default=0.0, show_default=True,
               metavar="SECONDS", help="How long to wait for another apply on this machine to finish.")
+@full_option
 @resend_secrets_option
 @sandbox_option
 @sandbox_dir_option
 @handle_errors
 def apply(config_path: Path, plan_file: Path | None, expect_checksum: str | None, auto_approve: bool, force: bool,
-          lock_timeout: float, resend_secrets: bool, sandbox: bool, sandbox_dir: Path | None) -> None:
+          lock_timeout: float, full: bool, resend_secrets: bool, sandbox: bool, sandbox_dir: Path | None) -> None:
     """Make the platforms match the desired state.
 
-    Prints the plan (with emails: trusted output) and asks; without a terminal, --auto-approve is required.
-    One apply at a time: a second one waits up to --lock-timeout, then stops naming who holds the lock.
+    Prints the plan (with emails: trusted output) and asks; only `yes` applies. Without a terminal,
+    --auto-approve is required. One apply at a time: a second one waits up to --lock-timeout, then stops
+    naming who holds the lock.
     """
     expected = _expected_checksum(expect_checksum)
     saved = _read_saved_plan(plan_file) if plan_file else None
     loaded = _load(config_path)
     with apply_lock(lock_path(config_path), lock_timeout), _session(loaded, sandbox, sandbox_dir) as providers:
-        run = engine.make_plan(loaded.desired, providers, safety=loaded.project.safety,
-                               resend_secrets=resend_secrets)
+        with reading(providers) as on_read:
+            run = engine.make_plan(loaded.desired, providers, safety=loaded.project.safety,
+                                   resend_secrets=resend_secrets, on_read=on_read)
         if saved is not None:
             try:
                 engine.check_saved(saved, run)
@@ -343,20 +364,12 @@ def apply(config_path: Path, plan_file: Path | None, expect_checksum: str | None
         if not run.plan.has_changes:
             click.echo(f"{summary_line(run.plan)} {_calls_line(run.calls)}")
             return
-        click.echo(render_text(run.plan), nl=False)  # also with --auto-approve: the log records what changed
+        _print_plan(run.plan, full=full)  # also with --auto-approve: the log records what changed
         engine.check_safety(run.plan, force=force)
         if not auto_approve:
-            if not sys.stdin.isatty():
-                raise ReconcilerError("no terminal to confirm on, nothing was applied: re-run with --auto-approve")
-            if not click.confirm("Apply these changes?", default=False):
-                raise ReconcilerError("apply cancelled, nothing changed")
-
-        def progress(outcome: ApplyOutcome) -> None:
-            mark = "✓" if outcome.ok else "✗"
-            note = f" — {_without_secrets(outcome.message)}" if outcome.message else ""
-            click.echo(f"{mark} {outcome.key}{note}")
-
-        report = engine.apply_plan(run, providers, force=force, on_outcome=progress)
+            confirm_apply()
+        with applying(run.plan.actionable, providers, _without_secrets) as on_outcome:
+            report = engine.apply_plan(run, providers, force=force, on_outcome=on_outcome)
     ok = len(report.outcomes) - len(report.failed)
     click.echo(f"Apply: {ok} applied, {len(report.failed)} failed. {_calls_line(report.calls)}")
     if report.failed:

@@ -24,6 +24,7 @@ from ruamel.yaml import YAML
 
 from . import drift as drift_report
 from . import engine, importer
+from .cli_output import reading
 from .errors import ConfigError, ReconcilerError
 from .importer_types import Discovery
 from .loader import LoadedProject, load_project
@@ -214,8 +215,8 @@ def register(group: click.Group) -> None:
         """
         loaded = base._load(config_path)
         baseline = find_baseline(config_path, baseline_ref)
-        with base._session(loaded, sandbox, sandbox_dir) as providers:
-            run = engine.make_plan(loaded.desired, providers, safety=loaded.project.safety)
+        with base._session(loaded, sandbox, sandbox_dir) as providers, reading(providers) as on_read:
+            run = engine.make_plan(loaded.desired, providers, safety=loaded.project.safety, on_read=on_read)
         report = drift_report.classify(
             run.plan, loaded.desired, baseline.desired if baseline else None, datetime.now(UTC).date(),
             baseline_label=baseline.label if baseline else None)

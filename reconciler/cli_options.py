@@ -30,7 +30,8 @@ class State:
 
     debug = False
     no_color = False
-    """--no-color: accepted everywhere; the renderers read it (NO_COLOR and a non-terminal also turn colour off)."""
+    """--no-color: accepted everywhere; `cli_output.color_on` reads it (NO_COLOR and a non-terminal also turn
+    colour off)."""
     secrets: tuple[str, ...] = ()
     """Secret values of the loaded project (credentials, webhook headers, every value read from the
     environment): scrubbed from every message, in any case and URL/base64-encoded."""

@@ -77,9 +77,11 @@ def candidate_changes(desired: Schedule, observed: Observed | None) -> Candidate
     add = tuple(sorted((c for c in desired.candidates if c.email not in live), key=lambda c: c.email))
     gone = live - desired.candidate_emails()
     reasons = {email: why for email, why in observed.protected.items() if email in gone} if observed else {}
+    remove = tuple(sorted(gone - reasons.keys()))
+    names = {c.email: c.name for c in observed.schedule.candidates or () if c.email in remove} if observed else {}
     return CandidateChanges(
-        add=add, remove=tuple(sorted(gone - reasons.keys())), protected=tuple(sorted(reasons)),
-        protected_reasons=dict(sorted(reasons.items())), existing=len(live),
+        add=add, remove=remove, protected=tuple(sorted(reasons)),
+        protected_reasons=dict(sorted(reasons.items())), existing=len(live), remove_names=dict(sorted(names.items())),
     )
 
 
@@ -119,8 +121,8 @@ def diff_schedule(
     if (desired.candidates is None) != (live.candidates is None):
         fields.append(FieldChange(path="invitation_only", before=live.candidates is not None,
                                   after=desired.candidates is not None))
-    if not fields and not candidates and not candidates.protected:
-        return None
+    if not fields and not candidates:
+        return _protected_only(desired, observed, candidates) if candidates.protected else None
     return ScheduleChange(
         action="update", provider=desired.provider, assessment_id=desired.assessment_id, name=desired.name,
         ref=observed.ref, fields=tuple(sorted(fields, key=lambda f: f.path)), candidates=candidates,
@@ -137,6 +139,14 @@ def rename_changes(desired: Schedule, live: Schedule) -> list[FieldChange]:
 
 
 RETIRE_BY_DISABLING = FieldChange(path="disabled", before=False, after=True)
+
+
+def _protected_only(desired: Schedule, observed: Observed, candidates: CandidateChanges) -> ScheduleChange:
+    """In sync but for candidates the desired state drops and live data protects: a no-op that reports them."""
+    kept = CandidateChanges(protected=candidates.protected, protected_reasons=candidates.protected_reasons,
+                            existing=candidates.existing)
+    return ScheduleChange(action="no-op", provider=desired.provider, assessment_id=desired.assessment_id,
+                          name=desired.name, ref=observed.ref, candidates=kept)
 
 
 def retire(observed: Observed) -> ScheduleChange:
@@ -209,10 +219,10 @@ def build_plan(
     in_sync = 0
     for schedule in desired:
         change = diff_schedule(schedule, observed.get(schedule.key), resend_secrets=resend_secrets)
-        if change is None:
-            in_sync += 1
-            continue
-        changes.append(change)
+        if change is None or change.action == "no-op":
+            in_sync += 1  # a no-op (protected candidates only) is in sync: it is listed, as a note
+        if change is not None:
+            changes.append(change)
     changes.extend(retire(o) for o in retired)
     changes = [c.model_copy(update={"needs_force": safety_reasons(c, safety, now)}) for c in changes]
     changes = mass_retirement(changes, observed, safety)

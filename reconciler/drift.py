@@ -19,11 +19,20 @@ from datetime import date
 from typing import Any, Literal
 
 from .diff import window_view
-from .models import DesiredState, Schedule, ScheduleKey, Suppression, Window, managed_view, normalize_email
+from .models import (
+    DesiredState,
+    Schedule,
+    ScheduleKey,
+    Suppression,
+    Window,
+    managed_view,
+    normalize_email,
+    schedule_label,
+)
 from .plan import Plan, ScheduleChange
-from .render.markdown import escape_md
+from .render.mdtext import escape_md
 from .render.pii import scrub
-from .render.rows import PROVIDER_TITLES, show_value, show_window
+from .render.rows import show_value, show_window
 
 Kind = Literal["drift", "unapplied", "unclassified"]
 KINDS: tuple[Kind, ...] = ("drift", "unapplied", "unclassified")
@@ -302,7 +311,7 @@ def render_text(report: DriftReport, mask: Mask | None = None) -> str:
 
 
 def _where(item: DriftItem) -> str:
-    return f"{PROVIDER_TITLES.get(item.provider, item.provider)} · {item.assessment_id} · {item.schedule}"
+    return schedule_label(item.provider, item.assessment_id, item.schedule)
 
 
 def _text_item(item: DriftItem) -> list[str]:

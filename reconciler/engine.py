@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
@@ -41,15 +41,24 @@ class ProviderMissingError(ReconcilerError):
     """A schedule names a provider that is not configured."""
 
 
-def observe_all(desired: DesiredState, providers: Mapping[str, Provider]) -> dict[str, ObservedWorld]:
+ReadHook = Callable[[str, ObservedWorld], None]
+"""Called as each provider finishes reading (progress on a terminal)."""
+
+
+def observe_all(
+    desired: DesiredState, providers: Mapping[str, Provider], on_read: ReadHook | None = None
+) -> dict[str, ObservedWorld]:
     """Read every provider concurrently."""
     needed = sorted({s.provider for s in desired.schedules} | set(providers))
     missing = [name for name in needed if name not in providers]
     if missing:
         raise ProviderMissingError(f"no provider configured for: {', '.join(missing)}")
     with ThreadPoolExecutor(max(1, len(needed))) as pool:
-        futures = {name: pool.submit(providers[name].observe, desired.schedules) for name in needed}
-        return {name: future.result() for name, future in futures.items()}
+        futures = {pool.submit(providers[name].observe, desired.schedules): name for name in needed}
+        for future in as_completed(futures):
+            if on_read and future.exception() is None:
+                on_read(futures[future], future.result())
+        return {name: future.result() for future, name in sorted(futures.items(), key=lambda item: item[1])}
 
 
 def make_plan(
@@ -59,9 +68,10 @@ def make_plan(
     safety: SafetyConfig | None = None,
     now: datetime | None = None,
     resend_secrets: bool = False,
+    on_read: ReadHook | None = None,
 ) -> PlanRun:
     """Read live state and compute the plan, with safety and provider reviews folded in."""
-    worlds = observe_all(desired, providers)
+    worlds = observe_all(desired, providers, on_read)
     observed: dict[ScheduleKey, Observed] = {}
     retired: list[Observed] = []
     unmanaged = []
@@ -157,15 +167,25 @@ def check_saved(saved: Mapping[str, object], run: PlanRun) -> None:
     moved: list[str] = []
     saved_prints = saved.get("fingerprints")
     saved_prints = saved_prints if isinstance(saved_prints, dict) else {}
+    labels = _labels(fresh, saved.get("changes"))
     for key, value in sorted(saved_prints.items()):
         now_value = fresh.fingerprints.get(key)
         if now_value != value:
-            moved.append(f"{key} changed on the platform since the plan was made")
+            moved.append(f"{labels.get(key, key)} changed on the platform since the plan was made")
     for key in sorted(set(fresh.fingerprints) - set(saved_prints)):
-        moved.append(f"{key} is now part of the plan")
+        moved.append(f"{labels.get(key, key)} is now part of the plan")
     if not moved:
         moved.append("the desired state or the live state changed since the plan was made")
     raise StalePlanError("saved plan is stale, nothing was applied:\n  " + "\n  ".join(moved))
+
+
+def _labels(fresh: Plan, saved_changes: object) -> dict[str, str]:
+    """Fingerprint key (`mettl/769688/Name`) → how every output names that schedule."""
+    keys = [c.key for c in fresh.changes]
+    if isinstance(saved_changes, list):
+        keys += [ScheduleKey(str(c.get("provider")), str(c.get("assessment_id")), str(c.get("name")))
+                 for c in saved_changes if isinstance(c, dict)]
+    return {key.path: str(key) for key in keys}
 
 
 def apply_plan(

@@ -21,11 +21,11 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from .errors import ReconcilerError
 from .importer_types import Discovery
-from .models import Schedule, ScheduleKey, is_email, normalize_email
+from .models import PROVIDER_TITLES, Schedule, ScheduleKey, is_email, normalize_email
 from .providers.base import Observed
 
 SCHEMA_FILE = "desired-state.schema.json"
-PROVIDER_TITLES = {"mettl": "Mettl", "questionmark": "Questionmark"}
+
 _KEY_ORDER = ("name", "provider", "assessment_id", "window", "group", "candidates", "accommodations",
               "metadata", "mettl", "questionmark")
 _FLOW_MAX_KEYS = 4

@@ -361,6 +361,14 @@ MetadataValue = Annotated[str, Field(max_length=4000)]
 # --------------------------------------------------------------------------- schedules
 
 
+PROVIDER_TITLES = {"mettl": "Mettl", "questionmark": "Questionmark"}
+
+
+def schedule_label(provider: str, assessment_id: str, name: str) -> str:
+    """How every output names a schedule (plans, apply progress, drift, errors): `Mettl · 769688 · Name`."""
+    return f"{PROVIDER_TITLES.get(provider, provider)} · {assessment_id} · {name}"
+
+
 class ScheduleKey(NamedTuple):
     """The identity of a schedule across desired and observed state."""
 
@@ -369,6 +377,11 @@ class ScheduleKey(NamedTuple):
     name: str
 
     def __str__(self) -> str:
+        return schedule_label(self.provider, self.assessment_id, self.name)
+
+    @property
+    def path(self) -> str:
+        """The machine form, `mettl/769688/Name`: the keys of a plan's fingerprints."""
         return f"{self.provider}/{self.assessment_id}/{self.name}"
 
 

@@ -11,9 +11,11 @@ from pydantic import Field
 
 from .models import Candidate, Frozen, Schedule, ScheduleKey, Window
 
-FORMAT_VERSION = "1.0"
+FORMAT_VERSION = "2.0"
+"""2.0: a schedule whose only difference is protected candidates is `"action": "no-op"` (counted in sync,
+left out of the checksum); removals carry the live names. See docs/plan-json.md."""
 
-Action = Literal["create", "update", "disable"]
+Action = Literal["create", "update", "disable", "no-op"]
 
 
 class FieldChange(Frozen):
@@ -34,6 +36,8 @@ class CandidateChanges(Frozen):
     protected_reasons: dict[str, str] = Field(
         default_factory=dict, description="Why each protected candidate is kept (has started, status unknown, …).")
     existing: int = Field(default=0, description="How many candidates the live schedule has now.")
+    remove_names: dict[str, str] = Field(
+        default_factory=dict, description="The live name of each removed candidate, where the platform has one.")
 
     def __bool__(self) -> bool:
         return bool(self.add or self.remove)
@@ -42,7 +46,7 @@ class CandidateChanges(Frozen):
 class ScheduleChange(Frozen):
     """What apply will do to one schedule."""
 
-    action: Action
+    action: Action = Field(description="no-op: only protected candidates differ; nothing is written (in sync).")
     provider: str
     assessment_id: str
     name: str
@@ -62,8 +66,14 @@ class ScheduleChange(Frozen):
 
     @property
     def actionable(self) -> bool:
-        """False for an update that only reports protected candidates: nothing to write."""
+        """False for a no-op (only protected candidates differ) or an update with nothing to write."""
+        if self.action == "no-op":
+            return False
         return self.action != "update" or bool(self.fields) or bool(self.candidates)
+
+    def document(self) -> dict[str, Any]:
+        """The JSON of this change; a no-op has its own short shape (who is protected, and why)."""
+        return self.model_dump(mode="json", include=_NO_OP_SHAPE if self.action == "no-op" else None)
 
     def field(self, path: str) -> FieldChange | None:
         return next((f for f in self.fields if f.path == path), None)
@@ -104,7 +114,7 @@ class Plan(Frozen):
         undeclared: Iterable[UnmanagedSchedule] = (),
     ) -> Plan:
         ordered = tuple(sorted(changes, key=ScheduleChange.sort_key))
-        fingerprints = {str(c.key): c.fingerprint for c in ordered if c.fingerprint}
+        fingerprints = {c.key.path: c.fingerprint for c in ordered if c.fingerprint and c.actionable}
         return cls(
             changes=ordered,
             unmanaged=tuple(sorted(unmanaged, key=lambda u: (u.provider, u.assessment_id, u.name))),
@@ -123,22 +133,39 @@ class Plan(Frozen):
 
     def data(self) -> dict[str, Any]:
         """The one serialisation behind the JSON output, plan files and the checksum (secrets masked)."""
-        return self.model_dump(mode="json", exclude={"format_version"}, round_trip=False)
+        data = self.model_dump(mode="json", exclude={"format_version", "changes"})
+        data["changes"] = [change.document() for change in self.changes]
+        return data
 
     @property
     def checksum(self) -> str:
-        canonical = json.dumps(self.data(), sort_keys=True, separators=(",", ":"), default=str)
+        """SHA-256 of the plan without its no-op entries: they write nothing, so two plans that would apply
+        the same writes have the same checksum whether or not protected candidates are reported."""
+        data = self.data()
+        data["changes"] = [doc for doc in data["changes"] if doc["action"] != "no-op"]
+        canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), default=str)
         return hashlib.sha256(canonical.encode()).hexdigest()
 
     def counts(self) -> dict[str, int]:
-        result = {"create": 0, "update": 0, "disable": 0, "add": 0, "remove": 0, "protected": 0}
+        """Schedules per action, candidates, and the changes that need --force or are blocked."""
+        result = {"create": 0, "update": 0, "disable": 0, "add": 0, "remove": 0, "protected": 0,
+                  "needs_force": 0, "blocked": 0}
         for change in self.changes:
             if change.actionable:
-                result[change.action] += 1
+                result[change.action] = result.get(change.action, 0) + 1
+                result["needs_force"] += bool(change.needs_force)
+                result["blocked"] += bool(change.blocked)
             result["add"] += len(change.candidates.add)
             result["remove"] += len(change.candidates.remove)
             result["protected"] += len(change.candidates.protected)
         return result
+
+
+_NO_OP_SHAPE: dict[str, Any] = {
+    "action": True, "provider": True, "assessment_id": True, "name": True, "ref": True,
+    "candidates": {"protected": True, "protected_reasons": True, "existing": True},
+}
+"""The keys of a no-op in the JSON plan: nothing is written, so no fields, desired state or fingerprint."""
 
 
 def fingerprint(raw: Any) -> str:

@@ -6,16 +6,26 @@ lists, counts only, no details, no timeline, fewer table rows) and always says t
 
 from __future__ import annotations
 
-import html
-import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from enum import IntEnum
 
-from ..models import Window
+from ..models import Window, schedule_label
 from ..plan import Plan, ScheduleChange, UnmanagedSchedule
-from .pii import Mask, scrub
-from .rows import PROVIDER_TITLES, UNDECLARED_TITLE, ChangeRow, change_row, created_settings, summary_line
+from .mdtext import Recorder, escape_html, escape_md, mermaid_label
+from .rows import (
+    COMPACT_OVER,
+    COMPACT_SHOW,
+    PROVIDER_TITLES,
+    UNDECLARED_TITLE,
+    ChangeRow,
+    attention,
+    change_row,
+    created_settings,
+    is_large,
+    kept_note,
+    summary_line,
+)
 
 DEFAULT_MARKER = "<!-- reconciler-plan -->"
 DEFAULT_HINT = "Download the `plan.json` artifact of this run for the full plan."
@@ -25,11 +35,8 @@ MAX_VALUE = 300
 GANTT_CAP = 40
 """Schedules on the timeline at most."""
 UNMANAGED_CAP = 30
-"""Unmanaged schedules named at most."""
+"""Unmanaged schedules (and in-sync notes, and reasons at the top) named at most."""
 
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~&])")
-_MENTION = re.compile(r"(?<![\w@.])@(?=\w)")
-_MERMAID_UNSAFE = re.compile(r"[:#;%<>\"'`{}\[\]|\\\n\r\t]+")
 _GANTT_TIME = "%Y-%m-%d %H:%M"
 
 
@@ -51,50 +58,6 @@ _LEFT_OUT = {
     Level.NO_TIMELINE: "per-schedule details and the timeline left out",
     Level.SHORT_TABLE: "per-schedule details and the timeline left out, summary table shortened",
 }
-
-
-class _Recorder:
-    """Wraps the caller's mask, remembering its tokens so that they are never masked a second time."""
-
-    def __init__(self, mask: Mask) -> None:
-        self._mask = mask
-        self._locals: dict[str, set[str]] = {}
-
-    def __call__(self, email: str) -> str:
-        token = self._mask(email)
-        local, _, domain = token.rpartition("@")
-        self._locals.setdefault(domain, set()).add(local)
-        return token
-
-    def _is_token(self, found: str) -> bool:
-        local, _, domain = found.partition("@")
-        for token_domain, locals_ in self._locals.items():
-            if domain.startswith(token_domain) and any(local[i:] in locals_ for i in range(len(local))):
-                return True
-        return False
-
-    def clean(self, text: str) -> str:
-        """`text` with every email that is not already a token masked."""
-        return scrub(text, self, keep=self._is_token) if "@" in text else text
-
-
-def escape_md(text: str) -> str:
-    """Inline Markdown: special characters backslash-escaped, @mentions defused, one line."""
-    text = " ".join(text.splitlines())
-    return _MENTION.sub("@\u200b", _MD_SPECIAL.sub(r"\\\1", text))
-
-
-def escape_html(text: str) -> str:
-    """Text inside an HTML element (a <summary>): entities, @mentions defused, one line."""
-    return _MENTION.sub("@\u200b", html.escape(" ".join(text.splitlines()), quote=False))
-
-
-def mermaid_label(text: str, limit: int = 60) -> str:
-    """A Mermaid gantt label: no `:`, `#`, `;` or other characters its grammar reads."""
-    label = " ".join(_MERMAID_UNSAFE.sub(" ", text).split())
-    if len(label) > limit:
-        label = label[: limit - 1].rstrip() + "…"
-    return label or "schedule"
 
 
 @dataclass(frozen=True)
@@ -142,7 +105,7 @@ def _short(text: str) -> tuple[str, bool]:
     return text[: MAX_VALUE - 1] + "…", True
 
 
-def _view(change: ScheduleChange, rec: _Recorder) -> _View:
+def _view(change: ScheduleChange, rec: Recorder) -> _View:
     row = change_row(change, rec)
     sensitive = {f.path for f in change.fields if f.sensitive}
     fields: list[tuple[str, str, str]] = []
@@ -181,7 +144,7 @@ def _cell(text: str, shortened: list[bool]) -> str:
 
 
 def _action_label(change: ScheduleChange, symbol: str) -> str:
-    return f"{symbol} {change.action}" if change.actionable else "= protected only"
+    return f"{symbol} {change.action}"
 
 
 def _safety(view: _View) -> str:
@@ -254,6 +217,13 @@ def _names(entries: Iterable[str], cap: int | None) -> str:
     return text
 
 
+def _compact_cap(view: _View, cap: int | None, full: bool) -> int | None:
+    """The names of each kind a schedule shows: all, the budget's cap, or COMPACT_SHOW when it is large."""
+    if full or not is_large(view.change):
+        return cap
+    return COMPACT_SHOW if cap is None else min(cap, COMPACT_SHOW)
+
+
 def _details(view: _View, level: Level, cap: int | None, shortened: list[bool]) -> list[str]:
     change, row = view.change, view.row
     label = _action_label(change, row.symbol)
@@ -295,33 +265,59 @@ def _details(view: _View, level: Level, cap: int | None, shortened: list[bool]) 
     return lines
 
 
-def _unmanaged(plan: Plan, rec: _Recorder, level: Level) -> list[str]:
-    return [*_listed(plan.unmanaged, "Unmanaged (live, not in the desired state; left alone)",
-                     "**Unmanaged:** {} live schedule(s) not in the desired state, left alone.", rec, level),
-            *_listed(plan.undeclared, UNDECLARED_TITLE,
-                     "**No longer declared:** {} schedule(s) made by this project, left alone.", rec, level)]
+def _capped(items: list[str], cap: int = UNMANAGED_CAP) -> list[str]:
+    """Markdown list items, at most `cap` of them and a last one saying how many more."""
+    return items[:cap] + ([f"- … and {len(items) - cap} more"] if len(items) > cap else [])
 
 
-def _listed(items: tuple[UnmanagedSchedule, ...], title: str, short: str, rec: _Recorder,
-            level: Level) -> list[str]:
-    """Live schedules left alone, one line each (up to UNMANAGED_CAP), or their count in a short comment."""
+def _attention(plan: Plan, rec: Recorder) -> list[str]:
+    """What needs --force or cannot be applied, above everything else."""
+    needs_force, blocked = attention(plan)
+    lines: list[str] = []
+    for heading, pairs in (("⚠️ Needs `--force`:", needs_force), ("⛔ Cannot apply:", blocked)):
+        if pairs:
+            lines += [f"**{heading}**", ""]
+            lines += _capped([f"- {escape_md(rec.clean(f'{change.key}: {reason}'))}" for change, reason in pairs])
+            lines.append("")
+    return lines
+
+
+def _kept(plan: Plan, rec: Recorder, level: Level, full: bool) -> list[str]:
+    """No-ops: in sync, only protected candidates differ; one note each."""
+    kept = [c for c in plan.changes if c.action == "no-op"]
+    if not kept:
+        return []
+    if level >= Level.NO_TIMELINE:
+        return [f"**In sync, protected candidates kept:** {len(kept)} schedule(s).", ""]
+    notes = []
+    for change in kept:
+        note = f"- {escape_md(rec.clean(str(change.key)))}: {kept_note(change)}"
+        if level < Level.COUNTS:
+            cap = None if full or not is_large(change) else COMPACT_SHOW
+            note += " — " + _names(change_row(change, rec).protected, cap)
+        notes.append(note)
+    return ["### In sync, protected candidates kept (started or submitted; not removed)", "", *_capped(notes), ""]
+
+
+def _unmanaged(plan: Plan, rec: Recorder, level: Level) -> list[str]:
+    return [*_left_alone(plan.unmanaged, "Unmanaged (live, not in the desired state; left alone)",
+                         "**Unmanaged:** {} live schedule(s) not in the desired state, left alone.", rec, level),
+            *_left_alone(plan.undeclared, UNDECLARED_TITLE,
+                         "**No longer declared:** {} schedule(s) made by this project, left alone.", rec, level)]
+
+
+def _left_alone(items: tuple[UnmanagedSchedule, ...], title: str, short: str, rec: Recorder,
+                level: Level) -> list[str]:
+    """Live schedules left alone, one line each (capped), or their count in a short comment."""
     if not items:
         return []
-    count = len(items)
     if level >= Level.NO_TIMELINE:
-        return [short.format(count), ""]
-    lines = [f"### {title}", ""]
-    for item in items[:UNMANAGED_CAP]:
-        provider = PROVIDER_TITLES.get(item.provider, item.provider)
+        return [short.format(len(items)), ""]
+    lines = []
+    for item in items:
         ref = f" ({escape_md(rec.clean(item.ref))})" if item.ref else ""
-        lines.append(
-            f"- {escape_md(provider)} · {escape_md(rec.clean(item.assessment_id))} · "
-            f"{escape_md(rec.clean(item.name))}{ref}"
-        )
-    if count > UNMANAGED_CAP:
-        lines.append(f"- … and {count - UNMANAGED_CAP} more")
-    lines.append("")
-    return lines
+        lines.append(f"- {escape_md(rec.clean(schedule_label(item.provider, item.assessment_id, item.name)))}{ref}")
+    return [f"### {title}", "", *_capped(lines), ""]
 
 
 def _footer(note: str, hint: str) -> str:
@@ -331,7 +327,7 @@ def _footer(note: str, hint: str) -> str:
 def _compose(
     plan: Plan,
     views: list[_View],
-    rec: _Recorder,
+    rec: Recorder,
     *,
     level: Level,
     cap: int | None,
@@ -339,10 +335,12 @@ def _compose(
     marker: str,
     title: str,
     hint: str,
+    full: bool,
 ) -> str:
     shortened: list[bool] = []
-    lines = [marker, f"## {escape_md(title)}", "", f"**{escape_md(summary_line(plan))}**", ""]
-    lines += [f"Plan checksum `{plan.checksum[:12]}`", ""]
+    lines = [marker, f"## {escape_md(title)}", "", f"**{escape_md(summary_line(plan))}**",
+             f"Plan checksum: `{plan.checksum}`", ""]
+    lines += _attention(plan, rec)
     if views:
         lines += [*_table(views, rows), ""]
         if level < Level.NO_TIMELINE:
@@ -351,7 +349,11 @@ def _compose(
         if level < Level.NO_DETAILS:
             lines += ["### Details", ""]
             for view in views:
-                lines += _details(view, level, cap, shortened)
+                lines += _details(view, level, _compact_cap(view, cap, full), shortened)
+            if level < Level.COUNTS and not full and any(is_large(v.change) for v in views):
+                lines += [f"ℹ️ Schedules with more than {COMPACT_OVER} candidate lines show the first {COMPACT_SHOW} "
+                          "names of each kind; `reconciler plan --full` shows all.", ""]
+    lines += _kept(plan, rec, level, full)
     lines += _unmanaged(plan, rec, level)
     text = "\n".join(lines).rstrip("\n") + "\n"
     notes = [_LEFT_OUT[level]] if level in _LEFT_OUT else []
@@ -370,14 +372,16 @@ def render_markdown(
     marker: str = DEFAULT_MARKER,
     full_plan_hint: str = DEFAULT_HINT,
     title: str = "Reconciler plan",
+    full: bool = False,
 ) -> str:
-    """The plan as one PR comment of at most `budget` characters; `marker` is its first line."""
-    rec = _Recorder(mask)
-    views = [_view(change, rec) for change in plan.changes]
+    """The plan as one PR comment of at most `budget` characters; `marker` is its first line. Large candidate
+    lists show their first names unless `full` (the budget may still shorten them)."""
+    rec = Recorder(mask)
+    views = [_view(change, rec) for change in plan.actionable]
 
     def compose(level: Level, *, cap: int | None = None, rows: int | None = None) -> str:
         return _compose(plan, views, rec, level=level, cap=cap, rows=rows, marker=marker, title=title,
-                        hint=full_plan_hint)
+                        hint=full_plan_hint, full=full)
 
     text = compose(Level.FULL)
     if len(text) <= budget:

@@ -7,15 +7,21 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..models import PROVIDER_TITLES as PROVIDER_TITLES  # re-exported: drift and markdown use it
 from ..models import Accommodation, Schedule, Window, managed_view
 from ..plan import Plan, ScheduleChange
 
 Mask = Callable[[str], str]
 
-SYMBOLS = {"create": "+", "update": "~", "disable": "-"}
+SYMBOLS = {"create": "+", "update": "~", "disable": "-", "no-op": "="}
+"""Each action's symbol (Terraform's); an action not listed shows as `~`, a change in place."""
+
+COMPACT_OVER = 20
+"""A schedule with more candidate lines than this is shown compact (counts, the first names) unless --full."""
+COMPACT_SHOW = 5
+"""Names of each kind (add, remove, protected) a compact schedule shows."""
 RETIRE_NOTE = "no longer declared: retired (prune), reversible by declaring it again"
 UNDECLARED_TITLE = "No longer declared (made by this project; left alone — `prune: true` retires them)"
-PROVIDER_TITLES = {"mettl": "Mettl", "questionmark": "Questionmark"}
 
 
 def no_mask(email: str) -> str:
@@ -79,7 +85,7 @@ def show_window(window: Window | None) -> str | None:
 
 
 def change_row(change: ScheduleChange, mask: Mask = no_mask) -> ChangeRow:
-    title = f"{PROVIDER_TITLES.get(change.provider, change.provider)} · {change.assessment_id} · {change.name}"
+    """The change's strings; names beside emails only unmasked (names are PII too)."""
     fields = []
     for item in change.fields:
         if item.path == "window":
@@ -95,19 +101,38 @@ def change_row(change: ScheduleChange, mask: Mask = no_mask) -> ChangeRow:
         fields.append(FieldRow(item.path, before, after))
     window_field = change.field("window")
     candidates = change.candidates
+    names = candidates.remove_names if mask is no_mask else {}
     return ChangeRow(
         change=change,
-        symbol=SYMBOLS[change.action],
-        title=title,
+        symbol=SYMBOLS.get(change.action, "~"),
+        title=str(change.key),
         fields=fields,
         window_before=show_window(change.window_before) if window_field or change.action == "disable" else None,
         window_after=show_window(change.window_after) if window_field or change.action == "create" else None,
         add=[f"{mask(c.email)} ({c.name})" if mask is no_mask else mask(c.email) for c in candidates.add],
-        remove=[mask(e) for e in candidates.remove],
+        remove=[f"{mask(e)} ({names[e]})" if e in names else mask(e) for e in candidates.remove],
         protected=[f"{mask(e)} ({candidates.protected_reasons.get(e, 'has started or submitted')})"
                    for e in candidates.protected],
         note=RETIRE_NOTE if change.action == "disable" else None,
     )
+
+
+def is_large(change: ScheduleChange) -> bool:
+    """Whether the change has more candidate lines than COMPACT_OVER (then shown compact unless --full)."""
+    candidates = change.candidates
+    return len(candidates.add) + len(candidates.remove) + len(candidates.protected) > COMPACT_OVER
+
+
+def kept_note(change: ScheduleChange) -> str:
+    """`1 protected candidate kept`: the note of a no-op."""
+    count = len(change.candidates.protected)
+    return f"{count} protected candidate{'s' if count != 1 else ''} kept"
+
+
+def attention(plan: Plan) -> tuple[list[tuple[ScheduleChange, str]], list[tuple[ScheduleChange, str]]]:
+    """(change, reason) pairs that need --force, and those that are blocked: listed at the top of a plan."""
+    changes = plan.actionable
+    return ([(c, r) for c in changes for r in c.needs_force], [(c, r) for c in changes for r in c.blocked])
 
 
 def summary_line(plan: Plan) -> str:
@@ -115,8 +140,13 @@ def summary_line(plan: Plan) -> str:
     if not plan.has_changes:
         head = "No changes. The platforms match the desired state."
     else:
+        unsafe = ""
+        if counts["needs_force"]:
+            unsafe += f", {counts['needs_force']} need{'s' if counts['needs_force'] == 1 else ''} --force"
+        if counts["blocked"]:
+            unsafe += f", {counts['blocked']} blocked"
         head = (f"Plan: {counts['create']} to create, {counts['update']} to update, "
-                f"{counts['disable']} to disable.")
+                f"{counts['disable']} to disable{unsafe}.")
     undeclared = f", {len(plan.undeclared)} no longer declared" if plan.undeclared else ""
     return (f"{head} Candidates: {counts['add']} to add, {counts['remove']} to remove, "
             f"{counts['protected']} protected. {plan.in_sync} schedule(s) in sync, "

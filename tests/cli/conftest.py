@@ -8,10 +8,12 @@ import shutil
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from io import StringIO
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
+from ruamel.yaml import YAML
 
 from reconciler import cli, engine
 
@@ -110,3 +112,18 @@ def error_lines(result: Result) -> list[str]:
 def all_output(result: Result, extra: Sequence[Path] = ()) -> str:
     files = "".join(p.read_text(encoding="utf-8") for p in extra if p.exists())
     return result.stdout + result.stderr + files
+
+
+def set_java_cohort(acme: Project, count: int) -> None:
+    """java-cohort in the copy's candidate-lists.yaml becomes `count` people (ana, raj, mei first, then
+    person.00@example.com "Person 00", …)."""
+    yaml = YAML()
+    path = acme.root / "desired" / "candidate-lists.yaml"
+    data = yaml.load(path.read_text(encoding="utf-8"))
+    known = ["ana.lima", "raj.patel", "mei.chen"]
+    people = known + [f"person.{n:02d}" for n in range(count - len(known))]
+    data["candidate_lists"]["java-cohort"] = [
+        {"email": f"{who}@example.com", "name": who.replace(".", " ").title()} for who in people[:count]]
+    out = StringIO()
+    yaml.dump(data, out)
+    path.write_text(out.getvalue(), encoding="utf-8")

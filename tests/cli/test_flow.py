@@ -3,38 +3,21 @@
 from __future__ import annotations
 
 import json
-from io import StringIO
 from pathlib import Path
 from typing import Any
-
-from ruamel.yaml import YAML
 
 from reconciler.providers.mettl.client import MettlClient
 from reconciler.sandbox.base import SandboxServer
 from reconciler.sandbox.mettl import SANDBOX_PRIVATE_KEY, SANDBOX_PUBLIC_KEY, MettlApp
 
-from .conftest import Cli, Project, calls, no_traceback
+from .conftest import Cli, Project, calls, no_traceback, set_java_cohort
 
-JAVA = "mettl/769688/Java Hiring Drive"
+JAVA = "Mettl · 769688 · Java Hiring Drive"
 
 
 def _apply(run: Cli, acme: Project, *extra: str | Path) -> None:
     result = run("apply", "--auto-approve", *extra, *acme.args())
     assert result.exit_code == 0, result.output
-
-
-def _set_java_cohort(acme: Project, count: int) -> None:
-    """java-cohort in the copy's candidate-lists.yaml becomes `count` people (ana, raj, mei first)."""
-    yaml = YAML()
-    path = acme.root / "desired" / "candidate-lists.yaml"
-    data = yaml.load(path.read_text(encoding="utf-8"))
-    known = ["ana.lima", "raj.patel", "mei.chen"]
-    people = known + [f"person.{n:02d}" for n in range(count - len(known))]
-    data["candidate_lists"]["java-cohort"] = [
-        {"email": f"{who}@example.com", "name": who.replace(".", " ").title()} for who in people[:count]]
-    out = StringIO()
-    yaml.dump(data, out)
-    path.write_text(out.getvalue(), encoding="utf-8")
 
 
 def _live_schedule(acme: Project, name: str) -> dict[str, Any]:
@@ -79,10 +62,10 @@ def test_apply_without_a_terminal_or_auto_approve_refuses(run: Cli, acme: Projec
 
 
 def test_removing_too_many_candidates_is_refused_unless_forced(run: Cli, acme: Project) -> None:
-    _set_java_cohort(acme, 12)
+    set_java_cohort(acme, 12)
     _apply(run, acme)
     assert len(_live_schedule(acme, "Java Hiring Drive")["access"]["candidates"]) == 13  # + early.bird
-    _set_java_cohort(acme, 8)  # removes 4 of 13: over the 25% limit
+    set_java_cohort(acme, 8)  # removes 4 of 13: over the 25% limit
     before = acme.state_file.read_bytes()
 
     refused = run("apply", "--auto-approve", *acme.args())

@@ -223,7 +223,7 @@ def test_the_reviewed_plan_is_applied_and_a_changed_one_refused(project: Path) -
     checksum = planned.outputs["checksum"]
     assert json.loads(Path(planned.outputs["plan-file"]).read_text(encoding="utf-8"))["checksum"] == checksum
     comment = Path(planned.outputs["markdown"]).read_text(encoding="utf-8")
-    assert comment.startswith("<!-- reconciler-plan -->") and f"`{checksum[:12]}`" in comment
+    assert comment.startswith("<!-- reconciler-plan -->") and f"Plan checksum: `{checksum}`" in comment
     assert planned.summary.strip() == comment.strip()
     _clean(planned)
     before = state.read_bytes()

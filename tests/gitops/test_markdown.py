@@ -14,7 +14,8 @@ from pydantic import ValidationError
 
 from reconciler.models import Candidate, Schedule, Window, normalize_email
 from reconciler.plan import CandidateChanges, FieldChange, Plan, ScheduleChange, UnmanagedSchedule
-from reconciler.render.markdown import escape_md, mermaid_label, render_markdown
+from reconciler.render.markdown import render_markdown
+from reconciler.render.mdtext import escape_md, mermaid_label
 from reconciler.render.pii import identity_mask, make_masker, scrub
 
 MARKER = "<!-- reconciler-plan -->"
@@ -180,8 +181,8 @@ def test_marker_first_heading_summary_and_checksum() -> None:
     lines = text.splitlines()
     assert lines[0] == MARKER
     assert any(line.startswith("## ") for line in lines[1:3])
-    assert "Plan: 1 to create, 2 to update, 0 to disable." in text
-    assert f"`{plan.checksum[:12]}`" in text
+    assert "Plan: 1 to create, 2 to update, 0 to disable, 1 needs --force." in text
+    assert f"Plan checksum: `{plan.checksum}`" in text
     assert "| Action | Provider | Assessment | Schedule | Candidates |" in text
     assert "+2 / −1" in text
     assert "⚠️ needs `--force`: its exam window is live now" in text
@@ -201,12 +202,18 @@ def test_blocked_and_protected_only_changes() -> None:
     blocked = ScheduleChange(action="update", provider="mettl", assessment_id="1", name="A",
                              fields=(FieldChange(path="mettl.protected", before="NotEnabled", after="OtpOnEmail"),),
                              blocked=("the assessment is archived",))
-    protected_only = ScheduleChange(action="update", provider="mettl", assessment_id="2", name="B",
-                                    candidates=CandidateChanges(protected=("p@example.com",), existing=3))
-    text = render_markdown(Plan.build([blocked, protected_only]), mask=make_masker(None))
+    protected_only = ScheduleChange(action="no-op", provider="mettl", assessment_id="2", name="B",
+                                    candidates=CandidateChanges(protected=("p@example.com",), existing=3,
+                                                                protected_reasons={"p@example.com": "has submitted"}))
+    mask = make_masker(None)
+    text = render_markdown(Plan.build([blocked, protected_only], in_sync=1), mask=mask)
     assert "⛔ blocked: the assessment is archived" in text
-    assert "= protected only" in text
-    assert "p@example.com" not in text
+    top = text.index("**⛔ Cannot apply:**\n\n- Mettl · 1 · A: the assessment is archived")
+    assert top < text.index("| Action |")  # listed before the table
+    assert "1 blocked." in text
+    assert "| ~ update | Mettl | 1 |" in text and "| Mettl | 2 |" not in text  # the no-op is not a change row
+    assert f"- Mettl · 2 · B: 1 protected candidate kept — {mask('p@example.com')} (has submitted)" in text
+    assert "p@example.com" not in text.replace(mask("p@example.com"), "")
 
 
 def test_pipes_and_stars_in_names_are_escaped() -> None:
@@ -281,7 +288,7 @@ def _big_plan(schedules: int = 8, per_schedule: int = 625) -> tuple[Plan, list[s
 def test_five_thousand_candidates_fit_the_budget_and_say_so() -> None:
     plan, emails = _big_plan()
     assert len(emails) == 5000
-    text = render_markdown(plan, mask=make_masker(None))
+    text = render_markdown(plan, mask=make_masker(None), full=True)
     assert len(text) <= 60_000
     assert text.splitlines()[0] == MARKER
     assert "summarised" in text
@@ -294,7 +301,7 @@ def test_five_thousand_candidates_fit_the_budget_and_say_so() -> None:
 @pytest.mark.parametrize("budget", [60_000, 20_000, 6_000, 2_500, 1_200, 400, 120])
 def test_budget_is_never_exceeded(budget: int) -> None:
     plan, _ = _big_plan(schedules=40, per_schedule=200)
-    text = render_markdown(plan, mask=make_masker(None), budget=budget, full_plan_hint="See plan.json.")
+    text = render_markdown(plan, mask=make_masker(None), budget=budget, full_plan_hint="See plan.json.", full=True)
     assert len(text) <= budget
     assert "summarised" in text
     if budget >= 1_200:
@@ -321,3 +328,22 @@ def test_long_values_are_shortened() -> None:
     text = render_markdown(Plan.build([change]), mask=make_masker(None))
     assert "x" * 5000 not in text and "x" * 200 in text
     assert "long values shortened" in text
+
+
+def test_large_candidate_lists_are_compact_unless_full() -> None:
+    plan, emails = _big_plan(schedules=2, per_schedule=60)
+    mask = make_masker(None)
+    compact = render_markdown(plan, mask=mask)
+    assert "- Add (30): " in compact and ", … and 25 more" in compact and "summarised" not in compact
+    assert "`reconciler plan --full` shows all" in compact
+    assert sum(mask(e) in compact for e in emails) == 2 * 2 * 5  # two schedules, add and remove, five each
+    full = render_markdown(plan, mask=mask, full=True)
+    assert all(mask(e) in full for e in emails) and "… and" not in full
+
+
+def test_needs_force_is_listed_above_the_table() -> None:
+    plan, _ = _big_plan(schedules=2, per_schedule=60)
+    text = render_markdown(plan, mask=make_masker(None))
+    top = text.index("**⚠️ Needs `--force`:**\n\n- Mettl · 1000 · Exam 0 \\| day: removes 30 of 40 candidates\n")
+    assert top < text.index("| Action |")
+    assert "0 to disable, 2 need --force." in text

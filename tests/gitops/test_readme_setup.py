@@ -35,7 +35,8 @@ def test_step_1_writes_a_valid_project_that_plans_applies_and_converges(tmp_path
     assert done.returncode == 0, done.stdout + done.stderr
     assert "valid: 1 schedule(s) in 1 file(s)" in done.stdout
     assert "+ create Mettl · 769688 · Spring Intake" in done.stdout
-    assert done.stdout.rstrip().splitlines()[-1].startswith("No changes.")
+    last = done.stdout.rstrip().splitlines()
+    assert last[-2].startswith("No changes.") and re.fullmatch(r"Plan checksum: [0-9a-f]{64}", last[-1])
     assert (tmp_path / "schedules" / ".gitignore").read_text() == ".reconciler-sandbox/\n.reconciler-apply.lock*\n"
 
 

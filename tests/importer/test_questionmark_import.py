@@ -120,7 +120,7 @@ def test_marked_schedules_import_and_unmarked_ones_are_named(project: Project) -
 def test_adopt_then_plan_shows_no_changes(project: Project) -> None:
     result = project.run("import", "questionmark", "--group", "Safety Team", "--adopt")
     assert result.exit_code == 0, result.output + result.stderr
-    assert f"adopted questionmark/{ASSESSMENT}/Safety Certification" in result.stdout
+    assert f"adopted Questionmark · {ASSESSMENT} · Safety Certification" in result.stdout
     assert "3 schedule(s), 2 candidate(s)" in result.stdout
     assert "Checked: planning the imported schedules shows no changes." in result.stdout
     stored = json.loads(project.state.read_text(encoding="utf-8"))

@@ -58,7 +58,7 @@ CASES: dict[str, list[tuple[str, str, str]]] = {
         (
             "desired/b.yaml:3",
             "schedules[0]",
-            "duplicate schedule mettl/769688/Java Hiring Drive (also defined at desired/a.yaml:2)",
+            "duplicate schedule Mettl · 769688 · Java Hiring Drive (also defined at desired/a.yaml:2)",
         ),
     ],
     "duplicate-list": [

@@ -112,7 +112,7 @@ def test_without_prune_a_removed_schedule_is_reported_and_left_alone(reconcile: 
     assert [(u.name, u.ref) for u in run.plan.undeclared] == [(OLD, str(reconcile.anchor()["ID"]))]
     assert not run.plan.unmanaged
     text = render_text(run.plan)
-    assert "No longer declared" in text and f"questionmark · {ASSESSMENT} · {OLD}" in text
+    assert "No longer declared" in text and f"Questionmark · {ASSESSMENT} · {OLD}" in text
     assert "1 no longer declared." in text
     engine.apply_plan(run, reconcile.providers)
     assert reconcile.writes() == []
