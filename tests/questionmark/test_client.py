@@ -14,8 +14,8 @@ from reconciler.providers.questionmark.client import int64_literal, quote_litera
 from reconciler.providers.questionmark.mapping import format_utc, mapping_table, parse_utc
 from reconciler.providers.questionmark.provider import QuestionmarkProvider
 from reconciler.sandbox.base import SandboxRequest, SandboxResponse
-from reconciler.sandbox.qm_odata import ODataError
 from reconciler.sandbox.questionmark import QuestionmarkApp
+from reconciler.sandbox.questionmark.odata import ODataError
 
 from .conftest import Reconcile, qm_schedule
 

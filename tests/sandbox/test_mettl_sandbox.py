@@ -16,7 +16,7 @@ import requests
 
 from reconciler.sandbox.base import SandboxServer, running
 from reconciler.sandbox.mettl import SANDBOX_PRIVATE_KEY, SANDBOX_PUBLIC_KEY, MettlApp
-from reconciler.sandbox.mettl_common import MettlError
+from reconciler.sandbox.mettl.common import MettlError
 
 from .mettl_world import (  # noqa: F401 - fixtures
     ASSESSMENT,

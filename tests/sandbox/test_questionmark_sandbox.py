@@ -14,8 +14,8 @@ import pytest
 import requests
 
 from reconciler.sandbox.base import SandboxServer, running
-from reconciler.sandbox.qm_odata import compile_filter, parse_datetime
 from reconciler.sandbox.questionmark import SANDBOX_PASSWORD, SANDBOX_USERNAME, QuestionmarkApp
+from reconciler.sandbox.questionmark.odata import compile_filter, parse_datetime
 
 ASSESSMENT = "65433000065433"
 JSON = {"Content-Type": "application/json"}

@@ -4,7 +4,7 @@ Serves `/deliveryodata/{customer_id}/` with HTTP Basic auth: the documented feed
 (Schedules, ScheduleMetadata, Participants, Groups, Attempts, MonitoringTypes, Administrators, Assessments),
 `$metadata`, paging at 100 with `odata.nextLink`, `$filter` on the documented properties only, `$expand`ed
 collections cut at 100 *without* a continuation link (intro.rst), 201/204 answers and `odata.error` bodies.
-Nothing undocumented exists (no Upsert action for participants). Entity rules live in `qm_store`, types in `qm_model`.
+Nothing undocumented exists (no Upsert action for participants). Entity rules live in `store`, types in `model`.
 """
 
 from __future__ import annotations
@@ -21,9 +21,9 @@ from itertools import islice
 from typing import Any
 from urllib.parse import quote, unquote
 
-from reconciler.sandbox.base import SandboxApp, SandboxRequest, SandboxResponse
-from reconciler.sandbox.qm_edmx import metadata_document
-from reconciler.sandbox.qm_model import (
+from ..base import SandboxApp, SandboxRequest, SandboxResponse
+from .edmx import metadata_document
+from .model import (
     FILTERS,
     METHODS,
     NAVIGATION_FEEDS,
@@ -33,9 +33,9 @@ from reconciler.sandbox.qm_model import (
     filter_types,
     to_wire,
 )
-from reconciler.sandbox.qm_odata import ODataError, bad_request, equality_values, matcher, parse_filter, parse_orderby
-from reconciler.sandbox.qm_seed import DEFAULT_MONITORING_TYPES, Seeding
-from reconciler.sandbox.qm_store import QuestionmarkWorld
+from .odata import ODataError, bad_request, equality_values, matcher, parse_filter, parse_orderby
+from .seed import DEFAULT_MONITORING_TYPES, Seeding
+from .store import QuestionmarkWorld
 
 SANDBOX_USERNAME = "sandbox-user"
 SANDBOX_PASSWORD = "sandbox-password"
