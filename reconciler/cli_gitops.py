@@ -20,13 +20,13 @@ from pathlib import Path
 from typing import Any
 
 import click
-from ruamel.yaml import YAML
 
 from . import drift as drift_report
 from . import engine, importer
 from .errors import ConfigError, ReconcilerError
 from .importer_types import Discovery
 from .loader import LoadedProject, load_project
+from .loader.yaml_write import read_plain
 from .models import DesiredState, ScheduleKey, parse_zone
 from .providers.base import Provider
 
@@ -104,7 +104,7 @@ def _desired_at(root: Path, config: Path, commit: str, label: str) -> DesiredSta
 def _desired_entries(project_text: str) -> list[str]:
     """The `desired:` entries of a project file's text (default `desired`), read leniently."""
     try:
-        data = YAML(typ="safe").load(project_text)
+        data = read_plain(project_text)
     except Exception:  # a broken file: the loader reports it properly
         return ["desired"]
     raw = data.get("desired", ["desired"]) if isinstance(data, dict) else ["desired"]
