@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import unquote
 
-from ..base import SandboxApp, SandboxRequest, SandboxResponse
+from ..base import AnsweredFault, SandboxApp, SandboxRequest, SandboxResponse
 from .auth import verify
 from .common import MettlError, bad_request, http_date
 from .status import AccountQuirks, apply_limits, new_candidate, set_status, status_row
@@ -90,6 +90,12 @@ class MettlApp(SandboxApp):
                 return err.response()
             except Exception as exc:  # an emulator bug: answer like the vendor's catch-all
                 return MettlError("E000", f"unspecified error ({type(exc).__name__})").response()
+
+    def fault_response(self, kind: AnsweredFault, retry_after: float) -> SandboxResponse:
+        """An injected fault in the vendor's envelope: E503 (HTTP 503) or E509 (HTTP 429 with Retry-After)."""
+        if kind == "rate_limit":
+            return MettlError("E509", "Rate limit exceeded").response(retry_after)
+        return MettlError("E503", "Service unavailable").response()
 
     def authenticate(self, method: str, url: str, params: Mapping[str, str]) -> str:
         """Verify ak/ts/asgn for a call of `method url`; return the public key or raise MettlError."""
