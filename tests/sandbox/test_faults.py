@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 import pytest
 import requests
 
-from reconciler.sandbox.base import SandboxServer, running
 from reconciler.sandbox.fault_queue import QueuedFault, take_queued
-from reconciler.sandbox.mettl import MettlApp
-from reconciler.sandbox.questionmark import QuestionmarkApp
+from reconciler.sandbox.launch import Sandbox
 
 # ---------------------------------------------------------------------------------------- the queue
 
@@ -56,19 +53,8 @@ def test_a_wrong_fault_is_refused(fault: dict[str, object], error: type[Exceptio
 # ---------------------------------------------------------------------------------------- vendor envelopes
 
 
-@pytest.fixture
-def mettl() -> Iterator[SandboxServer]:
-    with running(MettlApp()) as server:
-        yield server
-
-
-@pytest.fixture
-def questionmark() -> Iterator[SandboxServer]:
-    with running(QuestionmarkApp()) as server:
-        yield server
-
-
-def test_mettl_faults_use_the_mettl_envelope(mettl: SandboxServer) -> None:
+def test_mettl_faults_use_the_mettl_envelope(mettl_sandbox: Sandbox) -> None:
+    mettl = mettl_sandbox
     mettl.faults.retry_after = 0.25
     mettl.faults.fail_next("error", path="/account$")
     mettl.faults.fail_next("rate_limit", path="/account$")
@@ -81,8 +67,8 @@ def test_mettl_faults_use_the_mettl_envelope(mettl: SandboxServer) -> None:
     assert requests.get(f"{mettl.url}/v2/account", timeout=5).json()["error"]["code"] == "E401"  # no fault left
 
 
-def test_questionmark_faults_are_odata_errors(questionmark: SandboxServer) -> None:
-    root = f"{questionmark.url}/deliveryodata/123456"
+def test_questionmark_faults_are_odata_errors(questionmark_sandbox: Sandbox) -> None:
+    questionmark, root = questionmark_sandbox, questionmark_sandbox.url
     questionmark.faults.fail_next("error", "GET", path="/Schedules$")
     questionmark.faults.fail_next("rate_limit", "GET", path="/Schedules$")
     assert requests.get(f"{root}/Groups", timeout=5).status_code == 401  # another path: no fault
@@ -96,7 +82,8 @@ def test_questionmark_faults_are_odata_errors(questionmark: SandboxServer) -> No
     assert limited.headers["DataServiceVersion"] == "1.0;"
 
 
-def test_the_control_endpoint_targets_faults(mettl: SandboxServer) -> None:
+def test_the_control_endpoint_targets_faults(mettl_sandbox: Sandbox) -> None:
+    mettl = mettl_sandbox
     control = f"{mettl.url}/__sandbox/faults"
     old_form = requests.post(control, json={"queue": [["error", "post"]]}, timeout=5)
     assert old_form.status_code == 200
