@@ -3,7 +3,7 @@
 Every request is authenticated (ak, ts, asgn: see `auth`); answers use the vendor's envelope
 `{"status": "SUCCESS", ...}` / `{"status": "ERROR", "error": {"code", "message"}}` with HTTP 200, except
 E509 (429 + Retry-After) and E503 (503). Schedules are stored vendor-shaped, filled with the vendor's
-defaults; `testNotificationBasicAuthHeader` is write-only. Run it with `running(MettlApp())`.
+defaults; `testNotificationBasicAuthHeader` is write-only. Serve it with `launch.start(MettlApp())`.
 """
 
 from __future__ import annotations
