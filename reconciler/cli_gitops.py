@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import Any
 
 import click
-from ruamel.yaml import YAML
 
 from . import drift as drift_report
 from . import engine, importer
@@ -28,6 +27,7 @@ from .cli_output import reading
 from .errors import ConfigError, ReconcilerError
 from .importer_types import Discovery
 from .loader import LoadedProject, load_project
+from .loader.yaml_write import read_plain
 from .models import DesiredState, ScheduleKey, parse_zone
 from .providers.base import Provider
 
@@ -105,7 +105,7 @@ def _desired_at(root: Path, config: Path, commit: str, label: str) -> DesiredSta
 def _desired_entries(project_text: str) -> list[str]:
     """The `desired:` entries of a project file's text (default `desired`), read leniently."""
     try:
-        data = YAML(typ="safe").load(project_text)
+        data = read_plain(project_text)
     except Exception:  # a broken file: the loader reports it properly
         return ["desired"]
     raw = data.get("desired", ["desired"]) if isinstance(data, dict) else ["desired"]

@@ -7,7 +7,6 @@ Everything the mapping modules read back is written, except settings equal to th
 
 from __future__ import annotations
 
-import io
 import os
 import re
 import unicodedata
@@ -16,11 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
-
 from .errors import ReconcilerError
 from .importer_types import Discovery
+from .loader.yaml_write import CommentedMap, CommentedSeq, dump_document, read_plain
 from .models import PROVIDER_TITLES, Schedule, ScheduleKey, is_email, normalize_email
 from .providers.base import Observed
 
@@ -118,7 +115,7 @@ def build(
         root["candidate_lists"] = lists
     root["schedules"] = schedules
     root.yaml_set_start_comment("\n".join([modeline, *_header(discovery, command, keep_defaults)]))
-    result.text = dump(root)
+    result.text = dump_document(root)
     return result
 
 
@@ -246,15 +243,6 @@ def _is_flow(value: Any) -> bool:
         isinstance(v, dict | list) for v in value.values())
 
 
-def dump(root: CommentedMap) -> str:
-    yaml = YAML(typ="rt")
-    yaml.width = 120
-    yaml.indent(mapping=2, sequence=4, offset=2)
-    stream = io.StringIO()
-    yaml.dump(root, stream)
-    return stream.getvalue()
-
-
 def write(path: Path, text: str, *, force: bool) -> None:
     """Write the file; refuse to replace an existing one without force."""
     if path.exists() and not force:
@@ -266,12 +254,11 @@ def write(path: Path, text: str, *, force: bool) -> None:
 def list_names(files: Iterable[Path], *, exclude: Path | None = None) -> set[str]:
     """The candidate list names the given desired files define (to avoid clashes)."""
     names: set[str] = set()
-    yaml = YAML(typ="safe")
     for path in files:
         if exclude is not None and path.resolve() == exclude.resolve():
             continue
         try:
-            data = yaml.load(path.read_text(encoding="utf-8-sig"))
+            data = read_plain(path.read_text(encoding="utf-8-sig"))
         except Exception:  # the loader already validated these files; be lenient here
             continue
         lists = data.get("candidate_lists") if isinstance(data, dict) else None

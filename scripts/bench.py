@@ -27,17 +27,16 @@ ASSESSMENTS = (769688, 769689, 769690, 769691)
 
 
 def serve(queue: Any, stop: Any, latency: float) -> None:
-    """The emulator process: start, report the URL, wait to be stopped."""
-    from reconciler.sandbox.base import Faults, SandboxServer
+    """The emulator process: start, report the URL and API keys, wait to be stopped."""
+    from reconciler.sandbox.launch import start
     from reconciler.sandbox.mettl import MettlApp
 
     app = MettlApp(max_candidates_per_request=100_000)
     for assessment in ASSESSMENTS:
         app.add_assessment(assessment, f"Assessment {assessment}")
-    server = SandboxServer(app, faults=Faults(latency=latency)).start()
-    queue.put(server.url)
-    stop.wait()
-    server.stop()
+    with start(app, latency=latency) as sandbox:
+        queue.put((sandbox.url, sandbox.user, sandbox.secret))
+        stop.wait()
 
 
 def desired(schedules: int, candidates: int, changed: int = 0) -> DesiredState:
@@ -73,10 +72,8 @@ def main() -> int:
     stop = multiprocessing.Event()
     process = multiprocessing.Process(target=serve, args=(queue, stop, args.latency), daemon=True)
     process.start()
-    url = queue.get(timeout=30)
-    from reconciler.sandbox.mettl import SANDBOX_PRIVATE_KEY, SANDBOX_PUBLIC_KEY
-
-    client = MettlClient(url, SANDBOX_PUBLIC_KEY, SANDBOX_PRIVATE_KEY, pool_size=args.workers * 2)
+    url, public_key, private_key = queue.get(timeout=30)
+    client = MettlClient(url, public_key, private_key, pool_size=args.workers * 2)
     provider = MettlProvider(client, max_workers=args.workers, max_candidates_per_edit=5000)
     providers = {"mettl": provider}
     total = args.schedules * args.candidates

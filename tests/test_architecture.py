@@ -1,4 +1,5 @@
-"""The layering holds: a lower module never imports a higher one; the providers never import each other."""
+"""The layering holds: a lower module never imports a higher one; the providers never import each other; the
+YAML library (ruamel.yaml) is imported by the loader package alone."""
 
 from __future__ import annotations
 
@@ -68,3 +69,25 @@ def test_module_respects_layers(path: Path) -> None:
             mine, theirs = own.split(".")[1], target.split(".")[1]
             vendors = {"mettl", "questionmark"}
             assert not (mine in vendors and theirs in vendors and mine != theirs), f"{own} imports {target}"
+
+
+def _third_party(path: Path) -> set[str]:
+    """Top-level names of the absolute imports outside the package."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and not node.level and node.module:
+            found.add(node.module.split(".")[0])
+        elif isinstance(node, ast.Import):
+            found.update(a.name.split(".")[0] for a in node.names)
+    return found
+
+
+@pytest.mark.parametrize("path", _modules(), ids=lambda p: str(p.relative_to(PACKAGE)))
+def test_only_the_loader_imports_the_yaml_library(path: Path) -> None:
+    in_loader = path.relative_to(PACKAGE).parts[0] == "loader"
+    assert in_loader or "ruamel" not in _third_party(path), f"{path.relative_to(PACKAGE)} imports ruamel.yaml"
+
+
+def test_the_yaml_rule_sees_the_loader() -> None:
+    """The rule above is not vacuous: the loader does import ruamel.yaml."""
+    assert "ruamel" in _third_party(PACKAGE / "loader" / "yaml_source.py")

@@ -11,6 +11,7 @@ import codecs
 import json
 import os
 import random
+import re
 import threading
 import time
 from abc import ABC, abstractmethod
@@ -22,9 +23,10 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import parse_qsl, urlsplit
 
+from .fault_queue import FaultKind, QueuedFault, take_queued
 from .quirks import Quirks
 
-FaultKind = Literal["error", "rate_limit", "drop", "lost_answer"]
+AnsweredFault = Literal["error", "rate_limit"]  # the faults that get an answer (the others hang up)
 
 
 @dataclass(frozen=True)
@@ -77,6 +79,13 @@ class SandboxApp(ABC):
     def is_write(self, request: SandboxRequest) -> bool:
         return request.method not in ("GET", "HEAD")
 
+    def fault_response(self, kind: AnsweredFault, retry_after: float) -> SandboxResponse:
+        """The answer to an injected fault: 503, or 429 with Retry-After. Emulators answer in their envelope."""
+        if kind == "rate_limit":
+            return SandboxResponse(429, {"error": "injected fault: too many requests"},
+                                   {"Retry-After": str(retry_after)})
+        return SandboxResponse(503, {"error": "injected fault: service unavailable"})
+
     @abstractmethod
     def dump_state(self) -> dict[str, Any]:
         """The whole world as JSON-able data (what the server persists)."""
@@ -97,11 +106,14 @@ class Faults:
     lost_answer_rate: float = 0.0
     retry_after: float = 0.05
     seed: int | None = None
-    queue: list[tuple[FaultKind, str]] = field(default_factory=list)
+    queue: list[QueuedFault] = field(default_factory=list)
 
-    def fail_next(self, kind: FaultKind, methods: str = "*", count: int = 1) -> None:
-        """Queue `count` faults for the next requests whose method matches (`*`, `GET`, `POST`, ...)."""
-        self.queue.extend((kind, methods.upper()) for _ in range(count))
+    def fail_next(
+        self, kind: FaultKind, methods: str = "*", count: int = 1, *, path: str | None = None, nth: int = 1
+    ) -> None:
+        """Queue `count` faults for the next requests whose method matches (`*`, `GET`, `POST`, ...) and whose
+        path matches the regex `path`, starting with the `nth` such request (the ones before it pass)."""
+        self.queue.extend(QueuedFault(kind, methods, path, nth) for _ in range(count))
 
 
 class SandboxServer:
@@ -176,12 +188,11 @@ class SandboxServer:
 
     # ------------------------------------------------------------------ dispatch
 
-    def _pick_fault(self, method: str) -> FaultKind | None:
+    def _pick_fault(self, method: str, path: str) -> FaultKind | None:
         with self._lock:
-            for index, (kind, methods) in enumerate(self.faults.queue):
-                if methods in ("*", method):
-                    del self.faults.queue[index]
-                    return kind
+            kind = take_queued(self.faults.queue, method, path)
+            if kind is not None:
+                return kind
             roll = self._rng.random()
         f = self.faults
         for kind, rate in (
@@ -201,12 +212,9 @@ class SandboxServer:
             return self._control(request)
         if self.faults.latency:
             time.sleep(self.faults.latency)
-        fault = self._pick_fault(request.method)
-        if fault == "error":
-            return SandboxResponse(503, {"error": "injected fault: service unavailable"})
-        if fault == "rate_limit":
-            return SandboxResponse(429, {"error": "injected fault: too many requests"},
-                                   {"Retry-After": str(self.faults.retry_after)})
+        fault = self._pick_fault(request.method, request.path)
+        if fault in ("error", "rate_limit"):
+            return self.app.fault_response(fault, self.faults.retry_after)
         if fault == "drop":
             return None
         with self._lock:
@@ -225,16 +233,14 @@ class SandboxServer:
         return response
 
     def _control(self, request: SandboxRequest) -> SandboxResponse:
-        """Test and demo controls: /__sandbox/faults (POST), /__sandbox/quirks (POST {"enabled": [names]}, GET),
-        /__sandbox/calls (GET), /__sandbox/state (GET)."""
+        """Test and demo controls: /__sandbox/faults (POST settings; `queue` replaces the queued faults, `fail_next`
+        adds some: `{"kind", "methods", "path", "nth", "count"}` or a list of them), /__sandbox/quirks
+        (POST {"enabled": [names]}, GET), /__sandbox/calls (GET), /__sandbox/state (GET)."""
         if request.path == "/__sandbox/faults" and request.method == "POST":
-            settings = request.json() or {}
-            with self._lock:
-                for key, value in settings.items():
-                    if key == "queue":
-                        self.faults.queue = [(k, m) for k, m in value]
-                    elif hasattr(self.faults, key):
-                        setattr(self.faults, key, value)
+            try:
+                self._set_faults(request.json() or {})
+            except (TypeError, ValueError, KeyError, re.error) as exc:
+                return SandboxResponse(400, {"error": f"bad fault settings: {exc}"})
             return SandboxResponse(200, asdict(self.faults))
         if request.path == "/__sandbox/quirks":
             if request.method == "POST":
@@ -250,6 +256,18 @@ class SandboxServer:
             with self._lock:
                 return SandboxResponse(200, self.app.dump_state())
         return SandboxResponse(404, {"error": "unknown sandbox control"})
+
+    def _set_faults(self, settings: dict[str, Any]) -> None:
+        with self._lock:
+            for key, value in settings.items():
+                if key == "queue":
+                    self.faults.queue = [QueuedFault.parse(v) for v in value]
+                elif key == "fail_next":
+                    for item in value if isinstance(value, list) else [value]:
+                        options = {k: item[k] for k in ("methods", "count", "path", "nth") if k in item}
+                        self.faults.fail_next(item["kind"], **options)
+                elif hasattr(self.faults, key):
+                    setattr(self.faults, key, value)
 
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:
         server = self

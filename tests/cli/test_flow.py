@@ -7,8 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from reconciler.providers.mettl.client import MettlClient
-from reconciler.sandbox.base import SandboxServer
-from reconciler.sandbox.mettl import SANDBOX_PRIVATE_KEY, SANDBOX_PUBLIC_KEY, MettlApp
+from reconciler.sandbox.launch import start_vendor
 
 from .conftest import Cli, Project, calls, no_traceback, set_java_cohort
 
@@ -86,8 +85,8 @@ def test_removing_too_many_candidates_is_refused_unless_forced(run: Cli, acme: P
 def _move_java_window(acme: Project) -> None:
     """Someone edits the live schedule through the vendor API after the plan was made."""
     key = _live_schedule(acme, "Java Hiring Drive")["accessKey"]
-    with SandboxServer(MettlApp(), state_dir=acme.sandbox_dir) as server:  # loads and saves the world
-        client = MettlClient(server.url, SANDBOX_PUBLIC_KEY, SANDBOX_PRIVATE_KEY)
+    with start_vendor("mettl", state_dir=acme.sandbox_dir) as sandbox:  # loads and saves the world
+        client = MettlClient(sandbox.url, sandbox.user, sandbox.secret)
         try:
             client.edit_schedule(key, {"scheduleType": "Fixed", "scheduleWindow": {
                 "fixedAccessOption": "ExactTime",

@@ -6,7 +6,6 @@ private key; the emulator's stored schedule proves that the webhook secret was r
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,6 +13,7 @@ import pytest
 
 from reconciler import engine
 from reconciler.sandbox.base import SandboxServer
+from reconciler.sandbox.launch import Sandbox
 from reconciler.sandbox.mettl import MettlApp
 
 from .conftest import Cli, all_output, error_lines, no_traceback
@@ -39,33 +39,37 @@ class Live:
 
 
 @pytest.fixture
-def live(tmp_path: Path) -> Iterator[Live]:
+def mettl_sandbox_app() -> MettlApp:
     app = MettlApp(credentials={"pub": PRIVATE_KEY})
     app.add_assessment(769688, "Java Developer Assessment")
-    with SandboxServer(app) as server:
-        (tmp_path / "desired").mkdir()
-        config = tmp_path / "reconciler.yaml"
-        config.write_text(
-            "providers:\n"
-            "  mettl:\n"
-            f"    base_url: {server.url}\n"
-            "    public_key: ${METTL_PUBLIC_KEY}\n"
-            "    private_key: ${METTL_PRIVATE_KEY}\n"
-            "secrets: [WEBHOOK_AUTH]\n",
-            encoding="utf-8")
-        (tmp_path / "desired" / "exams.yaml").write_text(
-            "schedules:\n"
-            "  - name: Hooked Exam\n"
-            "    provider: mettl\n"
-            "    assessment_id: 769688\n"
-            "    candidates: [{email: ana.lima@example.com, name: Ana Lima}]\n"
-            "    mettl:\n"
-            "      test_finish_notification_url: https://hooks.example.com/finished\n"
-            "      test_notification_basic_auth_header: ${WEBHOOK_AUTH}\n",
-            encoding="utf-8")
-        env: dict[str, str | None] = {
-            "METTL_PUBLIC_KEY": "pub", "METTL_PRIVATE_KEY": PRIVATE_KEY, "WEBHOOK_AUTH": WEBHOOK}
-        yield Live(app, server, config, env)
+    return app
+
+
+@pytest.fixture
+def live(tmp_path: Path, mettl_sandbox: Sandbox, mettl_sandbox_app: MettlApp) -> Live:
+    (tmp_path / "desired").mkdir()
+    config = tmp_path / "reconciler.yaml"
+    config.write_text(
+        "providers:\n"
+        "  mettl:\n"
+        f"    base_url: {mettl_sandbox.url}\n"
+        "    public_key: ${METTL_PUBLIC_KEY}\n"
+        "    private_key: ${METTL_PRIVATE_KEY}\n"
+        "secrets: [WEBHOOK_AUTH]\n",
+        encoding="utf-8")
+    (tmp_path / "desired" / "exams.yaml").write_text(
+        "schedules:\n"
+        "  - name: Hooked Exam\n"
+        "    provider: mettl\n"
+        "    assessment_id: 769688\n"
+        "    candidates: [{email: ana.lima@example.com, name: Ana Lima}]\n"
+        "    mettl:\n"
+        "      test_finish_notification_url: https://hooks.example.com/finished\n"
+        "      test_notification_basic_auth_header: ${WEBHOOK_AUTH}\n",
+        encoding="utf-8")
+    env: dict[str, str | None] = {
+        "METTL_PUBLIC_KEY": "pub", "METTL_PRIVATE_KEY": PRIVATE_KEY, "WEBHOOK_AUTH": WEBHOOK}
+    return Live(mettl_sandbox_app, mettl_sandbox.server, config, env)
 
 
 def _assert_clean(text: str) -> None:

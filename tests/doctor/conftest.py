@@ -16,8 +16,9 @@ from click.testing import CliRunner, Result
 
 from reconciler import cli
 from reconciler.sandbox.base import SandboxServer
-from reconciler.sandbox.mettl import SANDBOX_PRIVATE_KEY, SANDBOX_PUBLIC_KEY, MettlApp
-from reconciler.sandbox.questionmark import SANDBOX_PASSWORD, SANDBOX_USERNAME, QuestionmarkApp
+from reconciler.sandbox.launch import start
+from reconciler.sandbox.mettl import MettlApp
+from reconciler.sandbox.questionmark import QuestionmarkApp
 from reconciler.sandbox.worlds import seed_mettl, seed_questionmark
 
 from ..cli.conftest import ACME, CLEAN_ENV, Cli
@@ -92,17 +93,12 @@ def tenant(tmp_path: Path) -> Iterator[TenantFactory]:
             servers: dict[str, SandboxServer] = {}
             for name in providers:
                 app = (apps or {}).get(name) or (mettl_world() if name == "mettl" else questionmark_world())
-                server = stack.enter_context(SandboxServer(app, quirks=(quirks or {}).get(name, ())))
-                servers[name] = server
-                if name == "mettl":
-                    lines += ["  mettl:", f"    base_url: {server.url}", "    public_key: ${METTL_PUBLIC_KEY}",
-                              "    private_key: ${METTL_PRIVATE_KEY}"]
-                    env |= {"METTL_PUBLIC_KEY": SANDBOX_PUBLIC_KEY, "METTL_PRIVATE_KEY": SANDBOX_PRIVATE_KEY}
-                else:
-                    assert isinstance(app, QuestionmarkApp)
-                    lines += ["  questionmark:", f"    base_url: {server.url}/deliveryodata/{app.customer_id}",
-                              "    username: ${QUESTIONMARK_USERNAME}", "    password: ${QUESTIONMARK_PASSWORD}"]
-                    env |= {"QUESTIONMARK_USERNAME": SANDBOX_USERNAME, "QUESTIONMARK_PASSWORD": SANDBOX_PASSWORD}
+                sandbox = stack.enter_context(start(app, quirks=(quirks or {}).get(name, ())))
+                servers[name] = sandbox.server
+                lines += [f"  {name}:", f"    base_url: {sandbox.url}"]
+                for credential in sandbox.credentials:
+                    lines.append(f"    {credential.key}: ${{{credential.env}}}")
+                    env[credential.env] = credential.value
                 if desired is None:
                     for file in DESIRED_FILES[name]:
                         shutil.copy(ACME / "desired" / file, root / "desired" / file)

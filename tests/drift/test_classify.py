@@ -20,7 +20,7 @@ from reconciler.models import (
 from reconciler.plan import CandidateChanges, FieldChange, Plan, ScheduleChange
 from reconciler.render.pii import make_masker
 from reconciler.sandbox.mettl import MettlApp
-from reconciler.sandbox.mettl_status import new_candidate
+from reconciler.sandbox.mettl.status import new_candidate
 from tests.mettl.fixtures import Reconcile
 
 TODAY = date(2026, 11, 1)

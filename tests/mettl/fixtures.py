@@ -1,4 +1,5 @@
-"""Fixtures: a live Mettl emulator on loopback and the real provider pointed at it."""
+"""Fixtures: a live Mettl emulator on loopback (the plugin's `mettl_sandbox`, serving the world of `mettl_app`)
+and the real provider pointed at it."""
 
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ from reconciler.models import DesiredState, SafetyConfig, Schedule
 from reconciler.providers.mettl.client import MettlClient
 from reconciler.providers.mettl.provider import MettlProvider
 from reconciler.sandbox.base import SandboxServer
-from reconciler.sandbox.mettl import SANDBOX_PRIVATE_KEY, SANDBOX_PUBLIC_KEY, MettlApp
+from reconciler.sandbox.launch import Sandbox
+from reconciler.sandbox.mettl import MettlApp
 
 NOW = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 
@@ -27,20 +29,22 @@ def mettl_app() -> MettlApp:
 
 
 @pytest.fixture
-def mettl_server(mettl_app: MettlApp) -> Iterator[SandboxServer]:
-    server = SandboxServer(mettl_app)
-    server.start()
-    yield server
-    server.stop()
+def mettl_sandbox_app(mettl_app: MettlApp) -> MettlApp:
+    return mettl_app
 
 
 @pytest.fixture
-def make_provider(mettl_server: SandboxServer) -> Iterator[Callable[..., MettlProvider]]:
+def mettl_server(mettl_sandbox: Sandbox) -> SandboxServer:
+    return mettl_sandbox.server
+
+
+@pytest.fixture
+def make_provider(mettl_sandbox: Sandbox) -> Iterator[Callable[..., MettlProvider]]:
     made: list[MettlProvider] = []
 
     def make(**kwargs: Any) -> MettlProvider:
         client_kwargs = {k: kwargs.pop(k) for k in ("clock", "version") if k in kwargs}
-        client = MettlClient(mettl_server.url, SANDBOX_PUBLIC_KEY, SANDBOX_PRIVATE_KEY, **client_kwargs)
+        client = MettlClient(mettl_sandbox.url, mettl_sandbox.user, mettl_sandbox.secret, **client_kwargs)
         provider = MettlProvider(client, **kwargs)
         made.append(provider)
         return provider

@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 
 from reconciler import engine
-from reconciler.errors import UnsafePlanError
+from reconciler.errors import TransientError, UnsafePlanError
+from reconciler.http import RetryPolicy
 from reconciler.models import Candidate, DesiredState, MettlSettings, Schedule, WebProctoring, Window
 from reconciler.sandbox.mettl import MettlApp
 
@@ -182,6 +183,19 @@ def test_transient_read_failures_are_retried(reconcile: Reconcile) -> None:
     run = reconcile.plan(schedule())
     assert [c.action for c in run.plan.changes] == ["create"]
     assert reconcile.provider.client.http.stats.retries == 2
+
+
+def test_an_e503_is_read_from_the_mettl_envelope_and_retried(reconcile: Reconcile) -> None:
+    client = reconcile.provider.client
+    client.http.retry = RetryPolicy(attempts=2, base_delay=0.01)
+    reconcile.server.faults.fail_next("error", "GET", count=2, path="/account$")
+    with pytest.raises(TransientError) as refused:
+        client.account()
+    assert refused.value.code == "E503" and refused.value.status == 503
+    assert "Service unavailable" in str(refused.value)
+    reconcile.server.faults.fail_next("error", "GET", path="/account$")
+    assert client.account()["status"] == "SUCCESS"
+    assert client.http.stats.retries == 2
 
 
 def test_started_candidate_is_protected_too(reconcile: Reconcile, mettl_app: MettlApp) -> None:

@@ -1,4 +1,5 @@
-"""Fixtures: a live Questionmark emulator on loopback and the real provider pointed at it."""
+"""Fixtures: a live Questionmark emulator on loopback (the plugin's `questionmark_sandbox`, serving the world of
+`qm_app`) and the real provider pointed at it."""
 
 from __future__ import annotations
 
@@ -13,8 +14,9 @@ from reconciler.models import Candidate, DesiredState, SafetyConfig, Schedule, W
 from reconciler.providers.factory import Endpoint
 from reconciler.providers.questionmark.mapping import external_id
 from reconciler.providers.questionmark.provider import QuestionmarkProvider, make_questionmark_provider
-from reconciler.sandbox.base import RecordedCall, SandboxServer, running
-from reconciler.sandbox.questionmark import SANDBOX_PASSWORD, SANDBOX_USERNAME, QuestionmarkApp
+from reconciler.sandbox.base import RecordedCall, SandboxServer
+from reconciler.sandbox.launch import Sandbox
+from reconciler.sandbox.questionmark import SANDBOX_USERNAME, QuestionmarkApp
 
 NOW = datetime(2026, 10, 1, 12, 0, tzinfo=UTC)
 ASSESSMENT = "65433000065433"
@@ -89,18 +91,23 @@ def qm_app() -> QuestionmarkApp:
 
 
 @pytest.fixture
-def qm_server(qm_app: QuestionmarkApp) -> Iterator[SandboxServer]:
+def questionmark_sandbox_app(qm_app: QuestionmarkApp) -> QuestionmarkApp:
     qm_app.allow_scheduling(SANDBOX_USERNAME, ASSESSMENT)
-    with running(qm_app) as server:
-        yield server
+    return qm_app
 
 
 @pytest.fixture
-def make_provider(qm_server: SandboxServer) -> Iterator[Callable[..., QuestionmarkProvider]]:
-    made: list[QuestionmarkProvider] = []
+def qm_server(questionmark_sandbox: Sandbox) -> SandboxServer:
+    return questionmark_sandbox.server
 
-    def make(user: str = SANDBOX_USERNAME, password: str = SANDBOX_PASSWORD) -> QuestionmarkProvider:
-        provider = make_questionmark_provider(None, Endpoint(qm_server.url + ROOT, user, password))
+
+@pytest.fixture
+def make_provider(questionmark_sandbox: Sandbox) -> Iterator[Callable[..., QuestionmarkProvider]]:
+    made: list[QuestionmarkProvider] = []
+    sandbox = questionmark_sandbox
+
+    def make(user: str = sandbox.user, password: str = sandbox.secret) -> QuestionmarkProvider:
+        provider = make_questionmark_provider(None, Endpoint(sandbox.url, user, password))
         made.append(provider)
         return provider
 

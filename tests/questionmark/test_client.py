@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
 import pytest
 
 from reconciler import engine
-from reconciler.errors import BadRequestError, NotFoundError
+from reconciler.errors import BadRequestError, NotFoundError, RateLimitedError
+from reconciler.http import RetryPolicy
 from reconciler.models import QuestionmarkSettings
 from reconciler.providers.questionmark.client import int64_literal, quote_literal
 from reconciler.providers.questionmark.mapping import format_utc, mapping_table, parse_utc
 from reconciler.providers.questionmark.provider import QuestionmarkProvider
 from reconciler.sandbox.base import SandboxRequest, SandboxResponse
-from reconciler.sandbox.qm_odata import ODataError
 from reconciler.sandbox.questionmark import QuestionmarkApp
+from reconciler.sandbox.questionmark.odata import ODataError
 
 from .conftest import Reconcile, qm_schedule
 
@@ -107,3 +109,18 @@ def test_lost_answer_on_a_seat_is_repaired_without_a_second_seat(reconcile: Reco
     assert sorted(reconcile.seats()) == ["ana@example.com", "raj@example.com"]
     assert all(reconcile.app.metadata_of(s["ID"]) == {"Cohort": "A"} for s in reconcile.seats().values())
     assert not reconcile.plan(desired).plan.has_changes
+
+
+def test_a_429_is_read_from_odata_error_and_its_retry_after_is_honoured(reconcile: Reconcile) -> None:
+    client = reconcile.provider.client
+    client.http.retry = RetryPolicy(attempts=2, base_delay=0.01)
+    reconcile.server.faults.retry_after = 0.4
+    reconcile.server.faults.fail_next("rate_limit", "GET", path="/Schedules$")
+    started = time.monotonic()
+    assert list(client.schedules()) == []
+    assert time.monotonic() - started >= 0.4  # the backoff alone would wait about 0.01 s
+    assert client.http.stats.retries == 1
+    reconcile.server.faults.fail_next("rate_limit", "GET", count=2, path="/Schedules$")
+    with pytest.raises(RateLimitedError) as limited:
+        list(client.schedules())
+    assert limited.value.code == "TooManyRequests" and limited.value.retry_after == 0.4

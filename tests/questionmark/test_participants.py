@@ -11,8 +11,8 @@ from reconciler import engine
 from reconciler.models import Candidate
 from reconciler.providers.questionmark.logins import is_legal, login_names
 from reconciler.sandbox.base import SandboxRequest, SandboxResponse
-from reconciler.sandbox.qm_odata import ODataError
 from reconciler.sandbox.questionmark import QuestionmarkApp
+from reconciler.sandbox.questionmark.odata import ODataError
 
 from .conftest import ANA, RAJ, Reconcile, qm_schedule
 

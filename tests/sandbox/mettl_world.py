@@ -12,7 +12,8 @@ from typing import Any
 import pytest
 import requests
 
-from reconciler.sandbox.base import SandboxServer, running
+from reconciler.sandbox.base import SandboxServer
+from reconciler.sandbox.launch import start
 from reconciler.sandbox.mettl import SANDBOX_PRIVATE_KEY, SANDBOX_PUBLIC_KEY, MettlApp
 
 NOW = 1_700_000_000
@@ -95,8 +96,8 @@ def seeded() -> MettlApp:
 @pytest.fixture(scope="module")
 def shared() -> Iterator[SandboxServer]:
     """One server for the module (stopping one takes ~0.5 s); each test gets a fresh world."""
-    with running(seeded()) as srv:
-        yield srv
+    with start(seeded()) as sandbox:
+        yield sandbox.server
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ import requests
 
 from reconciler.sandbox.base import SandboxServer
 from reconciler.sandbox.mettl import SANDBOX_PRIVATE_KEY, SANDBOX_PUBLIC_KEY, MettlApp
-from reconciler.sandbox.mettl_views import CANDIDATE_PAGE_SIZE
+from reconciler.sandbox.mettl.views import CANDIDATE_PAGE_SIZE
 
 from .mettl_world import (  # noqa: F401 - fixtures
     ASSESSMENT,

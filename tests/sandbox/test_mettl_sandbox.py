@@ -14,9 +14,10 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 import requests
 
-from reconciler.sandbox.base import SandboxServer, running
+from reconciler.sandbox.base import SandboxServer
+from reconciler.sandbox.launch import start
 from reconciler.sandbox.mettl import SANDBOX_PRIVATE_KEY, SANDBOX_PUBLIC_KEY, MettlApp
-from reconciler.sandbox.mettl_common import MettlError
+from reconciler.sandbox.mettl.common import MettlError
 
 from .mettl_world import (  # noqa: F401 - fixtures
     ASSESSMENT,
@@ -292,13 +293,13 @@ def test_location_time_zone_alone_is_enough(app: MettlApp) -> None:
 def test_state_survives_a_restart(tmp_path: Path) -> None:
     first = MettlApp(now=lambda: NOW)
     first.add_assessment(ASSESSMENT, "Assessment Name")
-    with running(first, state_dir=tmp_path) as server:
-        key = Client(server).ok("POST", f"/assessments/{ASSESSMENT}/schedules",
+    with start(first, state_dir=tmp_path) as sandbox:
+        key = Client(sandbox.server).ok("POST", f"/assessments/{ASSESSMENT}/schedules",
                                 sc(new_schedule()), form=True)["createdSchedule"]["accessKey"]
     assert (tmp_path / "mettl.json").exists()
     second = MettlApp(now=lambda: NOW)
-    with running(second, state_dir=tmp_path) as server:
-        client = Client(server)
+    with start(second, state_dir=tmp_path) as sandbox:
+        client = Client(sandbox.server)
         assert client.ok("GET", f"/schedules/{key}")["schedule"]["name"] == "Morning"
         created = client.ok("POST", f"/assessments/{ASSESSMENT}/schedules", sc(new_schedule("Next")))
         assert created["createdSchedule"]["accessKey"] != key

@@ -13,9 +13,10 @@ from typing import Any
 import pytest
 import requests
 
-from reconciler.sandbox.base import SandboxServer, running
-from reconciler.sandbox.qm_odata import compile_filter, parse_datetime
+from reconciler.sandbox.base import SandboxServer
+from reconciler.sandbox.launch import start
 from reconciler.sandbox.questionmark import SANDBOX_PASSWORD, SANDBOX_USERNAME, QuestionmarkApp
+from reconciler.sandbox.questionmark.odata import compile_filter, parse_datetime
 
 ASSESSMENT = "65433000065433"
 JSON = {"Content-Type": "application/json"}
@@ -64,10 +65,10 @@ def _env(app: QuestionmarkApp, clock: Clock, **server_args: Any) -> Iterator[Env
     app.allow_scheduling(SANDBOX_USERNAME, ASSESSMENT)
     group = app.find_group("Cohort A") or app.add_group("Cohort A")
     alice = app.find_participant("alice") or app.add_participant("alice", "alice@example.com", [group])
-    with running(app, **server_args) as server:
+    with start(app, **server_args) as sandbox:
         http = requests.Session()
-        http.auth = (SANDBOX_USERNAME, SANDBOX_PASSWORD)
-        yield Env(app, server, http, f"{server.url}/deliveryodata/123456/", clock, group, alice)
+        http.auth = (sandbox.user, sandbox.secret)
+        yield Env(app, sandbox.server, http, f"{sandbox.url}/", clock, group, alice)
 
 
 @pytest.fixture

@@ -16,8 +16,8 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from ..models import is_email
-from .mettl_common import MettlError, bad_request
+from ...models import is_email
+from .common import MettlError, bad_request
 
 ACCESS_TYPES = ("OpenForAll", "ByInvitation")
 SCHEDULE_TYPES = ("AlwaysOn", "Fixed")

@@ -16,10 +16,10 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from .errors import Position, Problem
-from .loader_errors import model_at
-from .loader_yaml import Loc, SourceDoc, format_loc, interpolate
-from .models import Secret
+from ..errors import Position, Problem
+from ..models import Secret
+from .validation import model_at
+from .yaml_source import Loc, SourceDoc, format_loc, interpolate
 
 _NAME = re.compile(r"\$\$\{|\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)?")
 

@@ -7,9 +7,9 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlencode
 
-from .base import SandboxRequest
-from .mettl_common import MettlError, bad_request
-from .mettl_validate import WRITE_ONLY_PROPERTIES, parse_sc
+from ..base import SandboxRequest
+from .common import MettlError, bad_request
+from .validate import WRITE_ONLY_PROPERTIES, parse_sc
 
 #: Page size of `GET /v1|v2/schedules/{access-key}/candidates`, which documents only `offset` (`limit` is
 #: v3-only): the emulator picks 20, the default of the lists that do take a `limit` (assumption M-10).

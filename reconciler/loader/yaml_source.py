@@ -3,7 +3,7 @@
 Bounded: nesting deeper than MAX_DEPTH levels and aliases that repeat more than ALIAS_BUDGET values in all
 are errors at their line (a 1 KB alias bomb stops at once); so are explicit tags other than `!!str` and
 keys that are lists or mappings. String values holding `${` are recorded as templates, left as written:
-`loader_env` decides where the environment may be read.
+`env` decides where the environment may be read.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from ruamel.yaml.events import AliasEvent, ScalarEvent
 from ruamel.yaml.nodes import MappingNode, SequenceNode
 from ruamel.yaml.scanner import RoundTripScanner, ScannerError
 
-from .errors import Position, Problem
+from ..errors import Position, Problem
 
 Loc = tuple[str | int, ...]
 

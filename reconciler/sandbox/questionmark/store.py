@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from reconciler.sandbox.qm_model import (
+from .model import (
     METADATA_KEY_MAX,
     METADATA_VALUE_MAX,
     NAVIGATIONS,
@@ -23,8 +23,8 @@ from reconciler.sandbox.qm_model import (
     read_body,
     to_state,
 )
-from reconciler.sandbox.qm_odata import ODataError, as_utc, bad_request
-from reconciler.sandbox.qm_tables import ForeignKey, Links, Table
+from .odata import ODataError, as_utc, bad_request
+from .tables import ForeignKey, Links, Table
 
 # Distinct ID ranges per entity set, so a client that mixes up IDs gets a 404 instead of a wrong entity.
 FIRST_IDS = {"Schedules": 11601, "ScheduleMetadata": 70001, "Participants": 40001, "Groups": 8320001,

@@ -14,11 +14,11 @@ from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 
-from .errors import Position, Problem
-from .loader_env import EnvReader, conventional_names
-from .loader_files import Refused, YamlWalk, read_bytes, real_path, resolve_inside
-from .loader_yaml import Loc, SourceDoc, read_yaml
-from .models import DesiredFile, LimitsConfig, ProjectConfig
+from ..errors import Position, Problem
+from ..models import DesiredFile, LimitsConfig, ProjectConfig
+from .env import EnvReader, conventional_names
+from .files import Refused, YamlWalk, read_bytes, real_path, resolve_inside
+from .yaml_source import Loc, SourceDoc, read_yaml
 
 _STRINGS: TypeAdapter[list[str]] = TypeAdapter(list[str])
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from functools import lru_cache
 from xml.etree import ElementTree as ET
 
-from reconciler.sandbox.qm_model import EDM, NAVIGATIONS, TYPES
+from .model import EDM, NAVIGATIONS, TYPES
 
 NAMESPACE = "deliveryodata"
 EDMX = "http://schemas.microsoft.com/ado/2007/06/edmx"

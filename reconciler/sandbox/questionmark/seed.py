@@ -11,9 +11,9 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from reconciler.sandbox.qm_model import to_wire
-from reconciler.sandbox.qm_odata import bad_request, format_datetime
-from reconciler.sandbox.qm_store import QuestionmarkWorld
+from .model import to_wire
+from .odata import bad_request, format_datetime
+from .store import QuestionmarkWorld
 
 DEFAULT_MONITORING_TYPES = ("UNMONITORED", "QSB_WITH_EVENTS", "REMOTE_PROCTORING")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import email.utils
 from typing import Any
 
-from .base import SandboxResponse
+from ..base import SandboxResponse
 
 #: Seconds a client should wait after an E509 (rate limit) answer.
 RATE_LIMIT_RETRY_AFTER = 1
@@ -23,13 +23,13 @@ class MettlError(ValueError):
         """The JSON body the vendor sends for this error."""
         return {"status": "ERROR", "error": {"code": self.code, "message": self.message}}
 
-    def response(self) -> SandboxResponse:
+    def response(self, retry_after: float = RATE_LIMIT_RETRY_AFTER) -> SandboxResponse:
         """HTTP 200 like the vendor, except E509 (429 with Retry-After) and E503 (503).
 
         assumption M-08: an error may come with HTTP 200; the envelope's `status` decides.
         """
         if self.code == "E509":
-            return SandboxResponse(429, self.envelope(), {"Retry-After": str(RATE_LIMIT_RETRY_AFTER)})
+            return SandboxResponse(429, self.envelope(), {"Retry-After": str(retry_after)})
         if self.code == "E503":
             return SandboxResponse(503, self.envelope())
         if self.code == "E000":

@@ -4,7 +4,7 @@ Serves `/deliveryodata/{customer_id}/` with HTTP Basic auth: the documented feed
 (Schedules, ScheduleMetadata, Participants, Groups, Attempts, MonitoringTypes, Administrators, Assessments),
 `$metadata`, paging at 100 with `odata.nextLink`, `$filter` on the documented properties only, `$expand`ed
 collections cut at 100 *without* a continuation link (intro.rst), 201/204 answers and `odata.error` bodies.
-Nothing undocumented exists (no Upsert action for participants). Entity rules live in `qm_store`, types in `qm_model`.
+Nothing undocumented exists (no Upsert action for participants). Entity rules live in `store`, types in `model`.
 """
 
 from __future__ import annotations
@@ -21,9 +21,9 @@ from itertools import islice
 from typing import Any
 from urllib.parse import quote, unquote
 
-from reconciler.sandbox.base import SandboxApp, SandboxRequest, SandboxResponse
-from reconciler.sandbox.qm_edmx import metadata_document
-from reconciler.sandbox.qm_model import (
+from ..base import AnsweredFault, SandboxApp, SandboxRequest, SandboxResponse
+from .edmx import metadata_document
+from .model import (
     FILTERS,
     METHODS,
     NAVIGATION_FEEDS,
@@ -33,9 +33,9 @@ from reconciler.sandbox.qm_model import (
     filter_types,
     to_wire,
 )
-from reconciler.sandbox.qm_odata import ODataError, bad_request, equality_values, matcher, parse_filter, parse_orderby
-from reconciler.sandbox.qm_seed import DEFAULT_MONITORING_TYPES, Seeding
-from reconciler.sandbox.qm_store import QuestionmarkWorld
+from .odata import ODataError, bad_request, equality_values, matcher, parse_filter, parse_orderby
+from .seed import DEFAULT_MONITORING_TYPES, Seeding
+from .store import QuestionmarkWorld
 
 SANDBOX_USERNAME = "sandbox-user"
 SANDBOX_PASSWORD = "sandbox-password"
@@ -51,6 +51,11 @@ _INDEXED = {"Participants": ("ID", "Name"), "Groups": ("ID", "Name"), "Administr
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def _answer(error: ODataError) -> SandboxResponse:
+    """The service's answer to an error: its status, the `odata.error` body and headers."""
+    return SandboxResponse(error.status, error.body(), {"DataServiceVersion": "1.0;", **error.headers})
 
 
 @dataclass(frozen=True)
@@ -115,10 +120,19 @@ class QuestionmarkApp(Seeding, SandboxApp):
             user = self._authenticate(request)
             return self._route(request, user)
         except ODataError as exc:
-            return SandboxResponse(exc.status, exc.body(), {"DataServiceVersion": "1.0;", **exc.headers})
+            return _answer(exc)
         except Exception as exc:  # an emulator bug: answer like the service would, not by dropping the line
-            error = ODataError(500, f"Internal sandbox error: {type(exc).__name__}: {exc}", "InternalServerError")
-            return SandboxResponse(500, error.body(), {"DataServiceVersion": "1.0;"})
+            return _answer(ODataError(500, f"Internal sandbox error: {type(exc).__name__}: {exc}",
+                                      "InternalServerError"))
+
+    def fault_response(self, kind: AnsweredFault, retry_after: float) -> SandboxResponse:
+        """An injected fault as an `odata.error`: 503, or 429 with Retry-After (no throttling is documented;
+        the reference says to back off on both)."""
+        if kind == "rate_limit":
+            return _answer(ODataError(429, "Too many requests; retry later.", "TooManyRequests",
+                                      {"Retry-After": str(retry_after)}))
+        # assumption Q-05: a 5xx answer carries an `odata.error` body as well
+        return _answer(ODataError(503, "The service is temporarily unavailable.", "ServiceUnavailable"))
 
     def _authenticate(self, request: SandboxRequest) -> str:
         scheme, _, token = (_header(request, "Authorization") or "").partition(" ")

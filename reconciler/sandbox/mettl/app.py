@@ -1,9 +1,9 @@
 """A faithful emulator of the Mercer | Mettl REST API (v1/v2/v3) for the loopback sandbox server.
 
-Every request is authenticated (ak, ts, asgn: see `mettl_auth`); answers use the vendor's envelope
+Every request is authenticated (ak, ts, asgn: see `auth`); answers use the vendor's envelope
 `{"status": "SUCCESS", ...}` / `{"status": "ERROR", "error": {"code", "message"}}` with HTTP 200, except
 E509 (429 + Retry-After) and E503 (503). Schedules are stored vendor-shaped, filled with the vendor's
-defaults; `testNotificationBasicAuthHeader` is write-only. Run it with `running(MettlApp())`.
+defaults; `testNotificationBasicAuthHeader` is write-only. Serve it with `launch.start(MettlApp())`.
 """
 
 from __future__ import annotations
@@ -16,12 +16,12 @@ from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import unquote
 
-from .base import SandboxApp, SandboxRequest, SandboxResponse
-from .mettl_auth import verify
-from .mettl_common import MettlError, bad_request, http_date
-from .mettl_status import AccountQuirks, apply_limits, new_candidate, set_status, status_row
-from .mettl_validate import ScheduleChange, parse_sc, validate_sc
-from .mettl_views import CANDIDATE_PAGE_SIZE, filtered, find_candidate, page, schedule_view
+from ..base import AnsweredFault, SandboxApp, SandboxRequest, SandboxResponse
+from .auth import verify
+from .common import MettlError, bad_request, http_date
+from .status import AccountQuirks, apply_limits, new_candidate, set_status, status_row
+from .validate import ScheduleChange, parse_sc, validate_sc
+from .views import CANDIDATE_PAGE_SIZE, filtered, find_candidate, page, schedule_view
 
 SANDBOX_PUBLIC_KEY = "sandbox-public-key"
 SANDBOX_PRIVATE_KEY = "sandbox-private-key"
@@ -90,6 +90,12 @@ class MettlApp(SandboxApp):
                 return err.response()
             except Exception as exc:  # an emulator bug: answer like the vendor's catch-all
                 return MettlError("E000", f"unspecified error ({type(exc).__name__})").response()
+
+    def fault_response(self, kind: AnsweredFault, retry_after: float) -> SandboxResponse:
+        """An injected fault in the vendor's envelope: E503 (HTTP 503) or E509 (HTTP 429 with Retry-After)."""
+        if kind == "rate_limit":
+            return MettlError("E509", "Rate limit exceeded").response(retry_after)
+        return MettlError("E503", "Service unavailable").response()
 
     def authenticate(self, method: str, url: str, params: Mapping[str, str]) -> str:
         """Verify ak/ts/asgn for a call of `method url`; return the public key or raise MettlError."""

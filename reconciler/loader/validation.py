@@ -9,8 +9,8 @@ from typing import Annotated, Any, TypeVar, Union, get_args, get_origin
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
-from .errors import Problem
-from .loader_yaml import Loc, SourceDoc, format_loc
+from ..errors import Problem
+from .yaml_source import Loc, SourceDoc, format_loc
 
 M = TypeVar("M", bound=BaseModel)
 

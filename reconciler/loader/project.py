@@ -1,6 +1,6 @@
 """Load reconciler.yaml and the desired-state files into models, reporting every mistake at file:line.
 
-Files are found and read by `loader_input` (inside the project folder, bounded, `${VAR}` only in secret
+Files are found and read by `inputs` (inside the project folder, bounded, `${VAR}` only in secret
 fields). Each section (a schedule, a candidate list, a suppression) is validated on its own so positions
 stay exact; then the files are merged and checked together (duplicates, references, configured
 providers). All problems are collected and raised at once as one ConfigError, secrets scrubbed.
@@ -19,13 +19,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from .errors import ConfigError, Position, Problem, scrub
-from .loader_csv import ListEntry, read_csv_list
-from .loader_errors import describe, suggest, validate, validation_problems
-from .loader_input import Inputs, display_path
-from .loader_rules import previous_name_problems, schedule_problems
-from .loader_yaml import Loc, SourceDoc, format_loc, interpolate
-from .models import (
+from ..errors import ConfigError, Position, Problem, scrub
+from ..models import (
     Candidate,
     CsvList,
     DesiredFile,
@@ -38,6 +33,11 @@ from .models import (
     Suppression,
     normalize_email,
 )
+from .csv_lists import ListEntry, read_csv_list
+from .inputs import Inputs, display_path
+from .rules import previous_name_problems, schedule_problems
+from .validation import describe, suggest, validate, validation_problems
+from .yaml_source import Loc, SourceDoc, format_loc, interpolate
 
 __all__ = ["LoadedProject", "interpolate", "load_project"]
 

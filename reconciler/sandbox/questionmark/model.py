@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from reconciler.sandbox.qm_odata import (
+from .odata import (
     INT32_MAX,
     INT32_MIN,
     INT64_MAX,
@@ -22,7 +22,7 @@ from reconciler.sandbox.qm_odata import (
     bad_request,
     format_datetime,
 )
-from reconciler.sandbox.qm_odata import parse_datetime as _parse_datetime
+from .odata import parse_datetime as _parse_datetime
 
 Kind = Literal["int32", "int64", "string", "bool", "datetime"]
 EDM: dict[Kind, str] = {

@@ -13,8 +13,8 @@ from datetime import datetime
 from functools import lru_cache
 from importlib import resources
 
-from .loader_yaml import Loc
-from .models import ScheduleDoc, ScheduleKey
+from ..models import ScheduleDoc, ScheduleKey
+from .yaml_source import Loc
 
 INT64_MAX = 2**63 - 1
 _FIXED = re.compile(r"^UTC([+-]\d{2}:\d{2})?$")

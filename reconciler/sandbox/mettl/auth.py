@@ -13,7 +13,7 @@ import re
 from collections.abc import Mapping
 from urllib.parse import urlsplit
 
-from .mettl_common import MettlError
+from .common import MettlError
 
 #: A timestamp is valid this many seconds either side of the server's clock.
 TIMESTAMP_VALIDITY = 24 * 3600

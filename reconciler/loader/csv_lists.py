@@ -12,10 +12,10 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from .errors import Position, Problem
-from .loader_errors import validation_problems
-from .loader_yaml import Loc, SourceDoc, format_loc
-from .models import Candidate
+from ..errors import Position, Problem
+from ..models import Candidate
+from .validation import validation_problems
+from .yaml_source import Loc, SourceDoc, format_loc
 
 
 @dataclass(frozen=True)
