@@ -30,6 +30,7 @@ from .importer_types import Discovery
 from .loader import LoadedProject, load_project
 from .models import DesiredState, ScheduleKey, parse_zone
 from .providers.base import Provider
+from .render import drift as drift_render
 
 APPLIED_TAG = "reconciler-applied"
 EXIT_CHANGES = 2
@@ -221,11 +222,11 @@ def register(group: click.Group) -> None:
             run.plan, loaded.desired, baseline.desired if baseline else None, datetime.now(UTC).date(),
             baseline_label=baseline.label if baseline else None)
         if fmt == "json":
-            text = drift_report.render_json(report)
+            text = drift_render.render_json(report)
         elif fmt == "markdown":
-            text = drift_report.render_markdown(report, base._masker(show_pii))
+            text = drift_render.render_markdown(report, base._masker(show_pii))
         else:
-            text = drift_report.render_text(report)
+            text = drift_render.render_text(report)
         click.echo(base._without_secrets(text), nl=False)
         if fmt == "text":
             click.echo(base._calls_line(run.calls), err=True)
