@@ -1,116 +1,30 @@
 """The GitOps commands (drift, import, schema), attached to the main group by cli.py.
 
-Git is the memory of what was applied: the apply workflow moves the tag `reconciler-applied` to each
-applied commit, and `drift` loads the desired state as it was there to tell drift from unapplied config.
+`drift` tells drift from unapplied config against the desired state as last applied (`reconciler.baseline`).
 """
 
 from __future__ import annotations
 
-import io
-import os
-import posixpath
-import subprocess
 import sys
-import tarfile
-import tempfile
 from collections.abc import Callable, Collection
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import click
-from ruamel.yaml import YAML
 
 from . import drift as drift_report
 from . import engine, importer
+from .baseline import APPLIED_TAG, desired_entries, find_baseline
 from .cli_output import reading
-from .errors import ConfigError, ReconcilerError
+from .errors import ReconcilerError
 from .importer_types import Discovery
 from .loader import LoadedProject, load_project
-from .models import DesiredState, ScheduleKey, parse_zone
+from .models import ScheduleKey, parse_zone
 from .providers.base import Provider
 from .render import drift as drift_render
 
-APPLIED_TAG = "reconciler-applied"
 EXIT_CHANGES = 2
-
-
-class BaselineError(ReconcilerError):
-    """The baseline ref cannot be found or its desired state cannot be loaded."""
-
-
-# --------------------------------------------------------------------------- git: the baseline
-
-
-@dataclass(frozen=True)
-class Baseline:
-    label: str
-    desired: DesiredState
-
-
-def _git(root: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
-    return subprocess.run(["git", "-C", str(root), *args], capture_output=True, check=False)
-
-
-def _repo_root(folder: Path) -> Path | None:
-    try:
-        done = _git(folder, "rev-parse", "--show-toplevel")
-    except OSError:  # git is not installed
-        return None
-    return Path(done.stdout.decode().strip()) if done.returncode == 0 else None
-
-
-def find_baseline(config_path: Path, ref: str | None) -> Baseline | None:
-    """The desired state at `ref` (default: the applied tag, if it exists); None when there is none."""
-    config = config_path.absolute()
-    root = _repo_root(config.parent)
-    if root is None:
-        if ref is not None:
-            raise BaselineError(f"--baseline {ref}: {config.parent} is not in a git repository")
-        return None
-    wanted = ref or APPLIED_TAG
-    found = _git(root, "rev-parse", "--verify", "--quiet", f"{wanted}^{{commit}}")
-    if found.returncode != 0:
-        if ref is not None:
-            raise BaselineError(f"--baseline {ref}: no such commit, branch or tag in {root}")
-        return None
-    commit = found.stdout.decode().strip()
-    label = f"{wanted} ({commit[:12]})"
-    try:
-        return Baseline(label, _desired_at(root, config, commit, label))
-    except ConfigError as exc:
-        raise BaselineError(f"baseline {label}: cannot load the desired state as it was there:\n{exc}") from None
-
-
-def _desired_at(root: Path, config: Path, commit: str, label: str) -> DesiredState:
-    """Extract the project file and its desired entries at `commit` into a temp dir and load them there."""
-    rel = Path(os.path.relpath(config.resolve(), root.resolve())).as_posix()
-    shown = _git(root, "show", f"{commit}:{rel}")
-    if shown.returncode != 0:
-        raise BaselineError(f"baseline {label}: {rel} does not exist in that commit")
-    entries = _desired_entries(shown.stdout.decode("utf-8-sig"))
-    folder = posixpath.dirname(rel)
-    paths = [rel] + [posixpath.normpath(posixpath.join(folder, e)) for e in entries]
-    present = [p for p in dict.fromkeys(paths)
-               if not p.startswith("../") and _git(root, "cat-file", "-e", f"{commit}:{p}").returncode == 0]
-    archive = _git(root, "archive", "--format=tar", commit, "--", *present)
-    if archive.returncode != 0:
-        raise BaselineError(f"baseline {label}: git archive failed: {archive.stderr.decode().strip()}")
-    with tempfile.TemporaryDirectory(prefix="reconciler-baseline-") as tmp:
-        with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
-            tar.extractall(tmp, filter="data")
-        return load_project(Path(tmp) / rel).desired
-
-
-def _desired_entries(project_text: str) -> list[str]:
-    """The `desired:` entries of a project file's text (default `desired`), read leniently."""
-    try:
-        data = YAML(typ="safe").load(project_text)
-    except Exception:  # a broken file: the loader reports it properly
-        return ["desired"]
-    raw = data.get("desired", ["desired"]) if isinstance(data, dict) else ["desired"]
-    return [str(e) for e in raw] if isinstance(raw, list) and raw else ["desired"]
 
 
 # --------------------------------------------------------------------------- import helpers
@@ -168,7 +82,7 @@ def _target(config_path: Path, out: Path | None, provider: str, scope: str, *, f
         text = config_path.read_text(encoding="utf-8-sig")
     except OSError:
         text = ""  # the loader reports it
-    first = config_path.absolute().parent / _desired_entries(text)[0]
+    first = config_path.absolute().parent / desired_entries(text)[0]
     if first.suffix in (".yaml", ".yml"):
         first = first.parent
     elif not first.exists() and text:
