@@ -11,7 +11,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "reconciler"
 
 # Highest first. A module may import only modules of its own layer or below.
 LAYERS = [
-    {"cli", "cli_gitops", "__main__"},
+    {"cli", "__main__"},
     {"engine", "drift", "importer", "doctor", "baseline"},
     {"diff"},
     {"providers"},

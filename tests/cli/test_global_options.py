@@ -10,7 +10,6 @@ import click
 import pytest
 
 from reconciler import cli
-from reconciler.cli_options import State
 from reconciler.errors import ConfigError
 
 from .conftest import ACME, Cli, Project, error_lines, no_traceback
@@ -76,10 +75,11 @@ def test_validate_accepts_sandbox(run: Cli) -> None:
 
 @pytest.mark.parametrize("args", [["--no-color", "validate"], ["validate", "--no-color"]])
 def test_no_color_is_accepted_and_kept_for_the_run(run: Cli, args: list[str]) -> None:
-    assert run(*args, "--config", ACME / "reconciler.yaml").exit_code == 0
-    assert State.no_color is True
-    assert run("validate", "--config", ACME / "reconciler.yaml").exit_code == 0
-    assert State.no_color is False  # reset for every run
+    first, second = cli.RunState(), cli.RunState()
+    assert run(*args, "--config", ACME / "reconciler.yaml", obj=first).exit_code == 0
+    assert first.no_color is True
+    assert run("validate", "--config", ACME / "reconciler.yaml", obj=second).exit_code == 0
+    assert second.no_color is False  # each run has its own state
 
 
 def test_auto_approve_prints_the_plan_before_applying_it(run: Cli, acme: Project) -> None:
