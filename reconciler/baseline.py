@@ -31,6 +31,8 @@ class BaselineError(ReconcilerError):
 
 @dataclass(frozen=True)
 class Baseline:
+    """The desired state at a commit, and how the report names that commit (`ref (sha12)`)."""
+
     label: str
     desired: DesiredState
 

@@ -33,9 +33,8 @@ F = TypeVar("F", bound=Callable[..., Any])
 EXIT_OK, EXIT_ERROR, EXIT_CHANGES, EXIT_UNSAFE = 0, 1, 2, 3
 
 
-def fail(message: str, code: int = EXIT_ERROR, run: RunState | None = None) -> None:
+def _fail(message: str, code: int, run: RunState) -> None:
     """Print `message` as `error:` lines on stderr (secrets scrubbed) and exit with `code`."""
-    run = run or current_run()
     lines: list[Line] = [(("error:", "bold red"), (f" {line}", "")) if line and not line.startswith("  ")
                          else ((line, ""),) for line in run.clean(message).splitlines() or [""]]
     echo_lines(lines, run, err=True)
@@ -53,14 +52,14 @@ def handle_errors(func: F) -> F:
         except ReconcilerError as exc:
             if run.debug:
                 raise
-            fail(str(exc), exc.exit_code, run)
+            _fail(str(exc), exc.exit_code, run)
         except (KeyboardInterrupt, click.exceptions.Exit, click.ClickException):
             raise
         except Exception as exc:
             if run.debug:
                 raise
-            fail(f"internal error: {type(exc).__name__}: {redact(str(exc))} (run with --debug for details)",
-                 run=run)
+            _fail(f"internal error: {type(exc).__name__}: {redact(str(exc))} (run with --debug for details)",
+                  EXIT_ERROR, run)
         return None
 
     return wrapper  # type: ignore[return-value]

@@ -38,8 +38,8 @@ class RunState:
         return scrub_values(text, self.secrets)
 
 
-def current_run(ctx: click.Context | None = None) -> RunState:
-    """The run's state from `ctx` (default: click's current context); a fresh one outside a run."""
-    ctx = ctx or click.get_current_context(silent=True)
+def current_run() -> RunState:
+    """The run's state from click's current context; a fresh one outside a run."""
+    ctx = click.get_current_context(silent=True)
     found = ctx.find_object(RunState) if ctx is not None else None
     return found if found is not None else RunState()

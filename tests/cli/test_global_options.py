@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -88,3 +90,13 @@ def test_auto_approve_prints_the_plan_before_applying_it(run: Cli, acme: Project
     out = applied.stdout
     assert "+ create Mettl · 769688 · Open Practice" in out
     assert out.index("Plan: 3 to create") < out.index("✓ ") < out.index("Apply: 4 applied, 0 failed")
+
+
+def test_python_dash_m_reconciler_is_the_cli(tmp_path: Path) -> None:
+    done = subprocess.run([sys.executable, "-m", "reconciler", "validate", "--config", tmp_path / "none.yaml"],
+                          capture_output=True, text=True, check=False)
+    assert done.returncode == 1 and done.stderr.startswith("error: ") and "none.yaml" in done.stderr
+    assert "Traceback" not in done.stderr
+    shown = subprocess.run([sys.executable, "-m", "reconciler", "--version"], capture_output=True, text=True,
+                           check=False)
+    assert shown.returncode == 0 and shown.stdout.startswith("reconciler ")
