@@ -12,8 +12,8 @@ PACKAGE = Path(__file__).resolve().parents[1] / "reconciler"
 
 # Highest first. A module may import only modules of its own layer or below.
 LAYERS = [
-    {"cli", "cli_gitops", "__main__"},
-    {"engine", "drift", "importer", "doctor"},
+    {"cli", "__main__"},
+    {"engine", "drift", "importer", "doctor", "baseline"},
     {"diff"},
     {"providers"},
     {"sandbox"},
@@ -91,3 +91,117 @@ def test_only_the_loader_imports_the_yaml_library(path: Path) -> None:
 def test_the_yaml_rule_sees_the_loader() -> None:
     """The rule above is not vacuous: the loader does import ruamel.yaml."""
     assert "ruamel" in _third_party(PACKAGE / "loader" / "yaml_source.py")
+
+
+# --------------------------------------------------------------------------- no import circle
+
+KNOWN_CIRCLE_EDGES: set[tuple[str, str]] = {
+    # issue 8: providers.factory ↔ providers.questionmark.provider (its TYPE_CHECKING import of Endpoint);
+    # the VENDORS registry removes it. Delete this entry then: test_known_circle_edges_still_exist fails.
+    ("providers.questionmark.provider", "providers.factory"),
+    # sandbox.base ↔ sandbox.quirks (the TYPE_CHECKING import of the app types): for the sandbox packages.
+    ("sandbox.quirks", "sandbox.base"),
+}
+"""Edges left out of the graph on purpose, each a circle still to be removed."""
+
+
+def _module_names() -> dict[str, Path]:
+    """Dotted name (relative to the package; a package is named by its folder) → file."""
+    found: dict[str, Path] = {}
+    for path in _modules():
+        parts = path.relative_to(PACKAGE).with_suffix("").parts
+        if parts[-1] == "__init__":
+            parts = parts[:-1]
+        if parts:
+            found[".".join(parts)] = path
+    return found
+
+
+def _resolve(name: str, known: dict[str, Path]) -> str | None:
+    """The module `name` is, or the nearest package holding it (`from .x import Name` names a module x)."""
+    parts = name.split(".")
+    while parts:
+        candidate = ".".join(parts)
+        if candidate in known:
+            return candidate
+        parts.pop()
+    return None
+
+
+def _targets(path: Path, known: dict[str, Path]) -> set[str]:
+    """Every module of the package that `path` imports, anywhere in it (also inside functions or
+    TYPE_CHECKING): `from .pkg import mod` counts as an import of pkg.mod, not of pkg."""
+    relative = path.relative_to(PACKAGE).with_suffix("")
+    package_parts = list(relative.parts[:-1])
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = ".".join([*package_parts[: len(package_parts) - (node.level - 1)],
+                                 *(node.module.split(".") if node.module else [])])
+            elif node.module and node.module.startswith("reconciler."):
+                base = node.module.removeprefix("reconciler.")
+            else:
+                continue
+            names.update(f"{base}.{alias.name}".strip(".") for alias in node.names)
+        elif isinstance(node, ast.Import):
+            names.update(a.name.removeprefix("reconciler.") for a in node.names if a.name.startswith("reconciler."))
+    return {target for name in names if (target := _resolve(name, known)) is not None}
+
+
+def import_graph() -> dict[str, set[str]]:
+    """Module → the package's modules it imports (itself and the known circle edges left out)."""
+    known = _module_names()
+    return {name: {t for t in _targets(path, known) if t != name and (name, t) not in KNOWN_CIRCLE_EDGES}
+            for name, path in known.items()}
+
+
+def find_circle(graph: dict[str, set[str]]) -> list[str] | None:
+    """One import circle of `graph` (first module repeated at the end), or None when it is acyclic."""
+    done: set[str] = set()
+    stack: list[str] = []
+    on_stack: set[str] = set()
+
+    def visit(node: str) -> list[str] | None:
+        stack.append(node)
+        on_stack.add(node)
+        for target in sorted(graph.get(node, ())):
+            if target in on_stack:
+                return [*stack[stack.index(target):], target]
+            if target not in done and (circle := visit(target)) is not None:
+                return circle
+        stack.pop()
+        on_stack.discard(node)
+        done.add(node)
+        return None
+
+    for start in sorted(graph):
+        if start not in done and (circle := visit(start)) is not None:
+            return circle
+    return None
+
+
+def test_the_import_graph_has_no_circle() -> None:
+    graph = import_graph()
+    assert {"cli", "cli.common", "cli.plan_apply", "drift", "render.drift", "baseline"} <= set(graph)
+    assert "render.drift" in graph["drift"] and "cli.common" in graph["cli.plan_apply"]
+    circle = find_circle(graph)
+    assert circle is None, f"import circle: {circle}"
+
+
+def test_known_circle_edges_still_exist() -> None:
+    known = _module_names()
+    for source, target in KNOWN_CIRCLE_EDGES:
+        assert target in _targets(known[source], known), f"{source} → {target} is gone: drop it from the list"
+
+
+def test_the_circle_finder_finds_circles() -> None:
+    assert find_circle({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == ["a", "b", "c", "a"]
+    assert find_circle({"a": {"b", "c"}, "b": {"c"}, "c": set()}) is None
+
+
+def test_the_cli_is_on_top_and_render_below_drift() -> None:
+    graph = import_graph()
+    assert not {m for m, targets in graph.items() if not m.startswith("cli") and m != "__main__"
+                and any(t == "cli" or t.startswith("cli.") for t in targets)}
+    assert not {m for m, targets in graph.items() if m.startswith("render") and "drift" in targets}

@@ -49,9 +49,10 @@ class Cli:
     runner: CliRunner
 
     def __call__(self, *args: str | Path, env: Mapping[str, str | None] | None = None,
-                 input: str | None = None) -> Result:
+                 input: str | None = None, obj: cli.RunState | None = None) -> Result:
+        """`obj`: the run's state to use (and inspect after); by default the CLI makes a fresh one."""
         result = self.runner.invoke(cli.main, [str(a) for a in args], env={**CLEAN_ENV, **(env or {})},
-                                    input=input, catch_exceptions=False)
+                                    input=input, catch_exceptions=False, obj=obj)
         return result
 
 

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -10,7 +12,6 @@ import click
 import pytest
 
 from reconciler import cli
-from reconciler.cli_options import State
 from reconciler.errors import ConfigError
 
 from .conftest import ACME, Cli, Project, error_lines, no_traceback
@@ -76,10 +77,11 @@ def test_validate_accepts_sandbox(run: Cli) -> None:
 
 @pytest.mark.parametrize("args", [["--no-color", "validate"], ["validate", "--no-color"]])
 def test_no_color_is_accepted_and_kept_for_the_run(run: Cli, args: list[str]) -> None:
-    assert run(*args, "--config", ACME / "reconciler.yaml").exit_code == 0
-    assert State.no_color is True
-    assert run("validate", "--config", ACME / "reconciler.yaml").exit_code == 0
-    assert State.no_color is False  # reset for every run
+    first, second = cli.RunState(), cli.RunState()
+    assert run(*args, "--config", ACME / "reconciler.yaml", obj=first).exit_code == 0
+    assert first.no_color is True
+    assert run("validate", "--config", ACME / "reconciler.yaml", obj=second).exit_code == 0
+    assert second.no_color is False  # each run has its own state
 
 
 def test_auto_approve_prints_the_plan_before_applying_it(run: Cli, acme: Project) -> None:
@@ -88,3 +90,13 @@ def test_auto_approve_prints_the_plan_before_applying_it(run: Cli, acme: Project
     out = applied.stdout
     assert "+ create Mettl · 769688 · Open Practice" in out
     assert out.index("Plan: 3 to create") < out.index("✓ ") < out.index("Apply: 4 applied, 0 failed")
+
+
+def test_python_dash_m_reconciler_is_the_cli(tmp_path: Path) -> None:
+    done = subprocess.run([sys.executable, "-m", "reconciler", "validate", "--config", tmp_path / "none.yaml"],
+                          capture_output=True, text=True, check=False)
+    assert done.returncode == 1 and done.stderr.startswith("error: ") and "none.yaml" in done.stderr
+    assert "Traceback" not in done.stderr
+    shown = subprocess.run([sys.executable, "-m", "reconciler", "--version"], capture_output=True, text=True,
+                           check=False)
+    assert shown.returncode == 0 and shown.stdout.startswith("reconciler ")

@@ -12,8 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from reconciler.cli_options import State
-from reconciler.cli_output import color_on
+from reconciler.cli.output import color_on
 
 from .conftest import Cli, Project
 from .terminal import ANSI, run_in_terminal, strip_ansi
@@ -125,10 +124,8 @@ class _Tty(io.StringIO):
 
 def test_one_decision_for_colour(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("NO_COLOR", raising=False)
-    monkeypatch.setattr(State, "no_color", False)
-    assert color_on(_Tty()) and not color_on(io.StringIO())
+    assert color_on(_Tty(), no_color=False) and not color_on(io.StringIO(), no_color=False)
     monkeypatch.setenv("NO_COLOR", "")
-    assert not color_on(_Tty())
+    assert not color_on(_Tty(), no_color=False)
     monkeypatch.delenv("NO_COLOR")
-    monkeypatch.setattr(State, "no_color", True)
-    assert not color_on(_Tty())
+    assert not color_on(_Tty(), no_color=True)

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from reconciler.drift import DriftReport, classify, render_json, render_markdown, render_text
+from reconciler.drift import classify
 from reconciler.models import (
     Candidate,
     DesiredState,
@@ -18,6 +18,7 @@ from reconciler.models import (
     Window,
 )
 from reconciler.plan import CandidateChanges, FieldChange, Plan, ScheduleChange
+from reconciler.render.drift import DriftReport, render_json, render_markdown, render_text
 from reconciler.render.pii import make_masker
 from reconciler.sandbox.mettl import MettlApp
 from reconciler.sandbox.mettl.status import new_candidate

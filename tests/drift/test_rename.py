@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from reconciler.drift import classify, render_text
+from reconciler.drift import classify
 from reconciler.models import DesiredState
+from reconciler.render.drift import render_text
 from reconciler.sandbox.mettl import MettlApp
 from tests.mettl.fixtures import Reconcile
 

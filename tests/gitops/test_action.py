@@ -1,4 +1,4 @@
-"""The composite action: its install step (with a stub Python), and its runner `python -m reconciler.cli_action`
+"""The composite action: its install step (with a stub Python), and its runner `python -m reconciler.cli.action`
 for real — the reconciler CLI against the embedded sandbox in a copy of examples/acme, as action.yml runs it.
 """
 
@@ -21,7 +21,7 @@ from click.testing import CliRunner
 from ruamel.yaml import YAML
 
 from reconciler import cli
-from reconciler.cli_action import CHANGED_PLAN, InputError, parse_secrets, read_inputs
+from reconciler.cli.action import CHANGED_PLAN, InputError, parse_secrets, read_inputs
 
 from .gha import ACTION, ROOT, load, run_bash
 
@@ -186,7 +186,7 @@ def _action(root: Path, command: str, *, secrets: str = "", **inputs: str) -> St
            "GITHUB_OUTPUT": str(output), "GITHUB_STEP_SUMMARY": str(summary), "RECONCILER_INPUT_COMMAND": command,
            "RECONCILER_INPUT_SANDBOX": "true", "RECONCILER_INPUT_SECRETS": secrets,
            **{f"RECONCILER_INPUT_{k.upper()}": v for k, v in inputs.items()}}
-    done = subprocess.run([sys.executable, "-m", "reconciler.cli_action"], cwd=root, env=env, capture_output=True,
+    done = subprocess.run([sys.executable, "-m", "reconciler.cli.action"], cwd=root, env=env, capture_output=True,
                           text=True, timeout=300)
     outputs = dict(line.split("=", 1) for line in output.read_text().splitlines())
     return Step(done.returncode, done.stdout + done.stderr, outputs, summary.read_text(encoding="utf-8"))

@@ -84,15 +84,15 @@ def test_a_credential_reads_only_its_own_variable_unless_listed(tmp_path: Path) 
     assert "qm-pass" not in str(caught.value)
 
 
-def test_the_cli_registers_every_value_read_before_printing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_cli_registers_every_value_read_before_printing(tmp_path: Path) -> None:
     config = _project(tmp_path, CREDENTIALS + "secrets: [HOOK_TOKEN, MY_KEY]\n", HOOKED)
-    monkeypatch.setattr(cli.State, "secrets", ())
+    state = cli.RunState()
     env = {"METTL_PUBLIC_KEY": "pub-value-1", "HOOK_TOKEN": "hook-token-2", "RECONCILER_PII_KEY": "pii-key-4"}
-    result = CliRunner().invoke(cli.main, ["validate", "--config", str(config)], env=env)
+    result = CliRunner().invoke(cli.main, ["validate", "--config", str(config)], env=env, obj=state)
     assert result.exit_code == 0, result.output
-    assert {"pub-value-1", "hook-token-2", "pii-key-4", "fallback-key"} <= set(cli.State.secrets)
+    assert {"pub-value-1", "hook-token-2", "pii-key-4", "fallback-key"} <= set(state.secrets)
     encoded = base64.b64encode(b"x:hook-token-2").decode()
-    cleaned = cli._without_secrets(f"HOOK-TOKEN-2 / {encoded}")
+    cleaned = state.clean(f"HOOK-TOKEN-2 / {encoded}")
     assert cleaned.startswith("*** / ") and encoded not in cleaned and "***" in cleaned.split(" / ")[1]
 
 

@@ -1,88 +1,57 @@
 """Global options of the command line: --debug, --config, --sandbox and --no-color, before or after the
 subcommand (`reconciler --debug plan` and `reconciler plan --debug` mean the same).
 
-The group takes them before the subcommand and keeps them for the run; `prepare` gives every subcommand the
-ones it lacks, so they are accepted after it too. A value given after the subcommand wins.
+The group takes them before the subcommand and keeps them on the run's `RunState`; `add_global_options`
+gives every subcommand the ones it lacks, so they are accepted after it too. A value given after the
+subcommand wins. Also the options several commands share.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
-from .errors import scrub
+from ..render.rows import COMPACT_OVER, COMPACT_SHOW
+from .state import RunState
 
 DISTRIBUTION = "exam-reconciler"
 """The name on PyPI (`reconciler` there is an unrelated project); the package and command stay `reconciler`."""
 
 DEFAULT_CONFIG = Path("reconciler.yaml")
-_META_KEY = "reconciler.globals"
+PII_KEY_ENV = "RECONCILER_PII_KEY"
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-class State:
-    """Process-wide settings of one run, reset by `prepare` before every parse."""
-
-    debug = False
-    no_color = False
-    """--no-color: accepted everywhere; `cli_output.color_on` reads it (NO_COLOR and a non-terminal also turn
-    colour off)."""
-    secrets: tuple[str, ...] = ()
-    """Secret values of the loaded project (credentials, webhook headers, every value read from the
-    environment): scrubbed from every message, in any case and URL/base64-encoded."""
-
-
-def scrub_values(text: str, values: tuple[str, ...]) -> str:
-    """`text` with each value replaced by *** in any case and URL/base64-encoded (see `errors.scrub`). Values
-    shorter than 6 characters are left alone: they would match ordinary words (defence in depth: models and
-    errors already mask secrets)."""
-    return scrub(text, values, min_length=6)
-
-
-@dataclass
-class _Globals:
-    config: Path | None = None
-    sandbox: bool = False
-
-
-def _globals(ctx: click.Context) -> _Globals:
-    found = ctx.meta.get(_META_KEY)  # meta is shared by the whole context chain of one run
-    if not isinstance(found, _Globals):
-        found = ctx.meta[_META_KEY] = _Globals()
-    return found
-
-
 def _debug(ctx: click.Context, param: click.Parameter, value: bool) -> None:
     if value:
-        State.debug = True
+        ctx.ensure_object(RunState).debug = True
 
 
 def _no_color(ctx: click.Context, param: click.Parameter, value: bool) -> None:
     if value:
-        State.no_color = True
+        ctx.ensure_object(RunState).no_color = True
 
 
 def _keep_config(ctx: click.Context, param: click.Parameter, value: Path | None) -> None:
     if value is not None:
-        _globals(ctx).config = value
+        ctx.ensure_object(RunState).config = value
 
 
 def _keep_sandbox(ctx: click.Context, param: click.Parameter, value: bool) -> None:
     if value:
-        _globals(ctx).sandbox = True
+        ctx.ensure_object(RunState).sandbox = True
 
 
 def _resolve_config(ctx: click.Context, param: click.Parameter, value: Path | None) -> Path:
-    return value if value is not None else (_globals(ctx).config or DEFAULT_CONFIG)
+    return value if value is not None else (ctx.ensure_object(RunState).config or DEFAULT_CONFIG)
 
 
 def _resolve_sandbox(ctx: click.Context, param: click.Parameter, value: bool) -> bool:
-    return value or _globals(ctx).sandbox
+    return value or ctx.ensure_object(RunState).sandbox
 
 
 _CONFIG_HELP = f"The project file.  [default: {DEFAULT_CONFIG}]"
@@ -104,7 +73,8 @@ _GLOBAL_SPECS: tuple[tuple[str, dict[str, Any]], ...] = (
     ("--no-color", {"is_flag": True, "callback": _no_color,
                     "help": "No colour in the output (also: NO_COLOR set, or not a terminal)."}),
 )
-"""The four global options, stored for the run rather than passed (a command's own --config/--sandbox win)."""
+"""The four global options, stored on the run's `RunState` rather than passed (a command's own
+--config/--sandbox win)."""
 
 
 def global_options(group: F) -> F:
@@ -114,10 +84,8 @@ def global_options(group: F) -> F:
     return group
 
 
-def prepare(root: click.Group) -> None:
-    """Reset the run's state and give every subcommand (at any depth) the global options it lacks."""
-    State.debug = State.no_color = False
-    State.secrets = ()
+def add_global_options(root: click.Group) -> None:
+    """Give every subcommand (at any depth) the global options it lacks."""
     pending: list[click.Command] = list(root.commands.values())
     while pending:
         command = pending.pop()
@@ -126,3 +94,26 @@ def prepare(root: click.Group) -> None:
                            for decl, settings in _GLOBAL_SPECS if decl not in taken]
         if isinstance(command, click.Group):
             pending += command.commands.values()
+
+
+# --------------------------------------------------------------------------- options several commands share
+
+resend_secrets_option = click.option(
+    "--resend-secrets", is_flag=True,
+    help="Send write-only secrets (e.g. webhook auth headers) again, to rotate them. They cannot be read back, "
+         "so they are never compared; give the same flag to plan and apply.",
+)
+full_option = click.option(
+    "--full", is_flag=True,
+    help=f"Show every candidate: by default a schedule with more than {COMPACT_OVER} candidate lines shows "
+         f"counts and the first {COMPACT_SHOW} names of each kind (json is always complete).",
+)
+sandbox_dir_option = click.option(
+    "--sandbox-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+    help="Where the embedded sandbox keeps its world (default: .reconciler-sandbox next to the config).",
+)
+show_pii_option = click.option(
+    "--show-pii", is_flag=True,
+    help=f"markdown: show emails as they are (masked by default with ${PII_KEY_ENV}; only where the output "
+         "stays trusted).",
+)

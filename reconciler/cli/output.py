@@ -19,12 +19,12 @@ from rich.console import Console
 from rich.progress import Progress, ProgressColumn, SpinnerColumn, Task, TextColumn, TimeElapsedColumn
 from rich.text import Text
 
-from .cli_options import State
-from .errors import ReconcilerError
-from .models import PROVIDER_TITLES
-from .plan import ScheduleChange
-from .providers.base import ApplyOutcome, ObservedWorld, Provider
-from .render.text import Line, plain
+from ..errors import ReconcilerError
+from ..models import PROVIDER_TITLES
+from ..plan import ScheduleChange
+from ..providers.base import ApplyOutcome, ObservedWorld, Provider
+from ..render.text import Line, plain
+from .state import RunState
 
 NO_COLOR_ENV = "NO_COLOR"
 
@@ -36,9 +36,10 @@ def is_terminal(stream: IO[str]) -> bool:
         return False
 
 
-def color_on(stream: IO[str]) -> bool:
-    """The one decision: colour on `stream` unless --no-color, NO_COLOR (any value) or not a terminal."""
-    return not State.no_color and NO_COLOR_ENV not in os.environ and is_terminal(stream)
+def color_on(stream: IO[str], no_color: bool) -> bool:
+    """The one decision: colour on `stream` unless --no-color (`no_color`), NO_COLOR (any value) or not a
+    terminal."""
+    return not no_color and NO_COLOR_ENV not in os.environ and is_terminal(stream)
 
 
 def progress_on() -> bool:
@@ -51,12 +52,13 @@ def _console(stream: IO[str], color: bool) -> Console:
                    emoji=False, soft_wrap=True)
 
 
-def echo_lines(lines: Sequence[Line], clean: Callable[[str], str], *, err: bool = False,
-               console: Console | None = None) -> None:
-    """Print styled lines: in colour where `color_on`, else exactly their plain text. `clean` scrubs secrets;
-    a line it changes is printed plain. `console`: print through it (a live progress shares the terminal)."""
+def echo_lines(lines: Sequence[Line], run: RunState, *, err: bool = False, console: Console | None = None) -> None:
+    """Print styled lines: in colour where `color_on`, else exactly their plain text. Secrets are scrubbed
+    (`run.clean`); a line that had one is printed plain. `console`: print through it (a live progress shares
+    the terminal)."""
     stream = sys.stderr if err else sys.stdout
-    color = color_on(stream)
+    color = color_on(stream, run.no_color)
+    clean = run.clean
     if console is None and not color:
         click.echo(clean(plain(lines)), nl=False, err=err)
         return
@@ -80,19 +82,20 @@ class _CallsColumn(ProgressColumn):
         return Text(f"{calls} HTTP calls", style="dim")
 
 
-def _progress(providers: Mapping[str, Provider]) -> Progress:
+def _progress(providers: Mapping[str, Provider], run: RunState) -> Progress:
     return Progress(SpinnerColumn(), TextColumn("{task.description}"), _CallsColumn(providers), TimeElapsedColumn(),
-                    console=_console(sys.stderr, color_on(sys.stderr)), transient=True,
+                    console=_console(sys.stderr, color_on(sys.stderr, run.no_color)), transient=True,
                     redirect_stdout=False, redirect_stderr=False)
 
 
 @contextmanager
-def reading(providers: Mapping[str, Provider]) -> Iterator[Callable[[str, ObservedWorld], None] | None]:
+def reading(providers: Mapping[str, Provider],
+            run: RunState) -> Iterator[Callable[[str, ObservedWorld], None] | None]:
     """Progress of the reads, one line per provider; yields the engine's `on_read` hook (None: no terminal)."""
     if not progress_on():
         yield None
         return
-    with _progress(providers) as progress:
+    with _progress(providers, run) as progress:
         tasks = {name: progress.add_task(f"Reading {PROVIDER_TITLES.get(name, name)}…", total=None,
                                          providers=(name,)) for name in sorted(providers)}
 
@@ -113,7 +116,7 @@ def _same_terminal(first: IO[str], second: IO[str]) -> bool:
 
 @contextmanager
 def applying(changes: Sequence[ScheduleChange], providers: Mapping[str, Provider],
-             clean: Callable[[str], str]) -> Iterator[Callable[[ApplyOutcome], None]]:
+             run: RunState) -> Iterator[Callable[[ApplyOutcome], None]]:
     """Yields the apply's `on_outcome`: prints `✓ <schedule>` on stdout and, on a terminal, moves a progress
     bar of changes applied (naming the change under way: apply goes in plan order)."""
 
@@ -122,14 +125,14 @@ def applying(changes: Sequence[ScheduleChange], providers: Mapping[str, Provider
         return (("✓", "green") if outcome.ok else ("✗", "red"), (f" {outcome.key}{note}", ""))
 
     if not progress_on() or not changes:
-        yield lambda outcome: echo_lines([line(outcome)], clean)
+        yield lambda outcome: echo_lines([line(outcome)], run)
         return
-    with _progress(providers) as progress:
+    with _progress(providers, run) as progress:
         task = progress.add_task(_applying(changes, 0), total=len(changes), providers=tuple(providers))
         shared = progress.console if _same_terminal(sys.stdout, sys.stderr) else None
 
         def advance(outcome: ApplyOutcome) -> None:
-            echo_lines([line(outcome)], clean, console=shared)
+            echo_lines([line(outcome)], run, console=shared)
             done = int(progress.tasks[task].completed) + 1
             progress.update(task, completed=done, description=_applying(changes, done))
 

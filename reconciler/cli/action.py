@@ -1,4 +1,4 @@
-"""The GitHub Action's runner, `python -m reconciler.cli_action`, called by the repository's action.yml.
+"""The GitHub Action's runner, `python -m reconciler.cli.action`, called by the repository's action.yml.
 
 It reads the action's inputs from RECONCILER_INPUT_* variables (action.yml passes them through `env:`, never
 into a script), exports the `secrets` mapping to the tool's environment with every value masked in the log
@@ -23,8 +23,8 @@ from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .cli_options import scrub_values
-from .render.pii import KEY_ENV, make_masker, scrub
+from ..render.pii import KEY_ENV, make_masker, scrub
+from .state import scrub_values
 
 COMMANDS = ("validate", "plan", "apply", "drift")
 PREFIX = "RECONCILER_INPUT_"

@@ -1,0 +1,175 @@
+"""What every command shares: exit codes, errors as clear lines, loading the project (and its secrets), and
+the provider session (the real platforms, or the embedded sandbox) in one place.
+
+Exit codes: 0 ok; 1 error (bad config, vendor failure, refused stale plan); 2 changes present (plan with
+--detailed-exitcode, drift); 3 refused as unsafe.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+from pydantic import BaseModel, SecretStr
+
+from .. import engine
+from ..errors import ReconcilerError, redact
+from ..loader import LoadedProject, load_project
+from ..providers.base import Provider
+from ..providers.factory import Endpoint, make_providers
+from ..render.text import Line
+from .options import PII_KEY_ENV
+from .output import echo_lines
+from .state import RunState, current_run
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+EXIT_OK, EXIT_ERROR, EXIT_CHANGES, EXIT_UNSAFE = 0, 1, 2, 3
+
+
+def _fail(message: str, code: int, run: RunState) -> None:
+    """Print `message` as `error:` lines on stderr (secrets scrubbed) and exit with `code`."""
+    lines: list[Line] = [(("error:", "bold red"), (f" {line}", "")) if line and not line.startswith("  ")
+                         else ((line, ""),) for line in run.clean(message).splitlines() or [""]]
+    echo_lines(lines, run, err=True)
+    sys.exit(code)
+
+
+def handle_errors(func: F) -> F:
+    """Turn every error into clear lines on stderr and an exit code; --debug shows the traceback."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        run = current_run()
+        try:
+            return func(*args, **kwargs)
+        except ReconcilerError as exc:
+            if run.debug:
+                raise
+            _fail(str(exc), exc.exit_code, run)
+        except (KeyboardInterrupt, click.exceptions.Exit, click.ClickException):
+            raise
+        except Exception as exc:
+            if run.debug:
+                raise
+            _fail(f"internal error: {type(exc).__name__}: {redact(str(exc))} (run with --debug for details)",
+                  EXIT_ERROR, run)
+        return None
+
+    return wrapper  # type: ignore[return-value]
+
+
+class _UsageError(click.UsageError):
+    exit_code = EXIT_ERROR
+
+
+class Group(click.Group):
+    """The root group: a fresh `RunState` as the context object of every run (unless one is given as
+    `obj=`), and usage errors that exit 1, not click's 2: exit 2 means "changes present" here."""
+
+    def make_context(self, info_name: str | None, args: list[str], parent: click.Context | None = None,
+                     **extra: Any) -> click.Context:
+        if parent is None and extra.get("obj") is None:
+            extra["obj"] = RunState()
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except click.UsageError as exc:
+            raise _as_error(exc) from None
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except click.UsageError as exc:
+            raise _as_error(exc) from None
+
+
+def _as_error(exc: click.UsageError) -> click.UsageError:
+    if exc.exit_code == EXIT_ERROR or isinstance(exc, click.exceptions.NoArgsIsHelpError):
+        return exc
+    return _UsageError(exc.format_message(), exc.ctx)
+
+
+# --------------------------------------------------------------------------- the project and its secrets
+
+
+def load(config_path: Path, run: RunState) -> LoadedProject:
+    """Load the project; from then on every secret value of it is scrubbed from the run's output."""
+    run.secrets = tuple(v for v in [os.environ.get(PII_KEY_ENV)] if v)
+    loaded = load_project(config_path, now=engine.utcnow())
+    run.secrets = _secret_values(loaded, run.secrets)
+    return loaded
+
+
+def _secret_values(loaded: LoadedProject, known: tuple[str, ...]) -> tuple[str, ...]:
+    """Every SecretStr value of the project file and the schedules' vendor settings, every value read from the
+    environment, and the key of the email pseudonyms (in `known`)."""
+    found: set[str] = {*loaded.secrets, *known}
+
+    def walk(value: object) -> None:
+        if isinstance(value, SecretStr):
+            found.add(value.get_secret_value())
+        elif isinstance(value, BaseModel):
+            for name in type(value).model_fields:
+                walk(getattr(value, name))
+        elif isinstance(value, dict):
+            for item in value.values():
+                walk(item)
+        elif isinstance(value, list | tuple):
+            for item in value:
+                walk(item)
+
+    walk(loaded.project)
+    for schedule in loaded.desired.schedules:
+        walk(schedule.mettl)
+        walk(schedule.questionmark)
+    return tuple(sorted(found, key=len, reverse=True))
+
+
+def masker(show_pii: bool) -> Callable[[str], str]:
+    """Markdown is for untrusted places (PR comments): emails become keyed pseudonyms unless --show-pii."""
+    from ..render.pii import identity_mask, make_masker
+
+    return identity_mask if show_pii else make_masker(os.environ.get(PII_KEY_ENV))
+
+
+def calls_line(calls: dict[str, int]) -> str:
+    """`HTTP calls: mettl 3, questionmark 5`."""
+    return "HTTP calls: " + ", ".join(f"{name} {count}" for name, count in sorted(calls.items()))
+
+
+# --------------------------------------------------------------------------- the provider session
+
+
+@contextmanager
+def session(loaded: LoadedProject, sandbox: bool, sandbox_dir: Path | None) -> Iterator[dict[str, Provider]]:
+    """The providers the project uses, against the real platforms or the embedded sandbox; closed after."""
+    names: set[str] = {s.provider for s in loaded.desired.schedules}
+    names |= {n for n in ("mettl", "questionmark") if getattr(loaded.project.providers, n) is not None}
+    with _maybe_sandbox(loaded, sandbox, sandbox_dir, names) as endpoints:
+        providers = make_providers(loaded.project, names, missing_env=loaded.missing_env, endpoints=endpoints,
+                                   config_file=str(loaded.path))
+        try:
+            yield providers
+        finally:
+            for provider in providers.values():
+                provider.close()
+
+
+@contextmanager
+def _maybe_sandbox(
+    loaded: LoadedProject, sandbox: bool, sandbox_dir: Path | None, names: set[str]
+) -> Iterator[dict[str, Endpoint] | None]:
+    if not sandbox:
+        yield None
+        return
+    from ..sandbox.embedded import embedded_sandbox
+
+    folder = sandbox_dir or loaded.path.parent / ".reconciler-sandbox"
+    with embedded_sandbox(folder, names) as raw:
+        yield {name: Endpoint(*values) for name, values in raw.items()}

@@ -1,0 +1,57 @@
+"""`drift`: tell drift (changed on the platform by hand) from unapplied config."""
+
+from __future__ import annotations
+
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import click
+
+from .. import engine
+from ..baseline import APPLIED_TAG, find_baseline
+from ..drift import classify
+from ..render.drift import render_json, render_markdown, render_text
+from .common import EXIT_CHANGES, calls_line, handle_errors, load, masker, session
+from .options import config_option, sandbox_dir_option, sandbox_option, show_pii_option
+from .output import reading
+from .state import RunState
+
+
+@click.command()
+@config_option
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text",
+              show_default=True)
+@click.option("--baseline", "baseline_ref", metavar="GIT-REF", default=None,
+              help=f"The last applied commit (default: the {APPLIED_TAG} tag, when it exists).")
+@show_pii_option
+@sandbox_option
+@sandbox_dir_option
+@click.pass_obj
+@handle_errors
+def drift(state: RunState, config_path: Path, fmt: str, baseline_ref: str | None, show_pii: bool, sandbox: bool,
+          sandbox_dir: Path | None) -> None:
+    """Tell drift (changed on the platform by hand) from unapplied config. Reads only.
+
+    Live state is compared with the desired state now and as last applied (the git tag
+    reconciler-applied, moved by the apply workflow; or --baseline). Suppressions in the desired files
+    hide known drift until they expire. Exit 0 in sync; 2 drift, unapplied config or an expired
+    suppression; 1 error.
+    """
+    loaded = load(config_path, state)
+    baseline = find_baseline(config_path, baseline_ref)
+    with session(loaded, sandbox, sandbox_dir) as providers, reading(providers, state) as on_read:
+        run = engine.make_plan(loaded.desired, providers, safety=loaded.project.safety, on_read=on_read)
+    report = classify(run.plan, loaded.desired, baseline.desired if baseline else None, datetime.now(UTC).date(),
+                      baseline_label=baseline.label if baseline else None)
+    if fmt == "json":
+        text = render_json(report)
+    elif fmt == "markdown":
+        text = render_markdown(report, masker(show_pii))
+    else:
+        text = render_text(report)
+    click.echo(state.clean(text), nl=False)
+    if fmt == "text":
+        click.echo(calls_line(run.calls), err=True)
+    if report.has_findings:
+        sys.exit(EXIT_CHANGES)

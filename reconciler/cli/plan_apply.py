@@ -1,0 +1,209 @@
+"""`validate`, `plan` and `apply`: the desired state checked, planned and applied."""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+from pydantic import ValidationError
+
+from .. import engine
+from ..errors import PlanFileError, ReconcilerError, StalePlanError
+from ..lock import apply_lock, lock_path
+from ..plan import FORMAT_VERSION, Plan
+from ..render.jsonplan import render_json
+from ..render.rows import summary_line
+from ..render.text import plan_lines
+from .common import EXIT_CHANGES, calls_line, handle_errors, load, masker, session
+from .options import (
+    PII_KEY_ENV,
+    config_option,
+    full_option,
+    resend_secrets_option,
+    sandbox_dir_option,
+    sandbox_option,
+    show_pii_option,
+)
+from .output import applying, confirm_apply, echo_lines, reading
+from .state import RunState
+
+CHECKSUM_PREFIX = re.compile(r"[0-9a-f]{12,64}")
+
+
+# --------------------------------------------------------------------------- validate
+
+
+@click.command()
+@config_option
+@click.pass_obj
+@handle_errors
+def validate(state: RunState, config_path: Path) -> None:
+    """Check the project and desired-state files (no network)."""
+    loaded = load(config_path, state)
+    count = len(loaded.desired.schedules)
+    click.echo(f"valid: {count} schedule(s) in {len(loaded.files)} file(s)")
+
+
+# --------------------------------------------------------------------------- plan
+
+
+def _print_plan(state: RunState, plan: Plan, fmt: str = "text", *, show_pii: bool = False,
+                full: bool = False) -> None:
+    if fmt == "text":
+        echo_lines(plan_lines(plan, full=full), state)
+        return
+    if fmt == "json":
+        text = render_json(plan)
+    else:
+        from ..render.markdown import render_markdown
+
+        text = render_markdown(plan, mask=masker(show_pii), full=full)
+    click.echo(state.clean(text), nl=False)
+
+
+def _write_plan(state: RunState, out: Path, plan: Plan) -> None:
+    try:
+        out.write_text(state.clean(render_json(plan)), encoding="utf-8")
+    except OSError as exc:
+        raise ReconcilerError(f"{out}: cannot write the plan ({exc.strerror or type(exc).__name__})") from None
+
+
+@click.command()
+@config_option
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text",
+              show_default=True,
+              help="text and json show emails as they are: for trusted places only (a terminal, CI logs you "
+                   "control, an artifact). markdown is for PR comments: emails are replaced by stable "
+                   f"pseudonyms keyed by ${PII_KEY_ENV}.")
+@show_pii_option
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
+              help="Save the plan (JSON, with emails; secrets are never written) for apply --plan.")
+@click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when there are changes.")
+@full_option
+@resend_secrets_option
+@sandbox_option
+@sandbox_dir_option
+@click.pass_obj
+@handle_errors
+def plan(state: RunState, config_path: Path, fmt: str, show_pii: bool, out: Path | None, detailed_exitcode: bool,
+         full: bool, resend_secrets: bool, sandbox: bool, sandbox_dir: Path | None) -> None:
+    """Show what apply would change. Reads only.
+
+    The text plan ends with the plan's checksum, the one apply --expect-checksum takes.
+    """
+    loaded = load(config_path, state)
+    with session(loaded, sandbox, sandbox_dir) as providers, reading(providers, state) as on_read:
+        run = engine.make_plan(loaded.desired, providers, safety=loaded.project.safety,
+                               resend_secrets=resend_secrets, on_read=on_read)
+    _print_plan(state, run.plan, fmt, show_pii=show_pii, full=full)
+    if out:
+        _write_plan(state, out, run.plan)
+        click.echo(f"Saved plan to {out} (checksum {run.plan.checksum[:12]}).", err=True)
+    if fmt != "json":
+        click.echo(calls_line(run.calls), err=True)
+    if detailed_exitcode and run.plan.has_changes:
+        sys.exit(EXIT_CHANGES)
+
+
+# --------------------------------------------------------------------------- apply
+
+
+def _read_saved_plan(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise PlanFileError(f"{path}: cannot read the saved plan ({type(exc).__name__})") from None
+    if not isinstance(data, dict) or not isinstance(data.get("checksum"), str):
+        raise PlanFileError(f"{path}: not a reconciler plan file")
+    version = data.get("format_version", FORMAT_VERSION)
+    if version != FORMAT_VERSION:
+        raise PlanFileError(f"{path}: a plan in format {version}, this reconciler reads {FORMAT_VERSION}; nothing "
+                            "was applied: run plan --out again and review the new plan")
+    copy = {k: v for k, v in data.items() if k not in ("checksum", "format_version", "has_changes", "summary")}
+    try:
+        recomputed = Plan.model_validate({"format_version": version, **copy}).checksum
+    except ValidationError as exc:
+        raise PlanFileError(f"{path}: not a valid reconciler plan file ({exc.error_count()} problem(s); "
+                            "edited by hand?)") from None
+    if recomputed != data["checksum"]:
+        raise PlanFileError(f"{path}: checksum does not match its content (edited by hand?); nothing was applied")
+    return data
+
+
+def _expected_checksum(value: str | None) -> str | None:
+    if value is None:
+        return None
+    wanted = value.strip().lower()
+    if not CHECKSUM_PREFIX.fullmatch(wanted):
+        raise ReconcilerError(f"--expect-checksum {value!r}: give the plan's checksum or a prefix of at least "
+                              "12 hex characters")
+    return wanted
+
+
+def _check_expected(expected: str, plan: Plan) -> None:
+    if plan.checksum.startswith(expected):
+        return
+    raise PlanFileError(
+        f"the plan changed since it was reviewed, nothing was applied: expected checksum {expected[:12]}, "
+        f"the fresh plan's is {plan.checksum[:12]}\n"
+        f"  fresh plan: {summary_line(plan)}\n"
+        "  run plan again, review it, and pass its checksum")
+
+
+@click.command()
+@config_option
+@click.option("--plan", "plan_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Apply exactly this saved plan; refused if anything moved since.")
+@click.option("--expect-checksum", "expect_checksum", metavar="SHA",
+              help="Refuse unless the fresh plan has this checksum (as printed by plan; a prefix of at least "
+                   "12 hex characters is enough).")
+@click.option("--auto-approve", is_flag=True, help="Do not ask for confirmation.")
+@click.option("--force", is_flag=True, help="Allow changes that break a safety rule.")
+@click.option("--lock-timeout", "lock_timeout", type=click.FloatRange(min=0), default=0.0, show_default=True,
+              metavar="SECONDS", help="How long to wait for another apply on this machine to finish.")
+@full_option
+@resend_secrets_option
+@sandbox_option
+@sandbox_dir_option
+@click.pass_obj
+@handle_errors
+def apply(state: RunState, config_path: Path, plan_file: Path | None, expect_checksum: str | None,
+          auto_approve: bool, force: bool, lock_timeout: float, full: bool, resend_secrets: bool, sandbox: bool,
+          sandbox_dir: Path | None) -> None:
+    """Make the platforms match the desired state.
+
+    Prints the plan (with emails: trusted output) and asks; only `yes` applies. Without a terminal,
+    --auto-approve is required. One apply at a time: a second one waits up to --lock-timeout, then stops
+    naming who holds the lock.
+    """
+    expected = _expected_checksum(expect_checksum)
+    saved = _read_saved_plan(plan_file) if plan_file else None
+    loaded = load(config_path, state)
+    with apply_lock(lock_path(config_path), lock_timeout), session(loaded, sandbox, sandbox_dir) as providers:
+        with reading(providers, state) as on_read:
+            run = engine.make_plan(loaded.desired, providers, safety=loaded.project.safety,
+                                   resend_secrets=resend_secrets, on_read=on_read)
+        if saved is not None:
+            try:
+                engine.check_saved(saved, run)
+            except StalePlanError as exc:
+                raise StalePlanError(f"{plan_file}: {exc}\n  run plan --out again and review the new plan") from None
+        if expected is not None:
+            _check_expected(expected, run.plan)
+        if not run.plan.has_changes:
+            click.echo(f"{summary_line(run.plan)} {calls_line(run.calls)}")
+            return
+        _print_plan(state, run.plan, full=full)  # also with --auto-approve: the log records what changed
+        engine.check_safety(run.plan, force=force)
+        if not auto_approve:
+            confirm_apply()
+        with applying(run.plan.actionable, providers, state) as on_outcome:
+            report = engine.apply_plan(run, providers, force=force, on_outcome=on_outcome)
+    ok = len(report.outcomes) - len(report.failed)
+    click.echo(f"Apply: {ok} applied, {len(report.failed)} failed. {calls_line(report.calls)}")
+    if report.failed:
+        raise ReconcilerError(f"{len(report.failed)} change(s) failed; the next apply retries them")
