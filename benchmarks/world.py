@@ -1,0 +1,143 @@
+"""The benchmark's world: N schedules × M candidates per vendor, as desired state and as live vendor state.
+
+The same scenario is written twice: as a project (reconciler.yaml, one YAML file of schedules, one CSV list
+per schedule) the CLI reads, and into an emulator (its seeding helpers, no HTTP) exactly as the reconciler's
+own create would have left it, so the first plan is a no-op. The "1 % change" moves the window end of
+ceil(1 % of N) schedules by one day: one write per changed object (a Mettl edit per schedule; a Questionmark
+PATCH per anchor and per seat).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from reconciler.models import Candidate, Schedule, Window
+from reconciler.sandbox.mettl import MettlApp
+from reconciler.sandbox.questionmark import QuestionmarkApp
+
+METTL_ASSESSMENTS = (769688, 769689, 769690, 769691)
+QM_ASSESSMENT = "65433000065433"
+QM_ADMIN_GROUP = "bench-administrators"
+START, END, CHANGED_END = "2027-06-07T09:00:00", "2027-06-11T18:00:00", "2027-06-12T18:00:00"
+ZONE = "Europe/London"
+SOURCE_APP = "reconciler"
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """How big the world is; `changed` schedules per vendor get the later window end."""
+
+    schedules: int
+    candidates: int
+
+    @property
+    def changed(self) -> int:
+        """ceil(1 % of the schedules): at least one."""
+        return max(1, -(-self.schedules // 100))
+
+
+def schedule_name(vendor: str, index: int) -> str:
+    return f"{vendor.title()} Drive {index:04d}"
+
+
+def email(vendor: str, schedule: int, candidate: int) -> str:
+    return f"{vendor[0]}{schedule}-{candidate}@example.com"
+
+
+def assessment_of(vendor: str, index: int) -> str:
+    return str(METTL_ASSESSMENTS[index % len(METTL_ASSESSMENTS)]) if vendor == "mettl" else QM_ASSESSMENT
+
+
+def desired(vendor: str, scenario: Scenario, index: int, *, changed: bool = False) -> Schedule:
+    """Schedule `index` of `vendor` as the reconciler's model (what the seeder writes live)."""
+    end = CHANGED_END if changed and index < scenario.changed else END
+    people = tuple(Candidate(email=email(vendor, index, c), name=f"Candidate {c}")
+                   for c in range(scenario.candidates))
+    return Schedule(name=schedule_name(vendor, index), provider=vendor, assessment_id=assessment_of(vendor, index),
+                    window=Window(start=START, end=end, time_zone=ZONE), candidates=people)
+
+
+# ---------------------------------------------------------------------------------------- the project
+
+
+def write_project(root: Path, vendors: list[str], urls: dict[str, str], scenario: Scenario, *,
+                  parallelism: int, changed: bool = False) -> Path:
+    """The project folder the CLI reads; returns its reconciler.yaml. Credentials come from the environment."""
+    desired_dir = root / "desired"
+    desired_dir.mkdir(parents=True, exist_ok=True)
+    providers: list[str] = []
+    entries: list[str] = []
+    lists: list[str] = []
+    for vendor in vendors:
+        providers.append(_provider_yaml(vendor, urls[vendor], parallelism))
+        for index in range(scenario.schedules):
+            list_file = desired_dir / f"{vendor}-{index:04d}.csv"
+            if not list_file.exists():
+                with list_file.open("w", newline="", encoding="utf-8") as handle:
+                    writer = csv.writer(handle)
+                    writer.writerow(["email", "name"])
+                    writer.writerows((email(vendor, index, c), f"Candidate {c}") for c in range(scenario.candidates))
+            lists.append(f"  {list_file.stem}: {{csv: {list_file.name}}}\n")
+            end = CHANGED_END if changed and index < scenario.changed else END
+            entries.append(
+                f"  - name: {json.dumps(schedule_name(vendor, index))}\n    provider: {vendor}\n"
+                f"    assessment_id: \"{assessment_of(vendor, index)}\"\n"
+                f"    window: {{start: \"{START}\", end: \"{end}\", time_zone: {ZONE}}}\n"
+                f"    candidates: [{list_file.stem}]\n")
+    text = "candidate_lists:\n" + "".join(lists) + "schedules:\n" + "".join(entries)
+    (desired_dir / "schedules.yaml").write_text(text, encoding="utf-8")
+    config = root / "reconciler.yaml"
+    config.write_text("providers:\n" + "".join(providers) + "desired: [desired]\n"
+                      "safety:\n  max_removal_fraction: 1.0\n", encoding="utf-8")
+    return config
+
+
+def _provider_yaml(vendor: str, url: str, parallelism: int) -> str:
+    if vendor == "mettl":
+        keys = "    public_key: ${METTL_PUBLIC_KEY}\n    private_key: ${METTL_PRIVATE_KEY}\n"
+    else:
+        keys = "    username: ${QUESTIONMARK_USERNAME}\n    password: ${QUESTIONMARK_PASSWORD}\n"
+    return f"  {vendor}:\n    base_url: {url}\n{keys}    max_workers: {parallelism}\n"
+
+
+# ---------------------------------------------------------------------------------------- live state
+
+
+def seed_mettl(app: MettlApp, scenario: Scenario) -> None:
+    """Every schedule created as the reconciler's create sends it (same `sc`, same validation)."""
+    from reconciler.providers.mettl import mapping
+
+    for assessment in METTL_ASSESSMENTS:
+        app.add_assessment(assessment, f"Assessment {assessment}")
+    for index in range(scenario.schedules):
+        schedule = desired("mettl", scenario, index)
+        app.add_schedule(int(schedule.assessment_id), mapping.schedule_to_sc(schedule, source_app=SOURCE_APP))
+
+
+def prepare_questionmark(app: QuestionmarkApp, user: str) -> None:
+    """What the tenant has before any schedule: the assessment the service account may schedule."""
+    app.allow_scheduling(user, QM_ASSESSMENT, group=QM_ADMIN_GROUP)
+
+
+def seed_questionmark(app: QuestionmarkApp, scenario: Scenario) -> None:
+    """Per schedule: its group, the disabled anchor, one participant and one seat per candidate, as the
+    reconciler's create leaves them."""
+    from reconciler.providers.questionmark import logins, mapping
+
+    world = app.world
+    for index in range(scenario.schedules):
+        schedule = desired("questionmark", scenario, index)
+        group_id = int(world.create_group({"Name": mapping.group_name(schedule)})["ID"])
+        created = world.create_schedule({**mapping.create_body(schedule, group_id), "Disabled": True}, None)
+        anchor = app.schedule(int(created["ID"]))
+        seat = {**{k: v for k, v in mapping.inherited(anchor).items() if v is not None}, "Disabled": False,
+                "ExternalID": mapping.seat_mark(mapping.external_id(schedule.assessment_id, schedule.name)),
+                "Name": schedule.name, "AssessmentID": str(schedule.assessment_id), "GroupID": group_id,
+                "MonitoringTypeID": anchor["MonitoringTypeID"]}
+        for candidate in schedule.candidates or ():
+            login = logins.login_names(candidate.email)[0]
+            participant = world.create_participant(logins.participant_body(candidate, login))
+            world.create_schedule({**seat, "ParticipantID": participant["ID"]}, None)
