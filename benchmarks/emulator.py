@@ -47,7 +47,11 @@ def main(argv: list[str] | None = None) -> int:
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    threading.Thread(target=lambda: (sys.stdin.read(), stopped.set()), daemon=True).start()
+    def orphaned() -> None:
+        sys.stdin.read()  # returns when the harness closes the pipe or dies
+        stopped.set()
+
+    threading.Thread(target=orphaned, daemon=True).start()
     with start(app, latency=args.latency_ms / 1000) as sandbox:
         print(json.dumps({"url": sandbox.url, "control": sandbox.server.url, "user": sandbox.user,
                           "secret": sandbox.secret}), flush=True)
