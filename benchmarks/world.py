@@ -91,7 +91,8 @@ def write_project(root: Path, vendors: list[str], urls: dict[str, str], scenario
     (desired_dir / "schedules.yaml").write_text(text, encoding="utf-8")
     config = root / "reconciler.yaml"
     config.write_text("providers:\n" + "".join(providers) + "desired: [desired]\n"
-                      "safety:\n  max_removal_fraction: 1.0\n", encoding="utf-8")
+                      "safety:\n  max_removal_fraction: 1.0\n"
+                      f"limits:\n  max_files: {len(vendors) * scenario.schedules + 10}\n", encoding="utf-8")
     return config
 
 
