@@ -14,8 +14,18 @@ from typing import Any
 
 from deepdiff import DeepDiff
 
-from .models import WRITE_ONLY_FIELDS, SafetyConfig, Schedule, ScheduleKey, Window, managed_view
-from .plan import CandidateChanges, FieldChange, Plan, ScheduleChange, UnmanagedSchedule
+from .models import WRITE_ONLY_FIELDS, SafetyConfig, Schedule, ScheduleKey, managed_view
+from .plan import (
+    CandidateChanges,
+    Create,
+    Disable,
+    FieldChange,
+    NoOp,
+    Plan,
+    ScheduleChange,
+    UnmanagedSchedule,
+    Update,
+)
 from .providers.base import Observed
 
 COMPARED_SECTIONS = ("mettl", "questionmark", "metadata", "accommodations", "group")
@@ -57,18 +67,6 @@ def _dig(view: Any, parts: list[Any]) -> Any:
     return view
 
 
-def window_view(window: Window | None) -> dict[str, str] | None:
-    if window is None:
-        return None
-    return {
-        "start": window.start.isoformat(),
-        "end": window.end.isoformat(),
-        "time_zone": window.time_zone,
-        "start_utc": window.start_utc.isoformat().replace("+00:00", "Z"),
-        "end_utc": window.end_utc.isoformat().replace("+00:00", "Z"),
-    }
-
-
 def candidate_changes(desired: Schedule, observed: Observed | None) -> CandidateChanges:
     """Set arithmetic on normalised emails; protected candidates are never in `remove`."""
     live = observed.schedule.candidate_emails() if observed else frozenset()
@@ -105,30 +103,24 @@ def diff_schedule(
     """
     candidates = candidate_changes(desired, observed)
     if observed is None:
-        return ScheduleChange(
-            action="create", provider=desired.provider, assessment_id=desired.assessment_id,
-            name=desired.name, candidates=candidates, desired=desired, window_after=desired.window,
-        )
+        return Create(provider=desired.provider, assessment_id=desired.assessment_id, name=desired.name,
+                      candidates=candidates, desired=desired)
     live = observed.schedule
     fields = field_changes(desired, live) + rename_changes(desired, live)
-    if (desired.window is None and live.window is not None) or (
-        desired.window is not None and not desired.window.same_instants(live.window)
-    ):
-        fields.append(FieldChange(path="window", before=window_view(live.window), after=window_view(desired.window)))
     if resend_secrets:
         fields.extend(FieldChange(path=path, before="(write-only)", after="(sensitive)", sensitive=True)
                       for path in write_only_paths(desired))
     if (desired.candidates is None) != (live.candidates is None):
         fields.append(FieldChange(path="invitation_only", before=live.candidates is not None,
                                   after=desired.candidates is not None))
-    if not fields and not candidates:
-        return _protected_only(desired, observed, candidates) if candidates.protected else None
-    return ScheduleChange(
-        action="update", provider=desired.provider, assessment_id=desired.assessment_id, name=desired.name,
-        ref=observed.ref, fields=tuple(sorted(fields, key=lambda f: f.path)), candidates=candidates,
+    change = Update(
+        provider=desired.provider, assessment_id=desired.assessment_id, name=desired.name, ref=observed.ref,
+        settings=tuple(sorted(fields, key=lambda f: f.path)), candidates=candidates,
         fingerprint=observed.fingerprint, desired=desired, window_before=live.window,
-        window_after=desired.window,
     )
+    if not change.actionable:
+        return _protected_only(desired, observed, candidates) if candidates.protected else None
+    return change
 
 
 def rename_changes(desired: Schedule, live: Schedule) -> list[FieldChange]:
@@ -141,21 +133,21 @@ def rename_changes(desired: Schedule, live: Schedule) -> list[FieldChange]:
 RETIRE_BY_DISABLING = FieldChange(path="disabled", before=False, after=True)
 
 
-def _protected_only(desired: Schedule, observed: Observed, candidates: CandidateChanges) -> ScheduleChange:
+def _protected_only(desired: Schedule, observed: Observed, candidates: CandidateChanges) -> NoOp:
     """In sync but for candidates the desired state drops and live data protects: a no-op that reports them."""
     kept = CandidateChanges(protected=candidates.protected, protected_reasons=candidates.protected_reasons,
                             existing=candidates.existing)
-    return ScheduleChange(action="no-op", provider=desired.provider, assessment_id=desired.assessment_id,
-                          name=desired.name, ref=observed.ref, candidates=kept)
+    return NoOp(provider=desired.provider, assessment_id=desired.assessment_id, name=desired.name,
+                ref=observed.ref, candidates=kept)
 
 
-def retire(observed: Observed) -> ScheduleChange:
+def retire(observed: Observed) -> Disable:
     """An owned schedule gone from desired state, with prune on: made unavailable the provider's reversible
     way (its `retirement` field change; by default `disabled`), never deleted."""
     live = observed.schedule
     how = observed.extra.get("retirement")
-    return ScheduleChange(
-        action="disable", provider=live.provider, assessment_id=live.assessment_id, name=live.name,
+    return Disable(
+        provider=live.provider, assessment_id=live.assessment_id, name=live.name,
         ref=observed.ref, fingerprint=observed.fingerprint, window_before=live.window,
         candidates=CandidateChanges(existing=len(live.candidate_emails())),
         fields=(how if isinstance(how, FieldChange) else RETIRE_BY_DISABLING,),
@@ -192,10 +184,9 @@ def safety_reasons(change: ScheduleChange, safety: SafetyConfig, now: datetime) 
             f"{safety.max_removal_fraction:.0%} limit)"
         )
     before = change.window_before
-    if safety.protect_live_windows and before is not None and before.start_utc <= now < before.end_utc:
-        touches_window = change.field("window") is not None or change.action == "disable"
-        if touches_window:
-            reasons.append("its exam window is live now")
+    live_now = before is not None and before.start_utc <= now < before.end_utc
+    if safety.protect_live_windows and live_now and (change.window_changed or isinstance(change, Disable)):
+        reasons.append("its exam window is live now")
     return tuple(reasons)
 
 
@@ -224,6 +215,7 @@ def build_plan(
         if change is not None:
             changes.append(change)
     changes.extend(retire(o) for o in retired)
-    changes = [c.model_copy(update={"needs_force": safety_reasons(c, safety, now)}) for c in changes]
+    changes = [c if isinstance(c, NoOp) else c.model_copy(update={"needs_force": safety_reasons(c, safety, now)})
+               for c in changes]
     changes = mass_retirement(changes, observed, safety)
     return Plan.build(changes, unmanaged, in_sync, undeclared)

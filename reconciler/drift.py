@@ -18,7 +18,6 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any, Literal
 
-from .diff import window_view
 from .models import (
     DesiredState,
     Schedule,
@@ -29,7 +28,7 @@ from .models import (
     normalize_email,
     schedule_label,
 )
-from .plan import Plan, ScheduleChange
+from .plan import Plan, ScheduleChange, window_view
 from .render.mdtext import escape_md
 from .render.pii import scrub
 from .render.rows import show_value, show_window

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
 from ..models import Schedule, ScheduleKey
-from ..plan import ScheduleChange, UnmanagedSchedule
+from ..plan import UnmanagedSchedule, Writing
 
 
 @dataclass(frozen=True)
@@ -55,7 +55,7 @@ class Provider(Protocol):
         """Re-read one schedule (to verify a write whose answer was lost, or a stale plan)."""
         ...
 
-    def apply(self, change: ScheduleChange, observed: Observed | None) -> ApplyOutcome:
+    def apply(self, change: Writing, observed: Observed | None) -> ApplyOutcome:
         """Make the fewest calls that turn the live object into the desired one."""
         ...
 

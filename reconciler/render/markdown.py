@@ -77,7 +77,7 @@ class _View:
     @property
     def window_change(self) -> str:
         change = self.change
-        if change.field("window") is not None:
+        if change.window_changed:
             if change.window_before is None:
                 return "set"
             return "cleared" if change.window_after is None else "moved"
@@ -109,7 +109,7 @@ def _view(change: ScheduleChange, rec: Recorder) -> _View:
     row = change_row(change, rec)
     sensitive = {f.path for f in change.fields if f.sensitive}
     fields: list[tuple[str, str, str]] = []
-    if change.field("window") is not None or change.action == "create":
+    if change.window_changed or change.action == "create":
         before = row.window_before or ("(always open)" if change.action != "create" else "—")
         after = row.window_after or "(always open)"
         if change.action != "create" or change.window_after is not None:

@@ -51,7 +51,7 @@ class ChangeRow:
     @property
     def window_changed(self) -> bool:
         return (self.change.action == "create" and self.window_after is not None) or (
-            self.change.field("window") is not None)
+            self.change.window_changed)
 
 
 def _split_accommodation(rest: str) -> tuple[str, str]:
@@ -99,7 +99,7 @@ def change_row(change: ScheduleChange, mask: Mask = no_mask) -> ChangeRow:
         if item.path == "name":  # a rename: names quoted, so spaces and look-alikes show
             before, after = json.dumps(item.before, ensure_ascii=False), json.dumps(item.after, ensure_ascii=False)
         fields.append(FieldRow(item.path, before, after))
-    window_field = change.field("window")
+    window_field = change.window_changed
     candidates = change.candidates
     names = candidates.remove_names if mask is no_mask else {}
     return ChangeRow(

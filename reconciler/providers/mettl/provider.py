@@ -10,7 +10,7 @@ from typing import Any
 from ...errors import MalformedResponseError
 from ...models import Candidate, Schedule, ScheduleKey
 from ...models_identity import live_name
-from ...plan import CandidateChanges, ScheduleChange, UnmanagedSchedule, fingerprint
+from ...plan import CandidateChanges, Create, Disable, UnmanagedSchedule, Update, Writing, fingerprint
 from ..base import ApplyOutcome, Observed, ObservedWorld
 from . import mapping
 from .client import PROVIDER, MettlClient
@@ -134,23 +134,16 @@ class MettlProvider:
 
     # ------------------------------------------------------------------ writing
 
-    def apply(self, change: ScheduleChange, observed: Observed | None) -> ApplyOutcome:
+    def apply(self, change: Writing, observed: Observed | None) -> ApplyOutcome:
         before = self.calls
-        desired = change.desired
-        if change.action == "disable":
-            if observed is None:
-                return ApplyOutcome(change.key, False, message="nothing live to retire")
-            problems = self._close(observed)
-            return ApplyOutcome(change.key, not problems, calls=self.calls - before, message="; ".join(problems),
-                                ref=observed.ref)
-        if desired is None:
-            return ApplyOutcome(change.key, False, message="a change without a desired schedule")
-        if change.action == "create":
-            ref, problems = self._create(desired)
+        if isinstance(change, Create):
+            ref, problems = self._create(change.desired)
+        elif observed is None:
+            return ApplyOutcome(change.key, False, message="the live schedule was not read; plan again")
+        elif isinstance(change, Disable):
+            ref, problems = observed.ref, self._close(observed)
         else:
-            assert observed is not None, "an update needs the live schedule"
-            ref = observed.ref
-            problems = self._edit(change, desired, observed)
+            ref, problems = observed.ref, self._edit(change, change.desired, observed)
         return ApplyOutcome(change.key, not problems, calls=self.calls - before, message="; ".join(problems),
                             ref=ref)
 
@@ -180,13 +173,12 @@ class MettlProvider:
         sc = closing_sc(observed.schedule.window, option, self.now())
         return unkept(sc, self.client.edit_schedule(observed.ref, sc))
 
-    def _edit(self, change: ScheduleChange, desired: Schedule, observed: Observed) -> list[str]:
+    def _edit(self, change: Update, desired: Schedule, observed: Observed) -> list[str]:
         """One edit per schedule, unless the candidate delta is over the batch size."""
         spellings: Mapping[str, str] = observed.extra.get("spellings") or {}
         problems: list[str] = []
         for index, part in enumerate(_split(change.candidates, self.batch)):
-            piece = change.model_copy(update={"candidates": part, **({"fields": ()} if index else {})})
-            sc = mapping.edit_sc(piece, desired, observed.raw or {}, spellings)
+            sc = mapping.edit_sc(() if index else change.fields, part, desired, observed.raw or {}, spellings)
             problems += unkept(sc, self.client.edit_schedule(observed.ref, sc))
         return problems
 

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from ...errors import NotFoundError, ProviderError
 from ...models import QuestionmarkProviderConfig, Schedule, ScheduleKey
-from ...plan import ScheduleChange
+from ...plan import Create, Disable, Writing
 from ..base import ApplyOutcome, Observed, ObservedWorld
 from . import mapping
 from .client import PROVIDER, QuestionmarkClient
@@ -114,11 +114,11 @@ class QuestionmarkProvider:
 
     # ------------------------------------------------------------------ reviewing
 
-    def review(self, change: ScheduleChange, observed: Observed | None) -> tuple[str, ...]:
+    def review(self, change: Writing, observed: Observed | None) -> tuple[str, ...]:
         """Reasons this change cannot be applied through the API (apply refuses, exit 3)."""
-        desired = change.desired
-        if desired is None or change.action == "disable":
+        if isinstance(change, Disable):
             return ()
+        desired = change.desired
         reasons: list[str] = []
         if not desired.assessment_id.isdigit():
             reasons.append(f"assessment_id {desired.assessment_id!r} is not a Questionmark assessment ID "
@@ -157,21 +157,17 @@ class QuestionmarkProvider:
 
     # ------------------------------------------------------------------ writing
 
-    def apply(self, change: ScheduleChange, observed: Observed | None) -> ApplyOutcome:
+    def apply(self, change: Writing, observed: Observed | None) -> ApplyOutcome:
         """Create, update or disable with the fewest calls (see writes.Writer)."""
         before = self.calls
         writer = Writer(self.client, max_workers=self.max_workers)
-        if change.action == "disable":
-            if observed is None:
-                return ApplyOutcome(change.key, False, message="nothing live to disable")
-            ref = writer.disable(observed)
-        elif change.desired is None:
-            return ApplyOutcome(change.key, False, message="a change without a desired schedule")
-        elif change.action == "create":
+        if isinstance(change, Create):
             ref = writer.create(change.desired)
+        elif observed is None:
+            return ApplyOutcome(change.key, False, message="the live schedule was not read; plan again")
+        elif isinstance(change, Disable):
+            ref = writer.disable(observed)
         else:
-            if observed is None:
-                return ApplyOutcome(change.key, False, message="the live schedule was not read; plan again")
             ref = writer.update(change, change.desired, observed)
         return ApplyOutcome(change.key, True, calls=self.calls - before, ref=ref)
 

@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 
 from ...errors import AmbiguousWriteError, BadRequestError
 from ...models import Candidate, Schedule
-from ...plan import ScheduleChange
+from ...plan import Update
 from ..base import Observed
 from . import mapping, people
 from .client import PROVIDER, QuestionmarkClient
@@ -152,7 +152,7 @@ class Writer:
 
     # ------------------------------------------------------------------ update
 
-    def update(self, change: ScheduleChange, desired: Schedule, observed: Observed) -> str:
+    def update(self, change: Update, desired: Schedule, observed: Observed) -> str:
         """PATCH what differs on the anchor or group schedule and on each seat or exception; add the rest."""
         extra = observed.extra
         paths = [f.path for f in change.fields]
@@ -179,7 +179,7 @@ class Writer:
         return self.finish(observed.ref)
 
     def _update_seats(
-        self, change: ScheduleChange, desired: Schedule, observed: Observed, wanted: Mapping[str, Any],
+        self, change: Update, desired: Schedule, observed: Observed, wanted: Mapping[str, Any],
         paths: Sequence[str],
     ) -> None:
         """Revoke the seats of removed candidates; give every other active seat what changed."""
