@@ -22,8 +22,9 @@ from rich.text import Text
 from .cli_options import State
 from .errors import ReconcilerError
 from .models import PROVIDER_TITLES
+from .observed import ApplyOutcome, ObservedWorld
 from .plan import Writing
-from .providers.base import ApplyOutcome, ObservedWorld, Provider
+from .providers.base import Provider
 from .render.text import Line, plain
 
 NO_COLOR_ENV = "NO_COLOR"

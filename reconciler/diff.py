@@ -15,6 +15,7 @@ from typing import Any
 from deepdiff import DeepDiff
 
 from .models import WRITE_ONLY_FIELDS, SafetyConfig, Schedule, ScheduleKey, managed_view
+from .observed import Observed
 from .plan import (
     CandidateChanges,
     Create,
@@ -26,7 +27,6 @@ from .plan import (
     UnmanagedSchedule,
     Update,
 )
-from .providers.base import Observed
 
 COMPARED_SECTIONS = ("mettl", "questionmark", "metadata", "accommodations", "group")
 

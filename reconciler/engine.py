@@ -10,8 +10,9 @@ from datetime import UTC, datetime
 from .diff import build_plan, diff_schedule
 from .errors import AmbiguousWriteError, ProviderError, ReconcilerError, StalePlanError, UnsafePlanError
 from .models import DesiredState, SafetyConfig, ScheduleKey
+from .observed import ApplyOutcome, Observed, ObservedWorld
 from .plan import Disable, NoOp, Plan, ScheduleChange, UnmanagedSchedule, Writing
-from .providers.base import ApplyOutcome, KnowsStartedCandidates, Observed, ObservedWorld, Provider
+from .providers.base import KnowsStartedCandidates, Provider
 
 
 def utcnow() -> datetime:

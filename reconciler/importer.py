@@ -22,7 +22,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from .errors import ReconcilerError
 from .importer_types import Discovery
 from .models import PROVIDER_TITLES, Schedule, ScheduleKey, is_email, normalize_email
-from .providers.base import Observed
+from .observed import Observed
 
 SCHEMA_FILE = "desired-state.schema.json"
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import Field, computed_field, field_serializer, model_validator
 
@@ -76,12 +76,18 @@ class _Change(Frozen):
     assessment_id: str
     name: str
 
+    _ABSENT: ClassVar[frozenset[str]] = frozenset()
+    """Keys the JSON shows as null (or empty) because this kind of change cannot have them."""
+
     @model_validator(mode="before")
     @classmethod
     def _drop_derived(cls, data: Any) -> Any:
         """A change read back from JSON: the keys computed from others are not input."""
         if isinstance(data, dict):
             data = cls._stored(data)
+            for key in cls._ABSENT & data.keys():
+                if data[key] not in (None, [], ()):
+                    raise ValueError(f"a change of this action has no {key}")
             return {k: v for k, v in data.items() if k not in cls.model_computed_fields}
         return data
 
@@ -122,6 +128,7 @@ class Create(_Writes):
     """A schedule that is not live yet: made from its desired state."""
 
     action: Literal["create"] = "create"
+    _ABSENT = frozenset({"ref", "fields", "fingerprint", "window_before"})
     candidates: CandidateChanges = Field(default_factory=CandidateChanges)
     desired: Schedule
 
@@ -202,6 +209,7 @@ class Disable(_Writes):
     """An owned schedule gone from desired state (prune on): made unavailable, never deleted."""
 
     action: Literal["disable"] = "disable"
+    _ABSENT = frozenset({"desired", "window_after"})
     ref: str = Field(description="The vendor's id of the live object (access key, ID).")
     fields: tuple[FieldChange, ...] = Field(default=(), description="How the schedule is retired.")
     candidates: CandidateChanges = Field(default_factory=CandidateChanges)

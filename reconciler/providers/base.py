@@ -3,43 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any, Protocol, runtime_checkable
+from typing import Protocol, runtime_checkable
 
 from ..models import Schedule, ScheduleKey
-from ..plan import UnmanagedSchedule, Writing
-
-
-@dataclass(frozen=True)
-class Observed:
-    """A live schedule, mapped into the same model as desired state, plus what only the vendor knows."""
-
-    schedule: Schedule
-    ref: str
-    fingerprint: str
-    protected: Mapping[str, str] = field(default_factory=dict)  # email → why it is never removed
-    raw: Any = None
-    extra: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass
-class ObservedWorld:
-    """Everything a provider read for one plan."""
-
-    managed: dict[ScheduleKey, Observed] = field(default_factory=dict)
-    retired: dict[ScheduleKey, Observed] = field(default_factory=dict)  # owned, gone from desired state
-    unmanaged: list[UnmanagedSchedule] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class ApplyOutcome:
-    """What one applied change did."""
-
-    key: ScheduleKey
-    ok: bool
-    calls: int = 0
-    message: str = ""
-    ref: str | None = None
+from ..observed import ApplyOutcome as ApplyOutcome
+from ..observed import Observed as Observed
+from ..observed import ObservedWorld as ObservedWorld
+from ..plan import Writing
 
 
 class Provider(Protocol):

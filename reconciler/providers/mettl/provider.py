@@ -10,8 +10,8 @@ from typing import Any
 from ...errors import MalformedResponseError
 from ...models import Candidate, Schedule, ScheduleKey
 from ...models_identity import live_name
+from ...observed import ApplyOutcome, Observed, ObservedWorld
 from ...plan import CandidateChanges, Create, Disable, UnmanagedSchedule, Update, Writing, fingerprint
-from ..base import ApplyOutcome, Observed, ObservedWorld
 from . import mapping
 from .client import PROVIDER, MettlClient
 from .retire import closing_sc, is_closed, retirement

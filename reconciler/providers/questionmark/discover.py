@@ -16,7 +16,7 @@ from typing import Any
 
 from ...errors import NotFoundError
 from ...models import Accommodation, ScheduleKey
-from ..base import Observed
+from ...observed import Observed
 from . import mapping
 from .client import PROVIDER
 from .listing import Classified, Listing, key_of

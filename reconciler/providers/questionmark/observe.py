@@ -17,8 +17,8 @@ from pydantic import ValidationError
 
 from ...errors import MalformedResponseError
 from ...models import Accommodation, Candidate, Schedule, ScheduleKey
+from ...observed import Observed
 from ...plan import fingerprint
-from ..base import Observed
 from . import mapping
 from .client import PROVIDER
 from .listing import Listing

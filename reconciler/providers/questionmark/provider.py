@@ -21,8 +21,8 @@ from typing import TYPE_CHECKING, Any
 
 from ...errors import NotFoundError, ProviderError
 from ...models import QuestionmarkProviderConfig, Schedule, ScheduleKey
+from ...observed import ApplyOutcome, Observed, ObservedWorld
 from ...plan import Create, Disable, Writing
-from ..base import ApplyOutcome, Observed, ObservedWorld
 from . import mapping
 from .client import PROVIDER, QuestionmarkClient
 from .listing import Classified, Listing, classify, find_owned

@@ -13,8 +13,8 @@ from typing import Any, TypeVar
 
 from ...errors import AmbiguousWriteError, BadRequestError
 from ...models import Candidate, Schedule
+from ...observed import Observed
 from ...plan import Update
-from ..base import Observed
 from . import mapping, people
 from .client import PROVIDER, QuestionmarkClient
 from .observe import GROUP, metadata_of
