@@ -17,10 +17,14 @@ from deepdiff import DeepDiff
 from .models import WRITE_ONLY_FIELDS, SafetyConfig, Schedule, ScheduleKey, managed_view
 from .observed import Observed
 from .plan import (
+    DISABLED,
+    INVITATION_ONLY,
+    NAME,
     CandidateChanges,
     Create,
     Disable,
     FieldChange,
+    FieldPath,
     NoOp,
     Plan,
     ScheduleChange,
@@ -57,7 +61,8 @@ def field_changes(desired: Schedule, live: Schedule) -> list[FieldChange]:
             path = ".".join(str(p) for p in parts)
             if path in changes:
                 continue
-            changes[path] = FieldChange(path=path, before=_dig(have, parts), after=_dig(wanted, parts))
+            changes[path] = FieldChange(path=tuple(str(p) for p in parts), before=_dig(have, parts),
+                                        after=_dig(wanted, parts))
     return [changes[p] for p in sorted(changes)]
 
 
@@ -83,14 +88,14 @@ def candidate_changes(desired: Schedule, observed: Observed | None) -> Candidate
     )
 
 
-def write_only_paths(schedule: Schedule) -> list[str]:
+def write_only_paths(schedule: Schedule) -> list[FieldPath]:
     """Paths of the write-only (secret) settings this schedule sets; the vendor never returns them."""
-    paths = []
+    paths: list[FieldPath] = []
     for section in ("mettl", "questionmark"):
         block = getattr(schedule, section)
         for name in WRITE_ONLY_FIELDS:
             if block is not None and getattr(block, name, None) is not None:
-                paths.append(f"{section}.{name}")
+                paths.append((section, name))
     return paths
 
 
@@ -111,11 +116,11 @@ def diff_schedule(
         fields.extend(FieldChange(path=path, before="(write-only)", after="(sensitive)", sensitive=True)
                       for path in write_only_paths(desired))
     if (desired.candidates is None) != (live.candidates is None):
-        fields.append(FieldChange(path="invitation_only", before=live.candidates is not None,
+        fields.append(FieldChange(path=INVITATION_ONLY, before=live.candidates is not None,
                                   after=desired.candidates is not None))
     change = Update(
         provider=desired.provider, assessment_id=desired.assessment_id, name=desired.name, ref=observed.ref,
-        settings=tuple(sorted(fields, key=lambda f: f.path)), candidates=candidates,
+        settings=tuple(sorted(fields, key=lambda f: f.text)), candidates=candidates,
         fingerprint=observed.fingerprint, desired=desired, window_before=live.window,
     )
     if not change.actionable:
@@ -127,10 +132,10 @@ def rename_changes(desired: Schedule, live: Schedule) -> list[FieldChange]:
     """A live schedule adopted under a previous name (or renamed by hand) gets the declared name back."""
     if live.name == desired.name:
         return []
-    return [FieldChange(path="name", before=live.name, after=desired.name)]
+    return [FieldChange(path=NAME, before=live.name, after=desired.name)]
 
 
-RETIRE_BY_DISABLING = FieldChange(path="disabled", before=False, after=True)
+RETIRE_BY_DISABLING = FieldChange(path=DISABLED, before=False, after=True)
 
 
 def _protected_only(desired: Schedule, observed: Observed, candidates: CandidateChanges) -> NoOp:

@@ -13,26 +13,65 @@ import json
 from collections.abc import Iterable
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import Field, computed_field, field_serializer, model_validator
+from pydantic import Field, computed_field, field_serializer, field_validator, model_validator
 
-from .models import Candidate, Frozen, Schedule, ScheduleKey, Window
+from .models import Accommodation, Candidate, Frozen, Schedule, ScheduleKey, Window
 
 FORMAT_VERSION = "2.0"
 """2.0: a schedule whose only difference is protected candidates is `"action": "no-op"` (counted in sync,
 left out of the checksum); removals carry the live names. See docs/plan-json.md."""
 
 Action = Literal["create", "update", "disable", "no-op"]
-WINDOW = "window"
-"""The path of a window change (`window.end` for a Mettl retirement)."""
+
+FieldPath = tuple[str, ...]
+"""Where a field is: `("mettl", "web_proctoring", "count")`, `("accommodations", email, "extra_time")`,
+`("metadata", key)`. Shown as dotted text only at the edges (JSON, renderers); keys may contain dots."""
+WINDOW: FieldPath = ("window",)
+WINDOW_END: FieldPath = ("window", "end")
+NAME: FieldPath = ("name",)
+INVITATION_ONLY: FieldPath = ("invitation_only",)
+DISABLED: FieldPath = ("disabled",)
+GROUP: FieldPath = ("group",)
+ACCOMMODATIONS, METADATA = "accommodations", "metadata"
+
+
+def dotted(path: FieldPath) -> str:
+    """The text form of a path (as the JSON plan and every renderer show it)."""
+    return ".".join(path)
+
+
+def parse_path(text: str) -> FieldPath:
+    """The path behind its text form: an email or metadata key keeps its dots."""
+    head, _, rest = text.partition(".")
+    if head == METADATA and rest:
+        return (METADATA, rest)
+    if head == ACCOMMODATIONS and rest:
+        email, _, name = rest.rpartition(".")
+        return (ACCOMMODATIONS, email, name) if email and name in Accommodation.model_fields else (ACCOMMODATIONS, rest)
+    return tuple(text.split("."))
 
 
 class FieldChange(Frozen):
-    """One field that differs: dotted path, before (live) and after (desired)."""
+    """One field that differs: its path, before (live) and after (desired)."""
 
-    path: str
+    path: FieldPath
     before: Any = None
     after: Any = None
     sensitive: bool = False
+
+    @field_validator("path", mode="before")
+    @classmethod
+    def _parse(cls, value: Any) -> Any:
+        return parse_path(value) if isinstance(value, str) else value
+
+    @field_serializer("path")
+    def _dotted(self, path: FieldPath) -> str:
+        return dotted(path)
+
+    @property
+    def text(self) -> str:
+        """The dotted path."""
+        return dotted(self.path)
 
 
 class CandidateChanges(Frozen):
@@ -177,7 +216,8 @@ class Update(_Writes):
         """`fields` (JSON, or given by hand) are the settings; its `window` entry is derived from the windows."""
         if "fields" not in data:
             return data
-        settings = [f for f in data["fields"] if (f.get("path") if isinstance(f, dict) else f.path) != WINDOW]
+        derived = (WINDOW, dotted(WINDOW))
+        settings = [f for f in data["fields"] if (f.get("path") if isinstance(f, dict) else f.path) not in derived]
         return {**{k: v for k, v in data.items() if k != "fields"}, "settings": settings}
 
     @computed_field  # type: ignore[prop-decorator]
@@ -197,7 +237,7 @@ class Update(_Writes):
         if not self.window_changed:
             return self.settings
         window = FieldChange(path=WINDOW, before=window_view(self.window_before), after=window_view(self.window_after))
-        return tuple(sorted((*self.settings, window), key=lambda f: f.path))
+        return tuple(sorted((*self.settings, window), key=lambda f: f.text))
 
     @property
     def actionable(self) -> bool:

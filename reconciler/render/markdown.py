@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from enum import IntEnum
 
 from ..models import Window, schedule_label
-from ..plan import Plan, ScheduleChange, UnmanagedSchedule
+from ..plan import WINDOW, Plan, ScheduleChange, UnmanagedSchedule
 from .mdtext import Recorder, escape_html, escape_md, mermaid_label
 from .rows import (
     COMPACT_OVER,
@@ -114,7 +114,7 @@ def _view(change: ScheduleChange, rec: Recorder) -> _View:
         after = row.window_after or "(always open)"
         if change.action != "create" or change.window_after is not None:
             fields.append(("window", before, after))
-    raw_paths = [f.path for f in change.fields if f.path != "window"]
+    raw_paths = [f.path for f in change.fields if f.path != WINDOW]
     for raw_path, item in zip(raw_paths, row.fields, strict=True):
         path = rec.clean(item.path)
         if raw_path in sensitive:

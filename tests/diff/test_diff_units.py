@@ -55,7 +55,7 @@ def test_one_setting_is_one_field_change(live: dict[str, Any], wanted: dict[str,
     provider = "questionmark" if path.startswith("metadata.") else "mettl"
     change = diff_schedule(_schedule(provider=provider, **wanted), _live(_schedule(provider=provider, **live)))
     assert isinstance(change, Update)
-    assert [(f.path, f.before, f.after) for f in change.fields] == [(path, before, after)]
+    assert [(f.text, f.before, f.after) for f in change.fields] == [(path, before, after)]
 
 
 def test_unmanaged_settings_are_left_alone() -> None:
@@ -66,7 +66,7 @@ def test_unmanaged_settings_are_left_alone() -> None:
 def test_a_rename_is_a_name_field() -> None:
     change = diff_schedule(_schedule("New", previous_names=("Old",)), _live(_schedule("Old")))
     assert isinstance(change, Update)
-    assert [(f.path, f.before, f.after) for f in change.fields] == [("name", "Old", "New")]
+    assert [(f.text, f.before, f.after) for f in change.fields] == [("name", "Old", "New")]
 
 
 @pytest.mark.parametrize("resend", [False, True])
@@ -77,7 +77,7 @@ def test_write_only_fields_are_only_sent_when_asked(resend: bool) -> None:
         assert change is None
         return
     assert isinstance(change, Update)
-    assert [(f.path, f.sensitive) for f in change.fields] == [("mettl.test_notification_basic_auth_header", True)]
+    assert [(f.text, f.sensitive) for f in change.fields] == [("mettl.test_notification_basic_auth_header", True)]
     assert "c2VjcmV0" not in str(change.document())
 
 
@@ -100,7 +100,7 @@ def test_a_moved_window_is_one_window_field() -> None:
     moved = _schedule(window=_window(start + timedelta(days=1)))
     change = diff_schedule(moved, _live(_schedule(window=_window(start))))
     assert isinstance(change, Update) and change.window_changed
-    assert [f.path for f in change.fields] == ["window"]
+    assert [f.text for f in change.fields] == ["window"]
     assert change.fields[0].after["start_utc"] == "2026-12-02T00:00:00Z"
 
 

@@ -56,9 +56,9 @@ def test_impossible_changes_are_refused(document: dict[str, object]) -> None:
 
 def test_the_window_is_stored_once_and_shown_as_a_field() -> None:
     change = _update()
-    assert "window" not in {f.path for f in change.settings}
+    assert "window" not in {f.text for f in change.settings}
     [window] = change.fields
-    assert window.path == "window" and window.after["start_utc"] == "2026-12-02T00:00:00Z"
+    assert window.text == "window" and window.after["start_utc"] == "2026-12-02T00:00:00Z"
     same = _update(window_before=_window(1, "Asia/Kolkata"))
     assert same.fields == () and not same.actionable
 
@@ -94,3 +94,17 @@ def test_no_ops_do_not_change_the_checksum_but_writes_do() -> None:
 def test_order_does_not_change_the_checksum() -> None:
     plan = _plan()
     assert Plan.build(reversed(plan.changes), in_sync=1).checksum == plan.checksum
+
+
+@pytest.mark.parametrize(("text", "path"), [
+    ("window", ("window",)),
+    ("mettl.web_proctoring.count", ("mettl", "web_proctoring", "count")),
+    ("accommodations.ana.b@example.co.uk.extra_time", ("accommodations", "ana.b@example.co.uk", "extra_time")),
+    ("accommodations.ana.b@example.co.uk", ("accommodations", "ana.b@example.co.uk")),
+    ("metadata.team.name", ("metadata", "team.name")),
+])
+def test_paths_are_tuples_shown_dotted(text: str, path: tuple[str, ...]) -> None:
+    change = FieldChange(path=text)
+    assert change.path == path and change.text == text
+    assert change.model_dump(mode="json")["path"] == text
+    assert FieldChange.model_validate(change.model_dump(mode="json")) == change

@@ -19,7 +19,7 @@ from ...models import (
     offset_label,
     parse_zone,
 )
-from ...plan import CandidateChanges, FieldChange
+from ...plan import CandidateChanges, FieldChange, FieldPath
 
 _DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -325,9 +325,8 @@ def edit_sc(
     return sc
 
 
-def _top_of(path: str) -> str:
-    parts = path.split(".")
-    return parts[1] if parts[0] == "mettl" and len(parts) > 1 else parts[0]
+def _top_of(path: FieldPath) -> str:
+    return path[1] if path[0] == "mettl" and len(path) > 1 else path[0]
 
 
 def _merge(live: Any, wanted: Any) -> Any:

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from ...errors import NotFoundError, ProviderError
 from ...models import QuestionmarkProviderConfig, Schedule, ScheduleKey
 from ...observed import ApplyOutcome, Observed, ObservedWorld
-from ...plan import Create, Disable, Writing
+from ...plan import GROUP, INVITATION_ONLY, METADATA, Create, Disable, Writing
 from . import mapping
 from .client import PROVIDER, QuestionmarkClient
 from .listing import Classified, Listing, classify, find_owned
@@ -125,17 +125,17 @@ class QuestionmarkProvider:
                            "(an Int64 number)")
         reasons.extend(mapping.local_time_problems(desired))
         for item in change.fields:
-            if item.path == "group":
+            if item.path == GROUP:
                 reasons.append(
                     f"the group of an existing schedule cannot be changed (live {item.before!r}, wanted "
                     f"{item.after!r}): its seats and results belong to the old group; remove this schedule from "
                     "the YAML (it is disabled) and add one under a new name")
-            elif item.path == "invitation_only" and item.before is True:
+            elif item.path == INVITATION_ONLY and item.before is True:
                 reasons.append(
                     "a schedule with a candidate list cannot be opened to its whole group: remove it from the YAML "
                     "(its seats are disabled) and add a schedule without candidates under a new name")
-            elif item.path.startswith("metadata.") and item.before is not None:
-                key = item.path[len("metadata."):]
+            elif item.path[0] == METADATA and item.before is not None:
+                key = item.path[1]
                 reasons.append(
                     f"metadata {key!r} is write-once in Questionmark (live {item.before!r}, wanted "
                     f"{item.after!r}): rename the key, or disable this schedule and create a new one")

@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 from ...errors import AmbiguousWriteError, BadRequestError
 from ...models import Candidate, Schedule
 from ...observed import Observed
-from ...plan import Update
+from ...plan import ACCOMMODATIONS, NAME, FieldPath, Update
 from . import mapping, people
 from .client import PROVIDER, QuestionmarkClient
 from .observe import GROUP, metadata_of
@@ -27,10 +27,10 @@ def differing(target: Mapping[str, Any], live: Mapping[str, Any]) -> dict[str, A
     return {k: v for k, v in target.items() if not mapping.same_value(k, live.get(k), v)}
 
 
-def touched_accommodations(desired: Schedule, paths: Iterable[str]) -> set[str]:
-    paths = list(paths)
-    return {email for email in desired.accommodations
-            if any(p == f"accommodations.{email}" or p.startswith(f"accommodations.{email}.") for p in paths)}
+def touched_accommodations(desired: Schedule, paths: Iterable[FieldPath]) -> set[str]:
+    """The accommodated emails whose accommodation changed."""
+    touched = {p[1] for p in paths if len(p) > 1 and p[0] == ACCOMMODATIONS}
+    return {email for email in desired.accommodations if email in touched}
 
 
 def rename_bodies(desired: Schedule, observed: Observed) -> dict[int, dict[str, Any]]:
@@ -156,7 +156,7 @@ class Writer:
         """PATCH what differs on the anchor or group schedule and on each seat or exception; add the rest."""
         extra = observed.extra
         paths = [f.path for f in change.fields]
-        if "name" in paths:
+        if NAME in paths:
             self.pending = rename_bodies(desired, observed)
         wanted = mapping.parent_changes(paths, desired)
         live = dict(observed.raw or {})
@@ -180,7 +180,7 @@ class Writer:
 
     def _update_seats(
         self, change: Update, desired: Schedule, observed: Observed, wanted: Mapping[str, Any],
-        paths: Sequence[str],
+        paths: Sequence[FieldPath],
     ) -> None:
         """Revoke the seats of removed candidates; give every other active seat what changed."""
         mark = mapping.external_id(desired.assessment_id, desired.name)
@@ -202,7 +202,7 @@ class Writer:
 
     def _exceptions(
         self, desired: Schedule, parent: Mapping[str, Any], children: Mapping[str, Mapping[str, Any]],
-        paths: Sequence[str], *, members: Mapping[str, int], wanted: Mapping[str, Any] | None = None,
+        paths: Sequence[FieldPath], *, members: Mapping[str, int], wanted: Mapping[str, Any] | None = None,
         enabled: Sequence[Mapping[str, Any]] = (),
     ) -> None:
         """Exception schedules: what the parent changed reaches enabled ones; accommodations are created,
