@@ -7,12 +7,15 @@ never cause a perpetual diff).
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
 from deepdiff import DeepDiff
+from deepdiff.helper import NotPresent
+from deepdiff.operator import BaseOperator
 
 from .models import WRITE_ONLY_FIELDS, SafetyConfig, Schedule, ScheduleKey, managed_view
 from .observed import Observed
@@ -35,11 +38,11 @@ from .plan import (
 COMPARED_SECTIONS = ("mettl", "questionmark", "metadata", "accommodations", "group")
 
 
-def restrict(live: Any, wanted: Any) -> Any:
-    """The live view cut down to the keys the desired view manages."""
+def scoped(live: Any, wanted: Any) -> Any:
+    """The live view over what the desired view manages: its keys only, None where live has nothing."""
     if isinstance(wanted, dict):
         source = live if isinstance(live, dict) else {}
-        return {key: restrict(source.get(key), sub) for key, sub in wanted.items()}
+        return {key: scoped(source.get(key), sub) for key, sub in wanted.items()}
     return live
 
 
@@ -47,29 +50,35 @@ def _section_views(schedule: Schedule) -> dict[str, Any]:
     return {name: managed_view(getattr(schedule, name)) for name in COMPARED_SECTIONS}
 
 
+def same(a: Any, b: Any) -> bool:
+    """Equal and of the same types all the way down (`True != 1`, `1 != 1.0`), as DeepDiff compares."""
+    return json.dumps(a, sort_keys=True, default=str) == json.dumps(b, sort_keys=True, default=str)
+
+
+class _WholeLists(BaseOperator):
+    """A list is one setting (recipients, IP ranges): compared and reported whole, never per index."""
+
+    def give_up_diffing(self, level: Any, diff_instance: Any) -> bool:
+        if not same(level.t1, level.t2):
+            diff_instance.custom_report_result("values_changed", level)
+        return True
+
+
 def field_changes(desired: Schedule, live: Schedule) -> list[FieldChange]:
-    """Changed settings as dotted paths; lists are compared and reported whole."""
+    """Changed settings, one per leaf the desired state sets (lists whole); nothing when the views are equal."""
     wanted = {name: view for name, view in _section_views(desired).items() if view not in (None, {})}
-    have = restrict(_section_views(live), wanted)
-    diff = DeepDiff(have, wanted, ignore_order=False, verbose_level=2, view="tree")
-    changes: dict[str, FieldChange] = {}
-    for items in diff.values():
-        for item in items:
-            parts = item.path(output_format="list")
-            cut = next((i for i, p in enumerate(parts) if isinstance(p, int)), len(parts))
-            parts = parts[:cut]
-            path = ".".join(str(p) for p in parts)
-            if path in changes:
-                continue
-            changes[path] = FieldChange(path=tuple(str(p) for p in parts), before=_dig(have, parts),
-                                        after=_dig(wanted, parts))
-    return [changes[p] for p in sorted(changes)]
+    have = scoped(_section_views(live), wanted)
+    if same(have, wanted):
+        return []
+    diff = DeepDiff(have, wanted, verbose_level=2, view="tree", custom_operators=[_WholeLists(types=[list])])
+    changes = [FieldChange(path=tuple(str(p) for p in item.path(output_format="list")),
+                           before=_value(item.t1), after=_value(item.t2))
+               for items in diff.values() for item in items]
+    return sorted(changes, key=lambda f: f.text)
 
 
-def _dig(view: Any, parts: list[Any]) -> Any:
-    for part in parts:
-        view = view.get(part) if isinstance(view, dict) else None
-    return view
+def _value(value: Any) -> Any:
+    return None if isinstance(value, NotPresent) else value
 
 
 def candidate_changes(desired: Schedule, observed: Observed | None) -> CandidateChanges:
