@@ -159,12 +159,12 @@ def retire(observed: Observed) -> Disable:
     """An owned schedule gone from desired state, with prune on: made unavailable the provider's reversible
     way (its `retirement` field change; by default `disabled`), never deleted."""
     live = observed.schedule
-    how = observed.extra.get("retirement")
+    how = observed.live.retirement
     return Disable(
         provider=live.provider, assessment_id=live.assessment_id, name=live.name,
         ref=observed.ref, fingerprint=observed.fingerprint, window_before=live.window,
         candidates=CandidateChanges(existing=len(live.candidate_emails())),
-        fields=(how if isinstance(how, FieldChange) else RETIRE_BY_DISABLING,),
+        fields=(how or RETIRE_BY_DISABLING,),
     )
 
 

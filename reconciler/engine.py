@@ -227,7 +227,7 @@ def _verify(change: Writing, provider: Provider, reason: str) -> ApplyOutcome:
     except ProviderError as exc:
         return ApplyOutcome(change.key, False, message=f"{reason}; re-reading failed too: {exc}")
     if isinstance(change, Disable):
-        converged = live is not None and live.extra.get("disabled") is True
+        converged = live is not None and live.live.disabled
     elif live is not None:
         remaining = diff_schedule(change.desired, live)
         converged = remaining is None or not remaining.actionable

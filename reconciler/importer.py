@@ -102,7 +102,7 @@ def build(
         if item.schedule.key in managed:
             result.skipped.append(item.schedule.key)
             continue
-        respell = spellings((item.raw, item.extra))
+        respell = spellings((item.raw, vars(item.live)))
         list_name = _unique(slug(item.schedule.name), used)
         entry = schedule_entry(item, discovery.defaults, keep_defaults=keep_defaults, list_name=list_name,
                                respell=respell)

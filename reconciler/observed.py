@@ -7,7 +7,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .models import Schedule, ScheduleKey
-from .plan import UnmanagedSchedule
+from .plan import FieldChange, UnmanagedSchedule
+
+
+@dataclass(frozen=True, kw_only=True)
+class Live:
+    """What only the vendor knows about a live schedule; each provider extends it with its own state."""
+
+    disabled: bool = False  # already unavailable (retired): nothing left to retire
+    retirement: FieldChange | None = None  # how the plan shows its retirement; None: by disabling it
 
 
 @dataclass(frozen=True)
@@ -19,7 +27,7 @@ class Observed:
     fingerprint: str
     protected: Mapping[str, str] = field(default_factory=dict)  # email → why it is never removed
     raw: Any = None
-    extra: dict[str, Any] = field(default_factory=dict)
+    live: Live = field(default_factory=Live)
 
 
 @dataclass

@@ -14,6 +14,7 @@ from ...observed import ApplyOutcome, Observed, ObservedWorld
 from ...plan import CandidateChanges, Create, Disable, UnmanagedSchedule, Update, Writing, fingerprint
 from . import mapping
 from .client import PROVIDER, MettlClient
+from .live import MettlLive, mettl_live
 from .retire import closing_sc, is_closed, retirement
 from .status import removal_blockers
 from .verify import unkept
@@ -77,7 +78,7 @@ class MettlProvider:
                     world.managed[key] = observed
                 elif (observed.raw or {}).get("sourceApp") != self.source_app:
                     world.unmanaged.append(_unmanaged(live, access_key))
-                elif not observed.extra["disabled"]:
+                elif not observed.live.disabled:
                     world.retired[live] = observed
         return world
 
@@ -115,8 +116,8 @@ class MettlProvider:
             fingerprint=fingerprint(raw),
             protected=mapping.protected_emails(raw),
             raw=settings_only,
-            extra={"spellings": mapping.live_spellings(raw), "disabled": is_closed(schedule.window, self.now()),
-                   "retirement": retirement(schedule.window)},
+            live=MettlLive(spellings=mapping.live_spellings(raw), disabled=is_closed(schedule.window, self.now()),
+                           retirement=retirement(schedule.window)),
         )
 
     def started(self, observed: Observed, emails: frozenset[str]) -> dict[str, str]:
@@ -175,7 +176,7 @@ class MettlProvider:
 
     def _edit(self, change: Update, desired: Schedule, observed: Observed) -> list[str]:
         """One edit per schedule, unless the candidate delta is over the batch size."""
-        spellings: Mapping[str, str] = observed.extra.get("spellings") or {}
+        spellings = mettl_live(observed).spellings
         problems: list[str] = []
         for index, part in enumerate(_split(change.candidates, self.batch)):
             sc = mapping.edit_sc(() if index else change.fields, part, desired, observed.raw or {}, spellings)

@@ -26,6 +26,7 @@ from ...plan import GROUP, INVITATION_ONLY, METADATA, Create, Disable, Writing
 from . import mapping
 from .client import PROVIDER, QuestionmarkClient
 from .listing import Classified, Listing, classify, find_owned
+from .live import questionmark_live
 from .observe import build_observed
 from .writes import Writer
 
@@ -66,7 +67,7 @@ class QuestionmarkProvider:
             world.managed[key] = build_observed(raw, key, wanted, listing, members.get(raw.get("GroupID")))
         for key, raw in classified.retired.items():
             observed = build_observed(raw, key, None, listing)
-            if not observed.extra["disabled"]:
+            if not observed.live.disabled:
                 world.retired[key] = observed
         return world
 
@@ -96,7 +97,7 @@ class QuestionmarkProvider:
     def started(self, observed: Observed, emails: frozenset[str]) -> Mapping[str, str]:
         """Candidates about to lose their seat who have attempts on it (read per seat, fail closed)."""
         seats = [(email, int(seat["ID"])) for email in sorted(emails)
-                 for seat in observed.extra.get("seats", {}).get(email, ())]
+                 for seat in questionmark_live(observed).seats.get(email, ())]
 
         def attempted(item: tuple[str, int]) -> bool | None:
             try:
@@ -147,8 +148,8 @@ class QuestionmarkProvider:
         """A seat or exception schedule for someone who is not a candidate (or member) would grant access."""
         if desired.candidates is not None:
             allowed, where, what = set(desired.candidate_emails()), "not in candidates", "a seat"
-        elif observed is not None and observed.extra.get("members") is not None:
-            allowed = set(observed.extra["members"])
+        elif observed is not None and (members := questionmark_live(observed).members) is not None:
+            allowed = set(members)
             where, what = f"not a member of group {observed.schedule.group!r}", "an exception schedule"
         else:
             return []

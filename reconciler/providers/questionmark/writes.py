@@ -17,6 +17,7 @@ from ...observed import Observed
 from ...plan import ACCOMMODATIONS, NAME, FieldPath, Update
 from . import mapping, people
 from .client import PROVIDER, QuestionmarkClient
+from .live import questionmark_live
 from .observe import GROUP, metadata_of
 
 T = TypeVar("T")
@@ -39,7 +40,7 @@ def rename_bodies(desired: Schedule, observed: Observed) -> dict[int, dict[str, 
     mark = mapping.external_id(desired.assessment_id, desired.name)
     raw = observed.raw or {}
     bodies = {int(raw["ID"]): differing({"Name": desired.name, "ExternalID": mark}, raw)}
-    for holder in observed.extra.get("holders", ()):
+    for holder in questionmark_live(observed).holders:
         role = (mapping.parse_mark(holder.get("ExternalID")) or ("", ""))[1]
         email = mapping.email_of(holder.get("Participant"))
         if holder.get("ParentScheduleID") is not None and email is not None:
@@ -154,28 +155,28 @@ class Writer:
 
     def update(self, change: Update, desired: Schedule, observed: Observed) -> str:
         """PATCH what differs on the anchor or group schedule and on each seat or exception; add the rest."""
-        extra = observed.extra
+        state = questionmark_live(observed)
         paths = [f.path for f in change.fields]
         if NAME in paths:
             self.pending = rename_bodies(desired, observed)
         wanted = mapping.parent_changes(paths, desired)
         live = dict(observed.raw or {})
-        schedule_id = int(extra["schedule_id"])
+        schedule_id = state.schedule_id
         listed = desired.candidates is not None
         body = differing({**wanted, "Disabled": True} if listed else wanted, live)
         self._patch(schedule_id, body)
         after = {**live, **body}
-        self._metadata(schedule_id, desired.metadata, extra["metadata"].get(schedule_id, {}))
+        self._metadata(schedule_id, desired.metadata, state.metadata.get(schedule_id, {}))
         if not listed:
-            self._exceptions(desired, after, extra["children"], paths, members=extra.get("members") or {},
-                             wanted=wanted, enabled=extra["enabled_children"])
-        elif extra["mode"] == GROUP:  # a group schedule becomes the anchor of a candidate list
-            for child in extra["enabled_children"]:
+            self._exceptions(desired, after, state.children, paths, members=state.members or {},
+                             wanted=wanted, enabled=state.enabled_children)
+        elif state.mode == GROUP:  # a group schedule becomes the anchor of a candidate list
+            for child in state.enabled_children:
                 self._patch(int(child["ID"]), {"Disabled": True})
             self._seat(desired, after, list(change.candidates.add), {})
         else:
             self._update_seats(change, desired, observed, wanted, paths)
-            self._seat(desired, after, list(change.candidates.add), extra["revoked"])
+            self._seat(desired, after, list(change.candidates.add), state.revoked)
         return self.finish(observed.ref)
 
     def _update_seats(
@@ -186,7 +187,7 @@ class Writer:
         mark = mapping.external_id(desired.assessment_id, desired.name)
         removed = set(change.candidates.remove)
         touched = touched_accommodations(desired, paths)
-        for seat in observed.extra["active_seats"]:
+        for seat in questionmark_live(observed).active_seats:
             email = mapping.email_of(seat.get("Participant"))
             if email in removed:
                 self._patch(int(seat["ID"]), {"Disabled": True, "ExternalID": mapping.seat_mark(mark, revoked=True)})
@@ -238,7 +239,8 @@ class Writer:
     def disable(self, observed: Observed) -> str:
         """Retire: the schedule, every active seat and every enabled exception get `Disabled: true`."""
         raw = observed.raw or {}
-        others = [*observed.extra.get("active_seats", ()), *observed.extra.get("enabled_children", ())]
+        live = questionmark_live(observed)
+        others = [*live.active_seats, *live.enabled_children]
         for schedule in [raw, *others]:
             if schedule.get("Disabled") is not True:
                 self._patch(int(schedule["ID"]), {"Disabled": True})
