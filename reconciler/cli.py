@@ -28,11 +28,12 @@ from .errors import ConfigError, PlanFileError, ReconcilerError, StalePlanError,
 from .loader import LoadedProject, load_project
 from .lock import apply_lock, lock_path
 from .plan import FORMAT_VERSION, Plan
-from .providers.base import Provider
-from .providers.factory import Endpoint, make_providers
+from .providers.base import Endpoint, Provider
+from .providers.factory import make_providers
 from .render.jsonplan import render_json
 from .render.rows import COMPACT_OVER, COMPACT_SHOW, summary_line
 from .render.text import Line, plan_lines
+from .vendors import VENDORS
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -137,7 +138,7 @@ def main() -> None:
 @contextmanager
 def _session(loaded: LoadedProject, sandbox: bool, sandbox_dir: Path | None) -> Iterator[dict[str, Provider]]:
     names: set[str] = {s.provider for s in loaded.desired.schedules}
-    names |= {n for n in ("mettl", "questionmark") if getattr(loaded.project.providers, n) is not None}
+    names |= {n for n in VENDORS if getattr(loaded.project.providers, n) is not None}
     with _maybe_sandbox(loaded, sandbox, sandbox_dir, names) as endpoints:
         providers = make_providers(loaded.project, names, missing_env=loaded.missing_env, endpoints=endpoints,
                                    config_file=str(loaded.path))

@@ -34,8 +34,7 @@ from .plan import (
     UnmanagedSchedule,
     Update,
 )
-
-COMPARED_SECTIONS = ("mettl", "questionmark", "metadata", "accommodations", "group")
+from .vendors import SECTIONS, VENDORS
 
 
 def scoped(live: Any, wanted: Any) -> Any:
@@ -47,7 +46,7 @@ def scoped(live: Any, wanted: Any) -> Any:
 
 
 def _section_views(schedule: Schedule) -> dict[str, Any]:
-    return {name: managed_view(getattr(schedule, name)) for name in COMPARED_SECTIONS}
+    return {name: managed_view(getattr(schedule, name)) for name in SECTIONS}
 
 
 def same(a: Any, b: Any) -> bool:
@@ -100,7 +99,7 @@ def candidate_changes(desired: Schedule, observed: Observed | None) -> Candidate
 def write_only_paths(schedule: Schedule) -> list[FieldPath]:
     """Paths of the write-only (secret) settings this schedule sets; the vendor never returns them."""
     paths: list[FieldPath] = []
-    for section in ("mettl", "questionmark"):
+    for section in VENDORS:
         block = getattr(schedule, section)
         for name in WRITE_ONLY_FIELDS:
             if block is not None and getattr(block, name, None) is not None:

@@ -32,6 +32,7 @@ from .plan import INVITATION_ONLY, NAME, WINDOW, FieldPath, Plan, ScheduleChange
 from .render.mdtext import escape_md
 from .render.pii import scrub
 from .render.rows import show_value, show_window
+from .vendors import SECTIONS
 
 Kind = Literal["drift", "unapplied", "unclassified"]
 KINDS: tuple[Kind, ...] = ("drift", "unapplied", "unclassified")
@@ -40,7 +41,6 @@ NO_BASELINE_HINT = (
     "commit (`git tag -f reconciler-applied && git push -f origin reconciler-applied`), or pass "
     "--baseline <git ref>."
 )
-_SECTIONS = ("group", "mettl", "questionmark", "metadata", "accommodations")
 
 
 @dataclass(frozen=True)
@@ -200,7 +200,7 @@ def _items(change: ScheduleChange, desired: Schedule | None,
 
 def _value_at(schedule: Schedule | None, path: FieldPath) -> Any:
     """The managed value at a path of a schedule, as the plan shows it (None when not set)."""
-    if schedule is None or path[0] not in _SECTIONS:
+    if schedule is None or path[0] not in SECTIONS:
         return None
     node = managed_view(getattr(schedule, path[0]))
     for key in path[1:]:

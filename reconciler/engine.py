@@ -12,7 +12,7 @@ from .errors import AmbiguousWriteError, ProviderError, ReconcilerError, StalePl
 from .models import DesiredState, SafetyConfig, ScheduleKey
 from .observed import ApplyOutcome, Observed, ObservedWorld
 from .plan import Disable, NoOp, Plan, ScheduleChange, UnmanagedSchedule, Writing
-from .providers.base import KnowsStartedCandidates, Provider
+from .providers.base import Provider
 
 
 def utcnow() -> datetime:
@@ -118,16 +118,14 @@ def _protect_started(
         if live is None or schedule.candidates is None:
             continue
         gone = live.schedule.candidate_emails() - schedule.candidate_emails() - live.protected.keys()
-        if gone and isinstance(providers[schedule.provider], KnowsStartedCandidates):
+        if gone:
             asks.append((schedule.key, frozenset(gone)))
     if not asks:
         return observed
 
     def ask(item: tuple[ScheduleKey, frozenset[str]]) -> Mapping[str, str]:
         key, gone = item
-        provider = providers[key.provider]
-        assert isinstance(provider, KnowsStartedCandidates)
-        return provider.started(observed[key], gone)
+        return providers[key.provider].started(observed[key], gone)
 
     with ThreadPoolExecutor(min(8, len(asks))) as pool:
         answers = list(pool.map(ask, asks))
@@ -145,9 +143,7 @@ def _review(plan: Plan, providers: Mapping[str, Provider], observed: Mapping[Sch
         if isinstance(change, NoOp):
             reviewed.append(change)
             continue
-        review: Callable[[Writing, Observed | None], tuple[str, ...]] | None = getattr(
-            providers[change.provider], "review", None)
-        blocked = review(change, observed.get(change.key)) if review else ()
+        blocked = providers[change.provider].review(change, observed.get(change.key))
         reviewed.append(change.model_copy(update={"blocked": blocked}) if blocked else change)
     return plan.model_copy(update={"changes": tuple(reviewed)})
 

@@ -21,7 +21,7 @@ LAYERS = [
     {"observed"},
     {"plan"},
     {"models", "http", "lock"},
-    {"errors"},
+    {"errors", "vendors"},
 ]
 
 

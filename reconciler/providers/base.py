@@ -1,9 +1,14 @@
-"""What every provider offers the engine: read live state into the shared models, and apply one change."""
+"""What every provider offers the engine: read live state into the shared models, and apply one change.
+
+One base class; the optional hooks are declared here with their defaults, so the engine calls them on
+every provider instead of probing for them.
+"""
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
-from typing import Protocol, runtime_checkable
+from dataclasses import dataclass
 
 from ..models import Schedule, ScheduleKey
 from ..observed import ApplyOutcome as ApplyOutcome
@@ -12,38 +17,47 @@ from ..observed import ObservedWorld as ObservedWorld
 from ..plan import Writing
 
 
-class Provider(Protocol):
+@dataclass(frozen=True)
+class Endpoint:
+    """Where a provider lives and how to log in (used to point providers at the sandbox)."""
+
+    base_url: str
+    user: str
+    secret: str
+
+
+class Provider(ABC):
     """A vendor adapter. Reads may run concurrently; apply is called once per change."""
 
     name: str
 
+    @abstractmethod
     def observe(self, desired: Sequence[Schedule]) -> ObservedWorld:
         """Read the live state relevant to these desired schedules (and find owned/unmanaged ones)."""
-        ...
 
+    @abstractmethod
     def observe_one(self, key: ScheduleKey, desired: Schedule | None) -> Observed | None:
         """Re-read one schedule (to verify a write whose answer was lost, or a stale plan)."""
-        ...
 
+    @abstractmethod
     def apply(self, change: Writing, observed: Observed | None) -> ApplyOutcome:
         """Make the fewest calls that turn the live object into the desired one."""
-        ...
 
+    @abstractmethod
     def close(self) -> None:
         """Release pooled connections."""
-        ...
 
     @property
+    @abstractmethod
     def calls(self) -> int:
         """HTTP calls made so far."""
-        ...
-
-
-@runtime_checkable
-class KnowsStartedCandidates(Protocol):
-    """A provider that can tell which candidates have begun a test (they are then never removed)."""
 
     def started(self, observed: Observed, emails: frozenset[str]) -> Mapping[str, str]:
         """Those of `emails` who must not be removed from this live schedule, each with the reason
-        ("has started", "has submitted", "status unknown"). Fail closed: when in doubt, protect."""
-        ...
+        ("has started", "has submitted", "status unknown"). Fail closed: when in doubt, protect.
+        Default: the platform tells nothing, nobody is protected this way."""
+        return {}
+
+    def review(self, change: Writing, observed: Observed | None) -> tuple[str, ...]:
+        """Reasons this change cannot be applied through the API (apply refuses, exit 3). Default: none."""
+        return ()

@@ -10,6 +10,7 @@ from typing import Any
 from ..models import PROVIDER_TITLES as PROVIDER_TITLES  # re-exported: drift and markdown use it
 from ..models import Schedule, Window, managed_view
 from ..plan import ACCOMMODATIONS, NAME, WINDOW, Plan, ScheduleChange, dotted
+from ..vendors import SECTIONS
 
 Mask = Callable[[str], str]
 
@@ -147,7 +148,7 @@ def created_settings(schedule: Schedule, mask: Mask = no_mask) -> list[tuple[str
     """(path, value) of every setting a new schedule is created with; accommodation emails masked."""
     view = managed_view(schedule)
     out: list[tuple[str, str]] = []
-    for section in ("group", "mettl", "questionmark", "metadata", "accommodations"):
+    for section in SECTIONS:
         value = view.get(section) if isinstance(view, dict) else None
         if value in (None, {}, []):
             continue

@@ -8,10 +8,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ...errors import MalformedResponseError
-from ...models import Candidate, Schedule, ScheduleKey
+from ...models import Candidate, MettlProviderConfig, Schedule, ScheduleKey
 from ...models_identity import live_name
 from ...observed import ApplyOutcome, Observed, ObservedWorld
 from ...plan import CandidateChanges, Create, Disable, UnmanagedSchedule, Update, Writing, fingerprint
+from ..base import Endpoint, Provider
 from . import mapping
 from .client import PROVIDER, MettlClient
 from .live import MettlLive, mettl_live
@@ -20,7 +21,7 @@ from .status import removal_blockers
 from .verify import unkept
 
 
-class MettlProvider:
+class MettlProvider(Provider):
     """Identity is (assessment_id, name); a schedule no longer declared is retired only when it carries this
     project's sourceApp (and prune is on); the others are reported, never touched."""
 
@@ -211,3 +212,15 @@ def _split(candidates: CandidateChanges, size: int) -> list[CandidateChanges]:
             remove=tuple(e for kind, e in chunk if kind == "remove"),
         ))
     return parts
+
+
+def make_mettl_provider(config: MettlProviderConfig | None, endpoint: Endpoint) -> MettlProvider:
+    """The provider for a project's `providers.mettl` block (or a sandbox endpoint)."""
+    version = config.api_version if config else "v2"
+    timeout = config.timeout if config else 30.0
+    workers = config.max_workers if config else 8
+    client = MettlClient(endpoint.base_url, endpoint.user, endpoint.secret, version=version,
+                         timeout=timeout, pool_size=max(workers, 4))
+    batch = config.max_candidates_per_edit if config else 2000
+    source_app = config.source_app if config else "reconciler"
+    return MettlProvider(client, max_workers=workers, max_candidates_per_edit=batch, source_app=source_app)

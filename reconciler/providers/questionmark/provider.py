@@ -17,12 +17,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ...errors import NotFoundError, ProviderError
 from ...models import QuestionmarkProviderConfig, Schedule, ScheduleKey
 from ...observed import ApplyOutcome, Observed, ObservedWorld
 from ...plan import GROUP, INVITATION_ONLY, METADATA, Create, Disable, Writing
+from ..base import Endpoint, Provider
 from . import mapping
 from .client import PROVIDER, QuestionmarkClient
 from .listing import Classified, Listing, classify, find_owned
@@ -30,13 +31,10 @@ from .live import questionmark_live
 from .observe import build_observed
 from .writes import Writer
 
-if TYPE_CHECKING:
-    from ..factory import Endpoint
-
 STARTED, UNKNOWN = "has started", "status unknown"
 
 
-class QuestionmarkProvider:
+class QuestionmarkProvider(Provider):
     """Identity is (assessment_id, name), marked in ExternalID; unowned schedules are never touched."""
 
     name = PROVIDER
