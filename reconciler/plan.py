@@ -13,65 +13,27 @@ import json
 from collections.abc import Iterable
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import Field, computed_field, field_serializer, field_validator, model_validator
+from pydantic import Field, computed_field, field_serializer, model_validator
 
-from .models import Accommodation, Candidate, Frozen, Schedule, ScheduleKey, Window
+from .models import Candidate, Frozen, Schedule, ScheduleKey, Window
+from .plan_paths import ACCOMMODATIONS as ACCOMMODATIONS
+from .plan_paths import DISABLED as DISABLED
+from .plan_paths import GROUP as GROUP
+from .plan_paths import INVITATION_ONLY as INVITATION_ONLY
+from .plan_paths import METADATA as METADATA
+from .plan_paths import NAME as NAME
+from .plan_paths import WINDOW as WINDOW
+from .plan_paths import WINDOW_END as WINDOW_END
+from .plan_paths import FieldChange as FieldChange
+from .plan_paths import FieldPath as FieldPath
+from .plan_paths import dotted as dotted
+from .plan_paths import parse_path as parse_path
 
 FORMAT_VERSION = "2.0"
 """2.0: a schedule whose only difference is protected candidates is `"action": "no-op"` (counted in sync,
 left out of the checksum); removals carry the live names. See docs/plan-json.md."""
 
 Action = Literal["create", "update", "disable", "no-op"]
-
-FieldPath = tuple[str, ...]
-"""Where a field is: `("mettl", "web_proctoring", "count")`, `("accommodations", email, "extra_time")`,
-`("metadata", key)`. Shown as dotted text only at the edges (JSON, renderers); keys may contain dots."""
-WINDOW: FieldPath = ("window",)
-WINDOW_END: FieldPath = ("window", "end")
-NAME: FieldPath = ("name",)
-INVITATION_ONLY: FieldPath = ("invitation_only",)
-DISABLED: FieldPath = ("disabled",)
-GROUP: FieldPath = ("group",)
-ACCOMMODATIONS, METADATA = "accommodations", "metadata"
-
-
-def dotted(path: FieldPath) -> str:
-    """The text form of a path (as the JSON plan and every renderer show it)."""
-    return ".".join(path)
-
-
-def parse_path(text: str) -> FieldPath:
-    """The path behind its text form: an email or metadata key keeps its dots."""
-    head, _, rest = text.partition(".")
-    if head == METADATA and rest:
-        return (METADATA, rest)
-    if head == ACCOMMODATIONS and rest:
-        email, _, name = rest.rpartition(".")
-        return (ACCOMMODATIONS, email, name) if email and name in Accommodation.model_fields else (ACCOMMODATIONS, rest)
-    return tuple(text.split("."))
-
-
-class FieldChange(Frozen):
-    """One field that differs: its path, before (live) and after (desired)."""
-
-    path: FieldPath
-    before: Any = None
-    after: Any = None
-    sensitive: bool = False
-
-    @field_validator("path", mode="before")
-    @classmethod
-    def _parse(cls, value: Any) -> Any:
-        return parse_path(value) if isinstance(value, str) else value
-
-    @field_serializer("path")
-    def _dotted(self, path: FieldPath) -> str:
-        return dotted(path)
-
-    @property
-    def text(self) -> str:
-        """The dotted path."""
-        return dotted(self.path)
 
 
 class CandidateChanges(Frozen):
