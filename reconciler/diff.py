@@ -7,66 +7,77 @@ never cause a perpetual diff).
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
 from deepdiff import DeepDiff
+from deepdiff.helper import NotPresent
+from deepdiff.operator import BaseOperator
 
-from .models import WRITE_ONLY_FIELDS, SafetyConfig, Schedule, ScheduleKey, Window, managed_view
-from .plan import CandidateChanges, FieldChange, Plan, ScheduleChange, UnmanagedSchedule
-from .providers.base import Observed
+from .models import WRITE_ONLY_FIELDS, SafetyConfig, Schedule, ScheduleKey, managed_view
+from .observed import Observed
+from .plan import (
+    DISABLED,
+    INVITATION_ONLY,
+    NAME,
+    CandidateChanges,
+    Create,
+    Disable,
+    FieldChange,
+    FieldPath,
+    NoOp,
+    Plan,
+    ScheduleChange,
+    UnmanagedSchedule,
+    Update,
+)
+from .vendors import SECTIONS, VENDORS
 
-COMPARED_SECTIONS = ("mettl", "questionmark", "metadata", "accommodations", "group")
 
-
-def restrict(live: Any, wanted: Any) -> Any:
-    """The live view cut down to the keys the desired view manages."""
+def scoped(live: Any, wanted: Any) -> Any:
+    """The live view over what the desired view manages: its keys only, None where live has nothing."""
     if isinstance(wanted, dict):
         source = live if isinstance(live, dict) else {}
-        return {key: restrict(source.get(key), sub) for key, sub in wanted.items()}
+        return {key: scoped(source.get(key), sub) for key, sub in wanted.items()}
     return live
 
 
 def _section_views(schedule: Schedule) -> dict[str, Any]:
-    return {name: managed_view(getattr(schedule, name)) for name in COMPARED_SECTIONS}
+    return {name: managed_view(getattr(schedule, name)) for name in SECTIONS}
+
+
+def same(a: Any, b: Any) -> bool:
+    """Equal and of the same types all the way down (`True != 1`, `1 != 1.0`), as DeepDiff compares."""
+    return json.dumps(a, sort_keys=True, default=str) == json.dumps(b, sort_keys=True, default=str)
+
+
+class _WholeLists(BaseOperator):
+    """A list is one setting (recipients, IP ranges): compared and reported whole, never per index."""
+
+    def give_up_diffing(self, level: Any, diff_instance: Any) -> bool:
+        if not same(level.t1, level.t2):
+            diff_instance.custom_report_result("values_changed", level)
+        return True
 
 
 def field_changes(desired: Schedule, live: Schedule) -> list[FieldChange]:
-    """Changed settings as dotted paths; lists are compared and reported whole."""
+    """Changed settings, one per leaf the desired state sets (lists whole); nothing when the views are equal."""
     wanted = {name: view for name, view in _section_views(desired).items() if view not in (None, {})}
-    have = restrict(_section_views(live), wanted)
-    diff = DeepDiff(have, wanted, ignore_order=False, verbose_level=2, view="tree")
-    changes: dict[str, FieldChange] = {}
-    for items in diff.values():
-        for item in items:
-            parts = item.path(output_format="list")
-            cut = next((i for i, p in enumerate(parts) if isinstance(p, int)), len(parts))
-            parts = parts[:cut]
-            path = ".".join(str(p) for p in parts)
-            if path in changes:
-                continue
-            changes[path] = FieldChange(path=path, before=_dig(have, parts), after=_dig(wanted, parts))
-    return [changes[p] for p in sorted(changes)]
+    have = scoped(_section_views(live), wanted)
+    if same(have, wanted):
+        return []
+    diff = DeepDiff(have, wanted, verbose_level=2, view="tree", custom_operators=[_WholeLists(types=[list])])
+    changes = [FieldChange(path=tuple(str(p) for p in item.path(output_format="list")),
+                           before=_value(item.t1), after=_value(item.t2))
+               for items in diff.values() for item in items]
+    return sorted(changes, key=lambda f: f.text)
 
 
-def _dig(view: Any, parts: list[Any]) -> Any:
-    for part in parts:
-        view = view.get(part) if isinstance(view, dict) else None
-    return view
-
-
-def window_view(window: Window | None) -> dict[str, str] | None:
-    if window is None:
-        return None
-    return {
-        "start": window.start.isoformat(),
-        "end": window.end.isoformat(),
-        "time_zone": window.time_zone,
-        "start_utc": window.start_utc.isoformat().replace("+00:00", "Z"),
-        "end_utc": window.end_utc.isoformat().replace("+00:00", "Z"),
-    }
+def _value(value: Any) -> Any:
+    return None if isinstance(value, NotPresent) else value
 
 
 def candidate_changes(desired: Schedule, observed: Observed | None) -> CandidateChanges:
@@ -85,14 +96,14 @@ def candidate_changes(desired: Schedule, observed: Observed | None) -> Candidate
     )
 
 
-def write_only_paths(schedule: Schedule) -> list[str]:
+def write_only_paths(schedule: Schedule) -> list[FieldPath]:
     """Paths of the write-only (secret) settings this schedule sets; the vendor never returns them."""
-    paths = []
-    for section in ("mettl", "questionmark"):
+    paths: list[FieldPath] = []
+    for section in VENDORS:
         block = getattr(schedule, section)
         for name in WRITE_ONLY_FIELDS:
             if block is not None and getattr(block, name, None) is not None:
-                paths.append(f"{section}.{name}")
+                paths.append((section, name))
     return paths
 
 
@@ -105,60 +116,54 @@ def diff_schedule(
     """
     candidates = candidate_changes(desired, observed)
     if observed is None:
-        return ScheduleChange(
-            action="create", provider=desired.provider, assessment_id=desired.assessment_id,
-            name=desired.name, candidates=candidates, desired=desired, window_after=desired.window,
-        )
+        return Create(provider=desired.provider, assessment_id=desired.assessment_id, name=desired.name,
+                      candidates=candidates, desired=desired)
     live = observed.schedule
     fields = field_changes(desired, live) + rename_changes(desired, live)
-    if (desired.window is None and live.window is not None) or (
-        desired.window is not None and not desired.window.same_instants(live.window)
-    ):
-        fields.append(FieldChange(path="window", before=window_view(live.window), after=window_view(desired.window)))
     if resend_secrets:
         fields.extend(FieldChange(path=path, before="(write-only)", after="(sensitive)", sensitive=True)
                       for path in write_only_paths(desired))
     if (desired.candidates is None) != (live.candidates is None):
-        fields.append(FieldChange(path="invitation_only", before=live.candidates is not None,
+        fields.append(FieldChange(path=INVITATION_ONLY, before=live.candidates is not None,
                                   after=desired.candidates is not None))
-    if not fields and not candidates:
-        return _protected_only(desired, observed, candidates) if candidates.protected else None
-    return ScheduleChange(
-        action="update", provider=desired.provider, assessment_id=desired.assessment_id, name=desired.name,
-        ref=observed.ref, fields=tuple(sorted(fields, key=lambda f: f.path)), candidates=candidates,
+    change = Update(
+        provider=desired.provider, assessment_id=desired.assessment_id, name=desired.name, ref=observed.ref,
+        settings=tuple(sorted(fields, key=lambda f: f.text)), candidates=candidates,
         fingerprint=observed.fingerprint, desired=desired, window_before=live.window,
-        window_after=desired.window,
     )
+    if not change.actionable:
+        return _protected_only(desired, observed, candidates) if candidates.protected else None
+    return change
 
 
 def rename_changes(desired: Schedule, live: Schedule) -> list[FieldChange]:
     """A live schedule adopted under a previous name (or renamed by hand) gets the declared name back."""
     if live.name == desired.name:
         return []
-    return [FieldChange(path="name", before=live.name, after=desired.name)]
+    return [FieldChange(path=NAME, before=live.name, after=desired.name)]
 
 
-RETIRE_BY_DISABLING = FieldChange(path="disabled", before=False, after=True)
+RETIRE_BY_DISABLING = FieldChange(path=DISABLED, before=False, after=True)
 
 
-def _protected_only(desired: Schedule, observed: Observed, candidates: CandidateChanges) -> ScheduleChange:
+def _protected_only(desired: Schedule, observed: Observed, candidates: CandidateChanges) -> NoOp:
     """In sync but for candidates the desired state drops and live data protects: a no-op that reports them."""
     kept = CandidateChanges(protected=candidates.protected, protected_reasons=candidates.protected_reasons,
                             existing=candidates.existing)
-    return ScheduleChange(action="no-op", provider=desired.provider, assessment_id=desired.assessment_id,
-                          name=desired.name, ref=observed.ref, candidates=kept)
+    return NoOp(provider=desired.provider, assessment_id=desired.assessment_id, name=desired.name,
+                ref=observed.ref, candidates=kept)
 
 
-def retire(observed: Observed) -> ScheduleChange:
+def retire(observed: Observed) -> Disable:
     """An owned schedule gone from desired state, with prune on: made unavailable the provider's reversible
     way (its `retirement` field change; by default `disabled`), never deleted."""
     live = observed.schedule
-    how = observed.extra.get("retirement")
-    return ScheduleChange(
-        action="disable", provider=live.provider, assessment_id=live.assessment_id, name=live.name,
+    how = observed.live.retirement
+    return Disable(
+        provider=live.provider, assessment_id=live.assessment_id, name=live.name,
         ref=observed.ref, fingerprint=observed.fingerprint, window_before=live.window,
         candidates=CandidateChanges(existing=len(live.candidate_emails())),
-        fields=(how if isinstance(how, FieldChange) else RETIRE_BY_DISABLING,),
+        fields=(how or RETIRE_BY_DISABLING,),
     )
 
 
@@ -192,10 +197,9 @@ def safety_reasons(change: ScheduleChange, safety: SafetyConfig, now: datetime) 
             f"{safety.max_removal_fraction:.0%} limit)"
         )
     before = change.window_before
-    if safety.protect_live_windows and before is not None and before.start_utc <= now < before.end_utc:
-        touches_window = change.field("window") is not None or change.action == "disable"
-        if touches_window:
-            reasons.append("its exam window is live now")
+    live_now = before is not None and before.start_utc <= now < before.end_utc
+    if safety.protect_live_windows and live_now and (change.window_changed or isinstance(change, Disable)):
+        reasons.append("its exam window is live now")
     return tuple(reasons)
 
 
@@ -224,6 +228,7 @@ def build_plan(
         if change is not None:
             changes.append(change)
     changes.extend(retire(o) for o in retired)
-    changes = [c.model_copy(update={"needs_force": safety_reasons(c, safety, now)}) for c in changes]
+    changes = [c if isinstance(c, NoOp) else c.model_copy(update={"needs_force": safety_reasons(c, safety, now)})
+               for c in changes]
     changes = mass_retirement(changes, observed, safety)
     return Plan.build(changes, unmanaged, in_sync, undeclared)

@@ -17,15 +17,13 @@ from dataclasses import replace
 from datetime import date
 from typing import Any
 
-from .diff import window_view
 from .models import DesiredState, Schedule, ScheduleKey, Suppression, managed_view, normalize_email
-from .plan import Plan, ScheduleChange
+from .plan import INVITATION_ONLY, NAME, WINDOW, FieldPath, Plan, ScheduleChange, window_view
 from .render.drift import KINDS as KINDS
 from .render.drift import DriftItem as DriftItem
 from .render.drift import DriftReport as DriftReport
 from .render.drift import Kind as Kind
-
-_SECTIONS = ("group", "mettl", "questionmark", "metadata", "accommodations")
+from .vendors import SECTIONS
 
 
 def classify(
@@ -99,20 +97,20 @@ def _items(change: ScheduleChange, desired: Schedule | None,
         return [item("schedule", "present", "absent", "present" if then else "absent", then is None)]
     out: list[DriftItem] = []
     for fc in change.fields:
-        if fc.path == "window":
+        if fc.path == WINDOW:
             was: Any = window_view(then.window) if then else None
             wanted = desired.window if desired else None
             same = then is not None and (then.window.same_instants(wanted) if then.window else wanted is None)
-        elif fc.path == "name":
+        elif fc.path == NAME:
             was = then.name if then else None
             same = then is not None and was == fc.after
-        elif fc.path == "invitation_only":
+        elif fc.path == INVITATION_ONLY:
             was = then is not None and then.candidates is not None
             same = then is not None and was == fc.after
         else:
             was = _value_at(then, fc.path)
             same = then is not None and was == fc.after
-        out.append(item(fc.path, fc.before, fc.after, was, same))
+        out.append(item(fc.text, fc.before, fc.after, was, same))
     # Whether the baseline listed each email; None when it did not manage candidates (then nothing matches).
     listed = then.candidate_emails() if then is not None and then.candidates is not None else None
     for added in change.candidates.add:
@@ -124,26 +122,11 @@ def _items(change: ScheduleChange, desired: Schedule | None,
     return out
 
 
-def _value_at(schedule: Schedule | None, path: str) -> Any:
-    """The managed value at a dotted path of a schedule, as the plan shows it (None when not set)."""
-    if schedule is None:
+def _value_at(schedule: Schedule | None, path: FieldPath) -> Any:
+    """The managed value at a path of a schedule, as the plan shows it (None when not set)."""
+    if schedule is None or path[0] not in SECTIONS:
         return None
-    head, _, rest = path.partition(".")
-    if head not in _SECTIONS:
-        return None
-    node = _dig(managed_view(getattr(schedule, head)), rest)
+    node = managed_view(getattr(schedule, path[0]))
+    for key in path[1:]:
+        node = node.get(key) if isinstance(node, dict) else None
     return None if node == {} else node
-
-
-def _dig(node: Any, rest: str) -> Any:
-    """Follow a dotted path whose keys may contain dots themselves (emails, metadata keys)."""
-    while rest:
-        if not isinstance(node, dict):
-            return None
-        if rest in node:
-            return node[rest]
-        keys = sorted((k for k in node if rest.startswith(f"{k}.")), key=len, reverse=True)
-        if not keys:
-            return None
-        node, rest = node[keys[0]], rest[len(keys[0]) + 1:]
-    return node

@@ -10,8 +10,9 @@ from datetime import UTC, datetime
 from .diff import build_plan, diff_schedule
 from .errors import AmbiguousWriteError, ProviderError, ReconcilerError, StalePlanError, UnsafePlanError
 from .models import DesiredState, SafetyConfig, ScheduleKey
-from .plan import Plan, ScheduleChange, UnmanagedSchedule
-from .providers.base import ApplyOutcome, KnowsStartedCandidates, Observed, ObservedWorld, Provider
+from .observed import ApplyOutcome, Observed, ObservedWorld
+from .plan import Disable, NoOp, Plan, ScheduleChange, UnmanagedSchedule, Writing
+from .providers.base import Provider
 
 
 def utcnow() -> datetime:
@@ -117,16 +118,14 @@ def _protect_started(
         if live is None or schedule.candidates is None:
             continue
         gone = live.schedule.candidate_emails() - schedule.candidate_emails() - live.protected.keys()
-        if gone and isinstance(providers[schedule.provider], KnowsStartedCandidates):
+        if gone:
             asks.append((schedule.key, frozenset(gone)))
     if not asks:
         return observed
 
     def ask(item: tuple[ScheduleKey, frozenset[str]]) -> Mapping[str, str]:
         key, gone = item
-        provider = providers[key.provider]
-        assert isinstance(provider, KnowsStartedCandidates)
-        return provider.started(observed[key], gone)
+        return providers[key.provider].started(observed[key], gone)
 
     with ThreadPoolExecutor(min(8, len(asks))) as pool:
         answers = list(pool.map(ask, asks))
@@ -139,11 +138,12 @@ def _protect_started(
 
 def _review(plan: Plan, providers: Mapping[str, Provider], observed: Mapping[ScheduleKey, Observed]) -> Plan:
     """Let each provider mark changes its API cannot make (e.g. write-once metadata)."""
-    reviewed = []
+    reviewed: list[ScheduleChange] = []
     for change in plan.changes:
-        review: Callable[[ScheduleChange, Observed | None], tuple[str, ...]] | None = getattr(
-            providers[change.provider], "review", None)
-        blocked = review(change, observed.get(change.key)) if review else ()
+        if isinstance(change, NoOp):
+            reviewed.append(change)
+            continue
+        blocked = providers[change.provider].review(change, observed.get(change.key))
         reviewed.append(change.model_copy(update={"blocked": blocked}) if blocked else change)
     return plan.model_copy(update={"changes": tuple(reviewed)})
 
@@ -207,7 +207,7 @@ def apply_plan(
     return report
 
 
-def _apply_one(change: ScheduleChange, provider: Provider, observed: Observed | None) -> ApplyOutcome:
+def _apply_one(change: Writing, provider: Provider, observed: Observed | None) -> ApplyOutcome:
     try:
         return provider.apply(change, observed)
     except AmbiguousWriteError as exc:
@@ -216,15 +216,15 @@ def _apply_one(change: ScheduleChange, provider: Provider, observed: Observed | 
         return ApplyOutcome(change.key, False, message=str(exc))
 
 
-def _verify(change: ScheduleChange, provider: Provider, reason: str) -> ApplyOutcome:
+def _verify(change: Writing, provider: Provider, reason: str) -> ApplyOutcome:
     """After a write whose answer was lost: re-read and check whether the live object converged."""
     try:
         live = provider.observe_one(change.key, change.desired)
     except ProviderError as exc:
         return ApplyOutcome(change.key, False, message=f"{reason}; re-reading failed too: {exc}")
-    if change.action == "disable":
-        converged = live is not None and live.extra.get("disabled") is True
-    elif change.desired is not None and live is not None:
+    if isinstance(change, Disable):
+        converged = live is not None and live.live.disabled
+    elif live is not None:
         remaining = diff_schedule(change.desired, live)
         converged = remaining is None or not remaining.actionable
     else:

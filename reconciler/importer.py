@@ -19,7 +19,7 @@ from .errors import ReconcilerError
 from .importer_types import Discovery
 from .loader.yaml_write import CommentedMap, CommentedSeq, dump_document, read_plain
 from .models import PROVIDER_TITLES, Schedule, ScheduleKey, is_email, normalize_email
-from .providers.base import Observed
+from .observed import Observed
 
 SCHEMA_FILE = "desired-state.schema.json"
 
@@ -99,7 +99,7 @@ def build(
         if item.schedule.key in managed:
             result.skipped.append(item.schedule.key)
             continue
-        respell = spellings((item.raw, item.extra))
+        respell = spellings((item.raw, vars(item.live)))
         list_name = _unique(slug(item.schedule.name), used)
         entry = schedule_entry(item, discovery.defaults, keep_defaults=keep_defaults, list_name=list_name,
                                respell=respell)

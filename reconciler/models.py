@@ -23,8 +23,11 @@ from pydantic import (
     model_validator,
 )
 
+from .vendors import PROVIDER_TITLES as PROVIDER_TITLES  # re-exported: the titles come from the registry
+from .vendors import VENDORS
+
 ProviderName = Literal["mettl", "questionmark"]
-PROVIDERS: tuple[str, ...] = ("mettl", "questionmark")
+PROVIDERS: tuple[str, ...] = tuple(VENDORS)
 
 _OFFSET = re.compile(r"^UTC(?:(?P<sign>[+-])(?P<h>\d{2}):(?P<m>\d{2}))?$")
 
@@ -361,7 +364,6 @@ MetadataValue = Annotated[str, Field(max_length=4000)]
 # --------------------------------------------------------------------------- schedules
 
 
-PROVIDER_TITLES = {"mettl": "Mettl", "questionmark": "Questionmark"}
 
 
 def schedule_label(provider: str, assessment_id: str, name: str) -> str:

@@ -1,30 +1,39 @@
-"""Plan value types: changes, their deterministic order, one serialisation behind JSON and the checksum."""
+"""Plan value types: changes, their deterministic order, one serialisation behind JSON and the checksum.
+
+A change is one of `Create | Update | Disable | NoOp` (discriminated by `action`): a create has no live
+object (no ref, no fingerprint, no live window), a disable has no desired state and adds nobody, a no-op
+writes nothing. What one change can derive from another field (the desired window, the window's field
+change) is stored once and computed for the JSON, which keeps the shape of format 2.0.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import json
 from collections.abc import Iterable
-from typing import Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import Field
+from pydantic import Field, computed_field, field_serializer, model_validator
 
 from .models import Candidate, Frozen, Schedule, ScheduleKey, Window
+from .plan_paths import ACCOMMODATIONS as ACCOMMODATIONS
+from .plan_paths import DISABLED as DISABLED
+from .plan_paths import GROUP as GROUP
+from .plan_paths import INVITATION_ONLY as INVITATION_ONLY
+from .plan_paths import METADATA as METADATA
+from .plan_paths import NAME as NAME
+from .plan_paths import WINDOW as WINDOW
+from .plan_paths import WINDOW_END as WINDOW_END
+from .plan_paths import FieldChange as FieldChange
+from .plan_paths import FieldPath as FieldPath
+from .plan_paths import dotted as dotted
+from .plan_paths import parse_path as parse_path
 
 FORMAT_VERSION = "2.0"
 """2.0: a schedule whose only difference is protected candidates is `"action": "no-op"` (counted in sync,
 left out of the checksum); removals carry the live names. See docs/plan-json.md."""
 
 Action = Literal["create", "update", "disable", "no-op"]
-
-
-class FieldChange(Frozen):
-    """One field that differs: dotted path, before (live) and after (desired)."""
-
-    path: str
-    before: Any = None
-    after: Any = None
-    sensitive: bool = False
 
 
 class CandidateChanges(Frozen):
@@ -43,43 +52,240 @@ class CandidateChanges(Frozen):
         return bool(self.add or self.remove)
 
 
-class ScheduleChange(Frozen):
-    """What apply will do to one schedule."""
+def window_view(window: Window | None) -> dict[str, str] | None:
+    """A window as the JSON plan shows it in a `window` field change: local, zone and UTC instants."""
+    if window is None:
+        return None
+    return {
+        "start": window.start.isoformat(),
+        "end": window.end.isoformat(),
+        "time_zone": window.time_zone,
+        "start_utc": window.start_utc.isoformat().replace("+00:00", "Z"),
+        "end_utc": window.end_utc.isoformat().replace("+00:00", "Z"),
+    }
 
-    action: Action = Field(description="no-op: only protected candidates differ; nothing is written (in sync).")
+
+def windows_differ(before: Window | None, after: Window | None) -> bool:
+    """Whether a window change is needed: compared as UTC instants, so zone spellings never differ."""
+    return (after is None and before is not None) or (after is not None and not after.same_instants(before))
+
+
+class _Change(Frozen):
+    """What every change has: the schedule it is about, and why it may not (or only with --force) be applied."""
+
     provider: str
     assessment_id: str
     name: str
-    ref: str | None = Field(default=None, description="The vendor's id of the live object (access key, ID).")
-    fields: tuple[FieldChange, ...] = ()
-    candidates: CandidateChanges = Field(default_factory=CandidateChanges)
-    fingerprint: str | None = Field(default=None, description="Hash of the live object when planned.")
-    desired: Schedule | None = None
-    window_before: Window | None = None
-    window_after: Window | None = None
-    blocked: tuple[str, ...] = Field(default=(), description="Why this change cannot be applied at all.")
-    needs_force: tuple[str, ...] = Field(default=(), description="Safety rules this change breaks.")
+
+    _ABSENT: ClassVar[frozenset[str]] = frozenset()
+    """Keys the JSON shows as null (or empty) because this kind of change cannot have them."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _drop_derived(cls, data: Any) -> Any:
+        """A change read back from JSON: the keys computed from others are not input."""
+        if isinstance(data, dict):
+            data = cls._stored(data)
+            for key in cls._ABSENT & data.keys():
+                if data[key] not in (None, [], ()):
+                    raise ValueError(f"a change of this action has no {key}")
+            return {k: v for k, v in data.items() if k not in cls.model_computed_fields}
+        return data
+
+    @classmethod
+    def _stored(cls, data: dict[str, Any]) -> dict[str, Any]:
+        """The input as stored (a subclass maps a derived key onto what it is derived from)."""
+        return data
 
     @property
     def key(self) -> ScheduleKey:
         return ScheduleKey(self.provider, self.assessment_id, self.name)
 
-    @property
-    def actionable(self) -> bool:
-        """False for a no-op (only protected candidates differ) or an update with nothing to write."""
-        if self.action == "no-op":
-            return False
-        return self.action != "update" or bool(self.fields) or bool(self.candidates)
-
-    def document(self) -> dict[str, Any]:
-        """The JSON of this change; a no-op has its own short shape (who is protected, and why)."""
-        return self.model_dump(mode="json", include=_NO_OP_SHAPE if self.action == "no-op" else None)
-
-    def field(self, path: str) -> FieldChange | None:
-        return next((f for f in self.fields if f.path == path), None)
-
     def sort_key(self) -> tuple[str, str, str]:
         return (self.provider, self.assessment_id, self.name)
+
+    @property
+    def window_changed(self) -> bool:
+        """Whether this change sets, moves or clears the window of a live schedule (its `window` field)."""
+        return False
+
+    def document(self) -> dict[str, Any]:
+        """The JSON of this change."""
+        return self.model_dump(mode="json")
+
+
+class _Writes(_Change):
+    """A change apply makes: it may be blocked, or need --force."""
+
+    blocked: tuple[str, ...] = Field(default=(), description="Why this change cannot be applied at all.")
+    needs_force: tuple[str, ...] = Field(default=(), description="Safety rules this change breaks.")
+
+    @property
+    def actionable(self) -> bool:
+        return True
+
+
+class Create(_Writes):
+    """A schedule that is not live yet: made from its desired state."""
+
+    action: Literal["create"] = "create"
+    _ABSENT = frozenset({"ref", "fields", "fingerprint", "window_before"})
+    candidates: CandidateChanges = Field(default_factory=CandidateChanges)
+    desired: Schedule
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def ref(self) -> None:
+        """A create has no live object yet."""
+        return None
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def fields(self) -> tuple[FieldChange, ...]:
+        """A create writes the whole desired state, listed in `desired`."""
+        return ()
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def fingerprint(self) -> None:
+        return None
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def window_before(self) -> None:
+        return None
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def window_after(self) -> Window | None:
+        return self.desired.window
+
+
+
+class Update(_Writes):
+    """A live schedule whose settings, window or candidates differ from its desired state."""
+
+    action: Literal["update"] = "update"
+    ref: str = Field(description="The vendor's id of the live object (access key, ID).")
+    settings: tuple[FieldChange, ...] = Field(default=(), exclude=True, description="Changed settings but the window.")
+    candidates: CandidateChanges = Field(default_factory=CandidateChanges)
+    fingerprint: str | None = Field(default=None, description="Hash of the live object when planned.")
+    desired: Schedule
+    window_before: Window | None = Field(default=None, description="The live window.")
+
+    @classmethod
+    def _stored(cls, data: dict[str, Any]) -> dict[str, Any]:
+        """`fields` (JSON, or given by hand) are the settings; its `window` entry is derived from the windows."""
+        if "fields" not in data:
+            return data
+        derived = (WINDOW, dotted(WINDOW))
+        settings = [f for f in data["fields"] if (f.get("path") if isinstance(f, dict) else f.path) not in derived]
+        return {**{k: v for k, v in data.items() if k != "fields"}, "settings": settings}
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def window_after(self) -> Window | None:
+        """The desired window."""
+        return self.desired.window
+
+    @property
+    def window_changed(self) -> bool:
+        return windows_differ(self.window_before, self.desired.window)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def fields(self) -> tuple[FieldChange, ...]:
+        """The changed settings with the window change (if any), in path order."""
+        if not self.window_changed:
+            return self.settings
+        window = FieldChange(path=WINDOW, before=window_view(self.window_before), after=window_view(self.window_after))
+        return tuple(sorted((*self.settings, window), key=lambda f: f.text))
+
+    @property
+    def actionable(self) -> bool:
+        """False for an update with nothing to write."""
+        return bool(self.fields) or bool(self.candidates)
+
+
+class Disable(_Writes):
+    """An owned schedule gone from desired state (prune on): made unavailable, never deleted."""
+
+    action: Literal["disable"] = "disable"
+    _ABSENT = frozenset({"desired", "window_after"})
+    ref: str = Field(description="The vendor's id of the live object (access key, ID).")
+    fields: tuple[FieldChange, ...] = Field(default=(), description="How the schedule is retired.")
+    candidates: CandidateChanges = Field(default_factory=CandidateChanges)
+    fingerprint: str | None = Field(default=None, description="Hash of the live object when planned.")
+    window_before: Window | None = Field(default=None, description="The live window.")
+
+    @model_validator(mode="after")
+    def _nobody_moves(self) -> Disable:
+        if self.candidates or self.candidates.protected:
+            raise ValueError("a disable adds, removes or protects no candidate")
+        return self
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def desired(self) -> None:
+        """A retired schedule has no desired state."""
+        return None
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def window_after(self) -> None:
+        return None
+
+
+
+class NoOp(_Change):
+    """In sync but for candidates the desired state drops and live data protects: nothing is written."""
+
+    action: Literal["no-op"] = "no-op"
+    ref: str
+    candidates: CandidateChanges = Field(default_factory=CandidateChanges)
+
+    @field_serializer("candidates")
+    def _protected_only(self, candidates: CandidateChanges) -> dict[str, Any]:
+        return candidates.model_dump(mode="json", include={"protected", "protected_reasons", "existing"})
+
+    @property
+    def actionable(self) -> bool:
+        return False
+
+    @property
+    def blocked(self) -> tuple[str, ...]:
+        return ()
+
+    @property
+    def fields(self) -> tuple[FieldChange, ...]:
+        return ()
+
+    @property
+    def needs_force(self) -> tuple[str, ...]:
+        return ()
+
+    @property
+    def desired(self) -> None:
+        return None
+
+    @property
+    def fingerprint(self) -> None:
+        return None
+
+    @property
+    def window_before(self) -> None:
+        return None
+
+    @property
+    def window_after(self) -> None:
+        return None
+
+
+Writing = Create | Update | Disable
+"""A change apply makes."""
+ScheduleChange = Writing | NoOp
+"""Any change; `action` tells which."""
+AnyChange = Annotated[ScheduleChange, Field(discriminator="action")]
 
 
 class UnmanagedSchedule(Frozen):
@@ -95,7 +301,7 @@ class Plan(Frozen):
     """The full plan: ordered changes, unmanaged objects, and the fingerprints of what it read."""
 
     format_version: str = FORMAT_VERSION
-    changes: tuple[ScheduleChange, ...] = ()
+    changes: tuple[AnyChange, ...] = ()
     unmanaged: tuple[UnmanagedSchedule, ...] = ()
     undeclared: tuple[UnmanagedSchedule, ...] = Field(
         default=(), description="Live schedules this project made that no desired file declares any more, left "
@@ -113,7 +319,7 @@ class Plan(Frozen):
         in_sync: int = 0,
         undeclared: Iterable[UnmanagedSchedule] = (),
     ) -> Plan:
-        ordered = tuple(sorted(changes, key=ScheduleChange.sort_key))
+        ordered = tuple(sorted(changes, key=lambda c: c.sort_key()))
         fingerprints = {c.key.path: c.fingerprint for c in ordered if c.fingerprint and c.actionable}
         return cls(
             changes=ordered,
@@ -128,8 +334,8 @@ class Plan(Frozen):
         return any(c.actionable for c in self.changes)
 
     @property
-    def actionable(self) -> tuple[ScheduleChange, ...]:
-        return tuple(c for c in self.changes if c.actionable)
+    def actionable(self) -> tuple[Writing, ...]:
+        return tuple(c for c in self.changes if not isinstance(c, NoOp) and c.actionable)
 
     def data(self) -> dict[str, Any]:
         """The one serialisation behind the JSON output, plan files and the checksum (secrets masked)."""
@@ -159,13 +365,6 @@ class Plan(Frozen):
             result["remove"] += len(change.candidates.remove)
             result["protected"] += len(change.candidates.protected)
         return result
-
-
-_NO_OP_SHAPE: dict[str, Any] = {
-    "action": True, "provider": True, "assessment_id": True, "name": True, "ref": True,
-    "candidates": {"protected": True, "protected_reasons": True, "existing": True},
-}
-"""The keys of a no-op in the JSON plan: nothing is written, so no fields, desired state or fingerprint."""
 
 
 def fingerprint(raw: Any) -> str:

@@ -21,9 +21,10 @@ from pydantic import BaseModel, SecretStr
 from .. import engine
 from ..errors import ReconcilerError, redact
 from ..loader import LoadedProject, load_project
-from ..providers.base import Provider
-from ..providers.factory import Endpoint, make_providers
+from ..providers.base import Endpoint, Provider
+from ..providers.factory import make_providers
 from ..render.text import Line
+from ..vendors import VENDORS
 from .options import PII_KEY_ENV
 from .output import echo_lines
 from .state import RunState, current_run
@@ -150,7 +151,7 @@ def calls_line(calls: dict[str, int]) -> str:
 def session(loaded: LoadedProject, sandbox: bool, sandbox_dir: Path | None) -> Iterator[dict[str, Provider]]:
     """The providers the project uses, against the real platforms or the embedded sandbox; closed after."""
     names: set[str] = {s.provider for s in loaded.desired.schedules}
-    names |= {n for n in ("mettl", "questionmark") if getattr(loaded.project.providers, n) is not None}
+    names |= {n for n in VENDORS if getattr(loaded.project.providers, n) is not None}
     with _maybe_sandbox(loaded, sandbox, sandbox_dir, names) as endpoints:
         providers = make_providers(loaded.project, names, missing_env=loaded.missing_env, endpoints=endpoints,
                                    config_file=str(loaded.path))

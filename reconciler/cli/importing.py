@@ -62,7 +62,7 @@ def _import(
     run = engine.make_plan(reloaded.desired, providers, safety=reloaded.project.safety)
     unclean = [c for c in run.plan.actionable if c.key in keys]
     if unclean:
-        details = "\n".join(f"  {c.key}: " + ", ".join(f.path for f in c.fields) for c in unclean)
+        details = "\n".join(f"  {c.key}: " + ", ".join(f.text for f in c.fields) for c in unclean)
         raise ReconcilerError(f"the imported schedules do not plan clean (please report this):\n{details}")
     click.echo("Checked: planning the imported schedules shows no changes.")
 

@@ -21,8 +21,9 @@ from rich.text import Text
 
 from ..errors import ReconcilerError
 from ..models import PROVIDER_TITLES
-from ..plan import ScheduleChange
-from ..providers.base import ApplyOutcome, ObservedWorld, Provider
+from ..observed import ApplyOutcome, ObservedWorld
+from ..plan import Writing
+from ..providers.base import Provider
 from ..render.text import Line, plain
 from .state import RunState
 
@@ -115,7 +116,7 @@ def _same_terminal(first: IO[str], second: IO[str]) -> bool:
 
 
 @contextmanager
-def applying(changes: Sequence[ScheduleChange], providers: Mapping[str, Provider],
+def applying(changes: Sequence[Writing], providers: Mapping[str, Provider],
              run: RunState) -> Iterator[Callable[[ApplyOutcome], None]]:
     """Yields the apply's `on_outcome`: prints `✓ <schedule>` on stdout and, on a terminal, moves a progress
     bar of changes applied (naming the change under way: apply goes in plan order)."""
@@ -139,7 +140,7 @@ def applying(changes: Sequence[ScheduleChange], providers: Mapping[str, Provider
         yield advance
 
 
-def _applying(changes: Sequence[ScheduleChange], done: int) -> str:
+def _applying(changes: Sequence[Writing], done: int) -> str:
     current = f": {changes[done].key}" if done < len(changes) else ""
     return f"Applied {done}/{len(changes)}{current}"
 

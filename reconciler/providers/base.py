@@ -1,79 +1,63 @@
-"""What every provider offers the engine: read live state into the shared models, and apply one change."""
+"""What every provider offers the engine: read live state into the shared models, and apply one change.
+
+One base class; the optional hooks are declared here with their defaults, so the engine calls them on
+every provider instead of probing for them.
+"""
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any, Protocol, runtime_checkable
+from dataclasses import dataclass
 
 from ..models import Schedule, ScheduleKey
-from ..plan import ScheduleChange, UnmanagedSchedule
+from ..observed import ApplyOutcome as ApplyOutcome
+from ..observed import Observed as Observed
+from ..observed import ObservedWorld as ObservedWorld
+from ..plan import Writing
 
 
 @dataclass(frozen=True)
-class Observed:
-    """A live schedule, mapped into the same model as desired state, plus what only the vendor knows."""
+class Endpoint:
+    """Where a provider lives and how to log in (used to point providers at the sandbox)."""
 
-    schedule: Schedule
-    ref: str
-    fingerprint: str
-    protected: Mapping[str, str] = field(default_factory=dict)  # email → why it is never removed
-    raw: Any = None
-    extra: dict[str, Any] = field(default_factory=dict)
+    base_url: str
+    user: str
+    secret: str
 
 
-@dataclass
-class ObservedWorld:
-    """Everything a provider read for one plan."""
-
-    managed: dict[ScheduleKey, Observed] = field(default_factory=dict)
-    retired: dict[ScheduleKey, Observed] = field(default_factory=dict)  # owned, gone from desired state
-    unmanaged: list[UnmanagedSchedule] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class ApplyOutcome:
-    """What one applied change did."""
-
-    key: ScheduleKey
-    ok: bool
-    calls: int = 0
-    message: str = ""
-    ref: str | None = None
-
-
-class Provider(Protocol):
+class Provider(ABC):
     """A vendor adapter. Reads may run concurrently; apply is called once per change."""
 
     name: str
 
+    @abstractmethod
     def observe(self, desired: Sequence[Schedule]) -> ObservedWorld:
         """Read the live state relevant to these desired schedules (and find owned/unmanaged ones)."""
-        ...
 
+    @abstractmethod
     def observe_one(self, key: ScheduleKey, desired: Schedule | None) -> Observed | None:
         """Re-read one schedule (to verify a write whose answer was lost, or a stale plan)."""
-        ...
 
-    def apply(self, change: ScheduleChange, observed: Observed | None) -> ApplyOutcome:
+    @abstractmethod
+    def apply(self, change: Writing, observed: Observed | None) -> ApplyOutcome:
         """Make the fewest calls that turn the live object into the desired one."""
-        ...
 
+    @abstractmethod
     def close(self) -> None:
         """Release pooled connections."""
-        ...
 
     @property
+    @abstractmethod
     def calls(self) -> int:
         """HTTP calls made so far."""
-        ...
-
-
-@runtime_checkable
-class KnowsStartedCandidates(Protocol):
-    """A provider that can tell which candidates have begun a test (they are then never removed)."""
 
     def started(self, observed: Observed, emails: frozenset[str]) -> Mapping[str, str]:
         """Those of `emails` who must not be removed from this live schedule, each with the reason
-        ("has started", "has submitted", "status unknown"). Fail closed: when in doubt, protect."""
-        ...
+        ("has started", "has submitted", "status unknown"). Fail closed: when in doubt, protect.
+        Default: the platform tells nothing, nobody is protected this way."""
+        return {}
+
+    def review(self, change: Writing, observed: Observed | None) -> tuple[str, ...]:
+        """Reasons this change cannot be applied through the API (apply refuses, exit 3). Default: none."""
+        return ()

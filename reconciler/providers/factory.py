@@ -3,23 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 
 from ..errors import ConfigError, Position, Problem
 from ..models import ProjectConfig
+from ..vendors import VENDORS
+from .base import Endpoint as Endpoint
 from .base import Provider
-
-
-@dataclass(frozen=True)
-class Endpoint:
-    """Where a provider lives and how to log in (used to point providers at the sandbox)."""
-
-    base_url: str
-    user: str
-    secret: str
-
-
-_CREDENTIALS = {"mettl": ("public_key", "private_key"), "questionmark": ("username", "password")}
 
 
 def make_providers(
@@ -56,7 +45,7 @@ def _endpoint(
     if config is None:
         problems.append(Problem(Position(config_file), f"providers.{name}", "provider is not configured"))
         return None
-    user_field, secret_field = _CREDENTIALS[name]
+    user_field, secret_field = VENDORS[name].credentials
     values: list[str] = []
     for field in (user_field, secret_field):
         value = getattr(config, field)
@@ -73,21 +62,7 @@ def _endpoint(
 
 
 def _build(project: ProjectConfig, name: str, endpoint: Endpoint) -> Provider:
-    if name == "mettl":
-        from .mettl.client import MettlClient
-        from .mettl.provider import MettlProvider
-
-        mettl = project.providers.mettl
-        version = mettl.api_version if mettl else "v2"
-        timeout = mettl.timeout if mettl else 30.0
-        workers = mettl.max_workers if mettl else 8
-        client = MettlClient(endpoint.base_url, endpoint.user, endpoint.secret, version=version,
-                             timeout=timeout, pool_size=max(workers, 4))
-        batch = mettl.max_candidates_per_edit if mettl else 2000
-        source_app = mettl.source_app if mettl else "reconciler"
-        return MettlProvider(client, max_workers=workers, max_candidates_per_edit=batch, source_app=source_app)
-    if name == "questionmark":
-        from .questionmark.provider import make_questionmark_provider
-
-        return make_questionmark_provider(project.providers.questionmark, endpoint)
-    raise ValueError(f"unknown provider {name!r}")
+    if name not in VENDORS:
+        raise ValueError(f"unknown provider {name!r}")
+    provider: Provider = VENDORS[name].make_provider()(getattr(project.providers, name), endpoint)
+    return provider

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from enum import IntEnum
 
 from ..models import Window, schedule_label
-from ..plan import Plan, ScheduleChange, UnmanagedSchedule
+from ..plan import WINDOW, Plan, ScheduleChange, UnmanagedSchedule
 from .mdtext import Recorder, escape_html, escape_md, mermaid_label
 from .rows import (
     COMPACT_OVER,
@@ -77,7 +77,7 @@ class _View:
     @property
     def window_change(self) -> str:
         change = self.change
-        if change.field("window") is not None:
+        if change.window_changed:
             if change.window_before is None:
                 return "set"
             return "cleared" if change.window_after is None else "moved"
@@ -109,12 +109,12 @@ def _view(change: ScheduleChange, rec: Recorder) -> _View:
     row = change_row(change, rec)
     sensitive = {f.path for f in change.fields if f.sensitive}
     fields: list[tuple[str, str, str]] = []
-    if change.field("window") is not None or change.action == "create":
+    if change.window_changed or change.action == "create":
         before = row.window_before or ("(always open)" if change.action != "create" else "—")
         after = row.window_after or "(always open)"
         if change.action != "create" or change.window_after is not None:
             fields.append(("window", before, after))
-    raw_paths = [f.path for f in change.fields if f.path != "window"]
+    raw_paths = [f.path for f in change.fields if f.path != WINDOW]
     for raw_path, item in zip(raw_paths, row.fields, strict=True):
         path = rec.clean(item.path)
         if raw_path in sensitive:

@@ -8,8 +8,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..models import PROVIDER_TITLES as PROVIDER_TITLES  # re-exported: drift and markdown use it
-from ..models import Accommodation, Schedule, Window, managed_view
-from ..plan import Plan, ScheduleChange
+from ..models import Schedule, Window, managed_view
+from ..plan import ACCOMMODATIONS, NAME, WINDOW, Plan, ScheduleChange, dotted
+from ..vendors import SECTIONS
 
 Mask = Callable[[str], str]
 
@@ -51,15 +52,7 @@ class ChangeRow:
     @property
     def window_changed(self) -> bool:
         return (self.change.action == "create" and self.window_after is not None) or (
-            self.change.field("window") is not None)
-
-
-def _split_accommodation(rest: str) -> tuple[str, str]:
-    """`ana@example.com.extra_time` → (`ana@example.com`, `extra_time`): emails contain dots too."""
-    head, _, tail = rest.rpartition(".")
-    if head and tail in Accommodation.model_fields:
-        return head, tail
-    return rest, ""
+            self.change.window_changed)
 
 
 def show_value(value: Any) -> str:
@@ -88,18 +81,16 @@ def change_row(change: ScheduleChange, mask: Mask = no_mask) -> ChangeRow:
     """The change's strings; names beside emails only unmasked (names are PII too)."""
     fields = []
     for item in change.fields:
-        if item.path == "window":
+        if item.path == WINDOW:
             continue
         before, after = show_value(item.before), show_value(item.after)
-        if item.path.startswith("accommodations."):
-            email, rest = _split_accommodation(item.path[len("accommodations."):])
-            path = f"accommodations.{mask(email)}" + (f".{rest}" if rest else "")
-            fields.append(FieldRow(path, before, after))
+        if item.path[0] == ACCOMMODATIONS and len(item.path) > 1:  # (accommodations, email[, setting])
+            fields.append(FieldRow(dotted((ACCOMMODATIONS, mask(item.path[1]), *item.path[2:])), before, after))
             continue
-        if item.path == "name":  # a rename: names quoted, so spaces and look-alikes show
+        if item.path == NAME:  # a rename: names quoted, so spaces and look-alikes show
             before, after = json.dumps(item.before, ensure_ascii=False), json.dumps(item.after, ensure_ascii=False)
-        fields.append(FieldRow(item.path, before, after))
-    window_field = change.field("window")
+        fields.append(FieldRow(item.text, before, after))
+    window_field = change.window_changed
     candidates = change.candidates
     names = candidates.remove_names if mask is no_mask else {}
     return ChangeRow(
@@ -157,7 +148,7 @@ def created_settings(schedule: Schedule, mask: Mask = no_mask) -> list[tuple[str
     """(path, value) of every setting a new schedule is created with; accommodation emails masked."""
     view = managed_view(schedule)
     out: list[tuple[str, str]] = []
-    for section in ("group", "mettl", "questionmark", "metadata", "accommodations"):
+    for section in SECTIONS:
         value = view.get(section) if isinstance(view, dict) else None
         if value in (None, {}, []):
             continue

@@ -63,7 +63,7 @@ def _block(change: ScheduleChange, mask: Mask, full: bool) -> list[Line]:
         lines.append(((f"           → {row.window_after}", ""),))
     elif row.window_after:
         lines.append(_marked("    ", "+", f"window: {row.window_after}"))
-    elif row.window_before and change.field("window"):
+    elif row.window_before and change.window_changed:
         lines.append(_marked("    ", "~", f"window: {row.window_before} → (always open)"))
     lines.extend(_marked("    ", "~", f"{item.path}: {item.before} → {item.after}") for item in row.fields)
     if change.action == "create" and change.desired is not None:

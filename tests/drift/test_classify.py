@@ -17,11 +17,12 @@ from reconciler.models import (
     WebProctoring,
     Window,
 )
-from reconciler.plan import CandidateChanges, FieldChange, Plan, ScheduleChange
+from reconciler.plan import CandidateChanges, Create, Disable, FieldChange, Plan
 from reconciler.render.drift import DriftReport, render_json, render_markdown, render_text
 from reconciler.render.pii import make_masker
 from reconciler.sandbox.mettl import MettlApp
 from reconciler.sandbox.mettl.status import new_candidate
+from tests.changes import update
 from tests.mettl.fixtures import Reconcile
 
 TODAY = date(2026, 11, 1)
@@ -221,10 +222,10 @@ def test_markdown_masks_emails_and_keeps_pairs(reconcile: Reconcile, mettl_app: 
 
 def test_created_and_retired_schedules() -> None:
     """Whole schedules: missing live, and owned live but gone from the YAML."""
-    gone = ScheduleChange(action="create", provider="mettl", assessment_id="1", name="Gone", desired=ops(name="Gone"))
-    new = ScheduleChange(action="create", provider="mettl", assessment_id="1", name="New", desired=ops(name="New"))
-    old = ScheduleChange(action="disable", provider="questionmark", assessment_id="2", name="Old")
-    stray = ScheduleChange(action="disable", provider="questionmark", assessment_id="2", name="Stray")
+    gone = Create(provider="mettl", assessment_id="1", name="Gone", desired=ops(name="Gone"))
+    new = Create(provider="mettl", assessment_id="1", name="New", desired=ops(name="New"))
+    old = Disable(provider="questionmark", assessment_id="2", name="Old", ref="o")
+    stray = Disable(provider="questionmark", assessment_id="2", name="Stray", ref="s")
     plan = Plan.build([gone, new, old, stray])
     baseline = DesiredState(schedules=(
         ops(name="Gone", assessment_id="1"),
@@ -243,8 +244,8 @@ def test_created_and_retired_schedules() -> None:
 
 def test_candidates_compared_with_what_the_baseline_managed() -> None:
     """A baseline that did not manage candidates (or lacked the schedule) makes every difference unapplied."""
-    change = ScheduleChange(
-        action="update", provider="mettl", assessment_id="769688", name="Java Hiring Drive",
+    change = update(
+        "mettl", "769688", "Java Hiring Drive",
         candidates=CandidateChanges(add=(MEI,), remove=("eve@example.com",)),
         fields=(FieldChange(path="invitation_only", before=False, after=True),),
     )
@@ -268,8 +269,8 @@ def test_candidates_compared_with_what_the_baseline_managed() -> None:
 
 
 def test_suppression_paths_for_one_candidate_and_for_a_section() -> None:
-    change = ScheduleChange(
-        action="update", provider="mettl", assessment_id="769688", name="Java Hiring Drive",
+    change = update(
+        "mettl", "769688", "Java Hiring Drive",
         candidates=CandidateChanges(remove=("eve@example.com", "zed@example.com")),
         fields=(FieldChange(path="mettl.web_proctoring.count", before=3, after=10),),
     )

@@ -13,10 +13,11 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from reconciler.models import Candidate, Schedule, Window, normalize_email
-from reconciler.plan import CandidateChanges, FieldChange, Plan, ScheduleChange, UnmanagedSchedule
+from reconciler.plan import CandidateChanges, Create, FieldChange, NoOp, Plan, UnmanagedSchedule
 from reconciler.render.markdown import render_markdown
 from reconciler.render.mdtext import escape_md, mermaid_label
 from reconciler.render.pii import identity_mask, make_masker, scrub
+from tests.changes import update as _update
 
 MARKER = "<!-- reconciler-plan -->"
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
@@ -26,23 +27,18 @@ def _window(day: int, zone: str = "Asia/Kolkata") -> Window:
     return Window(start=datetime(2026, 12, day, 9), end=datetime(2026, 12, day + 2, 18), time_zone=zone)
 
 
-def _window_view(window: Window) -> dict[str, str]:
-    return {"start": window.start.isoformat(), "end": window.end.isoformat(), "time_zone": window.time_zone}
-
-
 def _people(prefix: str, count: int, domain: str = "example.com") -> list[str]:
     return [f"{prefix}{i:05d}@{domain}" for i in range(count)]
 
 
 def _sample_plan(name: str = "Final exam") -> Plan:
     before, after = _window(1), _window(3)
-    update = ScheduleChange(
-        action="update", provider="mettl", assessment_id="769688", name=name, ref="ak-1",
+    update = _update(
+        "mettl", "769688", name, ref="ak-1",
         fields=(
             FieldChange(path="mettl.test_grade_notification.recipients", before=["Boss@Corp.example"],
                         after=["boss@corp.example", "audit@corp.example"]),
             FieldChange(path="mettl.web_proctoring.enabled", before=False, after=True),
-            FieldChange(path="window", before=_window_view(before), after=_window_view(after)),
         ),
         candidates=CandidateChanges(
             add=(Candidate(email="alice@example.com", name="Alice Liddell"),
@@ -56,13 +52,12 @@ def _sample_plan(name: str = "Final exam") -> Plan:
         accommodations={"erin@example.com": {"extra_time": 30}}, metadata={"owner": "frank@example.com"},
         candidates=(Candidate(email="grace@example.com", name="Grace Hopper"),),
     )
-    create = ScheduleChange(
-        action="create", provider="questionmark", assessment_id="77", name="Resit", desired=desired,
-        window_after=desired.window,
+    create = Create(
+        provider="questionmark", assessment_id="77", name="Resit", desired=desired,
         candidates=CandidateChanges(add=(Candidate(email="grace@example.com", name="Grace Hopper"),)),
     )
-    qm_update = ScheduleChange(
-        action="update", provider="questionmark", assessment_id="78", name="Mock", ref="42",
+    qm_update = _update(
+        "questionmark", "78", "Mock", ref="42",
         fields=(FieldChange(path="accommodations.heidi@example.com.extra_time", before=10, after=20),
                 FieldChange(path="metadata.contact", before="ivan@example.com", after="judy@example.com")),
     )
@@ -199,10 +194,10 @@ def test_custom_marker_is_the_first_line() -> None:
 
 
 def test_blocked_and_protected_only_changes() -> None:
-    blocked = ScheduleChange(action="update", provider="mettl", assessment_id="1", name="A",
+    blocked = _update("mettl", "1", "A",
                              fields=(FieldChange(path="mettl.protected", before="NotEnabled", after="OtpOnEmail"),),
                              blocked=("the assessment is archived",))
-    protected_only = ScheduleChange(action="no-op", provider="mettl", assessment_id="2", name="B",
+    protected_only = NoOp(provider="mettl", assessment_id="2", name="B", ref="ak-2",
                                     candidates=CandidateChanges(protected=("p@example.com",), existing=3,
                                                                 protected_reasons={"p@example.com": "has submitted"}))
     mask = make_masker(None)
@@ -255,7 +250,7 @@ def test_gantt_shows_old_and_new_windows_in_utc() -> None:
 
 
 def test_no_gantt_without_window_changes() -> None:
-    change = ScheduleChange(action="update", provider="mettl", assessment_id="1", name="A",
+    change = _update("mettl", "1", "A",
                             fields=(FieldChange(path="mettl.web_proctoring.enabled", before=False, after=True),))
     text = render_markdown(Plan.build([change]), mask=make_masker(None))
     assert "```mermaid" not in text
@@ -274,9 +269,8 @@ def _big_plan(schedules: int = 8, per_schedule: int = 625) -> tuple[Plan, list[s
         removes = _people(f"old{index}-", per_schedule - per_schedule // 2, "school.example")
         emails += adds + removes
         before, after = _window(1 + index % 5), _window(2 + index % 5)
-        changes.append(ScheduleChange(
-            action="update", provider="mettl", assessment_id=str(1000 + index), name=f"Exam {index} | day",
-            fields=(FieldChange(path="window", before=_window_view(before), after=_window_view(after)),),
+        changes.append(_update(
+            "mettl", str(1000 + index), f"Exam {index} | day",
             candidates=CandidateChanges(add=tuple(Candidate(email=e, name="N") for e in adds), remove=tuple(removes),
                                         existing=len(removes) + 10),
             window_before=before, window_after=after,
@@ -323,7 +317,7 @@ def test_degrades_in_steps() -> None:
 
 
 def test_long_values_are_shortened() -> None:
-    change = ScheduleChange(action="update", provider="questionmark", assessment_id="1", name="A",
+    change = _update("questionmark", "1", "A",
                             fields=(FieldChange(path="metadata.notes", before="x" * 5000, after="y"),))
     text = render_markdown(Plan.build([change]), mask=make_masker(None))
     assert "x" * 5000 not in text and "x" * 200 in text

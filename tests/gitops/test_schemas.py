@@ -16,8 +16,9 @@ from ruamel.yaml import YAML
 
 from reconciler import schemas
 from reconciler.models import Candidate, DesiredFile, ProjectConfig, Window
-from reconciler.plan import CandidateChanges, FieldChange, Plan, ScheduleChange
+from reconciler.plan import CandidateChanges, FieldChange, Plan
 from reconciler.render.jsonplan import plan_document
+from tests.changes import update
 
 ROOT = Path(__file__).resolve().parents[2]
 FOLDER = ROOT / "schemas"
@@ -181,8 +182,8 @@ def test_project_file_schema(generated: dict[str, dict[str, Any]]) -> None:
 
 def test_a_real_plan_document_validates(generated: dict[str, dict[str, Any]]) -> None:
     before = Window(start=datetime(2026, 12, 1, 9), end=datetime(2026, 12, 2, 9), time_zone="Asia/Kolkata")
-    change = ScheduleChange(
-        action="update", provider="mettl", assessment_id="1", name="A", ref="ak",
+    change = update(
+        "mettl", "1", "A", ref="ak",
         fields=(FieldChange(path="mettl.web_proctoring.enabled", before=False, after=True),),
         candidates=CandidateChanges(add=(Candidate(email="a@example.com", name="A"),), remove=("b@example.com",),
                                     existing=2),

@@ -101,7 +101,7 @@ def test_each_setting_converges(reconcile: Reconcile, case: str) -> None:
     reconcile.apply(desired)
     reconcile.server.reset_calls()
     run = reconcile.plan(desired)
-    assert not run.plan.has_changes, [f.path for c in run.plan.changes for f in c.fields]
+    assert not run.plan.has_changes, [f.text for c in run.plan.changes for f in c.fields]
     assert reconcile.server.writes() == []
 
 
@@ -129,7 +129,7 @@ def test_settings_changes_then_converge(reconcile: Reconcile) -> None:
     reconcile.apply(build(mettl=SETTINGS["everything_off"]))
     on = MettlSettings(web_proctoring=WebProctoring(enabled=True, count=2), secure_browser=SecureBrowser(enabled=True))
     run = reconcile.plan(build(mettl=on))
-    assert {f.path for c in run.plan.changes for f in c.fields} == {
+    assert {f.text for c in run.plan.changes for f in c.fields} == {
         "mettl.web_proctoring.count", "mettl.web_proctoring.enabled", "mettl.secure_browser.enabled"}
     reconcile.apply(build(mettl=on))
     assert not reconcile.plan(build(mettl=on)).plan.has_changes

@@ -70,7 +70,7 @@ def test_minimal_edit_carries_only_what_changed(reconcile: Reconcile) -> None:
     )
     run = reconcile.plan(changed)
     [change] = run.plan.changes
-    assert [f.path for f in change.fields] == ["mettl.web_proctoring.count"]
+    assert [f.text for f in change.fields] == ["mettl.web_proctoring.count"]
     engine.apply_plan(run, {"mettl": reconcile.provider}, force=True)
     writes = reconcile.server.writes()
     assert len(writes) == 1 and writes[0].path.endswith("/edit")
@@ -226,7 +226,7 @@ def test_write_only_secret_is_sent_on_create_and_resent_on_request(reconcile: Re
     reconcile.server.reset_calls()
     run = engine.make_plan(DesiredState(schedules=(rotated,)), {"mettl": reconcile.provider}, resend_secrets=True)
     [change] = run.plan.changes
-    assert [(f.path, f.after) for f in change.fields] == [
+    assert [(f.text, f.after) for f in change.fields] == [
         ("mettl.test_notification_basic_auth_header", "(sensitive)")]
     assert "bmV3OnNlY3JldA==" not in run.plan.model_dump_json()
     engine.apply_plan(run, {"mettl": reconcile.provider})

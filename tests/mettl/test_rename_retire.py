@@ -43,7 +43,7 @@ def test_rename_is_one_edit_and_keeps_the_candidates(reconcile: Reconcile, mettl
     run = reconcile.plan(renamed())
     (change,) = run.plan.changes
     assert (change.action, change.ref) == ("update", found["accessKey"])
-    assert [(f.path, f.before, f.after) for f in change.fields] == [("name", OLD, NEW)]
+    assert [(f.text, f.before, f.after) for f in change.fields] == [("name", OLD, NEW)]
     assert not change.candidates
     assert '    ~ name: "Java Hiring Drive" → "Java Hiring Drive 2027"' in render_text(run.plan)
     engine.apply_plan(run, {"mettl": reconcile.provider})
@@ -89,7 +89,7 @@ def test_prune_closes_the_window_with_one_edit_and_declaring_reopens_it(
     run = at_now.plan(schedule(name="Stays"), prune=True)
     (change,) = run.plan.changes
     assert (change.action, change.name, change.ref) == ("disable", OLD, key)
-    assert [(f.path, f.before) for f in change.fields] == [("window.end", "2026-12-05T18:00:00 (Asia/Kolkata)")]
+    assert [(f.text, f.before) for f in change.fields] == [("window.end", "2026-12-05T18:00:00 (Asia/Kolkata)")]
     assert "no longer declared" in render_text(run.plan)
     engine.apply_plan(run, {"mettl": at_now.provider})
     (write,) = at_now.server.writes()

@@ -11,7 +11,7 @@ import pytest
 
 from reconciler import engine
 from reconciler.models import Candidate, DesiredState, SafetyConfig, Schedule, Window
-from reconciler.providers.factory import Endpoint
+from reconciler.providers.base import Endpoint
 from reconciler.providers.questionmark.mapping import external_id
 from reconciler.providers.questionmark.provider import QuestionmarkProvider, make_questionmark_provider
 from reconciler.sandbox.base import RecordedCall, SandboxServer

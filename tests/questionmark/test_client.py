@@ -103,7 +103,7 @@ def test_lost_answer_on_a_seat_is_repaired_without_a_second_seat(reconcile: Reco
     seats = reconcile.seats()
     assert list(seats) == ["ana@example.com"] and reconcile.app.metadata_of(seats["ana@example.com"]["ID"]) == {}
     run = reconcile.plan(desired)
-    assert [f.path for f in run.plan.changes[0].fields] == ["metadata.Cohort"]  # Ana's seat lacks it
+    assert [f.text for f in run.plan.changes[0].fields] == ["metadata.Cohort"]  # Ana's seat lacks it
     assert [c.email for c in run.plan.changes[0].candidates.add] == ["raj@example.com"]
     reconcile.apply(desired)
     assert sorted(reconcile.seats()) == ["ana@example.com", "raj@example.com"]

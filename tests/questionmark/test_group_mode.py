@@ -99,7 +99,7 @@ def test_a_group_schedule_becomes_a_candidate_list(reconcile: Reconcile) -> None
                                        MonitoringTypeID=1, ExtraTime=5)
     run = reconcile.plan(qm_schedule())
     change = run.plan.changes[0]
-    assert [f.path for f in change.fields if f.path == "invitation_only"] == ["invitation_only"]
+    assert [f.text for f in change.fields if f.text == "invitation_only"] == ["invitation_only"]
     assert not change.blocked and len(change.candidates.add) == 2
     reconcile.apply(qm_schedule())
     assert reconcile.anchor()["Disabled"] and reconcile.app.schedule(child)["Disabled"]

@@ -167,7 +167,7 @@ def test_a_seat_changed_by_hand_shows_in_the_plan_and_only_it_is_repaired(reconc
     reconcile.app.world.update_schedule(raj["ID"], {"StartTo": "2026-11-09T00:00:00Z"}, None)
     reconcile.server.reset_calls()
     run = reconcile.plan(qm_schedule())
-    assert [f.path for f in run.plan.changes[0].fields] == ["window"]
+    assert [f.text for f in run.plan.changes[0].fields] == ["window"]
     reconcile.apply(qm_schedule())
     assert reconcile.writes() == [("PATCH", f"Schedules({raj['ID']})")]
     assert reconcile.write_calls()[0].json == {"StartTo": "2026-11-02T17:30:00Z"}  # only what differs
@@ -178,7 +178,7 @@ def test_an_anchor_enabled_by_hand_is_disabled_again(reconcile: Reconcile) -> No
     anchor = reconcile.anchor()
     reconcile.app.world.update_schedule(anchor["ID"], {"Disabled": False}, None)
     run = reconcile.plan(qm_schedule())
-    assert [(f.path, f.before) for f in run.plan.changes[0].fields] == [("questionmark.disabled", None)]
+    assert [(f.text, f.before) for f in run.plan.changes[0].fields] == [("questionmark.disabled", None)]
     reconcile.server.reset_calls()
     reconcile.apply(qm_schedule())
     assert reconcile.writes() == [("PATCH", f"Schedules({anchor['ID']})")]

@@ -32,7 +32,7 @@ def test_rename_adopts_the_old_schedule_with_one_patch_per_schedule(reconcile: R
     run = reconcile.plan(renamed())
     (change,) = run.plan.changes
     assert (change.action, change.name, change.ref) == ("update", NEW, str(anchor_id))
-    assert [(f.path, f.before, f.after) for f in change.fields] == [("name", OLD, NEW)]
+    assert [(f.text, f.before, f.after) for f in change.fields] == [("name", OLD, NEW)]
     assert not change.candidates and not change.needs_force
     assert '    ~ name: "Ops Certification" → "Ops Certification 2027"' in render_text(run.plan)
 
@@ -95,7 +95,7 @@ def test_a_rename_cut_short_is_finished_without_new_seats(reconcile: Reconcile) 
     half.update(Name=NEW, ExternalID=f"{NEW_MARK}:seat")  # this seat's PATCH landed, the others did not
     run = reconcile.plan(renamed())
     (change,) = run.plan.changes
-    assert not change.candidates and [f.path for f in change.fields] == ["name"]
+    assert not change.candidates and [f.text for f in change.fields] == ["name"]
     assert not run.plan.unmanaged
     reconcile.server.reset_calls()
     engine.apply_plan(run, reconcile.providers)

@@ -4,19 +4,20 @@ a checksum that no-ops never change, the styles behind the colour."""
 from __future__ import annotations
 
 from reconciler.models import Candidate
-from reconciler.plan import CandidateChanges, FieldChange, Plan, ScheduleChange
+from reconciler.plan import CandidateChanges, FieldChange, NoOp, Plan, Update
 from reconciler.render.text import STYLES, plain, plan_lines, render_text
+from tests.changes import update
 
 
-def _update(name: str, *, needs_force: tuple[str, ...] = (), blocked: tuple[str, ...] = ()) -> ScheduleChange:
-    return ScheduleChange(action="update", provider="questionmark", assessment_id="77", name=name, ref="9",
+def _update(name: str, *, needs_force: tuple[str, ...] = (), blocked: tuple[str, ...] = ()) -> Update:
+    return update("questionmark", "77", name, ref="9",
                           fingerprint=f"fp-{name}", fields=(FieldChange(path="metadata.x", before="a", after="b"),),
                           needs_force=needs_force, blocked=blocked)
 
 
-def _no_op(count: int, name: str = "Kept") -> ScheduleChange:
+def _no_op(count: int, name: str = "Kept") -> NoOp:
     emails = tuple(f"p{n:02d}@example.com" for n in range(count))
-    return ScheduleChange(action="no-op", provider="mettl", assessment_id="5", name=name, ref="ak",
+    return NoOp(provider="mettl", assessment_id="5", name=name, ref="ak",
                           candidates=CandidateChanges(protected=emails, existing=count + 1,
                                                       protected_reasons=dict.fromkeys(emails, "has submitted")))
 
@@ -76,13 +77,13 @@ def test_no_ops_never_change_the_checksum() -> None:
     assert Plan.build([_update("C"), _no_op(1)], in_sync=2).checksum == writes.checksum
     assert Plan.build([_update("C"), _no_op(3, "Other")], in_sync=2).checksum == writes.checksum
     assert Plan.build([_update("C")], in_sync=3).checksum != writes.checksum  # what it does cover still counts
-    changed = _update("C").model_copy(update={"fields": (FieldChange(path="metadata.x", before="a", after="c"),)})
+    changed = _update("C").model_copy(update={"settings": (FieldChange(path="metadata.x", before="a", after="c"),)})
     assert Plan.build([changed], in_sync=2).checksum != writes.checksum
 
 
 def test_removals_carry_names_unmasked_only() -> None:
-    change = ScheduleChange(
-        action="update", provider="mettl", assessment_id="1", name="A",
+    change = update(
+        "mettl", "1", "A",
         candidates=CandidateChanges(add=(Candidate(email="new@example.com", name="New Person"),),
                                     remove=("old@example.com", "anon@example.com"),
                                     remove_names={"old@example.com": "Old Applicant"}, existing=4))
@@ -93,8 +94,8 @@ def test_removals_carry_names_unmasked_only() -> None:
 
 
 def test_styles_follow_terraform() -> None:
-    change = ScheduleChange(
-        action="update", provider="mettl", assessment_id="1", name="A", fields=(
+    change = update(
+        "mettl", "1", "A", fields=(
             FieldChange(path="mettl.secure_browser.enabled", before=False, after=True),),
         candidates=CandidateChanges(add=(Candidate(email="n@example.com", name="N"),), remove=("o@example.com",),
                                     existing=9))

@@ -6,8 +6,8 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from ...errors import MalformedResponseError
+from ...observed import Observed
 from ...plan import fingerprint
-from ..base import Observed
 from . import mapping
 from .client import PROVIDER
 from .provider import MettlProvider

@@ -19,7 +19,7 @@ from ...models import (
     offset_label,
     parse_zone,
 )
-from ...plan import ScheduleChange
+from ...plan import CandidateChanges, FieldChange, FieldPath
 
 _DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -289,7 +289,8 @@ def protected_emails(raw: dict[str, Any]) -> dict[str, str]:
 
 
 def edit_sc(
-    change: ScheduleChange, desired: Schedule, live: dict[str, Any], spellings: Mapping[str, str]
+    fields: Iterable[FieldChange], candidates: CandidateChanges, desired: Schedule, live: dict[str, Any],
+    spellings: Mapping[str, str],
 ) -> dict[str, Any]:
     """The delta `sc` for one edit: only the top-level properties that changed, nested objects whole.
 
@@ -297,17 +298,17 @@ def edit_sc(
     removals name each email as Mettl holds it (`spellings`).
     """
     sc: dict[str, Any] = {}
-    tops = {_top_of(f.path) for f in change.fields}
+    tops = {_top_of(f.path) for f in fields}
     if "name" in tops:  # a rename (previous_names): the same edit, candidates untouched
         sc["name"] = desired.name
-    if change.candidates or "access" in tops or "invitation_only" in tops:
+    if candidates or "access" in tops or "invitation_only" in tops:
         access = access_to_sc(desired)
-        if change.candidates:
+        if candidates:
             delta: dict[str, Any] = {}
-            if change.candidates.add:
-                delta["add"] = [candidate_to_sc(c) for c in change.candidates.add]
-            if change.candidates.remove:
-                delta["remove"] = [spellings.get(email, email) for email in change.candidates.remove]
+            if candidates.add:
+                delta["add"] = [candidate_to_sc(c) for c in candidates.add]
+            if candidates.remove:
+                delta["remove"] = [spellings.get(email, email) for email in candidates.remove]
             access["candidates"] = delta
         sc["access"] = access
     if "window" in tops or "fixed_access_option" in tops:
@@ -324,9 +325,8 @@ def edit_sc(
     return sc
 
 
-def _top_of(path: str) -> str:
-    parts = path.split(".")
-    return parts[1] if parts[0] == "mettl" and len(parts) > 1 else parts[0]
+def _top_of(path: FieldPath) -> str:
+    return path[1] if path[0] == "mettl" and len(path) > 1 else path[0]
 
 
 def _merge(live: Any, wanted: Any) -> Any:

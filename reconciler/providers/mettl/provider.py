@@ -8,18 +8,20 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ...errors import MalformedResponseError
-from ...models import Candidate, Schedule, ScheduleKey
+from ...models import Candidate, MettlProviderConfig, Schedule, ScheduleKey
 from ...models_identity import live_name
-from ...plan import CandidateChanges, ScheduleChange, UnmanagedSchedule, fingerprint
-from ..base import ApplyOutcome, Observed, ObservedWorld
+from ...observed import ApplyOutcome, Observed, ObservedWorld
+from ...plan import CandidateChanges, Create, Disable, UnmanagedSchedule, Update, Writing, fingerprint
+from ..base import Endpoint, Provider
 from . import mapping
 from .client import PROVIDER, MettlClient
+from .live import MettlLive, mettl_live
 from .retire import closing_sc, is_closed, retirement
 from .status import removal_blockers
 from .verify import unkept
 
 
-class MettlProvider:
+class MettlProvider(Provider):
     """Identity is (assessment_id, name); a schedule no longer declared is retired only when it carries this
     project's sourceApp (and prune is on); the others are reported, never touched."""
 
@@ -77,7 +79,7 @@ class MettlProvider:
                     world.managed[key] = observed
                 elif (observed.raw or {}).get("sourceApp") != self.source_app:
                     world.unmanaged.append(_unmanaged(live, access_key))
-                elif not observed.extra["disabled"]:
+                elif not observed.live.disabled:
                     world.retired[live] = observed
         return world
 
@@ -115,8 +117,8 @@ class MettlProvider:
             fingerprint=fingerprint(raw),
             protected=mapping.protected_emails(raw),
             raw=settings_only,
-            extra={"spellings": mapping.live_spellings(raw), "disabled": is_closed(schedule.window, self.now()),
-                   "retirement": retirement(schedule.window)},
+            live=MettlLive(spellings=mapping.live_spellings(raw), disabled=is_closed(schedule.window, self.now()),
+                           retirement=retirement(schedule.window)),
         )
 
     def started(self, observed: Observed, emails: frozenset[str]) -> dict[str, str]:
@@ -134,23 +136,16 @@ class MettlProvider:
 
     # ------------------------------------------------------------------ writing
 
-    def apply(self, change: ScheduleChange, observed: Observed | None) -> ApplyOutcome:
+    def apply(self, change: Writing, observed: Observed | None) -> ApplyOutcome:
         before = self.calls
-        desired = change.desired
-        if change.action == "disable":
-            if observed is None:
-                return ApplyOutcome(change.key, False, message="nothing live to retire")
-            problems = self._close(observed)
-            return ApplyOutcome(change.key, not problems, calls=self.calls - before, message="; ".join(problems),
-                                ref=observed.ref)
-        if desired is None:
-            return ApplyOutcome(change.key, False, message="a change without a desired schedule")
-        if change.action == "create":
-            ref, problems = self._create(desired)
+        if isinstance(change, Create):
+            ref, problems = self._create(change.desired)
+        elif observed is None:
+            return ApplyOutcome(change.key, False, message="the live schedule was not read; plan again")
+        elif isinstance(change, Disable):
+            ref, problems = observed.ref, self._close(observed)
         else:
-            assert observed is not None, "an update needs the live schedule"
-            ref = observed.ref
-            problems = self._edit(change, desired, observed)
+            ref, problems = observed.ref, self._edit(change, change.desired, observed)
         return ApplyOutcome(change.key, not problems, calls=self.calls - before, message="; ".join(problems),
                             ref=ref)
 
@@ -180,13 +175,12 @@ class MettlProvider:
         sc = closing_sc(observed.schedule.window, option, self.now())
         return unkept(sc, self.client.edit_schedule(observed.ref, sc))
 
-    def _edit(self, change: ScheduleChange, desired: Schedule, observed: Observed) -> list[str]:
+    def _edit(self, change: Update, desired: Schedule, observed: Observed) -> list[str]:
         """One edit per schedule, unless the candidate delta is over the batch size."""
-        spellings: Mapping[str, str] = observed.extra.get("spellings") or {}
+        spellings = mettl_live(observed).spellings
         problems: list[str] = []
         for index, part in enumerate(_split(change.candidates, self.batch)):
-            piece = change.model_copy(update={"candidates": part, **({"fields": ()} if index else {})})
-            sc = mapping.edit_sc(piece, desired, observed.raw or {}, spellings)
+            sc = mapping.edit_sc(() if index else change.fields, part, desired, observed.raw or {}, spellings)
             problems += unkept(sc, self.client.edit_schedule(observed.ref, sc))
         return problems
 
@@ -218,3 +212,15 @@ def _split(candidates: CandidateChanges, size: int) -> list[CandidateChanges]:
             remove=tuple(e for kind, e in chunk if kind == "remove"),
         ))
     return parts
+
+
+def make_mettl_provider(config: MettlProviderConfig | None, endpoint: Endpoint) -> MettlProvider:
+    """The provider for a project's `providers.mettl` block (or a sandbox endpoint)."""
+    version = config.api_version if config else "v2"
+    timeout = config.timeout if config else 30.0
+    workers = config.max_workers if config else 8
+    client = MettlClient(endpoint.base_url, endpoint.user, endpoint.secret, version=version,
+                         timeout=timeout, pool_size=max(workers, 4))
+    batch = config.max_candidates_per_edit if config else 2000
+    source_app = config.source_app if config else "reconciler"
+    return MettlProvider(client, max_workers=workers, max_candidates_per_edit=batch, source_app=source_app)

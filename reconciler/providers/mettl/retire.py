@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from ...models import Window
-from ...plan import FieldChange
+from ...plan import WINDOW_END, FieldChange
 from .mapping import window_to_sc
 
 WHEN_APPLIED = "the moment of apply (window closed)"
@@ -26,7 +26,7 @@ def is_closed(window: Window | None, now: datetime) -> bool:
 def retirement(window: Window | None) -> FieldChange:
     """How the plan shows a retirement: the window's end moves to the moment of apply."""
     before = f"{window.end.isoformat()} ({window.time_zone})" if window is not None else "(always open)"
-    return FieldChange(path="window.end", before=before, after=WHEN_APPLIED)
+    return FieldChange(path=WINDOW_END, before=before, after=WHEN_APPLIED)
 
 
 def closing_window(live: Window | None, now: datetime) -> Window:

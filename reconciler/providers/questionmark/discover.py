@@ -16,10 +16,11 @@ from typing import Any
 
 from ...errors import NotFoundError
 from ...models import Accommodation, ScheduleKey
-from ..base import Observed
+from ...observed import Observed
 from . import mapping
 from .client import PROVIDER
 from .listing import Classified, Listing, key_of
+from .live import questionmark_live
 from .observe import LIST, build_observed
 from .provider import QuestionmarkProvider
 
@@ -127,16 +128,16 @@ def _own(accommodation: Accommodation, anchor: Mapping[str, Any]) -> Accommodati
 def _importable(observed: Observed, time_zone: str, provider: QuestionmarkProvider) -> Observed:
     """Times shown in `time_zone`; accommodations only where they set something (and, in group mode, for
     members of the group: an exception for anyone else would be refused by the plan)."""
-    schedule, extra = observed.schedule, observed.extra
-    view: Mapping[str, Any] = extra["view"]
+    schedule, live = observed.schedule, questionmark_live(observed)
+    view = live.view
     accommodations: dict[str, Accommodation] = {}
-    if extra["mode"] == LIST:
+    if live.mode == LIST:
         for email, accommodation in schedule.accommodations.items():
             own = _own(accommodation, view)
             if own is not None:
                 accommodations[email] = own
-    elif schedule.accommodations and isinstance(extra.get("group_id"), int):
-        members = provider.group_members(int(extra["group_id"]))
+    elif schedule.accommodations and isinstance(live.group_id, int):
+        members = provider.group_members(live.group_id)
         accommodations = {email: a for email, a in schedule.accommodations.items()
                           if email in members and a.model_dump(exclude_none=True)}
     update: dict[str, Any] = {"accommodations": accommodations}
@@ -146,4 +147,4 @@ def _importable(observed: Observed, time_zone: str, provider: QuestionmarkProvid
         # The provider reads local times in the window's zone (UTC without a window): write them so.
         update["questionmark"] = mapping.settings_from_wire(view, window.time_zone if window else "UTC")
     return Observed(schedule=schedule.model_copy(update=update), ref=observed.ref,
-                    fingerprint=observed.fingerprint, protected=observed.protected, raw=observed.raw, extra=extra)
+                    fingerprint=observed.fingerprint, protected=observed.protected, raw=observed.raw, live=live)

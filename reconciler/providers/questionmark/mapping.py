@@ -20,6 +20,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from ...models import Candidate, QuestionmarkSettings, Schedule, Window, parse_zone, to_utc
+from ...plan import WINDOW, FieldPath
 
 EXTERNAL_ID_PREFIX = "reconciler:v1:"
 SEAT, REVOKED = "seat", "revoked"
@@ -221,16 +222,16 @@ def local_time_problems(schedule: Schedule) -> list[str]:
     return problems
 
 
-def parent_changes(paths: Iterable[str], desired: Schedule) -> dict[str, Any]:
+def parent_changes(paths: Iterable[FieldPath], desired: Schedule) -> dict[str, Any]:
     """The PATCH body for a parent: only the properties behind the changed field paths."""
     paths = list(paths)
     body: dict[str, Any] = {}
-    if "window" in paths:
+    if WINDOW in paths:
         body.update(window_to_wire(desired.window))
     wanted = settings_to_wire(desired.questionmark, zone_of(desired))
     for setting in SETTINGS:
-        target = setting.yaml_path
-        touched = any(p == target or target.startswith(p + ".") or p.startswith(target + ".") for p in paths)
+        target = ("questionmark", *setting.path.split("."))
+        touched = any(p[:len(target)] == target or target[:len(p)] == p for p in paths)
         if touched and setting.wire in wanted:
             body[setting.wire] = wanted[setting.wire]
     return body

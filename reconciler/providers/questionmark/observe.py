@@ -17,11 +17,12 @@ from pydantic import ValidationError
 
 from ...errors import MalformedResponseError
 from ...models import Accommodation, Candidate, Schedule, ScheduleKey
+from ...observed import Observed
 from ...plan import fingerprint
-from ..base import Observed
 from . import mapping
 from .client import PROVIDER
 from .listing import Listing
+from .live import QuestionmarkLive
 
 LIST, GROUP = "list", "group"
 
@@ -127,8 +128,8 @@ def build_observed(
     seats_raw, children = listing.seats_of(raw, desired), listing.children_of(raw)
     seats = Seats.of(seats_raw)
     group: dict[str, Any] = raw["Group"] if isinstance(raw.get("Group"), dict) else {}
-    extra: dict[str, Any] = {"schedule_id": int(raw["ID"]), "group_id": raw.get("GroupID"), "members": members,
-                             "holders": [*seats_raw, *children]}
+    common: dict[str, Any] = {"schedule_id": int(raw["ID"]), "group_id": raw.get("GroupID"), "members": members,
+                              "holders": [*seats_raw, *children]}
     if is_list_mode(raw, seats_raw, desired):
         active = seats.all_active()
         view = anchor_view(raw, seats, desired)
@@ -136,7 +137,7 @@ def build_observed(
         accommodations = {email: _accommodation(group_seats[0]) for email, group_seats in seats.active.items()}
         metadata = shared_metadata([raw, *active])
         off = raw.get("Disabled") is True and all(s.get("Disabled") is True for s in active)
-        extra.update(mode=LIST, seats=seats.active, revoked=seats.revoked, active_seats=active)
+        common.update(mode=LIST, seats=seats.active, revoked=seats.revoked, active_seats=active)
     else:
         enabled = [c for c in children if c.get("Disabled") is not True]
         by_email: dict[str, dict[str, Any]] = {}
@@ -147,7 +148,7 @@ def build_observed(
         view, candidates, metadata = dict(raw), None, metadata_of(raw)
         accommodations = {e: _accommodation(c) for e, c in by_email.items() if c.get("Disabled") is not True}
         off = raw.get("Disabled") is True and not enabled
-        extra.update(mode=GROUP, children=by_email, enabled_children=enabled)
+        common.update(mode=GROUP, children=by_email, enabled_children=enabled)
     try:
         schedule = Schedule(
             name=str(raw.get("Name") or key.name), provider=PROVIDER, assessment_id=key.assessment_id,
@@ -161,6 +162,7 @@ def build_observed(
     if view.get("Disabled") is None and schedule.questionmark is not None:  # the model reads "not said" as false
         unset = schedule.questionmark.model_copy(update={"disabled": None})
         schedule = schedule.model_copy(update={"questionmark": unset})
-    extra.update(disabled=off, view=view, metadata={int(h["ID"]): metadata_of(h) for h in [raw, *seats_raw, *children]})
+    live = QuestionmarkLive(disabled=off, view=view, metadata={int(h["ID"]): metadata_of(h)
+                                                               for h in [raw, *seats_raw, *children]}, **common)
     printed = fingerprint({"schedule": raw, "seats": seats_raw, "children": children})
-    return Observed(schedule=schedule, ref=str(raw["ID"]), fingerprint=printed, raw=raw, extra=extra)
+    return Observed(schedule=schedule, ref=str(raw["ID"]), fingerprint=printed, raw=raw, live=live)

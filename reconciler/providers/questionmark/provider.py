@@ -17,25 +17,24 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ...errors import NotFoundError, ProviderError
 from ...models import QuestionmarkProviderConfig, Schedule, ScheduleKey
-from ...plan import ScheduleChange
-from ..base import ApplyOutcome, Observed, ObservedWorld
+from ...observed import ApplyOutcome, Observed, ObservedWorld
+from ...plan import GROUP, INVITATION_ONLY, METADATA, Create, Disable, Writing
+from ..base import Endpoint, Provider
 from . import mapping
 from .client import PROVIDER, QuestionmarkClient
 from .listing import Classified, Listing, classify, find_owned
+from .live import questionmark_live
 from .observe import build_observed
 from .writes import Writer
-
-if TYPE_CHECKING:
-    from ..factory import Endpoint
 
 STARTED, UNKNOWN = "has started", "status unknown"
 
 
-class QuestionmarkProvider:
+class QuestionmarkProvider(Provider):
     """Identity is (assessment_id, name), marked in ExternalID; unowned schedules are never touched."""
 
     name = PROVIDER
@@ -66,7 +65,7 @@ class QuestionmarkProvider:
             world.managed[key] = build_observed(raw, key, wanted, listing, members.get(raw.get("GroupID")))
         for key, raw in classified.retired.items():
             observed = build_observed(raw, key, None, listing)
-            if not observed.extra["disabled"]:
+            if not observed.live.disabled:
                 world.retired[key] = observed
         return world
 
@@ -96,7 +95,7 @@ class QuestionmarkProvider:
     def started(self, observed: Observed, emails: frozenset[str]) -> Mapping[str, str]:
         """Candidates about to lose their seat who have attempts on it (read per seat, fail closed)."""
         seats = [(email, int(seat["ID"])) for email in sorted(emails)
-                 for seat in observed.extra.get("seats", {}).get(email, ())]
+                 for seat in questionmark_live(observed).seats.get(email, ())]
 
         def attempted(item: tuple[str, int]) -> bool | None:
             try:
@@ -114,28 +113,28 @@ class QuestionmarkProvider:
 
     # ------------------------------------------------------------------ reviewing
 
-    def review(self, change: ScheduleChange, observed: Observed | None) -> tuple[str, ...]:
+    def review(self, change: Writing, observed: Observed | None) -> tuple[str, ...]:
         """Reasons this change cannot be applied through the API (apply refuses, exit 3)."""
-        desired = change.desired
-        if desired is None or change.action == "disable":
+        if isinstance(change, Disable):
             return ()
+        desired = change.desired
         reasons: list[str] = []
         if not desired.assessment_id.isdigit():
             reasons.append(f"assessment_id {desired.assessment_id!r} is not a Questionmark assessment ID "
                            "(an Int64 number)")
         reasons.extend(mapping.local_time_problems(desired))
         for item in change.fields:
-            if item.path == "group":
+            if item.path == GROUP:
                 reasons.append(
                     f"the group of an existing schedule cannot be changed (live {item.before!r}, wanted "
                     f"{item.after!r}): its seats and results belong to the old group; remove this schedule from "
                     "the YAML (it is disabled) and add one under a new name")
-            elif item.path == "invitation_only" and item.before is True:
+            elif item.path == INVITATION_ONLY and item.before is True:
                 reasons.append(
                     "a schedule with a candidate list cannot be opened to its whole group: remove it from the YAML "
                     "(its seats are disabled) and add a schedule without candidates under a new name")
-            elif item.path.startswith("metadata.") and item.before is not None:
-                key = item.path[len("metadata."):]
+            elif item.path[0] == METADATA and item.before is not None:
+                key = item.path[1]
                 reasons.append(
                     f"metadata {key!r} is write-once in Questionmark (live {item.before!r}, wanted "
                     f"{item.after!r}): rename the key, or disable this schedule and create a new one")
@@ -147,8 +146,8 @@ class QuestionmarkProvider:
         """A seat or exception schedule for someone who is not a candidate (or member) would grant access."""
         if desired.candidates is not None:
             allowed, where, what = set(desired.candidate_emails()), "not in candidates", "a seat"
-        elif observed is not None and observed.extra.get("members") is not None:
-            allowed = set(observed.extra["members"])
+        elif observed is not None and (members := questionmark_live(observed).members) is not None:
+            allowed = set(members)
             where, what = f"not a member of group {observed.schedule.group!r}", "an exception schedule"
         else:
             return []
@@ -157,21 +156,17 @@ class QuestionmarkProvider:
 
     # ------------------------------------------------------------------ writing
 
-    def apply(self, change: ScheduleChange, observed: Observed | None) -> ApplyOutcome:
+    def apply(self, change: Writing, observed: Observed | None) -> ApplyOutcome:
         """Create, update or disable with the fewest calls (see writes.Writer)."""
         before = self.calls
         writer = Writer(self.client, max_workers=self.max_workers)
-        if change.action == "disable":
-            if observed is None:
-                return ApplyOutcome(change.key, False, message="nothing live to disable")
-            ref = writer.disable(observed)
-        elif change.desired is None:
-            return ApplyOutcome(change.key, False, message="a change without a desired schedule")
-        elif change.action == "create":
+        if isinstance(change, Create):
             ref = writer.create(change.desired)
+        elif observed is None:
+            return ApplyOutcome(change.key, False, message="the live schedule was not read; plan again")
+        elif isinstance(change, Disable):
+            ref = writer.disable(observed)
         else:
-            if observed is None:
-                return ApplyOutcome(change.key, False, message="the live schedule was not read; plan again")
             ref = writer.update(change, change.desired, observed)
         return ApplyOutcome(change.key, True, calls=self.calls - before, ref=ref)
 

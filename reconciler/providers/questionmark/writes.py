@@ -13,10 +13,11 @@ from typing import Any, TypeVar
 
 from ...errors import AmbiguousWriteError, BadRequestError
 from ...models import Candidate, Schedule
-from ...plan import ScheduleChange
-from ..base import Observed
+from ...observed import Observed
+from ...plan import ACCOMMODATIONS, NAME, FieldPath, Update
 from . import mapping, people
 from .client import PROVIDER, QuestionmarkClient
+from .live import questionmark_live
 from .observe import GROUP, metadata_of
 
 T = TypeVar("T")
@@ -27,10 +28,10 @@ def differing(target: Mapping[str, Any], live: Mapping[str, Any]) -> dict[str, A
     return {k: v for k, v in target.items() if not mapping.same_value(k, live.get(k), v)}
 
 
-def touched_accommodations(desired: Schedule, paths: Iterable[str]) -> set[str]:
-    paths = list(paths)
-    return {email for email in desired.accommodations
-            if any(p == f"accommodations.{email}" or p.startswith(f"accommodations.{email}.") for p in paths)}
+def touched_accommodations(desired: Schedule, paths: Iterable[FieldPath]) -> set[str]:
+    """The accommodated emails whose accommodation changed."""
+    touched = {p[1] for p in paths if len(p) > 1 and p[0] == ACCOMMODATIONS}
+    return {email for email in desired.accommodations if email in touched}
 
 
 def rename_bodies(desired: Schedule, observed: Observed) -> dict[int, dict[str, Any]]:
@@ -39,7 +40,7 @@ def rename_bodies(desired: Schedule, observed: Observed) -> dict[int, dict[str, 
     mark = mapping.external_id(desired.assessment_id, desired.name)
     raw = observed.raw or {}
     bodies = {int(raw["ID"]): differing({"Name": desired.name, "ExternalID": mark}, raw)}
-    for holder in observed.extra.get("holders", ()):
+    for holder in questionmark_live(observed).holders:
         role = (mapping.parse_mark(holder.get("ExternalID")) or ("", ""))[1]
         email = mapping.email_of(holder.get("Participant"))
         if holder.get("ParentScheduleID") is not None and email is not None:
@@ -152,41 +153,41 @@ class Writer:
 
     # ------------------------------------------------------------------ update
 
-    def update(self, change: ScheduleChange, desired: Schedule, observed: Observed) -> str:
+    def update(self, change: Update, desired: Schedule, observed: Observed) -> str:
         """PATCH what differs on the anchor or group schedule and on each seat or exception; add the rest."""
-        extra = observed.extra
+        state = questionmark_live(observed)
         paths = [f.path for f in change.fields]
-        if "name" in paths:
+        if NAME in paths:
             self.pending = rename_bodies(desired, observed)
         wanted = mapping.parent_changes(paths, desired)
         live = dict(observed.raw or {})
-        schedule_id = int(extra["schedule_id"])
+        schedule_id = state.schedule_id
         listed = desired.candidates is not None
         body = differing({**wanted, "Disabled": True} if listed else wanted, live)
         self._patch(schedule_id, body)
         after = {**live, **body}
-        self._metadata(schedule_id, desired.metadata, extra["metadata"].get(schedule_id, {}))
+        self._metadata(schedule_id, desired.metadata, state.metadata.get(schedule_id, {}))
         if not listed:
-            self._exceptions(desired, after, extra["children"], paths, members=extra.get("members") or {},
-                             wanted=wanted, enabled=extra["enabled_children"])
-        elif extra["mode"] == GROUP:  # a group schedule becomes the anchor of a candidate list
-            for child in extra["enabled_children"]:
+            self._exceptions(desired, after, state.children, paths, members=state.members or {},
+                             wanted=wanted, enabled=state.enabled_children)
+        elif state.mode == GROUP:  # a group schedule becomes the anchor of a candidate list
+            for child in state.enabled_children:
                 self._patch(int(child["ID"]), {"Disabled": True})
             self._seat(desired, after, list(change.candidates.add), {})
         else:
             self._update_seats(change, desired, observed, wanted, paths)
-            self._seat(desired, after, list(change.candidates.add), extra["revoked"])
+            self._seat(desired, after, list(change.candidates.add), state.revoked)
         return self.finish(observed.ref)
 
     def _update_seats(
-        self, change: ScheduleChange, desired: Schedule, observed: Observed, wanted: Mapping[str, Any],
-        paths: Sequence[str],
+        self, change: Update, desired: Schedule, observed: Observed, wanted: Mapping[str, Any],
+        paths: Sequence[FieldPath],
     ) -> None:
         """Revoke the seats of removed candidates; give every other active seat what changed."""
         mark = mapping.external_id(desired.assessment_id, desired.name)
         removed = set(change.candidates.remove)
         touched = touched_accommodations(desired, paths)
-        for seat in observed.extra["active_seats"]:
+        for seat in questionmark_live(observed).active_seats:
             email = mapping.email_of(seat.get("Participant"))
             if email in removed:
                 self._patch(int(seat["ID"]), {"Disabled": True, "ExternalID": mapping.seat_mark(mark, revoked=True)})
@@ -202,7 +203,7 @@ class Writer:
 
     def _exceptions(
         self, desired: Schedule, parent: Mapping[str, Any], children: Mapping[str, Mapping[str, Any]],
-        paths: Sequence[str], *, members: Mapping[str, int], wanted: Mapping[str, Any] | None = None,
+        paths: Sequence[FieldPath], *, members: Mapping[str, int], wanted: Mapping[str, Any] | None = None,
         enabled: Sequence[Mapping[str, Any]] = (),
     ) -> None:
         """Exception schedules: what the parent changed reaches enabled ones; accommodations are created,
@@ -238,7 +239,8 @@ class Writer:
     def disable(self, observed: Observed) -> str:
         """Retire: the schedule, every active seat and every enabled exception get `Disabled: true`."""
         raw = observed.raw or {}
-        others = [*observed.extra.get("active_seats", ()), *observed.extra.get("enabled_children", ())]
+        live = questionmark_live(observed)
+        others = [*live.active_seats, *live.enabled_children]
         for schedule in [raw, *others]:
             if schedule.get("Disabled") is not True:
                 self._patch(int(schedule["ID"]), {"Disabled": True})
