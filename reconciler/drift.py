@@ -19,10 +19,7 @@ from typing import Any
 
 from .models import DesiredState, Schedule, ScheduleKey, Suppression, managed_view, normalize_email
 from .plan import INVITATION_ONLY, NAME, WINDOW, FieldPath, Plan, ScheduleChange, window_view
-from .render.drift import KINDS as KINDS
-from .render.drift import DriftItem as DriftItem
-from .render.drift import DriftReport as DriftReport
-from .render.drift import Kind as Kind
+from .render.drift import KINDS as KINDS, DriftItem as DriftItem, DriftReport as DriftReport, Kind as Kind
 from .vendors import SECTIONS
 
 

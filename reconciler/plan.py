@@ -16,18 +16,20 @@ from typing import Annotated, Any, ClassVar, Literal
 from pydantic import Field, computed_field, field_serializer, model_validator
 
 from .models import Candidate, Frozen, Schedule, ScheduleKey, Window
-from .plan_paths import ACCOMMODATIONS as ACCOMMODATIONS
-from .plan_paths import DISABLED as DISABLED
-from .plan_paths import GROUP as GROUP
-from .plan_paths import INVITATION_ONLY as INVITATION_ONLY
-from .plan_paths import METADATA as METADATA
-from .plan_paths import NAME as NAME
-from .plan_paths import WINDOW as WINDOW
-from .plan_paths import WINDOW_END as WINDOW_END
-from .plan_paths import FieldChange as FieldChange
-from .plan_paths import FieldPath as FieldPath
-from .plan_paths import dotted as dotted
-from .plan_paths import parse_path as parse_path
+from .plan_paths import (
+    ACCOMMODATIONS as ACCOMMODATIONS,
+    DISABLED as DISABLED,
+    GROUP as GROUP,
+    INVITATION_ONLY as INVITATION_ONLY,
+    METADATA as METADATA,
+    NAME as NAME,
+    WINDOW as WINDOW,
+    WINDOW_END as WINDOW_END,
+    FieldChange as FieldChange,
+    FieldPath as FieldPath,
+    dotted as dotted,
+    parse_path as parse_path,
+)
 
 FORMAT_VERSION = "2.0"
 """2.0: a schedule whose only difference is protected candidates is `"action": "no-op"` (counted in sync,

@@ -18,7 +18,8 @@ from pydantic import BaseModel
 from pydantic.json_schema import GenerateJsonSchema, JsonSchemaMode, JsonSchemaValue
 from pydantic_core import core_schema
 
-from . import models
+from . import models_base
+from .models import DesiredFile, ProjectConfig
 from .plan import Plan
 from .render.jsonplan import plan_document
 
@@ -27,11 +28,11 @@ LOCAL_TIME_PATTERN = r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?$"
 
 _SCHEMAS: dict[str, tuple[type[BaseModel], str, JsonSchemaMode, str]] = {
     "desired-state.schema.json": (
-        models.DesiredFile, "Reconciler desired-state file", "validation",
+        DesiredFile, "Reconciler desired-state file", "validation",
         "Schedules, candidate lists and suppressions; any number of such files are merged.",
     ),
     "reconciler.schema.json": (
-        models.ProjectConfig, "Reconciler project file (reconciler.yaml)", "validation",
+        ProjectConfig, "Reconciler project file (reconciler.yaml)", "validation",
         "Providers, where the desired-state files are, and the safety limits of apply.",
     ),
     "plan.schema.json": (
@@ -54,7 +55,7 @@ class _Generator(GenerateJsonSchema):
 
     def function_before_schema(self, schema: core_schema.BeforeValidatorFunctionSchema) -> JsonSchemaValue:
         function = schema["function"].get("function")
-        if function is getattr(models, "_naive_local", None):
+        if function is models_base._naive_local:
             return {
                 "type": "string",
                 "pattern": LOCAL_TIME_PATTERN,
@@ -62,7 +63,7 @@ class _Generator(GenerateJsonSchema):
                                "the zone goes in time_zone.",
             }
         inner = super().function_before_schema(schema)
-        if function is getattr(models, "_to_str_id", None) and self.mode == "validation":
+        if function is models_base._to_str_id and self.mode == "validation":
             return {"anyOf": [inner, {"type": "integer", "minimum": 0}]}
         return inner
 

@@ -11,9 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from ..models import Schedule, ScheduleKey
-from ..observed import ApplyOutcome as ApplyOutcome
-from ..observed import Observed as Observed
-from ..observed import ObservedWorld as ObservedWorld
+from ..observed import ApplyOutcome as ApplyOutcome, Observed as Observed, ObservedWorld as ObservedWorld
 from ..plan import Writing
 
 

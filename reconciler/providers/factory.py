@@ -7,8 +7,7 @@ from collections.abc import Iterable, Mapping
 from ..errors import ConfigError, Position, Problem
 from ..models import ProjectConfig
 from ..vendors import VENDORS
-from .base import Endpoint as Endpoint
-from .base import Provider
+from .base import Endpoint as Endpoint, Provider
 
 
 def make_providers(

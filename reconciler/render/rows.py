@@ -7,8 +7,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..models import PROVIDER_TITLES as PROVIDER_TITLES  # re-exported: drift and markdown use it
-from ..models import Schedule, Window, managed_view
+from ..models import (
+    PROVIDER_TITLES as PROVIDER_TITLES,  # re-exported: drift and markdown use it
+    Schedule,
+    Window,
+    managed_view,
+)
 from ..plan import ACCOMMODATIONS, NAME, WINDOW, Plan, ScheduleChange, dotted
 from ..vendors import SECTIONS
 

@@ -7,8 +7,7 @@ from typing import Any
 
 import pytest
 from deepdiff import DeepDiff
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 from reconciler import diff
 from reconciler.diff import field_changes

@@ -8,8 +8,7 @@ import sys
 from datetime import datetime
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 from pydantic import ValidationError
 
 from reconciler.models import Candidate, Schedule, Window, normalize_email

@@ -21,8 +21,8 @@ from .odata import (
     INT64_MIN,
     bad_request,
     format_datetime,
+    parse_datetime as _parse_datetime,
 )
-from .odata import parse_datetime as _parse_datetime
 
 Kind = Literal["int32", "int64", "string", "bool", "datetime"]
 EDM: dict[Kind, str] = {

@@ -1,0 +1,200 @@
+"""Value types shared by the models: frozen base, emails, URLs, ids, zones and local times."""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
+from functools import lru_cache
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from email_validator import EmailNotValidError, validate_email
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+)
+
+from .vendors import (
+    PROVIDER_TITLES as PROVIDER_TITLES,  # re-exported: the titles come from the registry
+    VENDORS,
+)
+
+ProviderName = Literal["mettl", "questionmark"]
+PROVIDERS: tuple[str, ...] = tuple(VENDORS)
+
+_OFFSET = re.compile(r"^UTC(?:(?P<sign>[+-])(?P<h>\d{2}):(?P<m>\d{2}))?$")
+
+
+@dataclass(frozen=True)
+class Secret:
+    """Field metadata: the value is a secret. It is the only kind of field where `${VAR}` is read from the
+    environment — VAR must be listed under `secrets:` in reconciler.yaml, or be `env`, the field's
+    conventional variable — and every value read is scrubbed from all output."""
+
+    env: str | None = None
+
+
+class Frozen(BaseModel):
+    """Base for every model: unknown fields are errors, instances are immutable."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def normalize_email(value: str) -> str:
+    """The identity of an email: NFKC-normalised, trimmed, case-folded."""
+    return unicodedata.normalize("NFKC", value).strip().lower()
+
+
+def is_email(value: str) -> bool:
+    """True for an address the standards allow (RFC 5321/5322 with SMTPUTF8 and IDNA domains, quoted local
+    parts too); no DNS look-up. The one email check of the project (the Mettl emulator uses it as well)."""
+    try:
+        validate_email(value, check_deliverability=False, allow_quoted_local=True, allow_smtputf8=True)
+    except EmailNotValidError:
+        return False
+    return True
+
+
+def _check_email(value: str) -> str:
+    normalized = normalize_email(value)
+    if not is_email(normalized):
+        raise ValueError(f"not a valid email address: {value!r}")
+    return normalized
+
+
+Email = Annotated[str, AfterValidator(_check_email)]
+
+
+def _check_url(value: str) -> str:
+    if not re.match(r"^https?://[^\s/]+(/\S*)?$", value):
+        raise ValueError(f"not a valid http(s) URL: {value!r}")
+    return value
+
+
+Url = Annotated[str, AfterValidator(_check_url)]
+
+
+def _check_ipv4(value: str) -> str:
+    try:
+        ipaddress.IPv4Address(value)
+    except ValueError:
+        raise ValueError(f"not an IPv4 address: {value!r}") from None
+    return value
+
+
+IPv4 = Annotated[str, AfterValidator(_check_ipv4)]
+
+
+def _to_str_id(value: Any) -> Any:
+    if isinstance(value, bool):
+        raise ValueError("an assessment id is a number or a string, not a boolean")
+    return str(value) if isinstance(value, int) else value
+
+
+AssessmentId = Annotated[str, BeforeValidator(_to_str_id), Field(min_length=1, pattern=r"^\S+$")]
+
+
+# --------------------------------------------------------------------------- time zones and windows
+
+
+@lru_cache(maxsize=1)
+def _zone_names() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
+def parse_zone(name: str) -> tzinfo:
+    """An IANA zone name or a fixed offset spelled `UTC+05:30`; raises ValueError otherwise."""
+    match = _OFFSET.match(name)
+    if match:
+        if not match.group("sign"):
+            return UTC
+        hours, minutes = int(match.group("h")), int(match.group("m"))
+        if hours > 14 or minutes >= 60:
+            raise ValueError(f"offset out of range: {name!r}")
+        delta = timedelta(hours=hours, minutes=minutes)
+        return timezone(delta if match.group("sign") == "+" else -delta)
+    if name not in _zone_names():
+        raise ValueError(f"unknown time zone {name!r} (use an IANA name like Europe/London, or UTC+05:30)")
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown time zone {name!r}") from None
+
+
+def offset_label(offset: timedelta | None) -> str:
+    """`UTC+05:30` for a UTC offset."""
+    total = int((offset or timedelta()).total_seconds()) // 60
+    sign = "+" if total >= 0 else "-"
+    hours, minutes = divmod(abs(total), 60)
+    return f"UTC{sign}{hours:02d}:{minutes:02d}"
+
+
+def localize(local: datetime, zone_name: str) -> datetime:
+    """Attach a zone to a naive local time, rejecting times that do not exist or are ambiguous (DST)."""
+    zone = parse_zone(zone_name)
+    first = local.replace(tzinfo=zone, fold=0)
+    second = local.replace(tzinfo=zone, fold=1)
+    if first.utcoffset() != second.utcoffset():
+        roundtrip = first.astimezone(UTC).astimezone(zone).replace(tzinfo=None)
+        if roundtrip != local:
+            raise ValueError(f"{local.isoformat()} does not exist in {zone_name} (clocks move forward)")
+        raise ValueError(f"{local.isoformat()} is ambiguous in {zone_name} (clocks move back: it happens twice)")
+    return first
+
+
+def to_utc(local: datetime, zone_name: str) -> datetime:
+    """A naive local time in a zone, as an aware UTC instant."""
+    return localize(local, zone_name).astimezone(UTC)
+
+
+EXAMPLE_LOCAL_TIME = "2027-01-10T09:00:00"
+_LOCAL_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?$")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _not_a_number(value: Any, expected: str) -> Any:
+    """Numbers are refused where a date or time belongs (pydantic would read 12 as 1970-01-01T00:00:12)."""
+    if isinstance(value, bool | int | float):
+        raise ValueError(f"expected {expected}, got {'a boolean' if isinstance(value, bool) else 'a number'}")
+    return value
+
+
+def _naive_local(value: Any) -> Any:
+    _not_a_number(value, f"a local date and time such as {EXAMPLE_LOCAL_TIME}")
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        raise ValueError("write a local time without an offset; the zone goes in time_zone")
+    if isinstance(value, date) and not isinstance(value, datetime):
+        value = value.isoformat()
+    if isinstance(value, str):
+        text = value.strip()
+        if re.search(r"(Z|[+-]\d{2}:?\d{2})$", text):
+            raise ValueError("write a local time without an offset; the zone goes in time_zone")
+        if _DATE.match(text):
+            raise ValueError(f"a date without a time: write the local date and time, e.g. {text}T09:00:00")
+        if not _LOCAL_TIME.match(text):
+            raise ValueError(f"expected a local date and time such as {EXAMPLE_LOCAL_TIME}")
+    return value
+
+
+LocalDateTime = Annotated[datetime, BeforeValidator(_naive_local)]
+
+
+def _calendar_date(value: Any) -> Any:
+    return _not_a_number(value, "a date such as 2027-01-31")
+
+
+CalendarDate = Annotated[date, BeforeValidator(_calendar_date)]
+
+
+def _check_zone(value: str) -> str:
+    parse_zone(value)
+    return value
+
+
+ZoneName = Annotated[str, AfterValidator(_check_zone)]

@@ -1,0 +1,101 @@
+"""The project file (`reconciler.yaml`): providers, safety, limits, secrets, prune."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import (
+    Field,
+    SecretStr,
+)
+
+from .models_base import (
+    PROVIDERS,
+    Frozen,
+    Secret,
+    Url,
+)
+
+_PRUNE_HERE = "Retire this provider's schedules that are no longer declared; unset: the project's `prune`."
+
+
+class MettlProviderConfig(Frozen):
+    base_url: Url = "https://api.mettl.com"
+    api_version: Literal["v1", "v2", "v3"] = "v2"
+    public_key: Annotated[str | None, Secret("METTL_PUBLIC_KEY")] = None
+    private_key: Annotated[SecretStr | None, Secret("METTL_PRIVATE_KEY")] = None
+    timeout: float = Field(default=30.0, gt=0)
+    max_workers: int = Field(default=8, ge=1, le=64)
+    max_candidates_per_edit: int = Field(default=2000, ge=1)
+    source_app: str = Field(
+        default="reconciler", min_length=1,
+        description="Sent as `sourceApp` on every create (mandatory there); a schedule's mettl.source_app wins. "
+        "A live schedule with this sourceApp was made by this project: once no longer declared it is reported "
+        "(and retired with prune).")
+    prune: bool | None = Field(default=None, description=_PRUNE_HERE)
+
+
+class QuestionmarkProviderConfig(Frozen):
+    base_url: Url = "https://ondemand.questionmark.com/deliveryodata/000000"
+    username: Annotated[str | None, Secret("QUESTIONMARK_USERNAME")] = None
+    password: Annotated[SecretStr | None, Secret("QUESTIONMARK_PASSWORD")] = None
+    timeout: float = Field(default=30.0, gt=0)
+    max_workers: int = Field(default=8, ge=1, le=64)
+    prune: bool | None = Field(default=None, description=_PRUNE_HERE)
+
+
+class ProvidersConfig(Frozen):
+    mettl: MettlProviderConfig | None = None
+    questionmark: QuestionmarkProviderConfig | None = None
+
+
+class SafetyConfig(Frozen):
+    """Limits past which apply refuses (exit 3) unless --force is given."""
+
+    max_removal_fraction: float = Field(default=0.25, ge=0, le=1)
+    min_candidates_for_fraction: int = Field(default=10, ge=0)
+    protect_live_windows: bool = True
+    max_retire_fraction: float = Field(
+        default=0.3, ge=0, le=1,
+        description="With prune: retiring more than this share of a provider's live managed schedules needs --force.")
+    min_schedules_for_retire_fraction: int = Field(
+        default=5, ge=0, description="The retire fraction applies from this many live managed schedules up.")
+
+
+class LimitsConfig(Frozen):
+    """Bounds on what the loader reads; past one, validate stops with a clear error."""
+
+    max_file_bytes: int = Field(default=10_000_000, ge=1, le=100_000_000, description="Per YAML or CSV file.")
+    max_files: int = Field(default=1000, ge=1, le=100_000, description="YAML and CSV files in all.")
+    max_csv_rows: int = Field(default=100_000, ge=1, le=10_000_000, description="Per CSV candidate list.")
+
+
+EnvName = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]
+
+
+class ProjectConfig(Frozen):
+    """reconciler.yaml."""
+
+    providers: ProvidersConfig = Field(default_factory=ProvidersConfig)
+    desired: list[str] = Field(default_factory=lambda: ["desired"])
+    secrets: list[EnvName] = Field(
+        default_factory=list,
+        description="Environment variables that secret fields may read as ${VAR}, besides each credential's "
+        "own (METTL_PUBLIC_KEY, METTL_PRIVATE_KEY, QUESTIONMARK_USERNAME, QUESTIONMARK_PASSWORD).",
+    )
+    limits: LimitsConfig = Field(default_factory=LimitsConfig)
+    safety: SafetyConfig = Field(default_factory=SafetyConfig)
+    prune: bool = Field(
+        default=False,
+        description="Retire schedules this project made that are no longer declared (Questionmark: disabled; "
+        "Mettl: window closed; never deleted). Off: they are reported and left alone. "
+        "providers.<name>.prune overrides it per provider.")
+
+    def pruned_providers(self) -> frozenset[str]:
+        """The configured providers whose no-longer-declared schedules are retired."""
+        pruned = set()
+        for name in PROVIDERS:
+            config: MettlProviderConfig | QuestionmarkProviderConfig | None = getattr(self.providers, name)
+            if config is not None and (self.prune if config.prune is None else config.prune):
+                pruned.add(name)
+        return frozenset(pruned)
