@@ -19,7 +19,7 @@ from ...models import (
     offset_label,
     parse_zone,
 )
-from ...plan import CandidateChanges, FieldChange, FieldPath
+from ...plan import INVITATION_ONLY, NAME, WINDOW, CandidateChanges, FieldChange, FieldPath
 
 _DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -299,9 +299,9 @@ def edit_sc(
     """
     sc: dict[str, Any] = {}
     tops = {_top_of(f.path) for f in fields}
-    if "name" in tops:  # a rename (previous_names): the same edit, candidates untouched
+    if NAME[0] in tops:  # a rename (previous_names): the same edit, candidates untouched
         sc["name"] = desired.name
-    if candidates or "access" in tops or "invitation_only" in tops:
+    if candidates or "access" in tops or INVITATION_ONLY[0] in tops:
         access = access_to_sc(desired)
         if candidates:
             delta: dict[str, Any] = {}
@@ -311,7 +311,7 @@ def edit_sc(
                 delta["remove"] = [spellings.get(email, email) for email in candidates.remove]
             access["candidates"] = delta
         sc["access"] = access
-    if "window" in tops or "fixed_access_option" in tops:
+    if WINDOW[0] in tops or "fixed_access_option" in tops:
         sc.update(schedule_type_to_sc(desired))
     wanted = settings_to_sc(desired.mettl, include_write_only=bool(tops & WRITE_ONLY))
     for top in tops:
