@@ -19,7 +19,7 @@ LAYERS = [
     {"render", "schemas"},
     {"loader"},
     {"plan"},
-    {"models", "http", "lock"},
+    {"models", "http", "lock", "answers"},
     {"errors"},
 ]
 
