@@ -14,7 +14,7 @@ import random
 import threading
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -52,6 +52,10 @@ class SandboxResponse:
     status: int = 200
     body: Any = None
     headers: dict[str, str] = field(default_factory=dict)
+    drip_interval: float = 0.0
+    """Hostile delivery: send the body one byte every this many seconds."""
+    filler_bytes: int = 0
+    """Hostile delivery: stream this many bytes of whitespace after the body (chunked, no length)."""
 
 
 @dataclass(frozen=True)
@@ -88,7 +92,10 @@ class SandboxApp(ABC):
 
 @dataclass
 class Faults:
-    """Switches for latency and faults. Rates are probabilities per request; queued faults come first."""
+    """Switches for latency and faults. Rates are probabilities per request, drawn from a generator seeded
+    with `seed`; queued faults come first. `error` answers 503 and `rate_limit` 429 (with Retry-After): the
+    request is turned away untouched. `drop` closes the line unanswered, untouched; `lost_answer` (a write
+    rate: reads are not affected) applies the write and then closes the line unanswered."""
 
     latency: float = 0.0
     error_rate: float = 0.0
@@ -115,10 +122,12 @@ class SandboxServer:
         state_dir: str | Path | None = None,
         faults: Faults | None = None,
         quirks: Iterable[str] = (),
+        quirk_settings: Mapping[str, float] | None = None,
     ) -> None:
         self.app = app
         self.faults = faults or Faults()
-        self.quirks = Quirks(quirks)
+        self.quirks = Quirks(quirks, quirk_settings)
+        self.stopping = threading.Event()
         self.calls: list[RecordedCall] = []
         self._lock = threading.RLock()
         self._rng = random.Random(self.faults.seed)
@@ -143,6 +152,7 @@ class SandboxServer:
         return self
 
     def stop(self) -> None:
+        self.stopping.set()  # ends answers being dripped or streamed
         self._httpd.shutdown()
         self._httpd.server_close()
         if self._thread:
@@ -191,7 +201,7 @@ class SandboxServer:
             ("lost_answer", f.lost_answer_rate),
         ):
             if roll < rate:
-                return kind
+                return None if kind == "lost_answer" and method in ("GET", "HEAD") else kind
             roll -= rate
         return None
 
@@ -225,7 +235,8 @@ class SandboxServer:
         return response
 
     def _control(self, request: SandboxRequest) -> SandboxResponse:
-        """Test and demo controls: /__sandbox/faults (POST), /__sandbox/quirks (POST {"enabled": [names]}, GET),
+        """Test and demo controls: /__sandbox/faults (POST), /__sandbox/quirks (POST {"enabled": [names],
+        "settings": {"drip_interval": 0.5}}, GET),
         /__sandbox/calls (GET), /__sandbox/state (GET)."""
         if request.path == "/__sandbox/faults" and request.method == "POST":
             settings = request.json() or {}
@@ -239,7 +250,8 @@ class SandboxServer:
         if request.path == "/__sandbox/quirks":
             if request.method == "POST":
                 try:
-                    self.quirks.set((request.json() or {}).get("enabled", []))
+                    wanted = request.json() or {}
+                    self.quirks.set(wanted.get("enabled", []), wanted.get("settings"))
                 except ValueError as exc:
                     return SandboxResponse(400, {"error": str(exc)})
             return SandboxResponse(200, {"enabled": self.quirks.names})
@@ -296,10 +308,40 @@ class SandboxServer:
                     self.send_header(key, value)
                 if payload and "Content-Type" not in response.headers:
                     self.send_header("Content-Type", "application/json")
+                if response.filler_bytes:
+                    self._stream(payload, response.filler_bytes)
+                    return
                 self.send_header("Content-Length", str(len(payload)))
                 self.end_headers()
-                if payload:
+                if response.drip_interval:
+                    self._drip(payload, response.drip_interval)
+                elif payload:
                     self.wfile.write(payload)
+
+            def _drip(self, payload: bytes, interval: float) -> None:
+                """One byte, then a pause, until the body is sent, the client is gone or the server stops."""
+                self.close_connection = True
+                with suppress(OSError):
+                    for index in range(len(payload)):
+                        self.wfile.write(payload[index : index + 1])
+                        self.wfile.flush()
+                        if server.stopping.wait(interval):
+                            return
+
+            def _stream(self, payload: bytes, filler: int) -> None:
+                """The body, then `filler` bytes of whitespace, chunked (no length to refuse up front)."""
+                self.close_connection = True
+                self.send_header("Transfer-Encoding", "chunked")
+                self.end_headers()
+                block = b" " * (1024 * 1024)
+                with suppress(OSError):
+                    self.wfile.write(b"%x\r\n%s\r\n" % (len(payload), payload) if payload else b"")
+                    sent = 0
+                    while sent < filler and not server.stopping.is_set():
+                        piece = block[: filler - sent]
+                        self.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece))
+                        sent += len(piece)
+                    self.wfile.write(b"0\r\n\r\n")
 
             do_GET = do_POST = do_PATCH = do_PUT = do_DELETE = do_MERGE = _serve
 
