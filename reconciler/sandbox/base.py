@@ -129,6 +129,8 @@ class SandboxServer:
         self.quirks = Quirks(quirks, quirk_settings)
         self.stopping = threading.Event()
         self.calls: list[RecordedCall] = []
+        self.injected: dict[FaultKind, int] = {}
+        """How many faults of each kind were injected (queued or drawn)."""
         self._lock = threading.RLock()
         self._rng = random.Random(self.faults.seed)
         self._state_file = Path(state_dir) / f"{app.name}.json" if state_dir else None
@@ -212,6 +214,9 @@ class SandboxServer:
         if self.faults.latency:
             time.sleep(self.faults.latency)
         fault = self._pick_fault(request.method)
+        if fault is not None:
+            with self._lock:
+                self.injected[fault] = self.injected.get(fault, 0) + 1
         if fault == "error":
             return SandboxResponse(503, {"error": "injected fault: service unavailable"})
         if fault == "rate_limit":
