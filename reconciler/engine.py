@@ -204,7 +204,10 @@ def _verify(change: ScheduleChange, provider: Provider, reason: str) -> ApplyOut
         if rest is None:
             how = f"resumed {resumed} time(s) after re-reading" if resumed else "verified by re-reading"
             return ApplyOutcome(change.key, True, message=f"answer lost, {how}", ref=live.ref if live else None)
-        if not _within(rest, change) or resumed == rounds:
+        if not _within(rest, change):
+            return ApplyOutcome(change.key, False, message=f"{reason}; the re-read shows changes this plan does "
+                                "not make (made since the plan?): plan again")
+        if resumed == rounds:
             break
         resumed += 1
         try:
@@ -231,8 +234,11 @@ def _remaining(change: ScheduleChange, live: Observed | None) -> ScheduleChange 
 
 
 def _within(rest: ScheduleChange, change: ScheduleChange) -> bool:
-    """Whether the remaining change only does what the planned one would have done."""
-    if rest.action == "disable" or change.action == "create":
+    """Whether the remaining change only does what the planned one would have done (an update is never
+    turned into a create: a schedule that vanished since the plan is for the next plan to see)."""
+    if change.action == "disable" or rest.action == "create":
+        return rest.action == change.action
+    if change.action == "create":
         return not rest.candidates.remove
     planned = {f.path for f in change.fields}
     adds = {c.email for c in change.candidates.add}

@@ -9,6 +9,7 @@ before ends the listing at once with an error.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from itertools import count
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -150,7 +151,7 @@ class QuestionmarkClient:
         call = f"GET {urlsplit(path).path}"
         body = self.get(path, params)
         seen: set[str] = set()
-        for _ in range(MAX_PAGES):
+        for page in count(1):
             values = body.get("value")
             if not isinstance(values, list):
                 raise MalformedResponseError(PROVIDER, f"{call}: answer has no 'value' list")
@@ -162,9 +163,11 @@ class QuestionmarkClient:
             if not isinstance(link, str) or link in seen:
                 raise MalformedResponseError(PROVIDER, f"{call}: odata.nextLink repeats a page already read "
                                              "(the listing would never end); stopped")
+            if page >= MAX_PAGES:
+                raise MalformedResponseError(PROVIDER, f"{call}: still had a next page after {MAX_PAGES} pages; "
+                                             "stopped")
             seen.add(link)
             body = self.get(link)
-        raise MalformedResponseError(PROVIDER, f"{call}: still had a next page after {MAX_PAGES} pages; stopped")
 
     def send(self, method: str, path: str, body: Mapping[str, Any]) -> dict[str, Any] | None:
         """One write. Never retried: a lost answer raises AmbiguousWriteError."""
@@ -255,7 +258,7 @@ class QuestionmarkClient:
         if self._holders(group_id, mark):
             raise ConflictError(PROVIDER, f"schedule {body.get('Name')!r} {EXISTS_NOW}")
         created = self._post_schedule(body)
-        earlier = [s for s in self._holders(group_id, mark) if s["ID"] < created["ID"]]
+        earlier = [s for s in self._holders(group_id, mark) if s["ID"] < created["ID"]]  # assumption Q-11
         if earlier:
             self.update_schedule(created["ID"], {"Disabled": True, "ExternalID": mapping.seat_mark(mark, revoked=True)})
             raise ConflictError(PROVIDER, f"schedule {body.get('Name')!r} {EXISTS_NOW} (schedule {earlier[0]['ID']} "
