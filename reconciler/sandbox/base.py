@@ -11,6 +11,7 @@ import codecs
 import json
 import os
 import random
+import sys
 import threading
 import time
 from abc import ABC, abstractmethod
@@ -136,7 +137,7 @@ class SandboxServer:
         self._state_file = Path(state_dir) / f"{app.name}.json" if state_dir else None
         if self._state_file and self._state_file.exists():
             app.load_state(json.loads(self._state_file.read_text(encoding="utf-8")))
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", port), self._handler_class())
+        self._httpd = _QuietServer(("127.0.0.1", port), self._handler_class())
         self._httpd.daemon_threads = True
         self._thread: threading.Thread | None = None
 
@@ -351,6 +352,14 @@ class SandboxServer:
             do_GET = do_POST = do_PATCH = do_PUT = do_DELETE = do_MERGE = _serve
 
         return Handler
+
+
+class _QuietServer(ThreadingHTTPServer):
+    """A client that hangs up (a timed-out or refused answer, a lost one) is routine here, not an error."""
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
 
 
 def _decode_form(body: bytes, content_type: str) -> dict[str, str]:

@@ -94,12 +94,6 @@ class ListedSchedule(ScheduleEntity):
     Group: GroupEntity | None
 
 
-class Created(Answer):
-    """Any entity a POST answers with: at least its new key."""
-
-    ID: int
-
-
 def check(model: type[M], data: Any, call: str, kind: str = "") -> dict[str, Any]:
     """`data` when it has the shape of `model`; else an error naming the call, the entity and the field."""
     key = data.get("ID") if isinstance(data, dict) else None

@@ -1,7 +1,7 @@
 """The Questionmark Delivery OData v3 client: Basic auth, `odata.error` bodies, nextLink paging.
 
-No knowledge of the shared models: entities travel as plain dicts in their wire form, checked against
-`answers` (the parts the plan reads) before they are handed on. Every call stays under the configured service
+Entities travel as plain dicts in their wire form, checked against `answers` (the parts the plan reads)
+before they are handed on. Every call stays under the configured service
 root (a `nextLink` elsewhere is refused before it is sent), a listing has a page cap, and a `nextLink` seen
 before ends the listing at once with an error.
 """
@@ -30,7 +30,6 @@ from ...http import HttpClient, describe_call, not_json
 from . import mapping
 from .answers import (
     AttemptEntity,
-    Created,
     GroupEntity,
     ListedSchedule,
     MetadataEntity,
@@ -180,7 +179,6 @@ class QuestionmarkClient:
         created = self.send("POST", path, body)
         if not created:
             raise MalformedResponseError(PROVIDER, f"POST {path}: answered without the new {kind}")
-        check(Created, created, f"POST {path}", kind)
         return check(model, created, f"POST {path}", kind)
 
     # ------------------------------------------------------------------ endpoints
