@@ -11,7 +11,7 @@ from .diff import build_plan, diff_schedule
 from .errors import AmbiguousWriteError, ProviderError, ReconcilerError, StalePlanError, UnsafePlanError
 from .models import DesiredState, SafetyConfig, ScheduleKey
 from .observed import ApplyOutcome, Observed, ObservedWorld
-from .plan import Disable, NoOp, Plan, ScheduleChange, UnmanagedSchedule, Writing
+from .plan import Create, Disable, NoOp, Plan, ScheduleChange, UnmanagedSchedule, Update, Writing
 from .providers.base import Provider
 
 
@@ -208,28 +208,74 @@ def apply_plan(
 
 
 def _apply_one(change: Writing, provider: Provider, observed: Observed | None) -> ApplyOutcome:
+    before = provider.calls
     try:
         return provider.apply(change, observed)
     except AmbiguousWriteError as exc:
-        return _verify(change, provider, str(exc))
+        outcome = _verify(change, provider, str(exc))
+        return replace(outcome, calls=provider.calls - before)
     except ProviderError as exc:
         return ApplyOutcome(change.key, False, message=str(exc))
 
 
+MAX_RESUMES = 3
+"""Re-read-and-resume rounds after a lost answer, on top of one per object the change writes."""
+
+
 def _verify(change: Writing, provider: Provider, reason: str) -> ApplyOutcome:
-    """After a write whose answer was lost: re-read and check whether the live object converged."""
-    try:
-        live = provider.observe_one(change.key, change.desired)
-    except ProviderError as exc:
-        return ApplyOutcome(change.key, False, message=f"{reason}; re-reading failed too: {exc}")
-    if isinstance(change, Disable):
-        converged = live is not None and live.live.disabled
-    elif live is not None:
-        remaining = diff_schedule(change.desired, live)
-        converged = remaining is None or not remaining.actionable
-    else:
-        converged = False
-    if converged:
-        return ApplyOutcome(change.key, True, message="answer lost, verified by re-reading",
-                            ref=live.ref if live else None)
+    """After a write whose answer was lost: re-read, and either find the change landed or resume it.
+
+    Writes are never resent blind: each round re-reads the live object and sends only what the re-read shows
+    missing, and only what the planned change itself would have written (a remaining difference outside it,
+    e.g. someone removed by hand since the plan, is left for the next plan). A resumed write whose answer is
+    lost again starts another round, up to one per object the change writes plus MAX_RESUMES.
+    """
+    rounds = MAX_RESUMES + len(change.fields) + len(change.candidates.add) + len(change.candidates.remove)
+    resumed = 0
+    for _ in range(rounds + 1):
+        try:
+            live = provider.observe_one(change.key, change.desired)
+        except ProviderError as exc:
+            return ApplyOutcome(change.key, False, message=f"{reason}; re-reading failed too: {exc}")
+        rest = _remaining(change, live)
+        if rest is None:
+            how = f"resumed {resumed} time(s) after re-reading" if resumed else "verified by re-reading"
+            return ApplyOutcome(change.key, True, message=f"answer lost, {how}", ref=live.ref if live else None)
+        if not _within(rest, change):
+            return ApplyOutcome(change.key, False, message=f"{reason}; the re-read shows changes this plan does "
+                                "not make (made since the plan?): plan again")
+        if resumed == rounds:
+            break
+        resumed += 1
+        try:
+            outcome = provider.apply(rest, live)
+        except AmbiguousWriteError as exc:
+            reason = str(exc)
+            continue
+        except ProviderError as exc:
+            return ApplyOutcome(change.key, False, message=f"{reason}; resuming after re-reading failed: {exc}")
+        if not outcome.ok:
+            return replace(outcome, message=f"{reason}; resumed after re-reading: {outcome.message}")
+        return replace(outcome, message=f"answer lost, resumed {resumed} time(s) after re-reading")
     return ApplyOutcome(change.key, False, message=f"{reason}; re-read shows it did not land (run again)")
+
+
+def _remaining(change: Writing, live: Observed | None) -> Writing | None:
+    """What is still to do after a re-read: None once the live object matches the change."""
+    if isinstance(change, Disable):
+        return None if live is None or live.live.disabled else change
+    rest = diff_schedule(change.desired, live)
+    return rest if isinstance(rest, (Create, Update)) and rest.actionable else None
+
+
+def _within(rest: Writing, change: Writing) -> bool:
+    """Whether the remaining change only does what the planned one would have done (an update is never
+    turned into a create: a schedule that vanished since the plan is for the next plan to see)."""
+    if change.action == "disable" or rest.action == "create":
+        return rest.action == change.action
+    if change.action == "create":
+        return not rest.candidates.remove
+    planned = {f.path for f in change.fields}
+    adds = {c.email for c in change.candidates.add}
+    return ({f.path for f in rest.fields} <= planned and {c.email for c in rest.candidates.add} <= adds
+            and set(rest.candidates.remove) <= set(change.candidates.remove))

@@ -185,5 +185,9 @@ class AmbiguousWriteError(ProviderError):
     """A write was sent but no answer came back: it may or may not have landed. Re-read to find out."""
 
 
+class ConflictError(ProviderError):
+    """What a create would make exists now (made since the plan, e.g. by another apply): plan again."""
+
+
 class MalformedResponseError(ProviderError):
     """The vendor answered with something we cannot read."""

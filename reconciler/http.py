@@ -60,11 +60,14 @@ class RunDeadline:
 
 @dataclass
 class RetryPolicy:
-    """How reads are retried."""
+    """How reads (and refused writes) are retried: exponential backoff with jitter, or the vendor's
+    Retry-After when it sends one. A call that got no complete answer within its deadline is tried at most
+    `timeout_attempts` times (each costs the whole timeout), one refused or failed outright `attempts` times."""
 
-    attempts: int = 4
+    attempts: int = 8
     base_delay: float = 0.2
     max_delay: float = 8.0
+    timeout_attempts: int = 2
 
     def delay(self, attempt: int, retry_after: float | None) -> float:
         if retry_after is not None:
@@ -184,6 +187,7 @@ class HttpClient:
         is_read = method in READ_METHODS
         attempts = self.retry.attempts
         last: ProviderError | None = None
+        timeouts = 0
         for attempt in range(attempts):
             if attempt:
                 self.stats.retried()
@@ -198,6 +202,10 @@ class HttpClient:
                     raise AmbiguousWriteError(
                         self.provider, f"{method} {_path(url)} failed with HTTP {exc.status}; it may have been applied"
                     ) from None
+                if isinstance(exc, _OutOfTime):
+                    timeouts += 1
+                    if exc.final or timeouts >= self.retry.timeout_attempts:
+                        break
         assert last is not None
         raise last
 
@@ -236,7 +244,7 @@ class HttpClient:
         worker.start()
         worker.join(budget)
         if not outcome:
-            raise self._no_answer(method, url, f"no complete answer within {budget:.0f} s")
+            raise self._no_answer(method, url, f"no complete answer within {budget:.0f} s", timed_out=True)
         result = outcome[0]
         if isinstance(result, (requests.ConnectionError, requests.Timeout)):
             raise self._no_answer(method, url, type(result).__name__)
@@ -267,12 +275,14 @@ class HttpClient:
             return self.timeout
         left = self.run_deadline.remaining()
         if left <= 0:
-            raise TransientError(self.provider, f"{method} {_path(url)} not sent: the run's deadline has passed")
+            raise _OutOfTime(self.provider, f"{method} {_path(url)} not sent: the run's deadline has passed",
+                             final=True)
         return min(self.timeout, left)
 
-    def _no_answer(self, method: str, url: str, reason: str) -> ProviderError:
+    def _no_answer(self, method: str, url: str, reason: str, *, timed_out: bool = False) -> ProviderError:
         if method in READ_METHODS:
-            return TransientError(self.provider, f"{method} {_path(url)} failed: {reason}")
+            message = f"{method} {_path(url)} failed: {reason}"
+            return _OutOfTime(self.provider, message) if timed_out else TransientError(self.provider, message)
         return AmbiguousWriteError(
             self.provider, f"{method} {_path(url)} got no answer ({reason}); it may have been applied")
 
@@ -327,6 +337,14 @@ def not_json(provider: str, response: requests.Response) -> MalformedResponseErr
     kind = (response.headers.get("Content-Type") or "no content type").split(";")[0].strip()
     return MalformedResponseError(provider, f"{describe_call(response)}: answer is not JSON ({kind})",
                                   status=response.status_code, body=response.text)
+
+
+class _OutOfTime(TransientError):
+    """A read that got no complete answer within its deadline (`final`: the run's deadline has passed)."""
+
+    def __init__(self, provider: str, message: str, *, final: bool = False) -> None:
+        super().__init__(provider, message)
+        self.final = final
 
 
 def _refused(exc: TransientError) -> bool:

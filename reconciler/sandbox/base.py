@@ -12,92 +12,34 @@ import json
 import os
 import random
 import re
+import sys
 import threading
 import time
-from abc import ABC, abstractmethod
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from .fault_queue import FaultKind, QueuedFault, take_queued
 from .quirks import Quirks
-
-AnsweredFault = Literal["error", "rate_limit"]  # the faults that get an answer (the others hang up)
-
-
-@dataclass(frozen=True)
-class SandboxRequest:
-    """One request as the emulator sees it. `params` merges the query string and a form body."""
-
-    method: str
-    path: str
-    query: dict[str, str]
-    form: dict[str, str]
-    headers: dict[str, str]
-    body: bytes
-    base_url: str
-
-    @property
-    def params(self) -> dict[str, str]:
-        return {**self.query, **self.form}
-
-    def json(self) -> Any:
-        return json.loads(self.body.decode("utf-8")) if self.body else None
-
-
-@dataclass
-class SandboxResponse:
-    status: int = 200
-    body: Any = None
-    headers: dict[str, str] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class RecordedCall:
-    """What the server received; secrets (signatures, auth headers) are not recorded."""
-
-    method: str
-    path: str
-    params: dict[str, str]
-    json: Any
-    status: int
-
-
-class SandboxApp(ABC):
-    """Base for an emulator. Subclasses implement handle() and the state hooks."""
-
-    name = "sandbox"
-
-    @abstractmethod
-    def handle(self, request: SandboxRequest) -> SandboxResponse:
-        """Answer one request (called under the server's lock)."""
-
-    def is_write(self, request: SandboxRequest) -> bool:
-        return request.method not in ("GET", "HEAD")
-
-    def fault_response(self, kind: AnsweredFault, retry_after: float) -> SandboxResponse:
-        """The answer to an injected fault: 503, or 429 with Retry-After. Emulators answer in their envelope."""
-        if kind == "rate_limit":
-            return SandboxResponse(429, {"error": "injected fault: too many requests"},
-                                   {"Retry-After": str(retry_after)})
-        return SandboxResponse(503, {"error": "injected fault: service unavailable"})
-
-    @abstractmethod
-    def dump_state(self) -> dict[str, Any]:
-        """The whole world as JSON-able data (what the server persists)."""
-
-    @abstractmethod
-    def load_state(self, state: dict[str, Any]) -> None:
-        """Replace the world with a dumped one."""
+from .wire import (  # re-exported: emulators and tests import them from base
+    AnsweredFault as AnsweredFault,
+    RecordedCall as RecordedCall,
+    SandboxApp as SandboxApp,
+    SandboxRequest as SandboxRequest,
+    SandboxResponse as SandboxResponse,
+)
 
 
 @dataclass
 class Faults:
-    """Switches for latency and faults. Rates are probabilities per request; queued faults come first."""
+    """Switches for latency and faults. Rates are probabilities per request, drawn from a generator seeded
+    with `seed`; queued faults come first. `error` answers 503 and `rate_limit` 429 (with Retry-After): the
+    request is turned away untouched. `drop` closes the line unanswered, untouched; `lost_answer` (a write
+    rate: reads are not affected) applies the write and then closes the line unanswered."""
 
     latency: float = 0.0
     error_rate: float = 0.0
@@ -127,17 +69,21 @@ class SandboxServer:
         state_dir: str | Path | None = None,
         faults: Faults | None = None,
         quirks: Iterable[str] = (),
+        quirk_settings: Mapping[str, float] | None = None,
     ) -> None:
         self.app = app
         self.faults = faults or Faults()
-        self.quirks = Quirks(quirks)
+        self.quirks = Quirks(quirks, quirk_settings)
+        self.stopping = threading.Event()
         self.calls: list[RecordedCall] = []
+        self.injected: dict[FaultKind, int] = {}
+        """How many faults of each kind were injected (queued or drawn)."""
         self._lock = threading.RLock()
         self._rng = random.Random(self.faults.seed)
         self._state_file = Path(state_dir) / f"{app.name}.json" if state_dir else None
         if self._state_file and self._state_file.exists():
             app.load_state(json.loads(self._state_file.read_text(encoding="utf-8")))
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", port), self._handler_class())
+        self._httpd = _QuietServer(("127.0.0.1", port), self._handler_class())
         self._httpd.daemon_threads = True
         self._thread: threading.Thread | None = None
 
@@ -155,6 +101,7 @@ class SandboxServer:
         return self
 
     def stop(self) -> None:
+        self.stopping.set()  # ends answers being dripped or streamed
         self._httpd.shutdown()
         self._httpd.server_close()
         if self._thread:
@@ -202,7 +149,7 @@ class SandboxServer:
             ("lost_answer", f.lost_answer_rate),
         ):
             if roll < rate:
-                return kind
+                return None if kind == "lost_answer" and method in ("GET", "HEAD") else kind
             roll -= rate
         return None
 
@@ -213,6 +160,9 @@ class SandboxServer:
         if self.faults.latency:
             time.sleep(self.faults.latency)
         fault = self._pick_fault(request.method, request.path)
+        if fault is not None:
+            with self._lock:
+                self.injected[fault] = self.injected.get(fault, 0) + 1
         if fault in ("error", "rate_limit"):
             return self.app.fault_response(fault, self.faults.retry_after)
         if fault == "drop":
@@ -235,7 +185,8 @@ class SandboxServer:
     def _control(self, request: SandboxRequest) -> SandboxResponse:
         """Test and demo controls: /__sandbox/faults (POST settings; `queue` replaces the queued faults, `fail_next`
         adds some: `{"kind", "methods", "path", "nth", "count"}` or a list of them), /__sandbox/quirks
-        (POST {"enabled": [names]}, GET), /__sandbox/calls (GET), /__sandbox/state (GET)."""
+        (POST {"enabled": [names], "settings": {"drip_interval": 0.5}}, GET), /__sandbox/calls (GET),
+        /__sandbox/state (GET)."""
         if request.path == "/__sandbox/faults" and request.method == "POST":
             try:
                 self._set_faults(request.json() or {})
@@ -245,7 +196,8 @@ class SandboxServer:
         if request.path == "/__sandbox/quirks":
             if request.method == "POST":
                 try:
-                    self.quirks.set((request.json() or {}).get("enabled", []))
+                    wanted = request.json() or {}
+                    self.quirks.set(wanted.get("enabled", []), wanted.get("settings"))
                 except ValueError as exc:
                     return SandboxResponse(400, {"error": str(exc)})
             return SandboxResponse(200, {"enabled": self.quirks.names})
@@ -314,14 +266,52 @@ class SandboxServer:
                     self.send_header(key, value)
                 if payload and "Content-Type" not in response.headers:
                     self.send_header("Content-Type", "application/json")
+                if response.filler_bytes:
+                    self._stream(payload, response.filler_bytes)
+                    return
                 self.send_header("Content-Length", str(len(payload)))
                 self.end_headers()
-                if payload:
+                if response.drip_interval:
+                    self._drip(payload, response.drip_interval)
+                elif payload:
                     self.wfile.write(payload)
+
+            def _drip(self, payload: bytes, interval: float) -> None:
+                """One byte, then a pause, until the body is sent, the client is gone or the server stops."""
+                self.close_connection = True
+                with suppress(OSError):
+                    for index in range(len(payload)):
+                        self.wfile.write(payload[index : index + 1])
+                        self.wfile.flush()
+                        if server.stopping.wait(interval):
+                            return
+
+            def _stream(self, payload: bytes, filler: int) -> None:
+                """The body, then `filler` bytes of whitespace, chunked (no length to refuse up front)."""
+                self.close_connection = True
+                self.send_header("Transfer-Encoding", "chunked")
+                self.end_headers()
+                block = b" " * (1024 * 1024)
+                with suppress(OSError):
+                    self.wfile.write(b"%x\r\n%s\r\n" % (len(payload), payload) if payload else b"")
+                    sent = 0
+                    while sent < filler and not server.stopping.is_set():
+                        piece = block[: filler - sent]
+                        self.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece))
+                        sent += len(piece)
+                    self.wfile.write(b"0\r\n\r\n")
 
             do_GET = do_POST = do_PATCH = do_PUT = do_DELETE = do_MERGE = _serve
 
         return Handler
+
+
+class _QuietServer(ThreadingHTTPServer):
+    """A client that hangs up (a timed-out or refused answer, a lost one) is routine here, not an error."""
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
 
 
 def _decode_form(body: bytes, content_type: str) -> dict[str, str]:

@@ -3,18 +3,21 @@
 A quirk post-processes the emulator's answer (`SandboxServer.dispatch`) or skews the server's clock (its
 `Date` header). Quirks are named, mostly by the assumption id of `docs/vendor-assumptions.md` they break,
 and are set when a server is built (`SandboxServer(app, quirks=["M-06"])`) or through the control endpoint
-(`POST /__sandbox/quirks {"enabled": ["M-06"]}`). None is on by default.
+(`POST /__sandbox/quirks {"enabled": ["M-06"]}`). None is on by default. The hostile-answer switches of
+`hostile.py` (drip-feed, a huge body, a redirect, ...) are switched the same way.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Any
 
+from .hostile import HOSTILE, Settings
+
 if TYPE_CHECKING:
-    from .base import SandboxApp, SandboxRequest, SandboxResponse
+    from .wire import SandboxApp, SandboxRequest, SandboxResponse
 
 Rewrite = Callable[["SandboxApp", "SandboxRequest", "SandboxResponse"], None]
 
@@ -34,10 +37,11 @@ class Quirk:
     path: str = ""
     rewrite: Rewrite | None = None
     clock_offset: float = 0.0
+    delivery: str = ""  # "drip" or "huge": how the server sends the answer (hostile.py)
 
     def applies(self, request: SandboxRequest) -> bool:
         matches = re.fullmatch(self.path, request.path) is not None
-        return self.rewrite is not None and request.method == "GET" and matches
+        return (self.rewrite is not None or bool(self.delivery)) and request.method == "GET" and matches
 
 
 # ------------------------------------------------------------------------------------------------ rewrites
@@ -141,21 +145,34 @@ QUIRKS: dict[str, Quirk] = {q.name: q for q in (
           rf"{_QM}/Attempts", _refuse_bad_request),
 )}
 
+HOSTILE_QUIRKS: dict[str, Quirk] = {
+    name: Quirk(name, assumption, description, path, rewrite, delivery=delivery)
+    for name, (assumption, description, path, rewrite, delivery) in HOSTILE.items()
+}
+KNOWN: dict[str, Quirk] = {**QUIRKS, **HOSTILE_QUIRKS}
+
 
 class Quirks:
-    """The quirks switched on for one server."""
+    """The quirks switched on for one server, and the settings of the delivery quirks."""
 
-    def __init__(self, names: Iterable[str] = ()) -> None:
+    def __init__(self, names: Iterable[str] = (), settings: Mapping[str, float] | None = None) -> None:
         self.enabled: tuple[Quirk, ...] = ()
-        self.set(names)
+        self.settings = Settings()
+        self.set(names, settings)
 
-    def set(self, names: Iterable[str]) -> None:
-        """Switch on exactly these quirks (an unknown name raises ValueError)."""
+    def set(self, names: Iterable[str], settings: Mapping[str, float] | None = None) -> None:
+        """Switch on exactly these quirks, and change the given settings (unknown names raise ValueError)."""
         wanted = list(dict.fromkeys(names))
-        unknown = [n for n in wanted if n not in QUIRKS]
+        unknown = [n for n in wanted if n not in KNOWN]
         if unknown:
-            raise ValueError(f"unknown quirk(s) {', '.join(unknown)}; known: {', '.join(QUIRKS)}")
-        self.enabled = tuple(QUIRKS[n] for n in wanted)
+            raise ValueError(f"unknown quirk(s) {', '.join(unknown)}; known: {', '.join(KNOWN)}")
+        known_settings = {f.name for f in fields(Settings)}
+        wrong = sorted(set(settings or {}) - known_settings)
+        if wrong:
+            raise ValueError(f"unknown quirk setting(s) {', '.join(wrong)}; known: {', '.join(sorted(known_settings))}")
+        for key, value in (settings or {}).items():
+            setattr(self.settings, key, type(getattr(self.settings, key))(value))
+        self.enabled = tuple(KNOWN[n] for n in wanted)
 
     @property
     def names(self) -> list[str]:
@@ -169,6 +186,12 @@ class Quirks:
     def apply(self, app: SandboxApp, request: SandboxRequest, response: SandboxResponse) -> SandboxResponse:
         """The answer after every enabled quirk that applies to this request rewrote it."""
         for quirk in self.enabled:
-            if quirk.applies(request) and quirk.rewrite is not None:
+            if not quirk.applies(request):
+                continue
+            if quirk.rewrite is not None:
                 quirk.rewrite(app, request, response)
+            if quirk.delivery == "drip":
+                response.drip_interval = self.settings.drip_interval
+            elif quirk.delivery == "huge":
+                response.filler_bytes = self.settings.huge_bytes
         return response

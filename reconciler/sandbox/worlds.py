@@ -53,12 +53,12 @@ def seed_mettl(app: MettlApp) -> None:
     app.add_schedule(769688, legacy)
 
 
-def seed_questionmark(app: QuestionmarkApp) -> None:
-    """The service account may schedule the example's assessment; some participants already exist; one
-    hand-made schedule in the same assessment nobody manages."""
+def seed_questionmark(app: QuestionmarkApp, user: str | None = None) -> None:
+    """The service account (`user`, default the sandbox's) may schedule the example's assessment; some
+    participants already exist; one hand-made schedule in the same assessment nobody manages."""
     from .questionmark import SANDBOX_USERNAME
 
-    app.allow_scheduling(SANDBOX_USERNAME, "65433000065433", group="exam-administrators")
+    app.allow_scheduling(user or SANDBOX_USERNAME, "65433000065433", group="exam-administrators")
     manual = app.add_group("manual-retakes")
     app.add_participant("omar.haddad@example.com", "omar.haddad@example.com", groups=("manual-retakes",))
     app.add_participant("priya.nair@example.com", "priya.nair@example.com")

@@ -168,13 +168,13 @@ def test_lost_answer_on_edit_is_verified_by_rereading(reconcile: Reconcile) -> N
     assert not reconcile.plan(schedule(candidates=(ANA, RAJ, MEI))).plan.has_changes
 
 
-def test_dropped_write_is_reported_failed_and_repaired_next_run(reconcile: Reconcile) -> None:
+def test_dropped_write_is_resent_once_a_re_read_shows_it_did_not_land(reconcile: Reconcile) -> None:
     reconcile.apply(schedule())
     reconcile.server.faults.fail_next("drop", "POST")
     run = reconcile.plan(schedule(candidates=(ANA, RAJ, MEI)))
     report = engine.apply_plan(run, {"mettl": reconcile.provider})
-    assert report.failed and "did not land" in report.failed[0].message
-    reconcile.apply(schedule(candidates=(ANA, RAJ, MEI)))
+    assert not report.failed and "resumed 1 time(s) after re-reading" in report.outcomes[0].message
+    assert len(reconcile.server.writes()) == 2  # the create, then the resent edit (the dropped one never arrived)
     assert not reconcile.plan(schedule(candidates=(ANA, RAJ, MEI))).plan.has_changes
 
 

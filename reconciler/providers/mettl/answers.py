@@ -6,17 +6,13 @@ which would turn into a write. Extra fields are allowed (the vendor adds them ov
 
 from __future__ import annotations
 
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import Field, model_validator
 
-from ...errors import MalformedResponseError
+from ...answers import Answer as _Answer, M, checked as _checked
 
 PROVIDER = "mettl"
-
-
-class _Answer(BaseModel):
-    model_config = ConfigDict(extra="allow", strict=True)
 
 
 class ListedSchedule(_Answer):
@@ -79,17 +75,6 @@ class LiveSchedule(_Answer):
         return self
 
 
-M = TypeVar("M", bound=_Answer)
-
-
 def checked(model: type[M], data: Any, call: str) -> dict[str, Any]:
     """`data` unchanged when it has the shape `model` describes; otherwise an error naming call and field."""
-    try:
-        model.model_validate(data)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(part) for part in first["loc"]) or "(the answer)"
-        problem = "is missing" if first["type"] == "missing" else f"is invalid ({first['msg']})"
-        raise MalformedResponseError(PROVIDER, f"{call}: answer field {where} {problem}") from None
-    assert isinstance(data, dict)
-    return data
+    return _checked(PROVIDER, model, data, call)

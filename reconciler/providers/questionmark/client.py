@@ -1,32 +1,49 @@
 """The Questionmark Delivery OData v3 client: Basic auth, `odata.error` bodies, nextLink paging.
 
-No knowledge of the shared models: entities travel as plain dicts in their wire form.
+Entities travel as plain dicts in their wire form, checked against `answers` (the parts the plan reads)
+before they are handed on. Every call stays under the configured service
+root (a `nextLink` elsewhere is refused before it is sent), a listing has a page cap, and a `nextLink` seen
+before ends the listing at once with an error.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from itertools import count
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import requests
 
+from ...answers import M
 from ...errors import (
     AuthenticationError,
     BadRequestError,
+    ConflictError,
     MalformedResponseError,
     NotFoundError,
     RateLimitedError,
     TransientError,
     redact,
 )
-from ...http import HttpClient
+from ...http import HttpClient, describe_call, not_json
+from . import mapping
+from .answers import (
+    AttemptEntity,
+    GroupEntity,
+    ListedSchedule,
+    MetadataEntity,
+    ParticipantEntity,
+    ScheduleEntity,
+    check,
+)
 
 PROVIDER = "questionmark"
 AUTH_HINT = "check QUESTIONMARK_USERNAME/QUESTIONMARK_PASSWORD"
-_MAX_PAGES = 10_000  # a guard against a server that keeps answering with the same nextLink
+MAX_PAGES = 1_000  # 100,000 entities in one listing: past that, a server that never stops paging
 EXPANSION_LIMIT = 100  # intro.rst: an expanded collection is cut at 100, without a continuation link
 EXPAND = "ScheduleMetadata,Participant,Group"
+EXISTS_NOW = "exists now (another apply?) — plan again"
 
 
 def quote_literal(value: str) -> str:
@@ -101,6 +118,7 @@ class QuestionmarkClient:
             auth=(username, password),
             headers={"Accept": "application/json", "Content-Type": "application/json"},
             error_hook=lambda response: odata_error(response, secrets),
+            base_url=self.base_url,
         )
 
     def close(self) -> None:
@@ -111,47 +129,57 @@ class QuestionmarkClient:
 
     # ------------------------------------------------------------------ plumbing
 
-    def _json(self, response: requests.Response, what: str) -> dict[str, Any]:
+    def _json(self, response: requests.Response) -> dict[str, Any]:
         try:
             body = response.json()
         except ValueError:
-            raise MalformedResponseError(PROVIDER, f"answer to {what} is not JSON", status=response.status_code,
-                                         body=response.text) from None
+            raise not_json(PROVIDER, response) from None
         if not isinstance(body, dict):
-            raise MalformedResponseError(PROVIDER, f"answer to {what} is not a JSON object")
+            raise MalformedResponseError(PROVIDER, f"{describe_call(response)}: answer is not a JSON object")
         return body
 
     def get(self, path: str, params: Mapping[str, str] | None = None) -> dict[str, Any]:
         """One GET of an entity or a page; `path` may be a full nextLink."""
-        response = self.http.request("GET", self.url(path), params=params)
-        return self._json(response, f"GET {urlsplit(path).path}")
+        return self._json(self.http.request("GET", self.url(path), params=params))
 
-    def feed(self, path: str, params: Mapping[str, str] | None = None) -> Iterator[dict[str, Any]]:
-        """Every entity of a collection, following `odata.nextLink` (the server pages at 100)."""
+    def feed(
+        self, path: str, params: Mapping[str, str] | None = None, model: type[M] | None = None, kind: str = ""
+    ) -> Iterator[dict[str, Any]]:
+        """Every entity of a collection, following `odata.nextLink` (the server pages at 100), each checked
+        against `model` when one is given. A link seen before, or more than MAX_PAGES pages, is an error."""
+        call = f"GET {urlsplit(path).path}"
         body = self.get(path, params)
-        for _ in range(_MAX_PAGES):
+        seen: set[str] = set()
+        for page in count(1):
             values = body.get("value")
             if not isinstance(values, list):
-                raise MalformedResponseError(PROVIDER, f"no 'value' list in the answer to GET {path}")
-            yield from values
+                raise MalformedResponseError(PROVIDER, f"{call}: answer has no 'value' list")
+            for value in values:
+                yield check(model, value, call, kind) if model is not None else value
             link = body.get("odata.nextLink")
             if not link or not values:
                 return
-            body = self.get(str(link))
-        raise MalformedResponseError(PROVIDER, f"GET {path} never stopped paging")
+            if not isinstance(link, str) or link in seen:
+                raise MalformedResponseError(PROVIDER, f"{call}: odata.nextLink repeats a page already read "
+                                             "(the listing would never end); stopped")
+            if page >= MAX_PAGES:
+                raise MalformedResponseError(PROVIDER, f"{call}: still had a next page after {MAX_PAGES} pages; "
+                                             "stopped")
+            seen.add(link)
+            body = self.get(link)
 
     def send(self, method: str, path: str, body: Mapping[str, Any]) -> dict[str, Any] | None:
         """One write. Never retried: a lost answer raises AmbiguousWriteError."""
         response = self.http.request(method, self.url(path), json=dict(body))
         if response.status_code == 204 or not response.content:
             return None
-        return self._json(response, f"{method} {path}")
+        return self._json(response)
 
-    def _created(self, path: str, body: Mapping[str, Any]) -> dict[str, Any]:
+    def _created(self, path: str, body: Mapping[str, Any], model: type[M], kind: str) -> dict[str, Any]:
         created = self.send("POST", path, body)
-        if not created or "ID" not in created:
-            raise MalformedResponseError(PROVIDER, f"POST {path} answered without the new entity's ID")
-        return created
+        if not created:
+            raise MalformedResponseError(PROVIDER, f"POST {path}: answered without the new {kind}")
+        return check(model, created, f"POST {path}", kind)
 
     # ------------------------------------------------------------------ endpoints
 
@@ -161,40 +189,57 @@ class QuestionmarkClient:
         ExternalID cannot be filtered on: list and match locally. An expansion is cut at 100 with no link
         (intro.rst), so a schedule showing 100 metadata items has them re-read from its navigation feed.
         """
-        for schedule in self.feed("Schedules", {"$expand": EXPAND}):  # assumption Q-01
-            metadata, key = schedule.get("ScheduleMetadata"), schedule.get("ID")
-            if isinstance(metadata, list) and len(metadata) >= EXPANSION_LIMIT and isinstance(key, int):
+        for schedule in self.feed("Schedules", {"$expand": EXPAND}, ListedSchedule, "schedule"):  # assumption Q-01
+            metadata, key = schedule["ScheduleMetadata"], schedule["ID"]
+            if len(metadata) >= EXPANSION_LIMIT:
                 nav = f"Schedules({key})/ScheduleMetadata"  # assumption Q-09
-                schedule = {**schedule, "ScheduleMetadata": list(self.feed(nav))}
+                schedule = {**schedule, "ScheduleMetadata": list(self.feed(nav, None, MetadataEntity, "metadata"))}
             yield schedule
+
+    def group_schedules(self, group_id: int) -> list[dict[str, Any]]:
+        """The live schedules of one group (`$filter=GroupID eq N`, schedule.rst), without expansions."""
+        found = self.feed("Schedules", {"$filter": f"GroupID eq {int(group_id)}"}, ScheduleEntity, "schedule")
+        return [s for s in found if s.get("IsDeleted") is not True]  # assumption Q-08
 
     def find_group(self, name: str) -> dict[str, Any] | None:
         """The group with this name, or None."""
-        return next(iter(self.feed("Groups", {"$filter": f"Name eq {quote_literal(name)}"})), None)
+        found = self.feed("Groups", {"$filter": f"Name eq {quote_literal(name)}"}, GroupEntity, "group")
+        return next(iter(found), None)
 
     def group_members(self, group_id: int) -> list[dict[str, Any]]:
         """Every participant of a group, from its navigation feed (never `$expand`: it stops at 100)."""
-        return list(self.feed(f"Groups({int(group_id)})/Participants"))  # assumption Q-04
+        return list(self.feed(f"Groups({int(group_id)})/Participants", None, ParticipantEntity,
+                              "participant"))  # assumption Q-04
 
     def participants_named(self, *logins: str) -> list[dict[str, Any]]:
         """The participants with any of these login names (one request)."""
         text = " or ".join(f"Name eq {quote_literal(login)}" for login in logins)  # assumption Q-10
-        return list(self.feed("Participants", {"$filter": text}))
+        return list(self.feed("Participants", {"$filter": text}, ParticipantEntity, "participant"))
 
     def attempts(self, schedule_id: int) -> list[dict[str, Any]]:
         """The attempts made through a schedule (attempt.rst: the Attempts feed filters on ScheduleID)."""
-        return list(self.feed("Attempts", {"$filter": f"ScheduleID eq {int(schedule_id)}"}))
+        return list(self.feed("Attempts", {"$filter": f"ScheduleID eq {int(schedule_id)}"}, AttemptEntity,
+                              "attempt"))
 
     def create_group(self, name: str) -> dict[str, Any]:
-        return self._created("Groups", {"Name": name})
+        return self._created("Groups", {"Name": name}, GroupEntity, "group")
 
     def create_participant(self, body: Mapping[str, Any]) -> dict[str, Any]:
-        return self._created("Participants", body)
+        return self._created("Participants", body, ParticipantEntity, "participant")
 
     def create_schedule(self, body: Mapping[str, Any]) -> dict[str, Any]:
-        """POST Schedules; a 403 says who may schedule the assessment (sdelivery.rst, Scheduling Permissions)."""
+        """POST Schedules; a 403 says who may schedule the assessment (sdelivery.rst, Scheduling Permissions).
+
+        A schedule that carries an identity (an ExternalID on a group's own schedule, not a participant's) is
+        never created twice: see `_unique`."""
+        identity = _identity(body)
+        if identity is not None:
+            return self._unique(body, *identity)
+        return self._post_schedule(body)
+
+    def _post_schedule(self, body: Mapping[str, Any]) -> dict[str, Any]:
         try:
-            return self._created("Schedules", body)
+            return self._created("Schedules", body, ScheduleEntity, "schedule")
         except AuthenticationError as exc:
             if exc.status != 403:
                 raise
@@ -203,8 +248,42 @@ class QuestionmarkClient:
                 "own a group associated with that assessment may schedule it — make the account "
                 "QUESTIONMARK_USERNAME an owner of such a group", status=403, body=exc.body) from None
 
+    def _unique(self, body: Mapping[str, Any], group_id: int, mark: str) -> dict[str, Any]:
+        """Create a group's identity-carrying schedule only if no live one holds `mark` (another apply may have
+        made it since the plan). The feed cannot filter on ExternalID: one filtered read of the group's
+        schedules before, and one after (two applies may both have passed the first): when another schedule
+        holding the mark has a lower ID, that one wins and ours stands down (disabled, its mark revoked)."""
+        if self._holders(group_id, mark):
+            raise ConflictError(PROVIDER, f"schedule {body.get('Name')!r} {EXISTS_NOW}")
+        created = self._post_schedule(body)
+        earlier = [s for s in self._holders(group_id, mark) if s["ID"] < created["ID"]]  # assumption Q-11
+        if earlier:
+            self.update_schedule(created["ID"], {"Disabled": True, "ExternalID": mapping.seat_mark(mark, revoked=True)})
+            raise ConflictError(PROVIDER, f"schedule {body.get('Name')!r} {EXISTS_NOW} (schedule {earlier[0]['ID']} "
+                                f"was created at the same time; ours, {created['ID']}, was disabled)")
+        return created
+
+    def _holders(self, group_id: int, mark: str) -> list[dict[str, Any]]:
+        """The group's schedules that are no participant's and hold exactly `mark`."""
+        return [s for s in self.group_schedules(group_id)
+                if s.get("ExternalID") == mark and s.get("ParticipantID") is None]
+
     def update_schedule(self, schedule_id: int, body: Mapping[str, Any]) -> None:
         self.send("PATCH", f"Schedules({int(schedule_id)})", body)
 
     def create_metadata(self, schedule_id: int, key: str, value: str) -> dict[str, Any]:
-        return self._created("ScheduleMetadata", {"ScheduleID": int(schedule_id), "Key": key, "Value": value})
+        body = {"ScheduleID": int(schedule_id), "Key": key, "Value": value}
+        return self._created("ScheduleMetadata", body, MetadataEntity, "metadata")
+
+
+def _identity(body: Mapping[str, Any]) -> tuple[int, str] | None:
+    """(GroupID, ExternalID) of a schedule body that carries an identity: a group's own schedule (no
+    participant, no parent) with an ExternalID. Seats and exception schedules are a participant's."""
+    group_id, mark = body.get("GroupID"), body.get("ExternalID")
+    if body.get("ParticipantID") is not None or body.get("ParentScheduleID") is not None:
+        return None
+    if isinstance(group_id, int) and isinstance(mark, str) and mark:
+        return group_id, mark
+    return None
+
+

@@ -35,6 +35,8 @@ class Listing:
                 continue
             parent_id = schedule.get("ParentScheduleID")
             marked = mapping.parse_mark(schedule.get("ExternalID"))
+            if marked and marked[1] == mapping.REVOKED and parent_id is None and schedule.get("ParticipantID") is None:
+                continue  # a duplicate that stood down (client.create_schedule): disabled, no one's, never shown
             if parent_id is not None:
                 listing.children.setdefault(int(parent_id), []).append(schedule)
             elif marked and marked[1] and isinstance(schedule.get("ParticipantID"), int):

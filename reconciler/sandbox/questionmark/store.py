@@ -64,7 +64,7 @@ class QuestionmarkWorld:
 
     def _insert(self, entity_set: str, entity: dict[str, Any]) -> dict[str, Any]:
         if entity.get("ID") is None:
-            entity["ID"] = self.next_ids[entity_set]
+            entity["ID"] = self.next_ids[entity_set]  # assumption Q-11: a later entity has a higher ID
         self.next_ids[entity_set] = max(self.next_ids[entity_set], entity["ID"] + 1)
         self.tables[entity_set].insert(entity)
         for index, feed in ((self.children, "Schedules"), (self.metadata, "ScheduleMetadata"),
