@@ -35,6 +35,7 @@ from .errors import (
     ProviderError,
     RateLimitedError,
     TransientError,
+    redact,
 )
 
 log = logging.getLogger("reconciler.http")
@@ -101,29 +102,46 @@ class CallStats:
         return self.reads + self.writes
 
 
-# A vendor-specific hook: given a response, raise the right typed error if it is a failure.
-ErrorHook = Callable[[requests.Response], None]
+@dataclass(frozen=True)
+class VendorError:
+    """What a vendor's error answer says. `kind` None: the HTTP status decides the error type."""
+
+    message: str
+    code: str | None = None
+    kind: type[ProviderError] | None = None
 
 
-def raise_for_status(provider: str, response: requests.Response, message: str = "") -> None:
-    """Map an HTTP status to the typed error hierarchy (the vendor hook may refine it first)."""
+# A vendor's reader of error answers: the VendorError in this response, or None when it is no error.
+ErrorExtractor = Callable[[requests.Response], "VendorError | None"]
+
+_BY_STATUS: tuple[tuple[Callable[[int], bool], type[ProviderError]], ...] = (
+    (lambda s: s in (401, 403), AuthenticationError),
+    (lambda s: s == 404, NotFoundError),
+    (lambda s: s == 429, RateLimitedError),
+    (lambda s: s >= 500, TransientError),
+    (lambda s: s >= 400, BadRequestError),
+)
+
+
+def check_response(provider: str, response: requests.Response, extract: ErrorExtractor | None = None,
+                   secrets: tuple[str, ...] = ()) -> None:
+    """The one place an answer becomes a typed error: the vendor's extractor reads its error body (Mettl's
+    envelope even under HTTP 200, Questionmark's `odata.error`), the HTTP status decides what it leaves open."""
+    found = extract(response) if extract else None
     status = response.status_code
-    if status < 400:
-        return
-    text = message or response.reason or "request failed"
-    body = response.text
-    if status in (401, 403):
-        raise AuthenticationError(provider, text, status=status, body=body)
-    if status == 404:
-        raise NotFoundError(provider, text, status=status, body=body)
-    if status == 429:
-        raise RateLimitedError(provider, text, status=status, body=body, retry_after=_retry_after(response))
-    if status >= 500:
-        raise TransientError(provider, text, status=status, body=body)
-    raise BadRequestError(provider, text, status=status, body=body)
+    if found is None:
+        if status < 400:
+            return
+        found = VendorError(response.reason or "request failed")
+    kind = found.kind or next((k for test, k in _BY_STATUS if test(status)), ProviderError)
+    message, body = redact(found.message, secrets), redact(response.text, secrets)
+    if issubclass(kind, RateLimitedError):
+        raise kind(provider, message, retry_after=retry_after(response), status=status, code=found.code, body=body)
+    raise kind(provider, message, status=status, code=found.code, body=body)
 
 
-def _retry_after(response: requests.Response) -> float | None:
+def retry_after(response: requests.Response) -> float | None:
+    """The `Retry-After` header in seconds (None when absent or not a number of seconds)."""
     value = response.headers.get("Retry-After")
     if value is None:
         return None
@@ -143,7 +161,8 @@ class HttpClient:
         timeout: float = 30.0,
         pool_size: int = 16,
         retry: RetryPolicy | None = None,
-        error_hook: ErrorHook | None = None,
+        error_extractor: ErrorExtractor | None = None,
+        secrets: tuple[str, ...] = (),
         auth: tuple[str, str] | None = None,
         headers: Mapping[str, str] | None = None,
         base_url: str | None = None,
@@ -157,7 +176,8 @@ class HttpClient:
         self.run_deadline = run_deadline
         self.retry = retry or RetryPolicy()
         self.stats = CallStats()
-        self._error_hook = error_hook
+        self._extract = error_extractor
+        self._secrets = secrets
         self._session = requests.Session()
         adapter = HTTPAdapter(pool_connections=pool_size, pool_maxsize=pool_size, max_retries=0)
         self._session.mount("http://", adapter)
@@ -251,9 +271,7 @@ class HttpClient:
         if isinstance(result, BaseException):
             raise result
         response = result
-        if self._error_hook:
-            self._error_hook(response)
-        raise_for_status(self.provider, response)
+        check_response(self.provider, response, self._extract, self._secrets)
         return response
 
 

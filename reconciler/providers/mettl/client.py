@@ -19,7 +19,7 @@ from ...errors import (
     RateLimitedError,
     TransientError,
 )
-from ...http import HttpClient, not_json
+from ...http import HttpClient, VendorError, not_json
 from .answers import ListedSchedule, LiveSchedule, checked
 from .signing import signature
 
@@ -33,40 +33,29 @@ _AUTH_CODES = {"E401", "E403", "E422", "E504"}
 _TRANSIENT_CODES = {"E408", "E503"}
 
 
-def _envelope_error(response: requests.Response) -> None:
-    """Mettl answers errors as {"status":"ERROR","error":{...}}, often with HTTP 200: map them to types."""
+_KINDS: dict[str, type[ProviderError]] = {
+    **dict.fromkeys(_AUTH_CODES, AuthenticationError), "E404": NotFoundError, "E509": RateLimitedError,
+    **dict.fromkeys(_TRANSIENT_CODES, TransientError), "E400": BadRequestError, "E405": BadRequestError,
+}
+
+
+def envelope_error(response: requests.Response) -> VendorError | None:
+    """Mettl answers errors as {"status":"ERROR","error":{...}}, often with HTTP 200 (assumption M-08)."""
     try:
         body = response.json()
     except ValueError:
         if response.status_code < 400:
             raise not_json(PROVIDER, response) from None
-        return
+        return None
     if not isinstance(body, dict) or body.get("status") != "ERROR":
-        return
-    error = body.get("error") or {}
+        return None
+    error = body.get("error")
+    error = error if isinstance(error, dict) else {}
     code = str(error.get("code") or "E000")
     message = str(error.get("message") or "unspecified error")
-    kwargs: dict[str, Any] = {"status": response.status_code, "code": code, "body": response.text}
-    if code in _AUTH_CODES:
-        hint = " (check the API keys and the system clock)" if code in ("E422", "E504") else ""
-        raise AuthenticationError(PROVIDER, message + hint, **kwargs)
-    if code == "E404":
-        raise NotFoundError(PROVIDER, message, **kwargs)
-    if code == "E509":
-        raise RateLimitedError(PROVIDER, message, retry_after=_float(response.headers.get("Retry-After")),
-                               **kwargs)
-    if code in _TRANSIENT_CODES:
-        raise TransientError(PROVIDER, message, **kwargs)
-    if code in ("E400", "E405"):
-        raise BadRequestError(PROVIDER, message, **kwargs)
-    raise ProviderError(PROVIDER, message, **kwargs)
-
-
-def _float(value: str | None) -> float | None:
-    try:
-        return float(value) if value is not None else None
-    except ValueError:
-        return None
+    if code in ("E422", "E504"):
+        message += " (check the API keys and the system clock)"
+    return VendorError(message, code, _KINDS.get(code, ProviderError))
 
 
 MAX_PAGES = 5_000  # a listing longer than this is a server that never stops paging
@@ -91,7 +80,7 @@ class MettlClient:
         self._public_key = public_key
         self._private_key = private_key
         self._clock = clock
-        self.http = HttpClient(PROVIDER, timeout=timeout, pool_size=pool_size, error_hook=_envelope_error,
+        self.http = HttpClient(PROVIDER, timeout=timeout, pool_size=pool_size, error_extractor=envelope_error,
                                base_url=self.base_url)
 
     def close(self) -> None:

@@ -18,15 +18,10 @@ import requests
 from ...answers import M
 from ...errors import (
     AuthenticationError,
-    BadRequestError,
     ConflictError,
     MalformedResponseError,
-    NotFoundError,
-    RateLimitedError,
-    TransientError,
-    redact,
 )
-from ...http import HttpClient, describe_call, not_json
+from ...http import HttpClient, VendorError, describe_call, not_json
 from . import mapping
 from .answers import (
     AttemptEntity,
@@ -56,27 +51,19 @@ def int64_literal(value: int | str) -> str:
     return f"{int(value)}L"
 
 
-def odata_error(response: requests.Response, secrets: tuple[str, ...] = ()) -> None:
-    """Raise the typed error for a failed answer, reading `{"odata.error": {code, message: {value}}}`."""
+def odata_error(response: requests.Response) -> VendorError | None:
+    """The `{"odata.error": {code, message: {value}}}` of a failed answer (assumption Q-05); the HTTP status
+    decides the error type, 401/403 say which credentials to check."""
     status = response.status_code
     if status < 400:
-        return
+        return None
     code, message = _error_parts(response)
-    body = redact(response.text, secrets)
-    message = redact(message, secrets)
     if status == 401:
-        raise AuthenticationError(PROVIDER, f"credentials refused — {AUTH_HINT}", status=status, body=body)
+        return VendorError(f"credentials refused — {AUTH_HINT}", None, AuthenticationError)
     if status == 403:
-        raise AuthenticationError(PROVIDER, f"access denied ({message}) — {AUTH_HINT} and the account's rights",
-                                  status=status, body=body)
-    kwargs: dict[str, Any] = {"status": status, "code": code or None, "body": body}
-    if status == 404:
-        raise NotFoundError(PROVIDER, message, **kwargs)
-    if status == 429:
-        raise RateLimitedError(PROVIDER, message, retry_after=_retry_after(response), **kwargs)
-    if status >= 500:
-        raise TransientError(PROVIDER, message, **kwargs)
-    raise BadRequestError(PROVIDER, message, **kwargs)
+        return VendorError(f"access denied ({message}) — {AUTH_HINT} and the account's rights", None,
+                           AuthenticationError)
+    return VendorError(message, code or None)
 
 
 def _error_parts(response: requests.Response) -> tuple[str, str]:
@@ -95,14 +82,6 @@ def _error_parts(response: requests.Response) -> tuple[str, str]:
     return str(error.get("code") or ""), str(message or fallback)
 
 
-def _retry_after(response: requests.Response) -> float | None:
-    try:
-        value = response.headers.get("Retry-After")
-        return max(0.0, float(value)) if value is not None else None
-    except ValueError:
-        return None
-
-
 class QuestionmarkClient:
     """Calls to one Questionmark customer area. Thread-safe: reads may run concurrently."""
 
@@ -117,7 +96,8 @@ class QuestionmarkClient:
             pool_size=pool_size,
             auth=(username, password),
             headers={"Accept": "application/json", "Content-Type": "application/json"},
-            error_hook=lambda response: odata_error(response, secrets),
+            error_extractor=odata_error,
+            secrets=secrets,
             base_url=self.base_url,
         )
 
