@@ -10,9 +10,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..vendors import VENDORS as VENDORS
 from .base import Faults, RecordedCall, SandboxApp, SandboxServer
-
-VENDORS = ("mettl", "questionmark")
 
 
 @dataclass(frozen=True)
@@ -73,24 +72,11 @@ class Sandbox:
 
 
 def new_app(vendor: str, *, seed_world: bool = False) -> SandboxApp:
-    """A fresh emulator of `vendor`: empty, or holding the demo world (`worlds.py`)."""
-    from . import worlds
-
-    if vendor == "mettl":
-        from .mettl import MettlApp
-
-        mettl = MettlApp()
-        if seed_world:
-            worlds.seed_mettl(mettl)
-        return mettl
-    if vendor == "questionmark":
-        from .questionmark import QuestionmarkApp
-
-        questionmark = QuestionmarkApp()
-        if seed_world:
-            worlds.seed_questionmark(questionmark)
-        return questionmark
-    raise ValueError(f"no sandbox for provider {vendor!r}")
+    """A fresh emulator of `vendor` (from the VENDORS registry): empty, or holding the demo world (`worlds.py`)."""
+    if vendor not in VENDORS:
+        raise ValueError(f"no sandbox for provider {vendor!r}")
+    app: SandboxApp = VENDORS[vendor].make_sandbox()(seed_world=seed_world)
+    return app
 
 
 def start(

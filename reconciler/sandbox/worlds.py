@@ -8,6 +8,22 @@ from .mettl import MettlApp
 from .questionmark import QuestionmarkApp
 
 
+def mettl_app(seed_world: bool = False) -> MettlApp:
+    """A fresh Mettl emulator: empty, or holding the demo world."""
+    app = MettlApp()
+    if seed_world:
+        seed_mettl(app)
+    return app
+
+
+def questionmark_app(seed_world: bool = False) -> QuestionmarkApp:
+    """A fresh Questionmark emulator: empty, or holding the demo world."""
+    app = QuestionmarkApp()
+    if seed_world:
+        seed_questionmark(app)
+    return app
+
+
 def seed_mettl(app: MettlApp) -> None:
     """Two assessments; one schedule already live (drifted from the YAML) and one nobody manages.
 
