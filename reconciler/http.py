@@ -65,7 +65,7 @@ class RetryPolicy:
     Retry-After when it sends one. A call that got no complete answer within its deadline is tried at most
     `timeout_attempts` times (each costs the whole timeout), one refused or failed outright `attempts` times."""
 
-    attempts: int = 8
+    attempts: int = 10
     base_delay: float = 0.2
     max_delay: float = 8.0
     timeout_attempts: int = 2

@@ -83,9 +83,11 @@ def _set_faults(vendors: LiveVendors, faults: dict[str, Faults] | None) -> None:
         server.faults.lost_answer_rate = chosen.lost_answer_rate
 
 
-def _command(*args: str | Path, env: dict[str, str]) -> int:
+def _command(*args: str | Path, env: dict[str, str]) -> tuple[int, list[str]]:
+    """Exit code and the lines that report a failure (`✗ …` per change, `error: …`)."""
     result = CliRunner().invoke(cli.main, [str(a) for a in args], env=dict(env), catch_exceptions=True)
-    return result.exit_code
+    lines = (result.stdout + result.stderr).splitlines()
+    return result.exit_code, [line.strip() for line in lines if line.strip().startswith(("✗", "error:"))]
 
 
 # ------------------------------------------------------------------------------------------- the checks
@@ -138,13 +140,13 @@ def trial(number: int, seed: int, kind: str, args: argparse.Namespace) -> dict[s
     started = time.monotonic()
     with tempfile.TemporaryDirectory() as folder, live_vendors(faults=faults) as vendors:
         config = _project(Path(folder), vendors, kind, args.schedules, args.candidates)
-        applies, clean = 0, False
+        applies, clean, failures = 0, False, []
         while applies < MAX_APPLIES and not clean:
             _set_faults(vendors, faults)
             applies += 1
-            _command("apply", "--auto-approve", "--config", config, env=vendors.env)
+            failures += _command("apply", "--auto-approve", "--config", config, env=vendors.env)[1]
             _set_faults(vendors, None)
-            clean = _command("plan", "--detailed-exitcode", "--config", config, env=vendors.env) == 0
+            clean = _command("plan", "--detailed-exitcode", "--config", config, env=vendors.env)[0] == 0
         desired = list(load_project(config).desired.schedules)
         mettl = _mettl_problems(vendors, [s for s in desired if s.provider == "mettl"])
         qm = _qm_problems(vendors, [s for s in desired if s.provider == "questionmark"])
@@ -152,7 +154,7 @@ def trial(number: int, seed: int, kind: str, args: argparse.Namespace) -> dict[s
         requests = {name: len(server.calls) for name, server in vendors.servers.items()}
     return {"trial": number, "seed": seed, "project": kind, "schedules": len(desired),
             "candidates": sum(len(s.candidates or ()) for s in desired), "applies": applies, "converged": clean,
-            "duplicates": mettl[0] + qm[0], "lost": mettl[1] + qm[1], "injected": injected,
+            "duplicates": mettl[0] + qm[0], "lost": mettl[1] + qm[1], "failures": failures, "injected": injected,
             "answered_requests": requests, "seconds": round(time.monotonic() - started, 1)}
 
 

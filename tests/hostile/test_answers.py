@@ -29,7 +29,7 @@ class Case:
 _LISTING = r"GET /v2/assessments/769688/schedules"
 _QM = r"GET /deliveryodata/123456/Schedules"
 CASES = [
-    Case("mettl", "drip-feed", "the whole-request deadline ends a drip-fed answer (tried twice, not 8 times)",
+    Case("mettl", "drip-feed", "the whole-request deadline ends a drip-fed answer (tried twice, not 10 times)",
          r"mettl: GET http://127\.0\.0\.1:\d+/v2/assessments/769688/schedules failed: no complete answer "
          r"within 1 s$", 8.0),
     Case("questionmark", "drip-feed", "the same for Questionmark",
