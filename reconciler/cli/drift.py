@@ -23,7 +23,8 @@ from .state import RunState
 @click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text",
               show_default=True)
 @click.option("--baseline", "baseline_ref", metavar="GIT-REF", default=None,
-              help=f"The last applied commit (default: the {APPLIED_TAG} tag, when it exists).")
+              help=f"The last applied commit (default: the {APPLIED_TAG} tag, with `shard:` "
+                   f"{APPLIED_TAG}-<shard>, when it exists).")
 @show_pii_option
 @sandbox_option
 @sandbox_dir_option
@@ -39,7 +40,7 @@ def drift(state: RunState, config_path: Path, fmt: str, baseline_ref: str | None
     suppression; 1 error.
     """
     loaded = load(config_path, state)
-    baseline = find_baseline(config_path, baseline_ref)
+    baseline = find_baseline(config_path, baseline_ref, loaded.project.shard)
     with session(loaded, sandbox, sandbox_dir) as providers, reading(providers, state) as on_read:
         run = engine.make_plan(loaded.desired, providers, safety=loaded.project.safety, on_read=on_read)
     report = classify(run.plan, loaded.desired, baseline.desired if baseline else None, datetime.now(UTC).date(),

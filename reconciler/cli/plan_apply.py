@@ -183,7 +183,8 @@ def apply(state: RunState, config_path: Path, plan_file: Path | None, expect_che
     expected = _expected_checksum(expect_checksum)
     saved = _read_saved_plan(plan_file) if plan_file else None
     loaded = load(config_path, state)
-    with apply_lock(lock_path(config_path), lock_timeout), session(loaded, sandbox, sandbox_dir) as providers:
+    lock = lock_path(config_path, loaded.project.shard)
+    with apply_lock(lock, lock_timeout), session(loaded, sandbox, sandbox_dir) as providers:
         with reading(providers, state) as on_read:
             run = engine.make_plan(loaded.desired, providers, safety=loaded.project.safety,
                                    resend_secrets=resend_secrets, on_read=on_read)
