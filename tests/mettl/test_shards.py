@@ -6,11 +6,14 @@ from collections.abc import Iterator
 
 import pytest
 
+from reconciler import engine
+from reconciler.models import DesiredState
 from reconciler.providers.base import Endpoint
 from reconciler.providers.mettl.provider import make_mettl_provider
 from reconciler.sandbox.base import SandboxServer
 from reconciler.sandbox.launch import Sandbox
 from reconciler.sandbox.mettl import MettlApp
+from reconciler.scope import Scope
 
 from .fixtures import NOW, Reconcile
 from .test_reconcile import schedule
@@ -47,3 +50,14 @@ def test_two_shards_plan_clean_after_each_other_and_prune_leaves_the_other(
     east.apply(schedule(name="Other"), prune=True)
     assert mettl_app.find(769688, "West Drive") == west_before
     assert not west.plan(schedule(name="West Drive"), prune=True).plan.has_changes
+
+
+def test_out_of_scope_schedules_are_neither_retired_nor_reported(shards: dict[str, Reconcile]) -> None:
+    east = shards["east"]
+    east.apply(schedule(name="East Drive"), schedule(name="East Other"))
+    desired = DesiredState(schedules=(schedule(name="East Other"),), prune=frozenset({"mettl"}))
+    whole = engine.make_plan(desired, {"mettl": east.provider}, now=NOW).plan
+    assert [(c.action, c.name) for c in whole.changes if c.actionable] == [("disable", "East Drive")]
+    scoped = engine.make_plan(desired, {"mettl": east.provider}, now=NOW, scope=Scope(("East O*",))).plan
+    assert not scoped.has_changes and not scoped.unmanaged and not scoped.undeclared
+    assert scoped.scope == "--select East O*" and scoped.checksum != whole.checksum
