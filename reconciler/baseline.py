@@ -24,6 +24,11 @@ from .models import DesiredState
 APPLIED_TAG = "reconciler-applied"
 
 
+def applied_tag(shard: str | None = None) -> str:
+    """The tag the apply workflow moves: `reconciler-applied`, or `reconciler-applied-<shard>` for a shard."""
+    return f"{APPLIED_TAG}-{shard}" if shard else APPLIED_TAG
+
+
 class BaselineError(ReconcilerError):
     """The baseline ref cannot be found or its desired state cannot be loaded."""
 
@@ -48,15 +53,15 @@ def _repo_root(folder: Path) -> Path | None:
     return Path(done.stdout.decode().strip()) if done.returncode == 0 else None
 
 
-def find_baseline(config_path: Path, ref: str | None) -> Baseline | None:
-    """The desired state at `ref` (default: the applied tag, if it exists); None when there is none."""
+def find_baseline(config_path: Path, ref: str | None, shard: str | None = None) -> Baseline | None:
+    """The desired state at `ref` (default: the shard's applied tag, if it exists); None when there is none."""
     config = config_path.absolute()
     root = _repo_root(config.parent)
     if root is None:
         if ref is not None:
             raise BaselineError(f"--baseline {ref}: {config.parent} is not in a git repository")
         return None
-    wanted = ref or APPLIED_TAG
+    wanted = ref or applied_tag(shard)
     found = _git(root, "rev-parse", "--verify", "--quiet", f"{wanted}^{{commit}}")
     if found.returncode != 0:
         if ref is not None:

@@ -13,6 +13,7 @@ from .models import DesiredState, SafetyConfig, ScheduleKey
 from .observed import ApplyOutcome, Observed, ObservedWorld
 from .plan import Create, Disable, NoOp, Plan, ScheduleChange, UnmanagedSchedule, Update, Writing
 from .providers.base import Provider
+from .scope import Scope
 
 
 def utcnow() -> datetime:
@@ -47,10 +48,13 @@ ReadHook = Callable[[str, ObservedWorld], None]
 
 
 def observe_all(
-    desired: DesiredState, providers: Mapping[str, Provider], on_read: ReadHook | None = None
+    desired: DesiredState, providers: Mapping[str, Provider], on_read: ReadHook | None = None,
+    scope: Scope | None = None,
 ) -> dict[str, ObservedWorld]:
-    """Read every provider concurrently."""
-    needed = sorted({s.provider for s in desired.schedules} | set(providers))
+    """Read every provider (the scope's only) concurrently; what is out of scope is dropped."""
+    scope = scope or Scope()
+    desired = scope.narrow(desired)
+    needed = [scope.provider] if scope.provider else sorted({s.provider for s in desired.schedules} | set(providers))
     missing = [name for name in needed if name not in providers]
     if missing:
         raise ProviderMissingError(f"no provider configured for: {', '.join(missing)}")
@@ -59,7 +63,8 @@ def observe_all(
         for future in as_completed(futures):
             if on_read and future.exception() is None:
                 on_read(futures[future], future.result())
-        return {name: future.result() for future, name in sorted(futures.items(), key=lambda item: item[1])}
+        return {name: scope.world(future.result())
+                for future, name in sorted(futures.items(), key=lambda item: item[1])}
 
 
 def make_plan(
@@ -70,9 +75,13 @@ def make_plan(
     now: datetime | None = None,
     resend_secrets: bool = False,
     on_read: ReadHook | None = None,
+    scope: Scope | None = None,
 ) -> PlanRun:
-    """Read live state and compute the plan, with safety and provider reviews folded in."""
-    worlds = observe_all(desired, providers, on_read)
+    """Read live state and compute the plan, with safety and provider reviews folded in; with a scope, only
+    its schedules are read, planned, retired and reported, and the plan records it."""
+    scope = scope or Scope()
+    desired = scope.narrow(desired)
+    worlds = observe_all(desired, providers, on_read, scope)
     observed: dict[ScheduleKey, Observed] = {}
     retired: list[Observed] = []
     unmanaged = []
@@ -85,6 +94,7 @@ def make_plan(
     plan = build_plan(desired.schedules, observed, retired, unmanaged, safety=safety, now=now or utcnow(),
                       resend_secrets=resend_secrets, undeclared=undeclared)
     plan = _review(plan, providers, {**observed, **{o.schedule.key: o for o in retired}})
+    plan = plan.model_copy(update={"scope": scope.label}) if scope else plan
     return PlanRun(plan, {**observed, **{o.schedule.key: o for o in retired}},
                    {name: p.calls for name, p in providers.items()})
 

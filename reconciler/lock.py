@@ -27,8 +27,10 @@ class LockedError(ReconcilerError):
     """Another apply holds the lock."""
 
 
-def lock_path(config_path: Path) -> Path:
-    return config_path.resolve().parent / LOCK_NAME
+def lock_path(config_path: Path, shard: str | None = None) -> Path:
+    """`.reconciler-apply.lock` beside the project file; a shard's is `.reconciler-apply-<shard>.lock`."""
+    name = f".reconciler-apply-{shard}.lock" if shard else LOCK_NAME
+    return config_path.resolve().parent / name
 
 
 def _holder(info: Path) -> str:

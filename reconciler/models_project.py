@@ -85,6 +85,11 @@ class ProjectConfig(Frozen):
     )
     limits: LimitsConfig = Field(default_factory=LimitsConfig)
     safety: SafetyConfig = Field(default_factory=SafetyConfig)
+    shard: str | None = Field(
+        default=None, pattern=r"^[a-z0-9][a-z0-9-]{0,15}$",
+        description="This project's shard of a shared vendor account: its ownership marks (Questionmark "
+        "ExternalID `reconciler:v1@<shard>:…`, Mettl sourceApp `<source_app>/<shard>`), apply lock and baseline "
+        "tag carry it, so shards never retire or report each other's schedules. Unset: the unsharded marks.")
     prune: bool = Field(
         default=False,
         description="Retire schedules this project made that are no longer declared (Questionmark: disabled; "

@@ -309,6 +309,8 @@ class Plan(Frozen):
         default=(), description="Live schedules this project made that no desired file declares any more, left "
         "alone because prune is off (with prune they are retired: `disable` changes).")
     in_sync: int = 0
+    scope: str = Field(default="", description="The run's scope (`--select`, `--provider`, `--assessment`); "
+                       "empty: the whole project. apply --plan refuses a plan made with another scope.")
     fingerprints: dict[str, str] = Field(
         default_factory=dict, description="Schedule key → fingerprint of every live object the plan touches."
     )
@@ -342,6 +344,8 @@ class Plan(Frozen):
     def data(self) -> dict[str, Any]:
         """The one serialisation behind the JSON output, plan files and the checksum (secrets masked)."""
         data = self.model_dump(mode="json", exclude={"format_version", "changes"})
+        if not data["scope"]:
+            del data["scope"]  # a whole-project plan reads as before scopes existed
         data["changes"] = [change.document() for change in self.changes]
         return data
 

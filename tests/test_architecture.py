@@ -14,7 +14,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "reconciler"
 LAYERS = [
     {"cli", "__main__"},
     {"engine", "drift", "importer", "doctor", "baseline"},
-    {"diff"},
+    {"diff", "scope"},
     {"providers"},
     {"sandbox"},
     {"render", "schemas"},

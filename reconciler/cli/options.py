@@ -8,13 +8,16 @@ subcommand wins. Also the options several commands share.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
+from ..models_base import PROVIDERS
 from ..render.rows import COMPACT_OVER, COMPACT_SHOW
+from ..scope import Scope
 from .state import RunState
 
 DISTRIBUTION = "exam-reconciler"
@@ -117,3 +120,24 @@ show_pii_option = click.option(
     help=f"markdown: show emails as they are (masked by default with ${PII_KEY_ENV}; only where the output "
          "stays trusted).",
 )
+
+
+def scope_options(command: F) -> F:
+    """--select GLOB (repeatable), --provider NAME and --assessment ID, passed on as one `scope: Scope`."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, select: tuple[str, ...], provider: str | None, assessment: str | None,
+                **kwargs: Any) -> Any:
+        return command(*args, scope=Scope(select, provider, assessment), **kwargs)
+
+    options = (
+        click.option("--select", multiple=True, metavar="GLOB",
+                     help="Only schedules whose name matches this glob (repeatable: any one). Out of scope "
+                          "nothing is read, changed, retired or reported."),
+        click.option("--provider", type=click.Choice(PROVIDERS), default=None, help="Only this provider."),
+        click.option("--assessment", metavar="ID", default=None, help="Only this assessment."),
+    )
+    decorated: Any = wrapper
+    for option in reversed(options):
+        decorated = option(decorated)
+    return decorated  # type: ignore[no-any-return]

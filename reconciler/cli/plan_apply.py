@@ -18,6 +18,7 @@ from ..plan import FORMAT_VERSION, Plan
 from ..render.jsonplan import render_json
 from ..render.rows import summary_line
 from ..render.text import plan_lines
+from ..scope import Scope
 from .common import EXIT_CHANGES, calls_line, handle_errors, load, masker, session
 from .options import (
     PII_KEY_ENV,
@@ -26,6 +27,7 @@ from .options import (
     resend_secrets_option,
     sandbox_dir_option,
     sandbox_option,
+    scope_options,
     show_pii_option,
 )
 from .output import applying, confirm_apply, echo_lines, reading
@@ -87,10 +89,11 @@ def _write_plan(state: RunState, out: Path, plan: Plan) -> None:
 @resend_secrets_option
 @sandbox_option
 @sandbox_dir_option
+@scope_options
 @click.pass_obj
 @handle_errors
 def plan(state: RunState, config_path: Path, fmt: str, show_pii: bool, out: Path | None, detailed_exitcode: bool,
-         full: bool, resend_secrets: bool, sandbox: bool, sandbox_dir: Path | None) -> None:
+         full: bool, resend_secrets: bool, sandbox: bool, sandbox_dir: Path | None, scope: Scope) -> None:
     """Show what apply would change. Reads only.
 
     The text plan ends with the plan's checksum, the one apply --expect-checksum takes.
@@ -98,7 +101,7 @@ def plan(state: RunState, config_path: Path, fmt: str, show_pii: bool, out: Path
     loaded = load(config_path, state)
     with session(loaded, sandbox, sandbox_dir) as providers, reading(providers, state) as on_read:
         run = engine.make_plan(loaded.desired, providers, safety=loaded.project.safety,
-                               resend_secrets=resend_secrets, on_read=on_read)
+                               resend_secrets=resend_secrets, on_read=on_read, scope=scope)
     _print_plan(state, run.plan, fmt, show_pii=show_pii, full=full)
     if out:
         _write_plan(state, out, run.plan)
@@ -169,11 +172,12 @@ def _check_expected(expected: str, plan: Plan) -> None:
 @resend_secrets_option
 @sandbox_option
 @sandbox_dir_option
+@scope_options
 @click.pass_obj
 @handle_errors
 def apply(state: RunState, config_path: Path, plan_file: Path | None, expect_checksum: str | None,
           auto_approve: bool, force: bool, lock_timeout: float, full: bool, resend_secrets: bool, sandbox: bool,
-          sandbox_dir: Path | None) -> None:
+          sandbox_dir: Path | None, scope: Scope) -> None:
     """Make the platforms match the desired state.
 
     Prints the plan (with emails: trusted output) and asks; only `yes` applies. Without a terminal,
@@ -182,11 +186,16 @@ def apply(state: RunState, config_path: Path, plan_file: Path | None, expect_che
     """
     expected = _expected_checksum(expect_checksum)
     saved = _read_saved_plan(plan_file) if plan_file else None
+    if saved is not None and str(saved.get("scope", "")) != scope.label:
+        raise PlanFileError(f"{plan_file}: made with scope {str(saved.get('scope', '')) or '(whole project)'!r}, "
+                            f"this apply's is {scope.label or '(whole project)'!r}; nothing was applied: give "
+                            "apply the same --select/--provider/--assessment as plan")
     loaded = load(config_path, state)
-    with apply_lock(lock_path(config_path), lock_timeout), session(loaded, sandbox, sandbox_dir) as providers:
+    lock = lock_path(config_path, loaded.project.shard)
+    with apply_lock(lock, lock_timeout), session(loaded, sandbox, sandbox_dir) as providers:
         with reading(providers, state) as on_read:
             run = engine.make_plan(loaded.desired, providers, safety=loaded.project.safety,
-                                   resend_secrets=resend_secrets, on_read=on_read)
+                                   resend_secrets=resend_secrets, on_read=on_read, scope=scope)
         if saved is not None:
             try:
                 engine.check_saved(saved, run)

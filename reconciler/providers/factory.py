@@ -63,5 +63,6 @@ def _endpoint(
 def _build(project: ProjectConfig, name: str, endpoint: Endpoint) -> Provider:
     if name not in VENDORS:
         raise ValueError(f"unknown provider {name!r}")
-    provider: Provider = VENDORS[name].make_provider()(getattr(project.providers, name), endpoint)
+    provider: Provider = VENDORS[name].make_provider()(getattr(project.providers, name), endpoint,
+                                                       shard=project.shard)
     return provider

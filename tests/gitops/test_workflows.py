@@ -43,7 +43,7 @@ require(pkg).createLinter().then((lint) => {
 
 
 def test_the_templates_and_this_repositorys_ci() -> None:
-    assert {p.stem for p in TEMPLATES} == {"plan", "apply", "drift"}
+    assert {p.stem for p in TEMPLATES} == {"plan", "apply", "drift", "apply-sharded"}
     assert [p.name for p in WORKFLOWS] == ["ci.yml"]  # the templates never trigger in this repository
 
 

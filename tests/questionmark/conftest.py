@@ -70,7 +70,11 @@ class Reconcile:
 
     def anchor(self, name: str = "Ops Certification") -> dict[str, Any]:
         """The schedule carrying the identity of a desired schedule (anchor or group schedule)."""
-        mark = external_id(ASSESSMENT, name)
+        return self.anchor_of(name)
+
+    def anchor_of(self, name: str, shard: str | None = None) -> dict[str, Any]:
+        """The anchor (or group schedule) of a desired schedule of a shard."""
+        mark = external_id(ASSESSMENT, name, shard)
         found = [s for s in self.app.schedules() if s["ExternalID"] == mark]
         assert len(found) == 1, found
         return found[0]

@@ -34,12 +34,14 @@ class MettlProvider(Provider):
         max_workers: int = 8,
         max_candidates_per_edit: int = 2000,
         source_app: str = "reconciler",
+        family: str | None = None,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.client = client
         self.max_workers = max_workers
         self.batch = max_candidates_per_edit
         self.source_app = source_app
+        self.family = family or source_app  # the project's sourceApp without a shard: `<family>/<shard>` siblings
         self.now = now  # when a window counts as ended, and when a retirement closes it
 
     @property
@@ -71,17 +73,24 @@ class MettlProvider(Provider):
                     access_key = str(summary.get("accessKey") or "")
                     if live in adopted or _may_be_ours(summary, self.source_app):
                         to_read.append((adopted.get(live, live), live, access_key))
-                    else:
+                    elif not self._sibling(summary.get("sourceApp")):
                         world.unmanaged.append(_unmanaged(live, access_key))
             reads = pool.map(lambda item: self._read(item[1].assessment_id, item[2]), to_read)
             for (key, live, access_key), observed in zip(to_read, reads, strict=True):
                 if live in adopted:
                     world.managed[key] = observed
                 elif (observed.raw or {}).get("sourceApp") != self.source_app:
-                    world.unmanaged.append(_unmanaged(live, access_key))
+                    if not self._sibling((observed.raw or {}).get("sourceApp")):
+                        world.unmanaged.append(_unmanaged(live, access_key))
                 elif not observed.live.disabled:
                     world.retired[live] = observed
         return world
+
+    def _sibling(self, source_app: object) -> bool:
+        """Another shard's schedule (sourceApp `<family>` or `<family>/<other shard>`): neither retired nor
+        reported here. assumption M-13."""
+        return source_app != self.source_app and (
+            source_app == self.family or str(source_app).startswith(self.family + "/"))
 
     @staticmethod
     def _adopted(desired: Sequence[Schedule], listings: Mapping[str, Sequence[dict[str, Any]]]
@@ -214,7 +223,9 @@ def _split(candidates: CandidateChanges, size: int) -> list[CandidateChanges]:
     return parts
 
 
-def make_mettl_provider(config: MettlProviderConfig | None, endpoint: Endpoint) -> MettlProvider:
+def make_mettl_provider(
+    config: MettlProviderConfig | None, endpoint: Endpoint, *, shard: str | None = None
+) -> MettlProvider:
     """The provider for a project's `providers.mettl` block (or a sandbox endpoint)."""
     version = config.api_version if config else "v2"
     timeout = config.timeout if config else 30.0
@@ -223,4 +234,6 @@ def make_mettl_provider(config: MettlProviderConfig | None, endpoint: Endpoint) 
                          timeout=timeout, pool_size=max(workers, 4))
     batch = config.max_candidates_per_edit if config else 2000
     source_app = config.source_app if config else "reconciler"
-    return MettlProvider(client, max_workers=workers, max_candidates_per_edit=batch, source_app=source_app)
+    own = f"{source_app}/{shard}" if shard else source_app  # assumption M-13: a shard's own sourceApp
+    return MettlProvider(client, max_workers=workers, max_candidates_per_edit=batch, source_app=own,
+                         family=source_app)

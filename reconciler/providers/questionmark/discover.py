@@ -62,7 +62,7 @@ def discover(
     Schedules in `managed` (already in the desired state) are left out and never adopted.
     """
     client = provider.client
-    listing = Listing.of(client.schedules())
+    listing, shard = Listing.of(client.schedules(), provider.shard), provider.shard
     group_id: int | None = None
     if group is not None:
         entity = client.find_group(group)
@@ -71,27 +71,28 @@ def discover(
         group_id = int(entity["ID"])
     found = Found()
     classified = Classified()
-    marks = {str(raw.get("ExternalID")) for raw in listing.tops.values() if mapping.is_owned(raw)}
+    marks = {str(raw.get("ExternalID")) for raw in listing.tops.values() if mapping.is_owned(raw, shard)}
     # Marked schedules first, so a marked one wins over an unmarked namesake.
-    ordered = sorted(listing.tops.items(), key=lambda item: (not mapping.is_owned(item[1]), item[0]))
+    ordered = sorted(listing.tops.items(), key=lambda item: (not mapping.is_owned(item[1], shard), item[0]))
     for schedule_id, raw in ordered:
         in_scope = raw.get("GroupID") == group_id if group_id is not None else (
             str(raw.get("AssessmentID")) == str(assessment_id))
         if not in_scope:
             continue
         key = key_of(raw)
-        reason = _unimportable(raw, key, adopt)
+        reason = _unimportable(raw, key, adopt, shard)
         if key in managed:
             reason = "already in the desired state"
         elif key in classified.retired:
             reason = "a second schedule with this name in this assessment; left out"
-        elif not reason and not mapping.is_owned(raw) and mapping.external_id(key.assessment_id, key.name) in marks:
+        elif not reason and not mapping.is_owned(raw, shard) and (
+                mapping.external_id(key.assessment_id, key.name, shard) in marks):
             reason = "another schedule already carries its ownership mark; left out"
         if reason:
             found.skipped.append(f"{key} (schedule ID {schedule_id}): {reason}")
             continue
-        if not mapping.is_owned(raw):
-            mark = mapping.external_id(key.assessment_id, key.name)
+        if not mapping.is_owned(raw, shard):
+            mark = mapping.external_id(key.assessment_id, key.name, shard)
             client.update_schedule(schedule_id, {"ExternalID": mark})
             marks.add(mark)
             raw = {**raw, "ExternalID": mark}
@@ -102,12 +103,12 @@ def discover(
     return found
 
 
-def _unimportable(raw: Mapping[str, Any], key: ScheduleKey, adopt: bool) -> str | None:
+def _unimportable(raw: Mapping[str, Any], key: ScheduleKey, adopt: bool, shard: str | None) -> str | None:
     if raw.get("GroupID") is None or raw.get("ParticipantID") is not None:
         return "a schedule for one participant cannot be managed; left out"
     mark = str(raw.get("ExternalID") or "")
-    if mapping.is_owned(raw):
-        if mark != mapping.external_id(key.assessment_id, key.name):
+    if mapping.is_owned(raw, shard):
+        if mark != mapping.external_id(key.assessment_id, key.name, shard):
             return "its ownership mark is for another name (renamed in the Questionmark UI?); left out"
         return None
     if mark:

@@ -26,10 +26,12 @@ class Listing:
     tops: dict[int, dict[str, Any]] = field(default_factory=dict)
     seats: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     children: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
+    shard: str | None = None
+    """Whose marks are owned here (the project's `shard:`; None: the unsharded marks)."""
 
     @classmethod
-    def of(cls, schedules: Iterable[dict[str, Any]]) -> Listing:
-        listing = cls()
+    def of(cls, schedules: Iterable[dict[str, Any]], shard: str | None = None) -> Listing:
+        listing = cls(shard=shard)
         for schedule in schedules:
             if schedule.get("IsDeleted") is True or not isinstance(schedule.get("ID"), int):  # assumption Q-08
                 continue
@@ -51,7 +53,7 @@ class Listing:
         """The anchor's seats; for a desired schedule also those under the marks of its names (a rename cut
         short re-marks some seats before the anchor)."""
         marked = mapping.parse_mark(raw.get("ExternalID"))
-        marks = ({marked[0]} if marked else set()) | (set(marks_of(desired)) if desired is not None else set())
+        marks = ({marked[0]} if marked else set()) | (set(marks_of(desired, self.shard)) if desired else set())
         found = {int(seat["ID"]): seat for mark in marks for seat in self.seats.get(mark, [])}
         return [found[i] for i in sorted(found)]
 
@@ -68,9 +70,9 @@ class Classified:
     unmanaged: list[UnmanagedSchedule] = field(default_factory=list)
 
 
-def marks_of(schedule: Schedule) -> list[str]:
+def marks_of(schedule: Schedule, shard: str | None = None) -> list[str]:
     """The marks of a desired schedule's name and previous names."""
-    return [mapping.external_id(schedule.assessment_id, n) for n in (schedule.name, *schedule.previous_names)]
+    return [mapping.external_id(schedule.assessment_id, n, shard) for n in (schedule.name, *schedule.previous_names)]
 
 
 def key_of(raw: dict[str, Any]) -> ScheduleKey:
@@ -80,28 +82,32 @@ def key_of(raw: dict[str, Any]) -> ScheduleKey:
 def desired_marks(listing: Listing, desired: Sequence[Schedule]) -> dict[str, Schedule]:
     """The mark each desired schedule is found by: its name's, or a previous name's when only that is live
     (the schedule is then adopted and renamed). Both live is an error (`live_name`)."""
-    owned = {str(raw.get("ExternalID")) for raw in listing.tops.values() if mapping.is_owned(raw)}
+    shard = listing.shard
+    owned = {str(raw.get("ExternalID")) for raw in listing.tops.values() if mapping.is_owned(raw, shard)}
     by_mark: dict[str, Schedule] = {}
     for schedule in desired:
 
         def is_live(name: str, schedule: Schedule = schedule) -> bool:
-            return mapping.external_id(schedule.assessment_id, name) in owned
+            return mapping.external_id(schedule.assessment_id, name, shard) in owned
 
         name = live_name(schedule, is_live) or schedule.name
-        by_mark[mapping.external_id(schedule.assessment_id, name)] = schedule
+        by_mark[mapping.external_id(schedule.assessment_id, name, shard)] = schedule
     return by_mark
 
 
 def classify(listing: Listing, desired: Sequence[Schedule]) -> Classified:
-    """Ownership by mark; unowned top-level schedules of the assessments in use are reported."""
-    by_mark = desired_marks(listing, desired)
+    """Ownership by this shard's mark; unowned top-level schedules of the assessments in use are reported
+    (another shard's are that shard's: neither retired nor reported here)."""
+    by_mark, shard = desired_marks(listing, desired), listing.shard
     assessments = {s.assessment_id for s in desired}
     keys = {s.key for s in desired}
     result = Classified()
     for schedule_id in sorted(listing.tops):
         raw = listing.tops[schedule_id]
         key = key_of(raw)
-        owned = mapping.is_owned(raw)
+        owned = mapping.is_owned(raw, shard)
+        if not owned and _anchor_mark(raw):
+            continue  # another shard's: neither retired nor reported here
         wanted = by_mark.get(str(raw.get("ExternalID"))) if owned else None
         if wanted is not None and wanted.key not in result.managed:
             result.managed[wanted.key] = (raw, wanted)
@@ -113,8 +119,9 @@ def classify(listing: Listing, desired: Sequence[Schedule]) -> Classified:
             result.unmanaged.append(UnmanagedSchedule(
                 provider=PROVIDER, assessment_id=key.assessment_id, name=key.name, ref=str(schedule_id)))
     anchored = {str(raw.get("ExternalID")) for raw in listing.tops.values()}
-    anchored |= {mark for s in desired for mark in marks_of(s)}  # seats re-marked by a rename cut short
-    for mark in sorted(set(listing.seats) - anchored):  # seats whose anchor was deleted by hand: shown
+    anchored |= {mark for s in desired for mark in marks_of(s, shard)}  # seats re-marked by a rename cut short
+    mine = mapping.mark_prefix(shard)
+    for mark in sorted(m for m in set(listing.seats) - anchored if m.startswith(mine)):  # anchor deleted by hand
         for seat in listing.seats[mark]:
             key = key_of(seat)
             if key.assessment_id in assessments and seat.get("Disabled") is not True:
@@ -123,9 +130,16 @@ def classify(listing: Listing, desired: Sequence[Schedule]) -> Classified:
     return result
 
 
+def _anchor_mark(raw: dict[str, Any]) -> bool:
+    """Carries some shard's (or the unsharded) ownership mark of a desired schedule."""
+    parsed = mapping.parse_mark(raw.get("ExternalID"))
+    return parsed is not None and parsed[1] == ""
+
+
 def find_owned(listing: Listing, key: ScheduleKey) -> dict[str, Any] | None:
     """The owned schedule of a key: by its mark, else (a retired one) by assessment and name."""
-    mark = mapping.external_id(key.assessment_id, key.name)
+    shard = listing.shard
+    mark = mapping.external_id(key.assessment_id, key.name, shard)
     ordered = [listing.tops[i] for i in sorted(listing.tops)]
     found = next((raw for raw in ordered if raw.get("ExternalID") == mark), None)
-    return found or next((raw for raw in ordered if mapping.is_owned(raw) and key_of(raw) == key), None)
+    return found or next((raw for raw in ordered if mapping.is_owned(raw, shard) and key_of(raw) == key), None)

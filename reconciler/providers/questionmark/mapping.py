@@ -64,9 +64,19 @@ INHERITED = ("StartFrom", "StartTo", *(s.wire for s in SETTINGS if s.wire != "Di
 ACCOMMODATION_PROPS = {"extra_time": "ExtraTime", "max_attempts": "MaxAttempts"}
 
 
-def external_id(assessment_id: str, name: str) -> str:
-    """The stable ownership mark written into ExternalID of every schedule this tool creates."""
-    return EXTERNAL_ID_PREFIX + hashlib.sha256(f"{assessment_id}\0{name}".encode()).hexdigest()[:24]
+MARK = re.compile(r"reconciler:v1(?:@[a-z0-9][a-z0-9-]{0,15})?:")
+"""Any shard's mark prefix: `reconciler:v1:` (no shard) or `reconciler:v1@<shard>:` (at most 63 characters
+with a revoked seat's suffix, assumption Q-03)."""
+
+
+def mark_prefix(shard: str | None = None) -> str:
+    """The ownership prefix of a shard (`shard:` in the project file; none: today's marks)."""
+    return f"reconciler:v1@{shard}:" if shard else EXTERNAL_ID_PREFIX
+
+
+def external_id(assessment_id: str, name: str, shard: str | None = None) -> str:
+    """The stable ownership mark written into ExternalID of every schedule this tool (this shard) creates."""
+    return mark_prefix(shard) + hashlib.sha256(f"{assessment_id}\0{name}".encode()).hexdigest()[:24]
 
 
 def seat_mark(mark: str, *, revoked: bool = False) -> str:
@@ -77,16 +87,17 @@ def seat_mark(mark: str, *, revoked: bool = False) -> str:
 def parse_mark(value: Any) -> tuple[str, str] | None:
     """(mark, role) of an ExternalID this tool wrote: role "" (anchor or group schedule), "seat" or "revoked"."""
     text = str(value or "")
-    if not text.startswith(EXTERNAL_ID_PREFIX):
+    prefix = MARK.match(text)
+    if prefix is None:
         return None
-    digest, _, role = text[len(EXTERNAL_ID_PREFIX):].partition(":")
-    return (EXTERNAL_ID_PREFIX + digest, role) if role in ("", SEAT, REVOKED) else None
+    digest, _, role = text[prefix.end():].partition(":")
+    return (prefix.group() + digest, role) if role in ("", SEAT, REVOKED) else None
 
 
-def is_owned(schedule: Mapping[str, Any]) -> bool:
-    """A schedule carrying a desired schedule's identity (not a seat)."""
+def is_owned(schedule: Mapping[str, Any], shard: str | None = None) -> bool:
+    """A schedule carrying a desired schedule's identity (not a seat) in this shard's namespace."""
     parsed = parse_mark(schedule.get("ExternalID"))
-    return parsed is not None and parsed[1] == ""
+    return parsed is not None and parsed[1] == "" and parsed[0].startswith(mark_prefix(shard))
 
 
 def zone_of(schedule: Schedule | None) -> str:
@@ -237,11 +248,11 @@ def parent_changes(paths: Iterable[FieldPath], desired: Schedule) -> dict[str, A
     return body
 
 
-def create_body(desired: Schedule, group_id: int) -> dict[str, Any]:
+def create_body(desired: Schedule, group_id: int, shard: str | None = None) -> dict[str, Any]:
     """POST Schedules: identity, ownership mark, group, window and every managed setting."""
     body: dict[str, Any] = {
         "Name": desired.name,
-        "ExternalID": external_id(desired.assessment_id, desired.name),
+        "ExternalID": external_id(desired.assessment_id, desired.name, shard),
         "AssessmentID": str(desired.assessment_id),
         "GroupID": group_id,
         "MonitoringTypeID": DEFAULT_MONITORING_TYPE_ID,

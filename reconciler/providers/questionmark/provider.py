@@ -39,8 +39,9 @@ class QuestionmarkProvider(Provider):
 
     name = PROVIDER
 
-    def __init__(self, client: QuestionmarkClient, *, max_workers: int = 8) -> None:
+    def __init__(self, client: QuestionmarkClient, *, max_workers: int = 8, shard: str | None = None) -> None:
         self.client = client
+        self.shard = shard
         self.max_workers = max_workers
 
     @property
@@ -54,7 +55,7 @@ class QuestionmarkProvider(Provider):
 
     def observe(self, desired: Sequence[Schedule]) -> ObservedWorld:
         """List Schedules once (ceil(n/100) pages); read group members only for group-mode accommodations."""
-        listing = Listing.of(self.client.schedules())
+        listing = Listing.of(self.client.schedules(), self.shard)
         return self._world(classify(listing, [s for s in desired if s.provider == PROVIDER]), listing)
 
     def _world(self, classified: Classified, listing: Listing) -> ObservedWorld:
@@ -71,7 +72,7 @@ class QuestionmarkProvider(Provider):
 
     def observe_one(self, key: ScheduleKey, desired: Schedule | None) -> Observed | None:
         """Re-read one owned schedule (after a lost answer): found by its mark, or by name if retired."""
-        listing = Listing.of(self.client.schedules())
+        listing = Listing.of(self.client.schedules(), self.shard)
         raw = find_owned(listing, key)
         if raw is None:
             return None
@@ -159,7 +160,7 @@ class QuestionmarkProvider(Provider):
     def apply(self, change: Writing, observed: Observed | None) -> ApplyOutcome:
         """Create, update or disable with the fewest calls (see writes.Writer)."""
         before = self.calls
-        writer = Writer(self.client, max_workers=self.max_workers)
+        writer = Writer(self.client, max_workers=self.max_workers, shard=self.shard)
         if isinstance(change, Create):
             ref = writer.create(change.desired)
         elif observed is None:
@@ -172,11 +173,11 @@ class QuestionmarkProvider(Provider):
 
 
 def make_questionmark_provider(
-    config: QuestionmarkProviderConfig | None, endpoint: Endpoint
+    config: QuestionmarkProviderConfig | None, endpoint: Endpoint, *, shard: str | None = None
 ) -> QuestionmarkProvider:
     """The provider for a project's `providers.questionmark` block (or a sandbox endpoint)."""
     timeout = config.timeout if config else 30.0
     workers = config.max_workers if config else 8
     client = QuestionmarkClient(endpoint.base_url, endpoint.user, endpoint.secret, timeout=timeout,
                                 pool_size=max(workers, 4))
-    return QuestionmarkProvider(client, max_workers=workers)
+    return QuestionmarkProvider(client, max_workers=workers, shard=shard)

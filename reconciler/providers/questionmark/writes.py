@@ -34,10 +34,10 @@ def touched_accommodations(desired: Schedule, paths: Iterable[FieldPath]) -> set
     return {email for email in desired.accommodations if email in touched}
 
 
-def rename_bodies(desired: Schedule, observed: Observed) -> dict[int, dict[str, Any]]:
+def rename_bodies(desired: Schedule, observed: Observed, shard: str | None = None) -> dict[int, dict[str, Any]]:
     """A rename: the new Name and the new name's mark on the anchor (or group schedule) and on every seat,
     active or revoked; exception schedules get their new Name. Only what differs, by schedule ID."""
-    mark = mapping.external_id(desired.assessment_id, desired.name)
+    mark = mapping.external_id(desired.assessment_id, desired.name, shard)
     raw = observed.raw or {}
     bodies = {int(raw["ID"]): differing({"Name": desired.name, "ExternalID": mark}, raw)}
     for holder in questionmark_live(observed).holders:
@@ -60,8 +60,9 @@ def _disabled(desired: Schedule) -> bool:
 class Writer:
     """Turns one change into calls. A fresh Writer per change."""
 
-    def __init__(self, client: QuestionmarkClient, *, max_workers: int = 8) -> None:
+    def __init__(self, client: QuestionmarkClient, *, max_workers: int = 8, shard: str | None = None) -> None:
         self.client = client
+        self.shard = shard
         self.max_workers = max_workers
         self.lost: AmbiguousWriteError | None = None
         self.failures: list[str] = []
@@ -103,7 +104,7 @@ class Writer:
         """The group (found or created), the anchor or group schedule, its metadata, seats or exceptions."""
         name = mapping.group_name(desired)
         group_id = int((self.client.find_group(name) or self.client.create_group(name))["ID"])
-        body = mapping.create_body(desired, group_id)
+        body = mapping.create_body(desired, group_id, self.shard)
         if desired.candidates is None:
             parent = self.client.create_schedule(body)
             self._metadata(int(parent["ID"]), desired.metadata, {})
@@ -127,7 +128,7 @@ class Writer:
         revoked: Mapping[str, Sequence[Mapping[str, Any]]],
     ) -> None:
         """Seats for added candidates: a revoked seat is re-activated (one PATCH), else one is created."""
-        mark = mapping.external_id(desired.assessment_id, desired.name)
+        mark = mapping.external_id(desired.assessment_id, desired.name, self.shard)
         template = mapping.inherited(anchor)
 
         def target(email: str) -> dict[str, Any]:
@@ -158,7 +159,7 @@ class Writer:
         state = questionmark_live(observed)
         paths = [f.path for f in change.fields]
         if NAME in paths:
-            self.pending = rename_bodies(desired, observed)
+            self.pending = rename_bodies(desired, observed, self.shard)
         wanted = mapping.parent_changes(paths, desired)
         live = dict(observed.raw or {})
         schedule_id = state.schedule_id
@@ -184,7 +185,7 @@ class Writer:
         paths: Sequence[FieldPath],
     ) -> None:
         """Revoke the seats of removed candidates; give every other active seat what changed."""
-        mark = mapping.external_id(desired.assessment_id, desired.name)
+        mark = mapping.external_id(desired.assessment_id, desired.name, self.shard)
         removed = set(change.candidates.remove)
         touched = touched_accommodations(desired, paths)
         for seat in questionmark_live(observed).active_seats:
