@@ -63,7 +63,10 @@ def _plain_email(value: str) -> bool:
         return False
     local, domain = value.split("@")
     return (len(local) <= 64 and "--" not in domain
-            and not any(domain == d or domain.endswith("." + d) for d in SPECIAL_USE_DOMAIN_NAMES))
+            and not f".{domain}".endswith(_SPECIAL_USE))
+
+
+_SPECIAL_USE = tuple(f".{name}" for name in SPECIAL_USE_DOMAIN_NAMES)
 
 
 def is_email(value: str) -> bool:
