@@ -81,14 +81,15 @@ def is_email(value: str) -> bool:
     return True
 
 
-def _check_email(value: str) -> str:
+def checked_email(value: str) -> str:
+    """The normalised email, or ValueError when it is not one."""
     normalized = normalize_email(value)
     if not is_email(normalized):
         raise ValueError(f"not a valid email address: {value!r}")
     return normalized
 
 
-Email = Annotated[str, AfterValidator(_check_email)]
+Email = Annotated[str, AfterValidator(checked_email)]
 
 
 def _check_url(value: str) -> str:

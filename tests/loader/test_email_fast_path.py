@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
 from email_validator import EmailNotValidError, validate_email
 from hypothesis import given, settings, strategies as st
 
+from reconciler.models import Candidate
 from reconciler.models_base import _plain_email, is_email
 
 
@@ -37,3 +39,15 @@ ALPHABET = "abz09_+-.@x"
 def test_whatever_the_fast_path_takes_email_validator_takes(value: str) -> None:
     if _plain_email(value):
         assert _validator_accepts(value)
+
+
+def test_a_candidate_read_from_a_vendor_is_the_validated_one() -> None:
+    read = Candidate.read(" Raj@Example.ORG", "Raj")
+    assert read == Candidate(email=" Raj@Example.ORG", name="Raj") and read.email == "raj@example.org"
+
+
+@pytest.mark.parametrize(("email", "name"), [("raj-at-example.com", "Raj"), (7, "Raj"), ("raj@example.org", ""),
+                                             ("raj@example.org", None)])
+def test_a_vendor_candidate_that_validation_refuses_is_refused(email: object, name: object) -> None:
+    with pytest.raises(ValueError, match="not a"):
+        Candidate.read(email, name)
