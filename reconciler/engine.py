@@ -8,6 +8,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 from .diff import build_plan, diff_schedule
+from .engine_pool import run_in_order
 from .errors import AmbiguousWriteError, ProviderError, ReconcilerError, StalePlanError, UnsafePlanError
 from .models import DesiredState, SafetyConfig, ScheduleKey
 from .observed import ApplyOutcome, Observed, ObservedWorld
@@ -205,11 +206,18 @@ def apply_plan(
     force: bool = False,
     on_outcome: Callable[[ApplyOutcome], None] | None = None,
 ) -> ApplyReport:
-    """Apply every actionable change; a failure is recorded and the others go on (the next run repairs)."""
+    """Apply every actionable change, each vendor's concurrently (see engine_pool); a failure is recorded and
+    the others go on (the next run repairs). Outcomes come in plan order."""
     check_safety(run.plan, force=force)
     report = ApplyReport()
-    for change in run.plan.actionable:
-        outcome = _apply_one(change, providers[change.provider], run.observed.get(change.key))
+
+    def apply(change: Writing) -> ApplyOutcome:
+        return _apply_one(change, providers[change.provider], run.observed.get(change.key))
+
+    def resources(change: Writing) -> frozenset[str]:
+        return providers[change.provider].resources(change, run.observed.get(change.key))
+
+    for outcome in run_in_order(run.plan.actionable, providers, apply, resources):
         report.outcomes.append(outcome)
         if on_outcome:
             on_outcome(outcome)

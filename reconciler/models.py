@@ -24,6 +24,7 @@ from .models_base import (
     ProviderName as ProviderName,
     Secret as Secret,
     ZoneName as ZoneName,
+    checked_email,
     is_email as is_email,
     localize as localize,
     normalize_email as normalize_email,
@@ -103,6 +104,14 @@ class Candidate(Frozen):
     email: Email
     name: str = Field(min_length=1)
     fields: dict[str, str] = Field(default_factory=dict, description="Other registration fields (Mettl).")
+
+    @classmethod
+    def read(cls, email: object, name: object) -> Candidate:
+        """A candidate from a vendor's answer, checked and normalised as validation does but built without
+        pydantic's per-field machinery (a plan reads hundreds of thousands). ValueError when not valid."""
+        if not isinstance(email, str) or not isinstance(name, str) or not name:
+            raise ValueError(f"not a candidate: email {email!r}, name {name!r}")
+        return cls.model_construct(email=checked_email(email), name=name)
 
 
 class CsvList(Frozen):

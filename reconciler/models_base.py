@@ -11,7 +11,7 @@ from functools import lru_cache
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from email_validator import EmailNotValidError, validate_email
+from email_validator import SPECIAL_USE_DOMAIN_NAMES, EmailNotValidError, validate_email
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -51,9 +51,29 @@ def normalize_email(value: str) -> str:
     return unicodedata.normalize("NFKC", value).strip().lower()
 
 
+_PLAIN_EMAIL = re.compile(r"[a-z0-9_+-]{1,64}(?:\.[a-z0-9_+-]{1,64})*@(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+"
+                          r"[a-z]{2,63}")
+"""A lowercase ASCII address every standard allows as long as it is no longer than 254 characters, its local
+part no longer than 64, no domain label holds `--` and the domain is no special-use name: most real addresses,
+checked ~100× faster than by email_validator (anything else goes to it)."""
+
+
+def _plain_email(value: str) -> bool:
+    if len(value) > 254 or not _PLAIN_EMAIL.fullmatch(value):
+        return False
+    local, domain = value.split("@")
+    return (len(local) <= 64 and "--" not in domain
+            and not f".{domain}".endswith(_SPECIAL_USE))
+
+
+_SPECIAL_USE = tuple(f".{name}" for name in SPECIAL_USE_DOMAIN_NAMES)
+
+
 def is_email(value: str) -> bool:
     """True for an address the standards allow (RFC 5321/5322 with SMTPUTF8 and IDNA domains, quoted local
     parts too); no DNS look-up. The one email check of the project (the Mettl emulator uses it as well)."""
+    if _plain_email(value):
+        return True
     try:
         validate_email(value, check_deliverability=False, allow_quoted_local=True, allow_smtputf8=True)
     except EmailNotValidError:
@@ -61,14 +81,15 @@ def is_email(value: str) -> bool:
     return True
 
 
-def _check_email(value: str) -> str:
+def checked_email(value: str) -> str:
+    """The normalised email, or ValueError when it is not one."""
     normalized = normalize_email(value)
     if not is_email(normalized):
         raise ValueError(f"not a valid email address: {value!r}")
     return normalized
 
 
-Email = Annotated[str, AfterValidator(_check_email)]
+Email = Annotated[str, AfterValidator(checked_email)]
 
 
 def _check_url(value: str) -> str:

@@ -25,9 +25,11 @@ class Endpoint:
 
 
 class Provider(ABC):
-    """A vendor adapter. Reads may run concurrently; apply is called once per change."""
+    """A vendor adapter. Reads may run concurrently; apply is called once per change, concurrently for changes
+    whose `resources` do not meet (at most `max_workers` at a time)."""
 
     name: str
+    max_workers: int = 8
 
     @abstractmethod
     def observe(self, desired: Sequence[Schedule]) -> ObservedWorld:
@@ -49,6 +51,14 @@ class Provider(ABC):
     @abstractmethod
     def calls(self) -> int:
         """HTTP calls made so far."""
+
+    def resources(self, change: Writing, observed: Observed | None) -> frozenset[str]:
+        """What this change writes that another change of the plan may also touch: changes sharing one are
+        applied one after the other, in plan order. Default: the schedule under its desired and live names."""
+        names = {change.key.path}
+        if observed is not None:
+            names.add(observed.schedule.key.path)
+        return frozenset(names)
 
     def started(self, observed: Observed, emails: frozenset[str]) -> Mapping[str, str]:
         """Those of `emails` who must not be removed from this live schedule, each with the reason

@@ -260,7 +260,7 @@ def schedule_from_sc(raw: dict[str, Any], assessment_id: str) -> Schedule:
     candidates: tuple[Candidate, ...] | None = None
     if access.get("type") == "ByInvitation":
         candidates = tuple(
-            Candidate(email=c["email"], name=c.get("name") or c["email"])
+            Candidate.read(c["email"], c.get("name") or c["email"])
             for c in access.get("candidates") or ()
         )
     window = window_from_sc(raw["scheduleWindow"]) if raw.get("scheduleType") == "Fixed" else None

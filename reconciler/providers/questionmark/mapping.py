@@ -19,7 +19,16 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from ...models import Candidate, QuestionmarkSettings, Schedule, Window, parse_zone, to_utc
+from ...models import (
+    Candidate,
+    QuestionmarkSettings,
+    Schedule,
+    Window,
+    is_email,
+    normalize_email,
+    parse_zone,
+    to_utc,
+)
 from ...plan import WINDOW, FieldPath
 
 EXTERNAL_ID_PREFIX = "reconciler:v1:"
@@ -300,10 +309,8 @@ def email_of(participant: Mapping[str, Any] | None) -> str | None:
     value = participant.get("PrimaryEmail")
     if not str(value or "").strip():
         value = participant.get("Name")
-    try:
-        return Candidate(email=str(value or ""), name="-").email
-    except ValidationError:
-        return None
+    email = normalize_email(str(value or ""))
+    return email if is_email(email) else None
 
 
 def candidate_of(participant: Mapping[str, Any] | None) -> Candidate | None:
@@ -312,7 +319,7 @@ def candidate_of(participant: Mapping[str, Any] | None) -> Candidate | None:
     if email is None or participant is None:
         return None
     full = " ".join(str(participant.get(k) or "").strip() for k in ("FirstName", "LastName")).strip()
-    return Candidate(email=email, name=full or email)
+    return Candidate.read(email, full or email)
 
 
 def members_by_email(participants: Iterable[Mapping[str, Any]]) -> dict[str, int]:

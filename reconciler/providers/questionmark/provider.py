@@ -22,9 +22,9 @@ from typing import Any
 from ...errors import NotFoundError, ProviderError
 from ...models import QuestionmarkProviderConfig, Schedule, ScheduleKey
 from ...observed import ApplyOutcome, Observed, ObservedWorld
-from ...plan import GROUP, INVITATION_ONLY, METADATA, Create, Disable, Writing
+from ...plan import GROUP, INVITATION_ONLY, METADATA, Create, Disable, Update, Writing
 from ..base import Endpoint, Provider
-from . import mapping
+from . import logins, mapping
 from .client import PROVIDER, QuestionmarkClient
 from .listing import Classified, Listing, classify, find_owned
 from .live import questionmark_live
@@ -156,6 +156,16 @@ class QuestionmarkProvider(Provider):
                 for email in sorted(set(desired.accommodations) - allowed)]
 
     # ------------------------------------------------------------------ writing
+
+    def resources(self, change: Writing, observed: Observed | None) -> frozenset[str]:
+        """Also the group (found or created by name) and the participants of added candidates (found or created
+        by login): two changes that could both create one of them are applied one after the other."""
+        names = set(super().resources(change, observed))
+        if isinstance(change, (Create, Update)):
+            names.add(f"group:{mapping.group_name(change.desired)}")
+            names.update(f"login:{login.casefold()}"
+                         for c in change.candidates.add for login in logins.login_names(c.email))
+        return frozenset(names)
 
     def apply(self, change: Writing, observed: Observed | None) -> ApplyOutcome:
         """Create, update or disable with the fewest calls (see writes.Writer)."""

@@ -34,6 +34,10 @@ _ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyz"
 Handler = Callable[[SandboxRequest, "re.Match[str]"], dict[str, Any]]
 
 
+def _listed(schedule: dict[str, Any]) -> dict[str, Any]:
+    return schedule_view(schedule, candidates=False)
+
+
 def access_key_for(counter: int) -> str:
     """A deterministic, unique 10-character lowercase alphanumeric key for the n-th schedule."""
     # The multiplier is coprime with 36, so this is a bijection on 0 .. 36**10 - 1: keys never collide.
@@ -131,11 +135,11 @@ class MettlApp(SandboxApp):
     def _list_assessment_schedules(self, request: SandboxRequest, match: re.Match[str]) -> dict[str, Any]:
         assessment = self._assessment(match[1])
         items = [s for s in self._schedules.values() if s["assessmentDetails"]["id"] == assessment["id"]]
-        return page(request, "schedules", [schedule_view(s, candidates=False) for s in filtered(request, items)])
+        return page(request, "schedules", filtered(request, items), view=_listed)
 
     def _list_schedules(self, request: SandboxRequest, match: re.Match[str]) -> dict[str, Any]:
         items = filtered(request, list(self._schedules.values()))
-        return page(request, "schedules", [schedule_view(s, candidates=False) for s in items])
+        return page(request, "schedules", items, view=_listed)
 
     def _get_schedule(self, request: SandboxRequest, match: re.Match[str]) -> dict[str, Any]:
         return {"status": "SUCCESS", "schedule": schedule_view(self._stored(match[1]))}

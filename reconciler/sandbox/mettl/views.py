@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import urlencode
 
@@ -38,8 +38,8 @@ def schedule_view(schedule: dict[str, Any], *, candidates: bool = True) -> dict[
     """The schedule as the API returns it (assumption M-05: the Edit response's shape for every read):
     vendor order, write-only properties left out (assumption M-07)."""
     # assumption M-05; assumption M-13: sourceApp comes back as created (listings carry it too)
-    out = {k: copy.deepcopy(schedule[k]) for k in _SCHEDULE_ORDER if k in schedule}
-    out.update({k: copy.deepcopy(v) for k, v in schedule.items() if k not in out})
+    out = {k: copy.deepcopy(schedule[k]) for k in _SCHEDULE_ORDER if k in schedule and k != "access"}
+    out.update({k: copy.deepcopy(v) for k, v in schedule.items() if k not in out and k != "access"})
     for key in WRITE_ONLY_PROPERTIES:  # assumption M-07
         out.pop(key, None)
     access = schedule["access"]
@@ -76,10 +76,12 @@ def _int_param(params: Mapping[str, str], name: str, default: int, low: int, hig
 
 
 def page(request: SandboxRequest, key: str, items: list[dict[str, Any]], *,
-         fixed_size: int | None = None) -> dict[str, Any]:
+         fixed_size: int | None = None, view: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+         ) -> dict[str, Any]:
     """One page of a list under its plural key beside `paging.next` / `paging.previous` links without
     signature parameters (assumption M-01). With `fixed_size` the list takes only `offset`: a `limit` is
-    refused, as a parameter the endpoint does not have (assumption M-10)."""
+    refused, as a parameter the endpoint does not have (assumption M-10). `view` turns each item of the page
+    (only those) into its answer."""
     if fixed_size is not None and "limit" in request.params:  # assumption M-10
         raise bad_request(f"limit is not a parameter of {request.path} in this API version (v3 only); "
                           "page with offset")
@@ -93,7 +95,7 @@ def page(request: SandboxRequest, key: str, items: list[dict[str, Any]], *,
 
     return {  # assumption M-01: items under the plural key, beside paging links
         "status": "SUCCESS",
-        key: items[offset:offset + limit],
+        key: [view(item) for item in items[offset:offset + limit]] if view else items[offset:offset + limit],
         "paging": {
             "next": link(offset + limit) if offset + limit < len(items) else None,
             "previous": link(max(0, offset - limit)) if offset > 0 else None,

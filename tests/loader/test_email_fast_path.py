@@ -1,0 +1,53 @@
+"""The fast email check never accepts what email_validator refuses, and takes the common addresses."""
+
+from __future__ import annotations
+
+import pytest
+from email_validator import EmailNotValidError, validate_email
+from hypothesis import given, settings, strategies as st
+
+from reconciler.models import Candidate
+from reconciler.models_base import _plain_email, is_email
+
+
+def _validator_accepts(value: str) -> bool:
+    try:
+        validate_email(value, check_deliverability=False, allow_quoted_local=True, allow_smtputf8=True)
+    except EmailNotValidError:
+        return False
+    return True
+
+
+TRICKY = ["a@b.c", "a@example.test", "a@x.localhost", "a@mail.onion", "a@ab--cd.org", "a@xn--nxasmq6b.com",
+          "a@-a.org", "a@a-.org", "a@a.123", "a@a.b1", ".a@a.org", "a.@a.org", "a..b@a.org", "a@a..org",
+          f"{'a' * 65}@a.org", f"a@{'b' * 64}.org", f"a@{'b.' * 126}org", "a@a.org.", "a@localhost", "a@arpa",
+          "a+tag@sub.example.org", "first.last@example.co.uk", "x_y-z@a1.io", "A@example.org"]
+
+
+def test_the_fast_path_agrees_with_email_validator_on_tricky_addresses() -> None:
+    taken = [value for value in TRICKY if _plain_email(value)]
+    assert taken == ["a+tag@sub.example.org", "first.last@example.co.uk", "x_y-z@a1.io"]
+    for value in TRICKY:
+        assert is_email(value) == _validator_accepts(value), value
+
+
+ALPHABET = "abz09_+-.@x"
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(ALPHABET, min_size=3, max_size=40).map(lambda s: s + ".org"))
+def test_whatever_the_fast_path_takes_email_validator_takes(value: str) -> None:
+    if _plain_email(value):
+        assert _validator_accepts(value)
+
+
+def test_a_candidate_read_from_a_vendor_is_the_validated_one() -> None:
+    read = Candidate.read(" Raj@Example.ORG", "Raj")
+    assert read == Candidate(email=" Raj@Example.ORG", name="Raj") and read.email == "raj@example.org"
+
+
+@pytest.mark.parametrize(("email", "name"), [("raj-at-example.com", "Raj"), (7, "Raj"), ("raj@example.org", ""),
+                                             ("raj@example.org", None)])
+def test_a_vendor_candidate_that_validation_refuses_is_refused(email: object, name: object) -> None:
+    with pytest.raises(ValueError, match="not a"):
+        Candidate.read(email, name)
