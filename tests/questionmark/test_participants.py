@@ -161,3 +161,26 @@ def test_participants_upsert_is_gone_everywhere() -> None:
     found = [str(p.relative_to(REPO)) for p in sources
              if "Participants/Upsert" in (text := p.read_text(encoding="utf-8")) or "ReplaceExistingGroups" in text]
     assert found == []
+
+
+class NoOrFilter(QuestionmarkApp):
+    """A tenant that refuses `or` in filters (assumption Q-10 broken): only the documented `Name eq` works."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.refused = 0
+
+    def handle(self, request: SandboxRequest) -> SandboxResponse:
+        if "/Participants" in request.path and " or " in request.query.get("$filter", ""):
+            self.refused += 1
+            return SandboxResponse(400, ODataError(400, "'or' is not supported in $filter").body())
+        return super().handle(request)
+
+
+@pytest.mark.parametrize("qm_app", [NoOrFilter()], ids=["no-or-filter"])
+def test_a_tenant_refusing_or_filters_gets_one_lookup_per_login(reconcile: Reconcile) -> None:
+    reconcile.apply(qm_schedule())
+    assert sorted(reconcile.seats()) == ["ana@example.com", "raj@example.com"]
+    assert isinstance(reconcile.app, NoOrFilter)
+    assert 1 <= reconcile.app.refused <= 2  # each concurrent look-up tries `or` at most once, then never again
+    assert not reconcile.plan(qm_schedule()).plan.has_changes
