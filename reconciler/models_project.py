@@ -68,6 +68,10 @@ class LimitsConfig(Frozen):
     max_file_bytes: int = Field(default=10_000_000, ge=1, le=100_000_000, description="Per YAML or CSV file.")
     max_files: int = Field(default=1000, ge=1, le=100_000, description="YAML and CSV files in all.")
     max_csv_rows: int = Field(default=100_000, ge=1, le=10_000_000, description="Per CSV candidate list.")
+    max_run_seconds: float = Field(
+        default=3600.0, gt=0, le=86_400,
+        description="Every vendor call of one plan, apply or drift run ends by this many seconds after the "
+        "providers are set up; a call past it is not sent, and the run stops with an error naming it.")
 
 
 EnvName = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]

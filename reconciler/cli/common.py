@@ -148,13 +148,23 @@ def calls_line(calls: dict[str, int]) -> str:
 
 
 @contextmanager
-def session(loaded: LoadedProject, sandbox: bool, sandbox_dir: Path | None) -> Iterator[dict[str, Provider]]:
-    """The providers the project uses, against the real platforms or the embedded sandbox; closed after."""
+def session(
+    loaded: LoadedProject, sandbox: bool, sandbox_dir: Path | None, only: str | None = None
+) -> Iterator[dict[str, Provider]]:
+    """The providers the project uses (`only`: that one, as `--provider` asks; the others' credentials are not
+    needed), against the real platforms or the embedded sandbox; closed after. Every call of the run ends by
+    the project's `limits.max_run_seconds`."""
     names: set[str] = {s.provider for s in loaded.desired.schedules}
     names |= {n for n in VENDORS if getattr(loaded.project.providers, n) is not None}
+    names = {only} if only else names
     with _maybe_sandbox(loaded, sandbox, sandbox_dir, names) as endpoints:
         providers = make_providers(loaded.project, names, missing_env=loaded.missing_env, endpoints=endpoints,
                                    config_file=str(loaded.path))
+        from ..http import RunDeadline
+
+        deadline = RunDeadline.after(loaded.project.limits.max_run_seconds)
+        for provider in providers.values():
+            provider.limit_run(deadline)
         try:
             yield providers
         finally:

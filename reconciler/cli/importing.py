@@ -130,7 +130,7 @@ def import_mettl(state: RunState, config_path: Path, assessment_id: str, out: Pa
 
     target = _target(config_path, out, "mettl", assessment_id, force=force)
     loaded = load(config_path, state)
-    with session(loaded, sandbox, sandbox_dir) as providers:
+    with session(loaded, sandbox, sandbox_dir, "mettl") as providers:
         _import(loaded, providers, name="mettl", discover=discover, target=target,
                 command=f"reconciler import mettl --assessment {assessment_id}",
                 force=force, keep_defaults=keep_defaults)
@@ -174,6 +174,6 @@ def import_questionmark(state: RunState, config_path: Path, group_name: str | No
         flag += f" --time-zone {time_zone}"
     target = _target(config_path, out, "questionmark", scope, force=force)
     loaded = load(config_path, state)
-    with session(loaded, sandbox, sandbox_dir) as providers:
+    with session(loaded, sandbox, sandbox_dir, "questionmark") as providers:
         _import(loaded, providers, name="questionmark", discover=discover, target=target,
                 command=f"reconciler import questionmark {flag}", force=force, keep_defaults=keep_defaults)

@@ -99,7 +99,7 @@ def plan(state: RunState, config_path: Path, fmt: str, show_pii: bool, out: Path
     The text plan ends with the plan's checksum, the one apply --expect-checksum takes.
     """
     loaded = load(config_path, state)
-    with session(loaded, sandbox, sandbox_dir) as providers, reading(providers, state) as on_read:
+    with session(loaded, sandbox, sandbox_dir, scope.provider) as providers, reading(providers, state) as on_read:
         run = engine.make_plan(loaded.desired, providers, safety=loaded.project.safety,
                                resend_secrets=resend_secrets, on_read=on_read, scope=scope)
     _print_plan(state, run.plan, fmt, show_pii=show_pii, full=full)
@@ -192,7 +192,7 @@ def apply(state: RunState, config_path: Path, plan_file: Path | None, expect_che
                             "apply the same --select/--provider/--assessment as plan")
     loaded = load(config_path, state)
     lock = lock_path(config_path, loaded.project.shard)
-    with apply_lock(lock, lock_timeout), session(loaded, sandbox, sandbox_dir) as providers:
+    with apply_lock(lock, lock_timeout), session(loaded, sandbox, sandbox_dir, scope.provider) as providers:
         with reading(providers, state) as on_read:
             run = engine.make_plan(loaded.desired, providers, safety=loaded.project.safety,
                                    resend_secrets=resend_secrets, on_read=on_read, scope=scope)

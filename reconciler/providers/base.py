@@ -9,10 +9,14 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from ..models import Schedule, ScheduleKey
 from ..observed import ApplyOutcome as ApplyOutcome, Observed as Observed, ObservedWorld as ObservedWorld
 from ..plan import Writing
+
+if TYPE_CHECKING:
+    from ..http import RunDeadline
 
 
 @dataclass(frozen=True)
@@ -51,6 +55,10 @@ class Provider(ABC):
     @abstractmethod
     def calls(self) -> int:
         """HTTP calls made so far."""
+
+    @abstractmethod
+    def limit_run(self, deadline: RunDeadline) -> None:
+        """Every later call of this provider ends by `deadline` (the run's, shared by all providers)."""
 
     def resources(self, change: Writing, observed: Observed | None) -> frozenset[str]:
         """What this change writes that another change of the plan may also touch: changes sharing one are

@@ -177,3 +177,32 @@ def test_drift_opens_one_issue_and_closes_it_when_back_in_sync(tmp_path: Path) -
     assert closed.called("issues.update") == [{**OWNER, "issue_number": 5, "state": "closed",
                                                "state_reason": "completed"}]
     assert not closed.called("issues.create")
+
+
+# --------------------------------------------------------------------------- the sharded template's gate
+
+
+@pytest.mark.parametrize(("command", "checksums", "code", "wanted"), [
+    ("apply", f"west=ffffffffffff east={CHECKSUM.upper()}", 0, CHECKSUM),
+    ("apply", f"west={CHECKSUM},east={CHECKSUM[:12]}", 0, CHECKSUM[:12]),
+    ("apply", f"west={CHECKSUM}", 1, None),
+    ("apply", "east=not-hex;rm", 1, None),
+    ("apply", "east=*", 1, None),
+    ("plan", f"east={CHECKSUM}", 0, ""),
+])
+def test_a_shard_is_applied_only_with_its_reviewed_checksum(
+    tmp_path: Path, command: str, checksums: str, code: int, wanted: str | None
+) -> None:
+    workflow = template("apply-sharded")
+    found = step(workflow, "shard", "reviewed")
+    run = step(workflow, "shard", "run")
+    assert run["with"]["expect-checksum"] == "${{ steps.reviewed.outputs.checksum }}"
+    assert "force" not in run["with"]
+    got, output, outputs = run_bash(found["run"], tmp_path,
+                                    {"SHARD": "east", "COMMAND": command, "CHECKSUMS": checksums})
+    assert got == code, output
+    if wanted is None:
+        assert "nothing applied" in output and "checksum" not in outputs
+        assert "nothing applied" in (tmp_path / "step_summary").read_text()
+    else:
+        assert outputs["checksum"] == wanted

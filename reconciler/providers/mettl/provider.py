@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ...errors import MalformedResponseError
+from ...http import RunDeadline
 from ...models import Candidate, MettlProviderConfig, Schedule, ScheduleKey
 from ...models_identity import live_name
 from ...observed import ApplyOutcome, Observed, ObservedWorld
@@ -50,6 +51,9 @@ class MettlProvider(Provider):
 
     def close(self) -> None:
         self.client.close()
+
+    def limit_run(self, deadline: RunDeadline) -> None:
+        self.client.http.run_deadline = deadline
 
     # ------------------------------------------------------------------ reading
 

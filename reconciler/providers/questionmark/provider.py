@@ -20,6 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from ...errors import NotFoundError, ProviderError
+from ...http import RunDeadline
 from ...models import QuestionmarkProviderConfig, Schedule, ScheduleKey
 from ...observed import ApplyOutcome, Observed, ObservedWorld
 from ...plan import GROUP, INVITATION_ONLY, METADATA, Create, Disable, Update, Writing
@@ -50,6 +51,9 @@ class QuestionmarkProvider(Provider):
 
     def close(self) -> None:
         self.client.close()
+
+    def limit_run(self, deadline: RunDeadline) -> None:
+        self.client.http.run_deadline = deadline
 
     # ------------------------------------------------------------------ reading
 
