@@ -39,9 +39,12 @@ class QuestionmarkWorld:
     def __init__(self, now: Callable[[], datetime], *, legacy: bool) -> None:
         self.now = now
         self.legacy = legacy
+        self.version = 0
+        """Moves on every write: what was built from the entities before (cached wire forms) is stale."""
         self._reset()
 
     def _reset(self) -> None:
+        self.version += 1
         unique = {"Participants", "Groups", "Administrators"}
         self.tables = {name: Table(unique_name=name in unique) for name in TYPES}
         self.next_ids = dict(FIRST_IDS)
@@ -63,6 +66,7 @@ class QuestionmarkWorld:
         return self.tables[entity_set].named(name)
 
     def _insert(self, entity_set: str, entity: dict[str, Any]) -> dict[str, Any]:
+        self.version += 1
         if entity.get("ID") is None:
             entity["ID"] = self.next_ids[entity_set]  # assumption Q-11: a later entity has a higher ID
         self.next_ids[entity_set] = max(self.next_ids[entity_set], entity["ID"] + 1)
@@ -125,6 +129,7 @@ class QuestionmarkWorld:
         return self._insert("Schedules", entity)
 
     def update_schedule(self, key: int, body: Any, user: str | None) -> None:
+        self.version += 1
         current = self.get("Schedules", key)
         values = self._read("Schedules", body)
         if "AssessmentID" in values and values["AssessmentID"] != current["AssessmentID"]:
@@ -138,6 +143,7 @@ class QuestionmarkWorld:
         current.update(Modified=self._stamp(current["Modified"]), ModifiedBy=user)
 
     def soft_delete(self, key: int) -> None:
+        self.version += 1
         current = self.get("Schedules", key)
         current.update(IsDeleted=True, Modified=self._stamp(current["Modified"]))
 
@@ -213,6 +219,7 @@ class QuestionmarkWorld:
         return self._insert("Participants", entity)
 
     def update_participant(self, key: int, body: Any) -> None:
+        self.version += 1
         current = self.get("Participants", key)
         values = self._read("Participants", body)
         if "Name" in values and values["Name"] != current["Name"]:
@@ -220,6 +227,7 @@ class QuestionmarkWorld:
         current.update(values)
 
     def delete_participant(self, key: int) -> None:
+        self.version += 1
         self.get("Participants", key)
         self.tables["Participants"].delete(key)
         self.memberships.drop_right(key)
@@ -232,6 +240,7 @@ class QuestionmarkWorld:
         return entity
 
     def delete_group(self, key: int) -> None:
+        self.version += 1
         self.get("Groups", key)
         self.tables["Groups"].delete(key)
         self.memberships.drop_left(key)
