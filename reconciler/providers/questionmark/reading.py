@@ -13,7 +13,6 @@ from __future__ import annotations
 import logging
 import math
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from typing import Any
 
 from ...errors import MalformedResponseError
 from . import client as qm_client

@@ -201,7 +201,7 @@ class QuestionmarkApp(Seeding, SandboxApp):
                 return self._collection(call, entity_set, self._feed_items(call, entity_set), entity_set,
                                         by_key=True)
             return self._create(call, entity_set)
-        if rest == ["$count"]:  # intro.rst: on base feeds only, with $filter
+        if rest == ["$count"]:  # intro.rst: on base feeds only, with $filter; assumption Q-12: the feed's number
             self._allow(request, ("GET",))
             extra = sorted(o for o in call.query if o.startswith("$") and o != "$filter")
             if extra:

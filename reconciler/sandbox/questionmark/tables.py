@@ -54,7 +54,7 @@ class Table:
     def values(self, after: int | None = None, skip: int = 0) -> Iterator[dict[str, Any]]:
         """Entities in ID order, optionally only those with an ID above `after`, the first `skip` left out
         (found by index, never by walking past them)."""
-        start = (0 if after is None else bisect.bisect_right(self.ids, after)) + skip
+        start = (0 if after is None else bisect.bisect_right(self.ids, after)) + skip  # assumption Q-12: ID order
         for index in range(start, len(self.ids)):
             yield self.rows[self.ids[index]]
 
