@@ -1,5 +1,6 @@
 """The Schedules listing read by `$skip` (assumption Q-12): pages + 1 requests when they add up, and the
-`odata.nextLink` chain (with a warning) when a page read by `$skip` does not fit."""
+`odata.nextLink` chain (with a warning) when a page read by `$skip` does not fit; the fingerprint of what was
+read (the saved plan's staleness check) moves with any seat."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from reconciler.providers.questionmark.reading import read_listing
 from reconciler.sandbox.base import SandboxRequest, SandboxResponse
 from reconciler.sandbox.questionmark import QuestionmarkApp
 
-from .conftest import ASSESSMENT, Reconcile
+from .conftest import ASSESSMENT, Reconcile, qm_schedule
 
 
 class Shifted(QuestionmarkApp):
@@ -59,3 +60,17 @@ def test_the_emulator_counts_as_text_and_refuses_other_options_on_count(reconcil
     assert reconcile.provider.client.count("Schedules") == 3
     with pytest.raises(BadRequestError, match=r"\$expand cannot be applied to \$count"):
         reconcile.provider.client.get("Schedules/$count", {"$expand": "Group"})
+
+
+def test_the_fingerprint_moves_with_a_seat_and_only_then(reconcile: Reconcile) -> None:
+    desired = qm_schedule()
+    reconcile.apply(desired)
+
+    def printed() -> str:
+        return reconcile.provider.observe([desired]).managed[desired.key].fingerprint
+
+    before = printed()
+    assert printed() == before  # read again, nothing changed: the same
+    seat = reconcile.seats()["ana@example.com"]
+    reconcile.app.world.update_schedule(seat["ID"], {"ExtraTime": 15}, None)  # a hand edit of one seat
+    assert printed() != before

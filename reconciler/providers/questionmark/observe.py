@@ -9,6 +9,7 @@ accommodations from its enabled exception schedules.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,7 +19,6 @@ from pydantic import ValidationError
 from ...errors import MalformedResponseError
 from ...models import Accommodation, Candidate, Schedule, ScheduleKey
 from ...observed import Observed
-from ...plan import fingerprint
 from . import mapping
 from .client import PROVIDER
 from .listing import Listing
@@ -164,5 +164,13 @@ def build_observed(
         schedule = schedule.model_copy(update={"questionmark": unset})
     live = QuestionmarkLive(disabled=off, view=view, metadata={int(h["ID"]): metadata_of(h)
                                                                for h in [raw, *seats_raw, *children]}, **common)
-    printed = fingerprint({"schedule": raw, "seats": seats_raw, "children": children})
-    return Observed(schedule=schedule, ref=str(raw["ID"]), fingerprint=printed, raw=raw, live=live)
+    return Observed(schedule=schedule, ref=str(raw["ID"]), fingerprint=fingerprint(raw, seats_raw, children), raw=raw,
+                    live=live)
+
+
+def fingerprint(raw: Mapping[str, Any], seats: Sequence[Mapping[str, Any]],
+                children: Sequence[Mapping[str, Any]]) -> str:
+    """A short hash of the schedule, its seats and exceptions exactly as read (properties in the order the
+    service sent them): any change to one of them changes it. `repr` of the parsed answer costs half of a
+    key-sorted JSON dump, and nothing here needs the order normalised (one service, one serialisation)."""
+    return hashlib.blake2b(repr((raw, seats, children)).encode(), digest_size=8).hexdigest()

@@ -12,6 +12,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache, lru_cache
 from typing import Any, Literal
 
 from .odata import (
@@ -304,16 +305,27 @@ def blank(entity_set: str) -> dict[str, Any]:
 def to_wire(entity_set: str, entity: Mapping[str, Any], *, legacy: bool) -> dict[str, Any]:
     """The JSON form of a stored entity, properties in the service's order."""
     wire: dict[str, Any] = {}
-    for name, spec in TYPES[entity_set][1].items():
-        if spec.write_only or (legacy and spec.newer):
-            continue
+    for name, int64, zulu in _wire_plan(entity_set, legacy):
         value = entity.get(name)
-        if value is not None and spec.kind == "int64":
+        if value is not None and int64:
             value = str(value)
         elif isinstance(value, datetime):
-            value = format_datetime(value, zulu=spec.zulu)
+            value = _datetime_text(value, zulu)
         wire[name] = value
     return wire
+
+
+@cache
+def _wire_plan(entity_set: str, legacy: bool) -> tuple[tuple[str, bool, bool], ...]:
+    """(name, is Int64, zulu) of the properties an entity set sends, in the service's order."""
+    return tuple((name, spec.kind == "int64", bool(spec.zulu)) for name, spec in TYPES[entity_set][1].items()
+                 if not (spec.write_only or (legacy and spec.newer)))
+
+
+@lru_cache(maxsize=1 << 16)
+def _datetime_text(value: datetime, zulu: bool) -> str:
+    """`format_datetime`, remembered: many entities share their instants (a schedule's window, a seeding)."""
+    return format_datetime(value, zulu=zulu)
 
 
 def to_state(entity: Mapping[str, Any]) -> dict[str, Any]:
