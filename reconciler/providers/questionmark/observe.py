@@ -94,14 +94,17 @@ def anchor_view(raw: Mapping[str, Any], seats: Seats, desired: Schedule | None) 
     view = dict(raw)
     active = [(email, s) for email, group in seats.active.items() for s in group] + [(None, s) for s in seats.unnamed]
     personal = set(mapping.ACCOMMODATION_PROPS.values())
+    overridden = [mapping.accommodation_overrides(desired, email) if desired and email else {} for email, _ in active]
     for prop in mapping.INHERITED:
         if desired is None and prop in personal:
             continue  # without a desired state a seat's own ExtraTime/MaxAttempts is its accommodation
-        for email, seat in active:
-            overrides = mapping.accommodation_overrides(desired, email) if desired and email else {}
-            if prop not in overrides and not mapping.same_value(prop, seat.get(prop), raw.get(prop)):
-                view[prop] = seat.get(prop)
-                break
+        anchor = raw.get(prop)
+        for (_, seat), overrides in zip(active, overridden, strict=True):
+            value = seat.get(prop)
+            if value is anchor or prop in overrides or mapping.same_value(prop, value, anchor):
+                continue  # the same object (one JSON answer shares none, but None, True and False), or explained
+            view[prop] = value
+            break
     wanted = _wanted_disabled(desired)
     states = {seat.get("Disabled") is True for _, seat in active}
     if raw.get("Disabled") is not True:
