@@ -31,7 +31,6 @@ from .model import (
     NO_ORDERBY,
     TYPES,
     filter_types,
-    to_wire,
 )
 from .odata import ODataError, bad_request, equality_values, matcher, parse_filter, parse_orderby
 from .seed import DEFAULT_MONITORING_TYPES, Seeding
@@ -119,7 +118,7 @@ class QuestionmarkApp(Seeding, SandboxApp):
         self.legacy_tenant = legacy_tenant
         self.prefix = f"/deliveryodata/{customer_id}"
         self.world = QuestionmarkWorld(now, legacy=legacy_tenant)
-        self._cache: dict[tuple[str, int, tuple[str, ...]], dict[str, Any]] = {}
+        self._cache: dict[tuple[int, tuple[str, ...]], dict[str, Any]] = {}
         self._cache_version = -1
         for monitoring in DEFAULT_MONITORING_TYPES:  # tenant data: every tenant has monitoring types
             self.add_monitoring_type(monitoring)
@@ -292,29 +291,23 @@ class QuestionmarkApp(Seeding, SandboxApp):
         next write (the Schedules feed is read whole on every plan); each answer gets its own copy."""
         if entity_set != "Schedules":
             return self._build_wire(entity_set, entity, expand)
-        return dict(self._cached(entity_set, entity, tuple(expand)))
-
-    def _cached(self, entity_set: str, entity: dict[str, Any], expand: tuple[str, ...]) -> dict[str, Any]:
-        """The wire form built since the last write to the world (shared: never changed once built)."""
         if self._cache_version != self.world.version:
             self._cache.clear()
             self._cache_version = self.world.version
-        key = (entity_set, entity["ID"], expand)
+        key = (entity["ID"], tuple(expand))
         wire = self._cache.get(key)
         if wire is None:
             wire = self._cache[key] = self._build_wire(entity_set, entity, expand)
-        return wire
+        return dict(wire)
 
     def _build_wire(self, entity_set: str, entity: dict[str, Any], expand: Sequence[str]) -> dict[str, Any]:
-        wire = to_wire(entity_set, entity, legacy=self.legacy_tenant)
+        wire = dict(self.world.wire(entity_set, entity))
         for nav in expand:
             link = NAVIGATIONS[(entity_set, nav)]
             related = self.world.related(entity_set, nav, entity["ID"])
-            if not link.many:  # one participant or group behind many schedules: built once
-                wire[nav] = self._cached(link.target, related[0], ()) if related else None
-                continue
             # intro.rst: an expansion of more than 100 is truncated; no continuation link is given.
-            wire[nav] = [to_wire(link.target, r, legacy=self.legacy_tenant) for r in related[: self.page_size]]
+            items = [self.world.wire(link.target, r) for r in related[: self.page_size]]
+            wire[nav] = items if link.many else (items[0] if items else None)
         return wire
 
     def _entity_body(self, call: _Call, entity_set: str, entity: dict[str, Any], expand: Sequence[str]) -> Any:
