@@ -240,7 +240,7 @@ class HttpClient:
         sign: Callable[[], Mapping[str, str]] | None,
         headers: Mapping[str, str] | None = None,
     ) -> requests.Response:
-        self._check_target(url)
+        self.check_target(url)
         budget = self._budget(method, url)
         signed = dict(sign()) if sign else {}
         if data is not None or (signed and method not in READ_METHODS):
@@ -275,7 +275,7 @@ class HttpClient:
         return response
 
 
-    def _check_target(self, url: str) -> None:
+    def check_target(self, url: str) -> None:
         """Refuse any URL outside the configured base URL (a link in an answer may point anywhere)."""
         if self.base_url is None:
             return

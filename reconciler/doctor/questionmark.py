@@ -72,6 +72,9 @@ def used_settings(schedules: Sequence[Schedule]) -> set[str]:
     return wires
 
 
+SKIP_CHECK_PAGES = 10  # Q-12: the whole feed is listed to compare with $count only up to this many pages
+
+
 class QuestionmarkDoctor:
     """Runs the Questionmark checks in order; later checks are skipped when the credentials fail."""
 
@@ -142,14 +145,17 @@ class QuestionmarkDoctor:
         navigation feed."""
         expand = Check(PROVIDER, "questionmark schedules $expand", "Q-01")
         paging = Check(PROVIDER, "questionmark paging", "Q-04")
+        skip = Check(PROVIDER, "questionmark $skip pages", "Q-12")
         try:
             with self.probe.kind("schedules"):
                 body = self.client.get("Schedules", {"$expand": ",".join(EXPANSIONS)})
         except ProviderError as exc:
-            return [expand.failed(str(exc)), paging.skipped("the Schedules feed could not be read")]
+            return [expand.failed(str(exc)), paging.skipped("the Schedules feed could not be read"),
+                    skip.skipped("the Schedules feed could not be read")]
         values = body.get("value")
         if not isinstance(values, list):
-            return [expand.failed("no `value` list in the answer"), paging.skipped("no page to follow")]
+            return [expand.failed("no `value` list in the answer"), paging.skipped("no page to follow"),
+                    skip.skipped("no page to compare")]
         entities = [v for v in values if isinstance(v, dict)]
         self.schedule_ids = [v["ID"] for v in entities if isinstance(v.get("ID"), int)]
         expanded = [v for v in entities if isinstance(v.get("ScheduleMetadata"), list)
@@ -161,7 +167,38 @@ class QuestionmarkDoctor:
         else:
             first = expand.passed(f"{len(values)} schedule(s) on the first page, each with {names}")
         group_id = next((v["GroupID"] for v in entities if isinstance(v.get("GroupID"), int)), None)
-        return [first, self.paging(paging, body, group_id)]
+        return [first, self.paging(paging, body, group_id), self.skip_pages(skip, body)]
+
+    def skip_pages(self, check: Check, first: Mapping[str, Any]) -> Result:
+        """Q-12: page 2 read by `$skip` holds the schedules page 2 read by `odata.nextLink` holds, and
+        `Schedules/$count` is the number listed (compared in full when the feed is at most SKIP_CHECK_PAGES)."""
+        values = [v for v in first.get("value") or () if isinstance(v, dict)]
+        link = first.get("odata.nextLink")
+        try:
+            with self.probe.kind("schedules-count"):
+                total = self.client.count("Schedules")
+            if not link:
+                if total != len(values):
+                    return check.failed(f"`Schedules/$count` says {total}, the only page lists {len(values)}")
+                return check.passed(f"one page: `Schedules/$count` agrees ({total})")
+            with self.probe.kind("next-page"):
+                by_link, _ = self.client.page(str(link))
+                by_skip, _ = self.client.page("Schedules", {"$expand": ",".join(EXPANSIONS),
+                                                            "$skip": str(len(values))})
+            if [v.get("ID") for v in by_link] != [v.get("ID") for v in by_skip]:
+                return check.failed("page 2 by `$skip` and by `odata.nextLink` list different schedules",
+                                    "the plan reads the pages by `$skip` and falls back to the links when they do "
+                                    "not add up; report it if this tenant never pages by `$skip`")
+            if total > SKIP_CHECK_PAGES * len(values):
+                return check.passed(f"page 2 by `$skip` = by `odata.nextLink`; `Schedules/$count` = {total} "
+                                    "(too many to list here)")
+            with self.probe.kind("next-page"):
+                listed = sum(len(page) for page in self.client.pages("Schedules"))
+        except (ProviderError, ValueError) as exc:
+            return check.failed(str(exc))
+        if listed != total:
+            return check.failed(f"`Schedules/$count` says {total}, the feed lists {listed}")
+        return check.passed(f"page 2 by `$skip` = by `odata.nextLink`; `Schedules/$count` = {listed} listed")
 
     def paging(self, check: Check, schedules: Mapping[str, Any], group_id: int | None) -> Result:
         """Each feed's `odata.nextLink`, when there is one, stays on the service root and answers a page."""
@@ -325,6 +362,7 @@ class QuestionmarkDoctor:
 _LATER = tuple(Check(PROVIDER, name, assumption) for name, assumption in (
     ("questionmark clock skew", DOCUMENTED), ("questionmark $metadata", DOCUMENTED),
     ("questionmark schedules $expand", "Q-01"), ("questionmark paging", "Q-04"),
+    ("questionmark $skip pages", "Q-12"),
     ("questionmark schedule metadata feed", "Q-09"), ("questionmark participant lookup", "Q-10"),
     ("questionmark attempts feed", DOCUMENTED),
     ("questionmark service account", "Q-07"), ("questionmark scheduling permission", DOCUMENTED),

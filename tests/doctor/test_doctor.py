@@ -25,7 +25,8 @@ def test_doctor_passes_against_both_emulators_with_the_example(tenant: TenantFac
     rows = [ROW.match(line) for line in result.stdout.splitlines()]
     marks = [m[1] for m in rows if m]
     assert "✗" not in marks and marks.count("✓") >= 15, result.stdout
-    assert {m[3] for m in rows if m} >= {"M-01", "M-05", "M-06", "M-07", "M-08", "M-09", "Q-01", "Q-04", "Q-07"}
+    assert {m[3] for m in rows if m} >= {"M-01", "M-05", "M-06", "M-07", "M-08", "M-09", "Q-01", "Q-04", "Q-07",
+                                              "Q-12"}
     assert "manual:" in result.stdout and "0 failed" in result.stdout
     assert live.writes() == []
 
@@ -39,6 +40,16 @@ def test_doctor_passes_against_the_mettl_emulator_alone(tenant: TenantFactory) -
     assert {r["status"] for r in rows.values()} == {"pass", "manual"}, rows
     assert rows["mettl candidate status rows"]["detail"].startswith("5 row(s)")
     assert live.writes() == []
+
+
+def test_doctor_checks_skip_pages_and_count_on_the_questionmark_emulator(tenant: TenantFactory) -> None:
+    live = tenant(["questionmark"])
+
+    result, rows = live.rows()
+
+    assert result.exit_code == 0, result.stdout
+    row = rows["questionmark $skip pages"]
+    assert row["status"] == "pass" and "`Schedules/$count`" in row["detail"], row
 
 
 def test_doctor_with_the_embedded_sandbox(run: Cli, tmp_path: Path) -> None:

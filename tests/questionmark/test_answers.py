@@ -45,8 +45,13 @@ def test_a_listing_stops_after_the_page_cap(reconcile: Reconcile, monkeypatch: p
         reconcile.app.add_schedule(Name=f"Hand-made {number}", AssessmentID=ASSESSMENT, GroupID=None,
                                    ParticipantID=reconcile.app.add_participant(f"p{number}"), MonitoringTypeID=1)
     monkeypatch.setattr(qm_client, "MAX_PAGES", 3)
-    with pytest.raises(MalformedResponseError, match=r"GET Schedules: still had a next page after 3 pages; stopped"):
+    with pytest.raises(MalformedResponseError, match=r"GET Schedules: 4 schedules would take more than 3 pages; "
+                       r"stopped"):
         reconcile.plan(qm_schedule())
+    assert len(reconcile.reads()) == 2  # the first page and Schedules/$count: no page past the cap is asked
+    reconcile.server.reset_calls()
+    with pytest.raises(MalformedResponseError, match=r"GET Schedules: still had a next page after 3 pages; stopped"):
+        list(reconcile.provider.client.schedules())  # following odata.nextLink (the fallback)
     assert len(reconcile.reads()) == 3
 
 

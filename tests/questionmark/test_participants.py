@@ -99,9 +99,10 @@ def test_150_candidates_plan_clean_after_apply_in_the_fewest_reads(reconcile: Re
     run = reconcile.plan(desired)
     assert not run.plan.has_changes and run.plan.in_sync == 1
     listing = [q for path, q in reconcile.reads()]
-    assert len(listing) == math.ceil((60 + 1 + 150) / 100) == 3
-    assert all(path == "Schedules" for path, _ in reconcile.reads())
-    assert "$skiptoken" in listing[-1]
+    assert len(listing) == math.ceil((60 + 1 + 150) / 100) + 1 == 4  # the pages and Schedules/$count
+    assert [path for path, _ in reconcile.reads()] == ["Schedules", "Schedules/$count", "Schedules", "Schedules"]
+    assert sorted(q.get("$skip", "0") for q in listing if q) == ["0", "100", "200"]
+    assert all("$skiptoken" not in q for q in listing)  # pages by the documented $skip, not the links
     removed = desired.model_copy(update={"candidates": people[:100]})
     run = reconcile.plan(removed)
     assert len(run.plan.changes[0].candidates.remove) == 50

@@ -90,9 +90,8 @@ def test_both_names_live_is_an_error_naming_both(reconcile: Reconcile) -> None:
 def test_a_rename_cut_short_is_finished_without_new_seats(reconcile: Reconcile) -> None:
     reconcile.apply(qm_schedule())
     seats = reconcile.seats(OLD)
-    half = reconcile.app.world.tables["Schedules"].get(seats["ana@example.com"]["ID"])
-    assert half is not None
-    half.update(Name=NEW, ExternalID=f"{NEW_MARK}:seat")  # this seat's PATCH landed, the others did not
+    half = {"Name": NEW, "ExternalID": f"{NEW_MARK}:seat"}  # this seat's PATCH landed, the others did not
+    reconcile.app.world.update_schedule(seats["ana@example.com"]["ID"], half, None)
     run = reconcile.plan(renamed())
     (change,) = run.plan.changes
     assert not change.candidates and [f.text for f in change.fields] == ["name"]

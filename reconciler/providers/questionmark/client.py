@@ -8,7 +8,7 @@ before ends the listing at once with an error.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from itertools import count
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -36,9 +36,12 @@ from .answers import (
 
 PROVIDER = "questionmark"
 AUTH_HINT = "check QUESTIONMARK_USERNAME/QUESTIONMARK_PASSWORD"
-MAX_PAGES = 1_000  # 100,000 entities in one listing: past that, a server that never stops paging
+MAX_PAGES = 10_000  # 1,000,000 entities in one listing: past that, a server that never stops paging
 EXPANSION_LIMIT = 100  # intro.rst: an expanded collection is cut at 100, without a continuation link
 EXPAND = "ScheduleMetadata,Participant,Group"
+LISTING = {"$expand": EXPAND}  # assumption Q-01
+Page = tuple[list[dict[str, Any]], str | None]
+"""One page of a collection: its entities and its `odata.nextLink` (None on the last page)."""
 EXISTS_NOW = "exists now (another apply?) — plan again"
 
 
@@ -124,31 +127,61 @@ class QuestionmarkClient:
         """One GET of an entity or a page; `path` may be a full nextLink."""
         return self._json(self.http.request("GET", self.url(path), params=params))
 
+    def page(
+        self, path: str, params: Mapping[str, str] | None = None, model: type[M] | None = None, kind: str = ""
+    ) -> Page:
+        """One page of a collection: its entities (each checked against `model` when one is given) and its
+        `odata.nextLink` (None on the last page)."""
+        call = f"GET {urlsplit(path).path}"
+        body = self.get(path, params)
+        values = body.get("value")
+        if not isinstance(values, list):
+            raise MalformedResponseError(PROVIDER, f"{call}: answer has no 'value' list")
+        if model is not None:
+            values = [check(model, value, call, kind) for value in values]
+        link = body.get("odata.nextLink")
+        if link is not None and not isinstance(link, str):
+            raise MalformedResponseError(PROVIDER, f"{call}: odata.nextLink is not a URL")
+        return values, link or None
+
     def feed(
         self, path: str, params: Mapping[str, str] | None = None, model: type[M] | None = None, kind: str = ""
     ) -> Iterator[dict[str, Any]]:
         """Every entity of a collection, following `odata.nextLink` (the server pages at 100), each checked
         against `model` when one is given. A link seen before, or more than MAX_PAGES pages, is an error."""
+        for values in self.pages(path, params, model, kind):
+            yield from values
+
+    def pages(
+        self, path: str, params: Mapping[str, str] | None = None, model: type[M] | None = None, kind: str = "",
+        *, first: Page | None = None, next_page: Callable[[str], Page] | None = None,
+    ) -> Iterator[list[dict[str, Any]]]:
+        """The pages of a collection, following `odata.nextLink` from `first` (a page already read) or from
+        the first page, each read by `next_page` when given. A link seen before, or more than MAX_PAGES
+        pages, is an error."""
         call = f"GET {urlsplit(path).path}"
-        body = self.get(path, params)
+        values, link = first if first is not None else self.page(path, params, model, kind)
         seen: set[str] = set()
-        for page in count(1):
-            values = body.get("value")
-            if not isinstance(values, list):
-                raise MalformedResponseError(PROVIDER, f"{call}: answer has no 'value' list")
-            for value in values:
-                yield check(model, value, call, kind) if model is not None else value
-            link = body.get("odata.nextLink")
+        for number in count(1):
+            yield values
             if not link or not values:
                 return
-            if not isinstance(link, str) or link in seen:
+            if link in seen:
                 raise MalformedResponseError(PROVIDER, f"{call}: odata.nextLink repeats a page already read "
                                              "(the listing would never end); stopped")
-            if page >= MAX_PAGES:
+            if number >= MAX_PAGES:
                 raise MalformedResponseError(PROVIDER, f"{call}: still had a next page after {MAX_PAGES} pages; "
                                              "stopped")
             seen.add(link)
-            body = self.get(link)
+            values, link = next_page(link) if next_page else self.page(link, None, model, kind)
+
+    def count(self, feed: str) -> int:
+        """`<feed>/$count`: the number of entities of a base feed, as a plain-text integer (intro.rst)."""
+        response = self.http.request("GET", self.url(f"{feed}/$count"))
+        text = response.text.strip()
+        if not text.isdigit():
+            raise MalformedResponseError(PROVIDER, f"GET {feed}/$count: answer is not a count")
+        return int(text)
 
     def send(self, method: str, path: str, body: Mapping[str, Any]) -> dict[str, Any] | None:
         """One write. Never retried: a lost answer raises AmbiguousWriteError."""
@@ -166,17 +199,27 @@ class QuestionmarkClient:
     # ------------------------------------------------------------------ endpoints
 
     def schedules(self) -> Iterator[dict[str, Any]]:
-        """Every schedule with its metadata, participant and group, in ceil(n/100) pages.
+        """Every schedule with its metadata, participant and group, in ceil(n/100) pages, one after the other
+        (`reading.read_listing` reads them concurrently)."""
+        for page in self.pages("Schedules", LISTING, ListedSchedule, "schedule"):
+            yield from (self.full_metadata(schedule) for schedule in page)
+
+    def schedule_page(self, params: Mapping[str, str], link: str | None = None) -> Page:
+        """One page of the expanded Schedules feed (assumption Q-01): `params`, or a nextLink.
 
         ExternalID cannot be filtered on: list and match locally. An expansion is cut at 100 with no link
         (intro.rst), so a schedule showing 100 metadata items has them re-read from its navigation feed.
         """
-        for schedule in self.feed("Schedules", {"$expand": EXPAND}, ListedSchedule, "schedule"):  # assumption Q-01
-            metadata, key = schedule["ScheduleMetadata"], schedule["ID"]
-            if len(metadata) >= EXPANSION_LIMIT:
-                nav = f"Schedules({key})/ScheduleMetadata"  # assumption Q-09
-                schedule = {**schedule, "ScheduleMetadata": list(self.feed(nav, None, MetadataEntity, "metadata"))}
-            yield schedule
+        values, next_link = self.page(link or "Schedules", None if link else params, ListedSchedule, "schedule")
+        return [self.full_metadata(schedule) for schedule in values], next_link
+
+    def full_metadata(self, schedule: dict[str, Any]) -> dict[str, Any]:
+        """The schedule, its metadata re-read from the navigation feed when the expansion may have been cut."""
+        metadata, key = schedule["ScheduleMetadata"], schedule["ID"]
+        if len(metadata) < EXPANSION_LIMIT:
+            return schedule
+        nav = f"Schedules({key})/ScheduleMetadata"  # assumption Q-09
+        return {**schedule, "ScheduleMetadata": list(self.feed(nav, None, MetadataEntity, "metadata"))}
 
     def group_schedules(self, group_id: int) -> list[dict[str, Any]]:
         """The live schedules of one group (`$filter=GroupID eq N`, schedule.rst), without expansions."""

@@ -32,6 +32,12 @@ class Listing:
     @classmethod
     def of(cls, schedules: Iterable[dict[str, Any]], shard: str | None = None) -> Listing:
         listing = cls(shard=shard)
+        listing.add(schedules)
+        return listing.done()
+
+    def add(self, schedules: Iterable[dict[str, Any]]) -> None:
+        """Sort one page (or any batch) of the listing in as it arrives."""
+        tops, seats, children = self.tops, self.seats, self.children
         for schedule in schedules:
             if schedule.get("IsDeleted") is True or not isinstance(schedule.get("ID"), int):  # assumption Q-08
                 continue
@@ -40,14 +46,17 @@ class Listing:
             if marked and marked[1] == mapping.REVOKED and parent_id is None and schedule.get("ParticipantID") is None:
                 continue  # a duplicate that stood down (client.create_schedule): disabled, no one's, never shown
             if parent_id is not None:
-                listing.children.setdefault(int(parent_id), []).append(schedule)
+                children.setdefault(int(parent_id), []).append(schedule)
             elif marked and marked[1] and isinstance(schedule.get("ParticipantID"), int):
-                listing.seats.setdefault(marked[0], []).append(schedule)
+                seats.setdefault(marked[0], []).append(schedule)
             else:
-                listing.tops[schedule["ID"]] = schedule
-        for group in (*listing.children.values(), *listing.seats.values()):
-            group.sort(key=lambda s: int(s["ID"]))
-        return listing
+                tops[schedule["ID"]] = schedule
+
+    def done(self) -> Listing:
+        """Seats and exceptions in ID order, whatever order the pages came in."""
+        for group in (*self.children.values(), *self.seats.values()):
+            group.sort(key=_by_id)
+        return self
 
     def seats_of(self, raw: dict[str, Any], desired: Schedule | None = None) -> list[dict[str, Any]]:
         """The anchor's seats; for a desired schedule also those under the marks of its names (a rename cut
@@ -68,6 +77,10 @@ class Classified:
     managed: dict[ScheduleKey, tuple[dict[str, Any], Schedule]] = field(default_factory=dict)
     retired: dict[ScheduleKey, dict[str, Any]] = field(default_factory=dict)
     unmanaged: list[UnmanagedSchedule] = field(default_factory=list)
+
+
+def _by_id(schedule: dict[str, Any]) -> int:
+    return int(schedule["ID"])
 
 
 def marks_of(schedule: Schedule, shard: str | None = None) -> list[str]:

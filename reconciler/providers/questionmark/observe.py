@@ -9,6 +9,7 @@ accommodations from its enabled exception schedules.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,7 +19,6 @@ from pydantic import ValidationError
 from ...errors import MalformedResponseError
 from ...models import Accommodation, Candidate, Schedule, ScheduleKey
 from ...observed import Observed
-from ...plan import fingerprint
 from . import mapping
 from .client import PROVIDER
 from .listing import Listing
@@ -94,14 +94,17 @@ def anchor_view(raw: Mapping[str, Any], seats: Seats, desired: Schedule | None) 
     view = dict(raw)
     active = [(email, s) for email, group in seats.active.items() for s in group] + [(None, s) for s in seats.unnamed]
     personal = set(mapping.ACCOMMODATION_PROPS.values())
+    overridden = [mapping.accommodation_overrides(desired, email) if desired and email else {} for email, _ in active]
     for prop in mapping.INHERITED:
         if desired is None and prop in personal:
             continue  # without a desired state a seat's own ExtraTime/MaxAttempts is its accommodation
-        for email, seat in active:
-            overrides = mapping.accommodation_overrides(desired, email) if desired and email else {}
-            if prop not in overrides and not mapping.same_value(prop, seat.get(prop), raw.get(prop)):
-                view[prop] = seat.get(prop)
-                break
+        anchor = raw.get(prop)
+        for (_, seat), overrides in zip(active, overridden, strict=True):
+            value = seat.get(prop)
+            if value is anchor or prop in overrides or mapping.same_value(prop, value, anchor):
+                continue  # the same object (one JSON answer shares none, but None, True and False), or explained
+            view[prop] = value
+            break
     wanted = _wanted_disabled(desired)
     states = {seat.get("Disabled") is True for _, seat in active}
     if raw.get("Disabled") is not True:
@@ -164,5 +167,13 @@ def build_observed(
         schedule = schedule.model_copy(update={"questionmark": unset})
     live = QuestionmarkLive(disabled=off, view=view, metadata={int(h["ID"]): metadata_of(h)
                                                                for h in [raw, *seats_raw, *children]}, **common)
-    printed = fingerprint({"schedule": raw, "seats": seats_raw, "children": children})
-    return Observed(schedule=schedule, ref=str(raw["ID"]), fingerprint=printed, raw=raw, live=live)
+    return Observed(schedule=schedule, ref=str(raw["ID"]), fingerprint=fingerprint(raw, seats_raw, children), raw=raw,
+                    live=live)
+
+
+def fingerprint(raw: Mapping[str, Any], seats: Sequence[Mapping[str, Any]],
+                children: Sequence[Mapping[str, Any]]) -> str:
+    """A short hash of the schedule, its seats and exceptions exactly as read (properties in the order the
+    service sent them): any change to one of them changes it. `repr` of the parsed answer costs half of a
+    key-sorted JSON dump, and nothing here needs the order normalised (one service, one serialisation)."""
+    return hashlib.blake2b(repr((raw, seats, children)).encode(), digest_size=8).hexdigest()

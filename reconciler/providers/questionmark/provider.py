@@ -30,6 +30,7 @@ from .client import PROVIDER, QuestionmarkClient
 from .listing import Classified, Listing, classify, find_owned
 from .live import questionmark_live
 from .observe import build_observed
+from .reading import read_listing
 from .writes import Writer
 
 STARTED, UNKNOWN = "has started", "status unknown"
@@ -58,8 +59,9 @@ class QuestionmarkProvider(Provider):
     # ------------------------------------------------------------------ reading
 
     def observe(self, desired: Sequence[Schedule]) -> ObservedWorld:
-        """List Schedules once (ceil(n/100) pages); read group members only for group-mode accommodations."""
-        listing = Listing.of(self.client.schedules(), self.shard)
+        """List Schedules once (its pages + 1 for `$count`, read concurrently); read group members only for
+        group-mode accommodations."""
+        listing = read_listing(self.client, self.max_workers, self.shard)
         return self._world(classify(listing, [s for s in desired if s.provider == PROVIDER]), listing)
 
     def _world(self, classified: Classified, listing: Listing) -> ObservedWorld:
@@ -76,7 +78,7 @@ class QuestionmarkProvider(Provider):
 
     def observe_one(self, key: ScheduleKey, desired: Schedule | None) -> Observed | None:
         """Re-read one owned schedule (after a lost answer): found by its mark, or by name if retired."""
-        listing = Listing.of(self.client.schedules(), self.shard)
+        listing = read_listing(self.client, self.max_workers, self.shard)
         raw = find_owned(listing, key)
         if raw is None:
             return None

@@ -31,7 +31,6 @@ from .model import (
     NO_ORDERBY,
     TYPES,
     filter_types,
-    to_wire,
 )
 from .odata import ODataError, bad_request, equality_values, matcher, parse_filter, parse_orderby
 from .seed import DEFAULT_MONITORING_TYPES, Seeding
@@ -89,6 +88,16 @@ def _sort_key(prop: str, entity: dict[str, Any]) -> tuple[bool, Any]:
     return (value is not None, value.casefold() if isinstance(value, str) else value)
 
 
+class _Skipped(Iterator[dict[str, Any]]):
+    """A base feed's entities with `$skiptoken` and `$skip` already applied by index."""
+
+    def __init__(self, items: Iterator[dict[str, Any]]) -> None:
+        self.items = items
+
+    def __next__(self) -> dict[str, Any]:
+        return next(self.items)
+
+
 class QuestionmarkApp(Seeding, SandboxApp):
     """The Questionmark Delivery OData service for one customer (area) ID."""
 
@@ -109,6 +118,8 @@ class QuestionmarkApp(Seeding, SandboxApp):
         self.legacy_tenant = legacy_tenant
         self.prefix = f"/deliveryodata/{customer_id}"
         self.world = QuestionmarkWorld(now, legacy=legacy_tenant)
+        self._cache: dict[tuple[int, tuple[str, ...]], dict[str, Any]] = {}
+        self._cache_version = -1
         for monitoring in DEFAULT_MONITORING_TYPES:  # tenant data: every tenant has monitoring types
             self.add_monitoring_type(monitoring)
         for user in self.users:
@@ -189,13 +200,18 @@ class QuestionmarkApp(Seeding, SandboxApp):
                 return self._collection(call, entity_set, self._feed_items(call, entity_set), entity_set,
                                         by_key=True)
             return self._create(call, entity_set)
-        if rest == ["$count"]:
+        if rest == ["$count"]:  # intro.rst: on base feeds only, with $filter; assumption Q-12: the feed's number
             self._allow(request, ("GET",))
-            items: Iterable[dict[str, Any]] = self.world.tables[entity_set].values()
+            extra = sorted(o for o in call.query if o.startswith("$") and o != "$filter")
+            if extra:
+                raise bad_request(f"Query option(s) {', '.join(extra)} cannot be applied to $count.")
+            table = self.world.tables[entity_set]
             if "$filter" in call.query:
                 keep = matcher(parse_filter(call.query["$filter"], filter_types(entity_set), entity_set))
-                items = filter(keep, items)
-            return self._ok(200, sum(1 for _ in items))
+                number = sum(1 for item in table.values() if keep(item))
+            else:
+                number = len(table)
+            return self._ok(200, str(number).encode(), {"Content-Type": "text/plain;charset=utf-8"})
         raise ODataError(404, f"Resource not found for the segment '{rest[0]}'.")
 
     def _route_entity(self, call: _Call, entity_set: str, key: int, rest: list[str]) -> SandboxResponse:
@@ -270,17 +286,31 @@ class QuestionmarkApp(Seeding, SandboxApp):
                 raise bad_request(f"$expand '{name}' is not supported on {entity_set}; allowed: {', '.join(allowed)}")
         return names
 
-    def _wire(self, entity_set: str, entity: dict[str, Any], expand: Iterable[str]) -> dict[str, Any]:
-        wire = to_wire(entity_set, entity, legacy=self.legacy_tenant)
+    def _wire(self, entity_set: str, entity: dict[str, Any], expand: Sequence[str]) -> dict[str, Any]:
+        """An entity as the service sends it, with its expansions. A schedule's wire form is kept until the
+        next write (the Schedules feed is read whole on every plan); each answer gets its own copy."""
+        if entity_set != "Schedules":
+            return self._build_wire(entity_set, entity, expand)
+        if self._cache_version != self.world.version:
+            self._cache.clear()
+            self._cache_version = self.world.version
+        key = (entity["ID"], tuple(expand))
+        wire = self._cache.get(key)
+        if wire is None:
+            wire = self._cache[key] = self._build_wire(entity_set, entity, expand)
+        return dict(wire)
+
+    def _build_wire(self, entity_set: str, entity: dict[str, Any], expand: Sequence[str]) -> dict[str, Any]:
+        wire = dict(self.world.wire(entity_set, entity))
         for nav in expand:
             link = NAVIGATIONS[(entity_set, nav)]
             related = self.world.related(entity_set, nav, entity["ID"])
-            items = [to_wire(link.target, r, legacy=self.legacy_tenant) for r in related[: self.page_size]]
             # intro.rst: an expansion of more than 100 is truncated; no continuation link is given.
+            items = [self.world.wire(link.target, r) for r in related[: self.page_size]]
             wire[nav] = items if link.many else (items[0] if items else None)
         return wire
 
-    def _entity_body(self, call: _Call, entity_set: str, entity: dict[str, Any], expand: Iterable[str]) -> Any:
+    def _entity_body(self, call: _Call, entity_set: str, entity: dict[str, Any], expand: Sequence[str]) -> Any:
         return {"odata.metadata": f"{call.root}$metadata#{entity_set}/@Element",
                 **self._wire(entity_set, entity, expand)}
 
@@ -299,7 +329,12 @@ class QuestionmarkApp(Seeding, SandboxApp):
                     return table.pick(k for v in values if isinstance(v, int) for k in self.world.attempts.of(v))
                 found = [table.named(v) for v in values if isinstance(v, str)]
                 return table.pick(e["ID"] for e in found if e is not None)
-        return table.values(after=_int_option(call.query, "$skiptoken") if "$orderby" not in call.query else None)
+        if "$orderby" in call.query:
+            return table.values()
+        if "$filter" in call.query:
+            return table.values(after=_int_option(call.query, "$skiptoken"))
+        return _Skipped(table.values(after=_int_option(call.query, "$skiptoken"),
+                                     skip=_int_option(call.query, "$skip") or 0))
 
     def _collection(
         self, call: _Call, entity_set: str, items: Iterable[dict[str, Any]], link_path: str, *, by_key: bool
@@ -319,13 +354,14 @@ class QuestionmarkApp(Seeding, SandboxApp):
                 ordered.sort(key=partial(_sort_key, prop), reverse=descending)
             items = ordered
         skiptoken = _int_option(query, "$skiptoken")
-        if skiptoken is not None:
+        if skiptoken is not None and not isinstance(items, _Skipped):
             if order:
                 raise bad_request("$skiptoken cannot be combined with $orderby here; follow odata.nextLink")
             items = (item for item in items if item["ID"] > skiptoken)
         body: dict[str, Any] = {"odata.metadata": f"{call.root}$metadata#{entity_set}"}
         skip, top = _int_option(query, "$skip") or 0, _int_option(query, "$top")
-        window: Iterator[dict[str, Any]] = islice(items, skip, None if top is None else skip + top)
+        start = 0 if isinstance(items, _Skipped) else skip  # already skipped by index
+        window: Iterator[dict[str, Any]] = islice(items, start, None if top is None else start + top)
         page = list(islice(window, self.page_size + 1))
         more = len(page) > self.page_size
         page = page[: self.page_size]

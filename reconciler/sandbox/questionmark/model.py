@@ -12,6 +12,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache, lru_cache
 from typing import Any, Literal
 
 from .odata import (
@@ -303,17 +304,31 @@ def blank(entity_set: str) -> dict[str, Any]:
 
 def to_wire(entity_set: str, entity: Mapping[str, Any], *, legacy: bool) -> dict[str, Any]:
     """The JSON form of a stored entity, properties in the service's order."""
-    wire: dict[str, Any] = {}
-    for name, spec in TYPES[entity_set][1].items():
-        if spec.write_only or (legacy and spec.newer):
-            continue
-        value = entity.get(name)
-        if value is not None and spec.kind == "int64":
-            value = str(value)
-        elif isinstance(value, datetime):
-            value = format_datetime(value, zulu=spec.zulu)
-        wire[name] = value
+    names, int64s, instants = _wire_plan(entity_set, legacy)
+    wire = dict(zip(names, map(entity.get, names), strict=True))
+    for name in int64s:
+        if wire[name] is not None:
+            wire[name] = str(wire[name])
+    for name, zulu in instants:
+        if isinstance(wire[name], datetime):
+            wire[name] = _datetime_text(wire[name], zulu)
     return wire
+
+
+@cache
+def _wire_plan(entity_set: str, legacy: bool) -> tuple[tuple[str, ...], tuple[str, ...], tuple[tuple[str, bool], ...]]:
+    """The property names an entity set sends (in the service's order), its Int64 ones, and its datetime ones
+    with their form (zulu or not)."""
+    specs = [(name, spec) for name, spec in TYPES[entity_set][1].items()
+             if not (spec.write_only or (legacy and spec.newer))]
+    return (tuple(name for name, _ in specs), tuple(name for name, spec in specs if spec.kind == "int64"),
+            tuple((name, bool(spec.zulu)) for name, spec in specs if spec.kind == "datetime"))
+
+
+@lru_cache(maxsize=1 << 16)
+def _datetime_text(value: datetime, zulu: bool) -> str:
+    """`format_datetime`, remembered: many entities share their instants (a schedule's window, a seeding)."""
+    return format_datetime(value, zulu=zulu)
 
 
 def to_state(entity: Mapping[str, Any]) -> dict[str, Any]:

@@ -22,6 +22,7 @@ from .model import (
     from_state,
     read_body,
     to_state,
+    to_wire,
 )
 from .odata import ODataError, as_utc, bad_request
 from .tables import ForeignKey, Links, Table
@@ -39,11 +40,15 @@ class QuestionmarkWorld:
     def __init__(self, now: Callable[[], datetime], *, legacy: bool) -> None:
         self.now = now
         self.legacy = legacy
+        self.version = 0
+        """Moves on every write: what was built from the entities before (cached wire forms) is stale."""
         self._reset()
 
     def _reset(self) -> None:
+        self.version += 1
         unique = {"Participants", "Groups", "Administrators"}
         self.tables = {name: Table(unique_name=name in unique) for name in TYPES}
+        self.wires: dict[str, dict[int, dict[str, Any]]] = {name: {} for name in TYPES}
         self.next_ids = dict(FIRST_IDS)
         self.memberships, self.owners, self.schedulable = Links(), Links(), Links()
         self.children = ForeignKey("ParentScheduleID")
@@ -58,15 +63,26 @@ class QuestionmarkWorld:
             raise ODataError(404, f"Resource not found for the segment '{entity_set}({key})'.")
         return entity
 
+    def wire(self, entity_set: str, entity: Mapping[str, Any]) -> dict[str, Any]:
+        """The entity's JSON form, kept from its last write (shared: copy it before changing it)."""
+        wire = self.wires[entity_set].get(entity["ID"])
+        return wire if wire is not None else self._rewire(entity_set, entity)
+
+    def _rewire(self, entity_set: str, entity: Mapping[str, Any]) -> dict[str, Any]:
+        wire = self.wires[entity_set][entity["ID"]] = to_wire(entity_set, entity, legacy=self.legacy)
+        return wire
+
     def find(self, entity_set: str, name: str) -> dict[str, Any] | None:
         """The participant, group or administrator with this Name (case-insensitive)."""
         return self.tables[entity_set].named(name)
 
     def _insert(self, entity_set: str, entity: dict[str, Any]) -> dict[str, Any]:
+        self.version += 1
         if entity.get("ID") is None:
             entity["ID"] = self.next_ids[entity_set]  # assumption Q-11: a later entity has a higher ID
         self.next_ids[entity_set] = max(self.next_ids[entity_set], entity["ID"] + 1)
         self.tables[entity_set].insert(entity)
+        self._rewire(entity_set, entity)
         for index, feed in ((self.children, "Schedules"), (self.metadata, "ScheduleMetadata"),
                             (self.attempts, "Attempts")):
             if feed == entity_set:
@@ -125,6 +141,7 @@ class QuestionmarkWorld:
         return self._insert("Schedules", entity)
 
     def update_schedule(self, key: int, body: Any, user: str | None) -> None:
+        self.version += 1
         current = self.get("Schedules", key)
         values = self._read("Schedules", body)
         if "AssessmentID" in values and values["AssessmentID"] != current["AssessmentID"]:
@@ -136,10 +153,13 @@ class QuestionmarkWorld:
         current.update(values)
         self.children.add(current)
         current.update(Modified=self._stamp(current["Modified"]), ModifiedBy=user)
+        self._rewire("Schedules", current)
 
     def soft_delete(self, key: int) -> None:
+        self.version += 1
         current = self.get("Schedules", key)
         current.update(IsDeleted=True, Modified=self._stamp(current["Modified"]))
+        self._rewire("Schedules", current)
 
     def _check_schedule(self, entity: Mapping[str, Any], key: int | None) -> None:
         tables = self.tables
@@ -213,15 +233,19 @@ class QuestionmarkWorld:
         return self._insert("Participants", entity)
 
     def update_participant(self, key: int, body: Any) -> None:
+        self.version += 1
         current = self.get("Participants", key)
         values = self._read("Participants", body)
         if "Name" in values and values["Name"] != current["Name"]:
             raise bad_request("Property 'Name' of a Participant cannot be changed")
         current.update(values)
+        self._rewire("Participants", current)
 
     def delete_participant(self, key: int) -> None:
+        self.version += 1
         self.get("Participants", key)
         self.tables["Participants"].delete(key)
+        self.wires["Participants"].pop(key, None)
         self.memberships.drop_right(key)
 
     def create_group(self, body: Any) -> dict[str, Any]:
@@ -229,11 +253,14 @@ class QuestionmarkWorld:
         self._check_unique("Groups", values.get("Name"))
         entity = self._insert("Groups", {"ID": None, "Name": None, "Description": None, **values})
         entity["RootGroupID"] = entity["ID"]  # only root groups can be created here
+        self._rewire("Groups", entity)
         return entity
 
     def delete_group(self, key: int) -> None:
+        self.version += 1
         self.get("Groups", key)
         self.tables["Groups"].delete(key)
+        self.wires["Groups"].pop(key, None)
         self.memberships.drop_left(key)
         self.owners.drop_right(key)
         self.schedulable.drop_left(key)

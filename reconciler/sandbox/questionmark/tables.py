@@ -51,9 +51,10 @@ class Table:
         key = self.by_name.get(name.casefold())
         return None if key is None else self.rows[key]
 
-    def values(self, after: int | None = None) -> Iterator[dict[str, Any]]:
-        """Entities in ID order, optionally only those with an ID above `after`."""
-        start = 0 if after is None else bisect.bisect_right(self.ids, after)
+    def values(self, after: int | None = None, skip: int = 0) -> Iterator[dict[str, Any]]:
+        """Entities in ID order, optionally only those with an ID above `after`, the first `skip` left out
+        (found by index, never by walking past them)."""
+        start = (0 if after is None else bisect.bisect_right(self.ids, after)) + skip  # assumption Q-12: ID order
         for index in range(start, len(self.ids)):
             yield self.rows[self.ids[index]]
 
