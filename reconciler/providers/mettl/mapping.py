@@ -15,11 +15,11 @@ from ...models import (
     Schedule,
     Window,
     localize,
-    normalize_email,
     offset_label,
     parse_zone,
 )
 from ...plan import INVITATION_ONLY, NAME, WINDOW, CandidateChanges, FieldChange, FieldPath
+from .roster import Roster, read_roster
 
 _DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -254,15 +254,10 @@ def schedule_type_to_sc(schedule: Schedule) -> dict[str, Any]:
     return {"scheduleType": "Fixed", "scheduleWindow": window_to_sc(schedule.window, option)}
 
 
-def schedule_from_sc(raw: dict[str, Any], assessment_id: str) -> Schedule:
-    """A live Mettl schedule as the shared model (candidates only if the answer lists them)."""
-    access = raw.get("access") or {}
-    candidates: tuple[Candidate, ...] | None = None
-    if access.get("type") == "ByInvitation":
-        candidates = tuple(
-            Candidate.read(c["email"], c.get("name") or c["email"])
-            for c in access.get("candidates") or ()
-        )
+def schedule_from_sc(raw: dict[str, Any], assessment_id: str, roster: Roster | None = None) -> Schedule:
+    """A live Mettl schedule as the shared model (candidates only if the answer lists them); `roster`: its
+    candidate list when already read (`read_roster`)."""
+    candidates = (roster or read_roster(raw)).candidates
     window = window_from_sc(raw["scheduleWindow"]) if raw.get("scheduleType") == "Fixed" else None
     return Schedule(
         name=raw["name"],
@@ -272,20 +267,6 @@ def schedule_from_sc(raw: dict[str, Any], assessment_id: str) -> Schedule:
         candidates=candidates,
         mettl=settings_from_sc(raw),
     )
-
-
-def live_spellings(raw: dict[str, Any]) -> dict[str, str]:
-    """Normalised email → the email exactly as Mettl holds it (a removal must name it that way)."""
-    access = raw.get("access") or {}
-    return {normalize_email(str(c["email"])): str(c["email"]) for c in access.get("candidates") or ()}
-
-
-def protected_emails(raw: dict[str, Any]) -> dict[str, str]:
-    """Candidates who submitted (submissionDate set): never removed."""
-    access = raw.get("access") or {}
-    return {
-        normalize_email(c["email"]): "has submitted" for c in access.get("candidates") or () if c.get("submissionDate")
-    }
 
 
 def edit_sc(

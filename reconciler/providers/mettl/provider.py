@@ -11,12 +11,13 @@ from ...errors import MalformedResponseError
 from ...models import Candidate, MettlProviderConfig, Schedule, ScheduleKey
 from ...models_identity import live_name
 from ...observed import ApplyOutcome, Observed, ObservedWorld
-from ...plan import CandidateChanges, Create, Disable, UnmanagedSchedule, Update, Writing, fingerprint
+from ...plan import CandidateChanges, Create, Disable, UnmanagedSchedule, Update, Writing, fingerprint_bytes
 from ..base import Endpoint, Provider
 from . import mapping
 from .client import PROVIDER, MettlClient
 from .live import MettlLive, mettl_live
 from .retire import closing_sc, is_closed, retirement
+from .roster import read_roster
 from .status import removal_blockers
 from .verify import unkept
 
@@ -110,12 +111,15 @@ class MettlProvider(Provider):
     def _read(self, assessment_id: str, access_key: str) -> Observed:
         if not access_key:
             raise MalformedResponseError(PROVIDER, "a listed schedule has no accessKey")
-        raw = self.client.schedule(access_key)
-        return self._observed(assessment_id, raw)
+        raw, content = self.client.schedule_answer(access_key)
+        return self._observed(assessment_id, raw, fingerprint_bytes(content))
 
-    def _observed(self, assessment_id: str, raw: dict[str, Any]) -> Observed:
+    def _observed(self, assessment_id: str, raw: dict[str, Any], printed: str) -> Observed:
+        """`printed`: the fingerprint of the answer's bytes (one GET per schedule: a change shows in them).
+        assumption M-14."""
         try:
-            schedule = mapping.schedule_from_sc(raw, assessment_id)
+            roster = read_roster(raw)
+            schedule = mapping.schedule_from_sc(raw, assessment_id, roster)
         except (KeyError, ValueError, TypeError) as exc:
             raise MalformedResponseError(
                 PROVIDER, f"cannot read schedule {raw.get('accessKey')!r}: {exc}") from None
@@ -123,10 +127,10 @@ class MettlProvider(Provider):
         return Observed(
             schedule=schedule,
             ref=str(raw.get("accessKey")),
-            fingerprint=fingerprint(raw),
-            protected=mapping.protected_emails(raw),
+            fingerprint=printed,
+            protected=roster.protected,
             raw=settings_only,
-            live=MettlLive(spellings=mapping.live_spellings(raw), disabled=is_closed(schedule.window, self.now()),
+            live=MettlLive(spellings=roster.spellings, disabled=is_closed(schedule.window, self.now()),
                            retirement=retirement(schedule.window)),
         )
 
