@@ -112,11 +112,11 @@ class MettlProvider(Provider):
         if not access_key:
             raise MalformedResponseError(PROVIDER, "a listed schedule has no accessKey")
         raw, content = self.client.schedule_answer(access_key)
-        return self._observed(assessment_id, raw, fingerprint_bytes(content))
+        return self.observed_of(assessment_id, raw, fingerprint_bytes(content))
 
-    def _observed(self, assessment_id: str, raw: dict[str, Any], printed: str) -> Observed:
-        """`printed`: the fingerprint of the answer's bytes (one GET per schedule: a change shows in them).
-        assumption M-14."""
+    def observed_of(self, assessment_id: str, raw: dict[str, Any], printed: str) -> Observed:
+        """A read schedule (`raw`: its checked answer) as observed state. `printed`: the fingerprint of the
+        answer's bytes (one GET per schedule: a change shows in them). assumption M-14."""
         try:
             roster = read_roster(raw)
             schedule = mapping.schedule_from_sc(raw, assessment_id, roster)
