@@ -80,8 +80,10 @@ def measure(config: Path, gc_mode: str) -> dict[str, Any]:
     from reconciler.providers.mettl.provider import MettlProvider
 
     cpu: dict[str, float] = {}
+    rss: dict[str, float] = {"start": _rss_mb()}
     with _cpu(cpu, "load"):
         desired = load_project(config, ENV, now=datetime.now(UTC)).desired
+    rss["loaded"] = _rss_mb()
     if gc_mode == "freeze":
         gc.freeze()  # what is loaded stays: the collector need not walk it again
         gc.set_threshold(100_000, 50, 100)
@@ -92,7 +94,9 @@ def measure(config: Path, gc_mode: str) -> dict[str, Any]:
         with _cpu(cpu, "observe"):
             body = json.loads(content)
             raw = checked(LiveSchedule, body["schedule"], "GET /v2/schedules/{access-key}")
-            observed[schedule.key] = provider.observed_of(schedule.assessment_id, raw, fingerprint_bytes(content))
+            observed[schedule.key] = provider.observed_of(schedule.assessment_id, raw, fingerprint_bytes(content),
+                                                         schedule)
+    rss["observed"] = _rss_mb()
     with _cpu(cpu, "diff"):
         plan = build_plan(desired.schedules, observed, now=datetime.now(UTC))
     if gc_mode == "freeze":
@@ -103,7 +107,16 @@ def measure(config: Path, gc_mode: str) -> dict[str, Any]:
             "load_cpu_s": round(cpu["load"], 3), "observe_cpu_s": round(cpu["observe"], 3),
             "diff_cpu_s": round(cpu["diff"], 3),
             "observe_diff_cpu_s_per_200k": round((cpu["observe"] + cpu["diff"]) * 200_000 / max(candidates, 1), 3),
-            "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}
+            "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+            "rss_mb": {k: round(v, 1) for k, v in rss.items()}}
+
+
+def _rss_mb() -> float:
+    """The resident set size now (Linux /proc), MB."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
 
 
 def _answer(schedule: Any, number: int) -> bytes:

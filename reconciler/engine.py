@@ -128,7 +128,7 @@ def _protect_started(
         live = observed.get(schedule.key)
         if live is None or schedule.candidates is None:
             continue
-        gone = live.schedule.candidate_emails() - schedule.candidate_emails() - live.protected.keys()
+        gone = live.candidate_emails() - schedule.candidate_emails() - live.protected.keys()
         if gone:
             asks.append((schedule.key, frozenset(gone)))
     if not asks:

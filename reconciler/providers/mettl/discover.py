@@ -49,7 +49,7 @@ def _observed(assessment_id: str, raw: dict[str, Any], content: bytes, own_sourc
     """The schedule as imported; a `sourceApp` equal to the project's own is left out (creates send it)."""
     try:
         roster = read_roster(raw)
-        schedule = mapping.schedule_from_sc(raw, assessment_id, roster)
+        schedule = mapping.schedule_from_sc(raw, assessment_id)
     except (KeyError, ValueError, TypeError) as exc:
         raise MalformedResponseError(PROVIDER, f"cannot read schedule {raw.get('accessKey')!r}: {exc}") from None
     if schedule.mettl is not None and schedule.mettl.source_app == own_source_app:

@@ -19,7 +19,7 @@ from ...models import (
     parse_zone,
 )
 from ...plan import INVITATION_ONLY, NAME, WINDOW, CandidateChanges, FieldChange, FieldPath
-from .roster import Roster, read_roster
+from .roster import full_candidates
 
 _DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -254,10 +254,14 @@ def schedule_type_to_sc(schedule: Schedule) -> dict[str, Any]:
     return {"scheduleType": "Fixed", "scheduleWindow": window_to_sc(schedule.window, option)}
 
 
-def schedule_from_sc(raw: dict[str, Any], assessment_id: str, roster: Roster | None = None) -> Schedule:
-    """A live Mettl schedule as the shared model (candidates only if the answer lists them); `roster`: its
-    candidate list when already read (`read_roster`)."""
-    candidates = (roster or read_roster(raw)).candidates
+def schedule_from_sc(raw: dict[str, Any], assessment_id: str, *, lean: bool = False) -> Schedule:
+    """A live Mettl schedule as the shared model (candidates only if the answer lists them). `lean`: the
+    candidates are kept apart (`roster.read_roster`): an invitation-only schedule gets an empty list."""
+    candidates: tuple[Candidate, ...] | None
+    if lean:
+        candidates = () if (raw.get("access") or {}).get("type") == "ByInvitation" else None
+    else:
+        candidates = full_candidates(raw)
     window = window_from_sc(raw["scheduleWindow"]) if raw.get("scheduleType") == "Fixed" else None
     return Schedule(
         name=raw["name"],
