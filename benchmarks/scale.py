@@ -38,7 +38,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--candidates", type=int, action="append", help=f"total candidates (default {SIZES})")
     parser.add_argument("--per-schedule", type=int, default=200, help="candidates per schedule")
     parser.add_argument("--gc", choices=("freeze", "default"), default="freeze",
-                        help="freeze: gc.freeze() after loading and raised thresholds while observing")
+                        help="freeze: gc.freeze() after loading, as engine.make_plan does (default: without)")
     parser.add_argument("--child", help=argparse.SUPPRESS)  # internal: the project to measure
     return parser
 
@@ -85,8 +85,7 @@ def measure(config: Path, gc_mode: str) -> dict[str, Any]:
         desired = load_project(config, ENV, now=datetime.now(UTC)).desired
     rss["loaded"] = _rss_mb()
     if gc_mode == "freeze":
-        gc.freeze()  # what is loaded stays: the collector need not walk it again
-        gc.set_threshold(100_000, 50, 100)
+        gc.freeze()  # as engine.settled_heap does for make_plan
     provider = MettlProvider(MettlClient("http://127.0.0.1:9", "bench-public", "bench-private"))
     observed = {}
     for number, schedule in enumerate(desired.schedules):
