@@ -85,8 +85,11 @@ def candidate_changes(desired: Schedule, observed: Observed | None) -> Candidate
     live = observed.candidate_emails() if observed else frozenset()
     if desired.candidates is None:
         return CandidateChanges(existing=len(live))
+    wanted = desired.candidate_emails()
+    if live == wanted:  # the common case, in one set comparison
+        return CandidateChanges(existing=len(live))
     add = tuple(sorted((c for c in desired.candidates if c.email not in live), key=lambda c: c.email))
-    gone = live - desired.candidate_emails()
+    gone = live - wanted
     reasons = {email: why for email, why in observed.protected.items() if email in gone} if observed else {}
     remove = tuple(sorted(gone - reasons.keys()))
     names = observed.live_names(remove) if observed and remove else {}
