@@ -41,6 +41,8 @@ _KINDS: dict[str, type[ProviderError]] = {
 
 def envelope_error(response: requests.Response) -> VendorError | None:
     """Mettl answers errors as {"status":"ERROR","error":{...}}, often with HTTP 200 (assumption M-08)."""
+    if response.status_code < 400 and b'"ERROR"' not in response.content:
+        return None  # no error envelope in it: `MettlClient.answer` parses the body, once
     try:
         body = response.json()
     except ValueError:
@@ -111,7 +113,10 @@ class MettlClient:
             response = self.http.request("GET", url, params=params, sign=sign)
         else:
             response = self.http.request(method, url, data=params, sign=sign, headers=FORM_HEADERS)
-        body = response.json()
+        try:
+            body = json.loads(response.content)
+        except ValueError:
+            raise not_json(PROVIDER, response) from None
         if not isinstance(body, dict) or body.get("status") != "SUCCESS":
             raise MalformedResponseError(PROVIDER, f"unexpected answer to {method} {path}", body=response.text)
         return body, response.content
