@@ -82,17 +82,20 @@ def _value(value: Any) -> Any:
 
 def candidate_changes(desired: Schedule, observed: Observed | None) -> CandidateChanges:
     """Set arithmetic on normalised emails; protected candidates are never in `remove`."""
-    live = observed.schedule.candidate_emails() if observed else frozenset()
+    live = observed.candidate_emails() if observed else frozenset()
     if desired.candidates is None:
         return CandidateChanges(existing=len(live))
+    wanted = desired.candidate_emails()
+    if live == wanted:  # the common case, in one set comparison
+        return CandidateChanges(existing=len(live))
     add = tuple(sorted((c for c in desired.candidates if c.email not in live), key=lambda c: c.email))
-    gone = live - desired.candidate_emails()
+    gone = live - wanted
     reasons = {email: why for email, why in observed.protected.items() if email in gone} if observed else {}
     remove = tuple(sorted(gone - reasons.keys()))
-    names = {c.email: c.name for c in observed.schedule.candidates or () if c.email in remove} if observed else {}
+    names = observed.live_names(remove) if observed and remove else {}
     return CandidateChanges(
         add=add, remove=remove, protected=tuple(sorted(reasons)),
-        protected_reasons=dict(sorted(reasons.items())), existing=len(live), remove_names=dict(sorted(names.items())),
+        protected_reasons=dict(sorted(reasons.items())), existing=len(live), remove_names=names,
     )
 
 
@@ -162,7 +165,7 @@ def retire(observed: Observed) -> Disable:
     return Disable(
         provider=live.provider, assessment_id=live.assessment_id, name=live.name,
         ref=observed.ref, fingerprint=observed.fingerprint, window_before=live.window,
-        candidates=CandidateChanges(existing=len(live.candidate_emails())),
+        candidates=CandidateChanges(existing=len(observed.candidate_emails())),
         fields=(how or RETIRE_BY_DISABLING,),
     )
 

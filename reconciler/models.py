@@ -111,7 +111,23 @@ class Candidate(Frozen):
         pydantic's per-field machinery (a plan reads hundreds of thousands). ValueError when not valid."""
         if not isinstance(email, str) or not isinstance(name, str) or not name:
             raise ValueError(f"not a candidate: email {email!r}, name {name!r}")
-        return cls.model_construct(email=checked_email(email), name=name)
+        return cls.model_construct(_READ_SET, email=checked_email(email), name=name, fields=_NO_FIELDS)
+
+    def model_post_init(self, context: Any, /) -> None:
+        """A validated candidate shares the empty `fields` and its fields-set with every other such one: a
+        project holds a million candidates, each would otherwise carry ~300 bytes of copies of nothing."""
+        if not self.fields:
+            self.__dict__["fields"] = _NO_FIELDS
+        shared = _FIELD_SETS.setdefault(frozenset(self.__pydantic_fields_set__), self.__pydantic_fields_set__)
+        object.__setattr__(self, "__pydantic_fields_set__", shared)
+
+
+# Shared by every candidate read from a vendor (the model is frozen: nothing mutates them). With `fields` given,
+# model_construct skips pydantic's per-call default-factory introspection (~30 µs a candidate); one fields-set
+# for all saves a set (~200 bytes) per candidate.
+_NO_FIELDS: dict[str, str] = {}
+_READ_SET = {"email", "name"}
+_FIELD_SETS: dict[frozenset[str], set[str]] = {frozenset(_READ_SET): _READ_SET}
 
 
 class CsvList(Frozen):

@@ -48,6 +48,8 @@ class Frozen(BaseModel):
 
 def normalize_email(value: str) -> str:
     """The identity of an email: NFKC-normalised, trimmed, case-folded."""
+    if value.isascii():  # NFKC leaves ASCII as it is
+        return value.strip().lower()
     return unicodedata.normalize("NFKC", value).strip().lower()
 
 

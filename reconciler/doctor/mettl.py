@@ -38,6 +38,9 @@ MANUAL = (
     Check(PROVIDER, "mettl kept values", "M-11").manual(
         "edit a test schedule to an unusual value (e.g. browsing tolerance 99) with apply; the edit's answer and "
         "a later read agree"),
+    Check(PROVIDER, "mettl stable reads", "M-14").manual(
+        "read one schedule twice (GET /v2/schedules/{access-key}) with nothing changed in between; the two "
+        "answers are the same bytes (else every saved plan reads as stale)"),
 )
 
 

@@ -41,6 +41,8 @@ _KINDS: dict[str, type[ProviderError]] = {
 
 def envelope_error(response: requests.Response) -> VendorError | None:
     """Mettl answers errors as {"status":"ERROR","error":{...}}, often with HTTP 200 (assumption M-08)."""
+    if response.status_code < 400 and b'"ERROR"' not in response.content:
+        return None  # no error envelope in it: `MettlClient.answer` parses the body, once
     try:
         body = response.json()
     except ValueError:
@@ -99,6 +101,11 @@ class MettlClient:
 
     def call(self, method: str, path: str, params: Mapping[str, str] | None = None) -> dict[str, Any]:
         """One signed call. GET parameters go in the query, POST parameters in the form body."""
+        return self.answer(method, path, params)[0]
+
+    def answer(self, method: str, path: str, params: Mapping[str, str] | None = None
+               ) -> tuple[dict[str, Any], bytes]:
+        """One signed call: the SUCCESS body and the bytes it came as."""
         url = self.url(path)
         params = dict(params or {})
         sign = self._signer(method, url, params)
@@ -106,10 +113,13 @@ class MettlClient:
             response = self.http.request("GET", url, params=params, sign=sign)
         else:
             response = self.http.request(method, url, data=params, sign=sign, headers=FORM_HEADERS)
-        body = response.json()
+        try:
+            body = json.loads(response.content)
+        except ValueError:
+            raise not_json(PROVIDER, response) from None
         if not isinstance(body, dict) or body.get("status") != "SUCCESS":
             raise MalformedResponseError(PROVIDER, f"unexpected answer to {method} {path}", body=response.text)
-        return body
+        return body, response.content
 
     def _paged(self, path: str, key: str, *, limit: bool = True) -> Iterator[dict[str, Any]]:
         """Every item of a paged list. Each page is re-signed from limit/offset rather than following next
@@ -139,8 +149,13 @@ class MettlClient:
             yield checked(ListedSchedule, item, f"GET /{self.version}{path}")
 
     def schedule(self, access_key: str) -> dict[str, Any]:
+        return self.schedule_answer(access_key)[0]
+
+    def schedule_answer(self, access_key: str) -> tuple[dict[str, Any], bytes]:
+        """One schedule in full, and the bytes of the answer (what its fingerprint hashes)."""
         path = f"/schedules/{quote(access_key, safe='')}"
-        return checked(LiveSchedule, _schedule_of(self.call("GET", path), "schedule"), f"GET /{self.version}{path}")
+        body, content = self.answer("GET", path)
+        return checked(LiveSchedule, _schedule_of(body, "schedule"), f"GET /{self.version}{path}"), content
 
     def schedule_candidates(self, access_key: str) -> Iterator[dict[str, Any]]:
         """Per-candidate status rows of one schedule, paged by `offset` only: the v2 page documents no

@@ -7,10 +7,11 @@ from typing import Any
 
 from ...errors import MalformedResponseError
 from ...observed import Observed
-from ...plan import fingerprint
+from ...plan import fingerprint_bytes
 from . import mapping
 from .client import PROVIDER
 from .provider import MettlProvider
+from .roster import read_roster
 
 VENDOR_DEFAULTS: dict[str, Any] = {
     "access": {"send_email": False, "is_candidate_crf_prefilled": False},
@@ -39,18 +40,19 @@ def discover_assessment(provider: MettlProvider, assessment_id: str) -> list[Obs
     if not all(keys):
         raise MalformedResponseError(PROVIDER, "a listed schedule has no accessKey")
     with ThreadPoolExecutor(max(1, min(provider.max_workers, len(keys)))) as pool:
-        raws = list(pool.map(provider.client.schedule, keys))
-    found = (_observed(str(assessment_id), raw, provider.source_app) for raw in raws)
+        answers = list(pool.map(provider.client.schedule_answer, keys))
+    found = (_observed(str(assessment_id), raw, content, provider.source_app) for raw, content in answers)
     return sorted(found, key=lambda o: o.schedule.name)
 
 
-def _observed(assessment_id: str, raw: dict[str, Any], own_source_app: str) -> Observed:
+def _observed(assessment_id: str, raw: dict[str, Any], content: bytes, own_source_app: str) -> Observed:
     """The schedule as imported; a `sourceApp` equal to the project's own is left out (creates send it)."""
     try:
+        roster = read_roster(raw)
         schedule = mapping.schedule_from_sc(raw, assessment_id)
     except (KeyError, ValueError, TypeError) as exc:
         raise MalformedResponseError(PROVIDER, f"cannot read schedule {raw.get('accessKey')!r}: {exc}") from None
     if schedule.mettl is not None and schedule.mettl.source_app == own_source_app:
         schedule = schedule.model_copy(update={"mettl": schedule.mettl.model_copy(update={"source_app": None})})
-    return Observed(schedule=schedule, ref=str(raw.get("accessKey")), fingerprint=fingerprint(raw),
-                    protected=mapping.protected_emails(raw), raw=raw)
+    return Observed(schedule=schedule, ref=str(raw.get("accessKey")), fingerprint=fingerprint_bytes(content),
+                    protected=roster.protected, raw=raw)

@@ -15,11 +15,11 @@ from ...models import (
     Schedule,
     Window,
     localize,
-    normalize_email,
     offset_label,
     parse_zone,
 )
 from ...plan import INVITATION_ONLY, NAME, WINDOW, CandidateChanges, FieldChange, FieldPath
+from .roster import full_candidates
 
 _DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -254,15 +254,14 @@ def schedule_type_to_sc(schedule: Schedule) -> dict[str, Any]:
     return {"scheduleType": "Fixed", "scheduleWindow": window_to_sc(schedule.window, option)}
 
 
-def schedule_from_sc(raw: dict[str, Any], assessment_id: str) -> Schedule:
-    """A live Mettl schedule as the shared model (candidates only if the answer lists them)."""
-    access = raw.get("access") or {}
-    candidates: tuple[Candidate, ...] | None = None
-    if access.get("type") == "ByInvitation":
-        candidates = tuple(
-            Candidate.read(c["email"], c.get("name") or c["email"])
-            for c in access.get("candidates") or ()
-        )
+def schedule_from_sc(raw: dict[str, Any], assessment_id: str, *, lean: bool = False) -> Schedule:
+    """A live Mettl schedule as the shared model (candidates only if the answer lists them). `lean`: the
+    candidates are kept apart (`roster.read_roster`): an invitation-only schedule gets an empty list."""
+    candidates: tuple[Candidate, ...] | None
+    if lean:
+        candidates = () if (raw.get("access") or {}).get("type") == "ByInvitation" else None
+    else:
+        candidates = full_candidates(raw)
     window = window_from_sc(raw["scheduleWindow"]) if raw.get("scheduleType") == "Fixed" else None
     return Schedule(
         name=raw["name"],
@@ -272,20 +271,6 @@ def schedule_from_sc(raw: dict[str, Any], assessment_id: str) -> Schedule:
         candidates=candidates,
         mettl=settings_from_sc(raw),
     )
-
-
-def live_spellings(raw: dict[str, Any]) -> dict[str, str]:
-    """Normalised email → the email exactly as Mettl holds it (a removal must name it that way)."""
-    access = raw.get("access") or {}
-    return {normalize_email(str(c["email"])): str(c["email"]) for c in access.get("candidates") or ()}
-
-
-def protected_emails(raw: dict[str, Any]) -> dict[str, str]:
-    """Candidates who submitted (submissionDate set): never removed."""
-    access = raw.get("access") or {}
-    return {
-        normalize_email(c["email"]): "has submitted" for c in access.get("candidates") or () if c.get("submissionDate")
-    }
 
 
 def edit_sc(

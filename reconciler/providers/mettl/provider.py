@@ -12,12 +12,13 @@ from ...http import RunDeadline
 from ...models import Candidate, MettlProviderConfig, Schedule, ScheduleKey
 from ...models_identity import live_name
 from ...observed import ApplyOutcome, Observed, ObservedWorld
-from ...plan import CandidateChanges, Create, Disable, UnmanagedSchedule, Update, Writing, fingerprint
+from ...plan import CandidateChanges, Create, Disable, UnmanagedSchedule, Update, Writing, fingerprint_bytes
 from ..base import Endpoint, Provider
 from . import mapping
 from .client import PROVIDER, MettlClient
 from .live import MettlLive, mettl_live
 from .retire import closing_sc, is_closed, retirement
+from .roster import read_roster
 from .status import removal_blockers
 from .verify import unkept
 
@@ -79,7 +80,8 @@ class MettlProvider(Provider):
                         to_read.append((adopted.get(live, live), live, access_key))
                     elif not self._sibling(summary.get("sourceApp")):
                         world.unmanaged.append(_unmanaged(live, access_key))
-            reads = pool.map(lambda item: self._read(item[1].assessment_id, item[2]), to_read)
+            wanted = {s.key: s for s in mine}
+            reads = pool.map(lambda item: self._read(item[1].assessment_id, item[2], wanted.get(item[0])), to_read)
             for (key, live, access_key), observed in zip(to_read, reads, strict=True):
                 if live in adopted:
                     world.managed[key] = observed
@@ -111,15 +113,20 @@ class MettlProvider(Provider):
     def _list(self, assessment_id: str) -> list[dict[str, Any]]:
         return list(self.client.assessment_schedules(assessment_id))
 
-    def _read(self, assessment_id: str, access_key: str) -> Observed:
+    def _read(self, assessment_id: str, access_key: str, desired: Schedule | None = None) -> Observed:
         if not access_key:
             raise MalformedResponseError(PROVIDER, "a listed schedule has no accessKey")
-        raw = self.client.schedule(access_key)
-        return self._observed(assessment_id, raw)
+        raw, content = self.client.schedule_answer(access_key)
+        return self.observed_of(assessment_id, raw, fingerprint_bytes(content), desired)
 
-    def _observed(self, assessment_id: str, raw: dict[str, Any]) -> Observed:
+    def observed_of(self, assessment_id: str, raw: dict[str, Any], printed: str,
+                    desired: Schedule | None = None) -> Observed:
+        """A read schedule (`raw`: its checked answer) as observed state; its candidates kept as the diff needs
+        them (`desired`: the schedule it is compared with). `printed`: the fingerprint of the answer's bytes
+        (one GET per schedule: a change shows in them). assumption M-14."""
         try:
-            schedule = mapping.schedule_from_sc(raw, assessment_id)
+            roster = read_roster(raw, desired.candidate_emails() if desired else ())
+            schedule = mapping.schedule_from_sc(raw, assessment_id, lean=True)
         except (KeyError, ValueError, TypeError) as exc:
             raise MalformedResponseError(
                 PROVIDER, f"cannot read schedule {raw.get('accessKey')!r}: {exc}") from None
@@ -127,11 +134,12 @@ class MettlProvider(Provider):
         return Observed(
             schedule=schedule,
             ref=str(raw.get("accessKey")),
-            fingerprint=fingerprint(raw),
-            protected=mapping.protected_emails(raw),
+            fingerprint=printed,
+            protected=roster.protected,
             raw=settings_only,
-            live=MettlLive(spellings=mapping.live_spellings(raw), disabled=is_closed(schedule.window, self.now()),
+            live=MettlLive(spellings=roster.spellings, disabled=is_closed(schedule.window, self.now()),
                            retirement=retirement(schedule.window)),
+            candidates=roster.live,
         )
 
     def started(self, observed: Observed, emails: frozenset[str]) -> dict[str, str]:
@@ -144,7 +152,7 @@ class MettlProvider(Provider):
     def observe_one(self, key: ScheduleKey, desired: Schedule | None) -> Observed | None:
         for summary in self.client.assessment_schedules(key.assessment_id):
             if summary.get("name") == key.name:
-                return self._read(key.assessment_id, str(summary.get("accessKey") or ""))
+                return self._read(key.assessment_id, str(summary.get("accessKey") or ""), desired)
         return None
 
     # ------------------------------------------------------------------ writing

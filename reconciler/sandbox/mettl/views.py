@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import urlencode
@@ -36,10 +35,12 @@ def find_candidate(schedule: dict[str, Any], email: str) -> dict[str, Any] | Non
 
 def schedule_view(schedule: dict[str, Any], *, candidates: bool = True) -> dict[str, Any]:
     """The schedule as the API returns it (assumption M-05: the Edit response's shape for every read):
-    vendor order, write-only properties left out (assumption M-07)."""
+    vendor order, write-only properties left out (assumption M-07). The order of every property is fixed, never
+    that of the sc that set it nor of a reloaded state file: an unchanged schedule reads as the same bytes
+    (assumption M-14)."""
     # assumption M-05; assumption M-13: sourceApp comes back as created (listings carry it too)
-    out = {k: copy.deepcopy(schedule[k]) for k in _SCHEDULE_ORDER if k in schedule and k != "access"}
-    out.update({k: copy.deepcopy(v) for k, v in schedule.items() if k not in out and k != "access"})
+    out = {k: _fixed_order(schedule[k]) for k in _SCHEDULE_ORDER if k in schedule and k != "access"}
+    out.update({k: _fixed_order(schedule[k]) for k in sorted(schedule) if k not in out and k != "access"})
     for key in WRITE_ONLY_PROPERTIES:  # assumption M-07
         out.pop(key, None)
     access = schedule["access"]
@@ -47,8 +48,18 @@ def schedule_view(schedule: dict[str, Any], *, candidates: bool = True) -> dict[
     if candidates:
         out["access"]["candidates"] = [{"name": c["name"], "submissionDate": c["submissionDate"],
                                         "email": c["email"]} for c in access["candidates"]]
-    out["access"].update({k: v for k, v in access.items() if k not in ("type", "candidates")})
+    out["access"].update({k: access[k] for k in sorted(access) if k not in ("type", "candidates")})
     return out
+
+
+def _fixed_order(value: Any) -> Any:
+    """A copy with every object's properties in one fixed (sorted) order, as a serialiser of typed objects
+    writes them. assumption M-14"""
+    if isinstance(value, dict):
+        return {k: _fixed_order(value[k]) for k in sorted(value)}
+    if isinstance(value, list):
+        return [_fixed_order(v) for v in value]
+    return value
 
 
 def filtered(request: SandboxRequest, schedules: list[dict[str, Any]]) -> list[dict[str, Any]]:
