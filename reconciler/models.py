@@ -114,6 +114,31 @@ class Candidate(Frozen):
         return cls.model_construct(email=checked_email(email), name=name)
 
 
+_new = object.__new__
+_set = object.__setattr__
+
+
+def desired_candidate(email: object, name: object, fields: dict[str, str] | None = None) -> Candidate | None:
+    """The Candidate that validation would build from these strings, built without pydantic (a project may
+    list a million); None when validation would refuse it: validate then, for its messages."""
+    if type(email) is not str or type(name) is not str or not name:
+        return None
+    try:
+        normalized = checked_email(email)
+    except ValueError:
+        return None
+    candidate = _new(Candidate)
+    if fields is None:
+        _set(candidate, "__dict__", {"email": normalized, "name": name, "fields": {}})
+        _set(candidate, "__pydantic_fields_set__", {"email", "name"})
+    else:
+        _set(candidate, "__dict__", {"email": normalized, "name": name, "fields": fields})
+        _set(candidate, "__pydantic_fields_set__", {"email", "name", "fields"})
+    _set(candidate, "__pydantic_extra__", None)
+    _set(candidate, "__pydantic_private__", None)
+    return candidate
+
+
 class CsvList(Frozen):
     """A candidate list kept in a CSV file with columns email,name[,other registration fields]."""
 

@@ -7,24 +7,34 @@ from __future__ import annotations
 
 import csv
 import difflib
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from pydantic import ValidationError
 
 from ..errors import Position, Problem
-from ..models import Candidate
+from ..models import Candidate, desired_candidate
 from .validation import validation_problems
 from .yaml_source import Loc, SourceDoc, format_loc
 
 
-@dataclass(frozen=True)
-class ListEntry:
-    """One candidate of a list and where it was written."""
+class ListEntry(NamedTuple):
+    """One candidate of a list and where it was written: a CSV row (file, line) or an inline YAML entry
+    (doc, whose position is found only when a problem needs it)."""
 
     candidate: Candidate
-    position: Position
-    path: str
+    loc: Loc
+    doc: SourceDoc | None = None
+    file: str = ""
+    line: int = 0
+
+    @property
+    def position(self) -> Position:
+        return self.doc.position(self.loc) if self.doc is not None else Position(self.file, self.line, 1)
+
+    @property
+    def path(self) -> str:
+        return format_loc(self.loc)
 
 
 def read_csv_list(
@@ -71,32 +81,28 @@ def read_csv_list(
         return [], [Problem(Position(display, header_line, 1), format_loc(shown), "a column name appears twice")]
 
     email_at, name_at = lowered.index("email"), lowered.index("name")
-    for index, (line, values) in enumerate(rows[1:]):
-        row_loc = (*shown, index)
-        values = [v.strip() for v in values]
-        if len(values) > len(columns):
-            problems.append(
-                Problem(
-                    Position(display, line, 1),
-                    format_loc(row_loc),
-                    f"row has {len(values)} values but the header has {len(columns)} columns",
-                )
-            )
-            continue
-        values += [""] * (len(columns) - len(values))
-        fields = {
-            column: value
-            for i, (column, value) in enumerate(zip(columns, values, strict=True))
-            if i not in (email_at, name_at) and column and value
-        }
-        row = {"email": values[email_at], "name": values[name_at], "fields": fields}
-        try:
-            candidate = Candidate.model_validate(row)
-        except ValidationError as exc:
-            row_doc = SourceDoc(path, display, row, {(): (line, 1)})
-            problems.extend(validation_problems(exc, row_doc, (), Candidate, shown=row_loc))
-            continue
-        entries.append(ListEntry(candidate, Position(display, line, 1), format_loc(row_loc)))
+    others = [(i, column) for i, column in enumerate(columns) if i not in (email_at, name_at) and column]
+    width = len(columns)
+    for index in range(1, len(rows)):
+        line, values = rows[index]
+        if len(values) != width:
+            if len(values) > width:
+                problems.append(Problem(Position(display, line, 1), format_loc((*shown, index - 1)),
+                                        f"row has {len(values)} values but the header has {width} columns"))
+                continue
+            values += [""] * (width - len(values))
+        email, name = values[email_at].strip(), values[name_at].strip()
+        fields = {column: value for i, column in others if (value := values[i].strip())}
+        candidate = desired_candidate(email, name, fields)
+        if candidate is None:
+            row = {"email": email, "name": name, "fields": fields}
+            try:
+                candidate = Candidate.model_validate(row)
+            except ValidationError as exc:
+                row_doc = SourceDoc(path, display, row, {(): (line, 1)})
+                problems.extend(validation_problems(exc, row_doc, (), Candidate, shown=(*shown, index - 1)))
+                continue
+        entries.append(ListEntry(candidate, (*shown, index - 1), None, display, line))
     return entries, problems
 
 
@@ -113,7 +119,7 @@ def _rows(lines: list[str], limit: int) -> list[tuple[int, list[str]]]:
     start = 1
     try:
         for values in reader:
-            if any(v.strip() for v in values):
+            if (values and values[0].strip()) or "".join(values).strip():
                 rows.append((start, values))
                 if len(rows) > limit:
                     break

@@ -9,6 +9,7 @@ providers). All problems are collected and raised at once as one ConfigError, se
 from __future__ import annotations
 
 import dataclasses
+import gc
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -36,7 +37,7 @@ from ..models import (
 from .csv_lists import ListEntry, read_csv_list
 from .inputs import Inputs, display_path
 from .rules import previous_name_problems, schedule_problems
-from .validation import describe, suggest, validate, validation_problems
+from .validation import describe, suggest, validate, validate_candidate, validation_problems
 from .yaml_source import Loc, SourceDoc, format_loc, interpolate
 
 __all__ = ["LoadedProject", "interpolate", "load_project"]
@@ -65,7 +66,18 @@ def load_project(
     None skips that check (for a past snapshot of the desired state, such as a drift baseline).
     """
     project_path = Path(path).absolute()
-    return _Loader(Inputs(os.environ if env is None else env, project_path), now).run(project_path)
+    collecting = gc.isenabled()
+    gc.disable()  # loading builds millions of objects and no cyclic garbage: collection passes only cost time
+    try:
+        return _Loader(Inputs(os.environ if env is None else env, project_path), now).run(project_path)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _source(source: str | Loc) -> str:
+    """`list 'ops-team'` or `entry candidates[3]`: where a candidate of a schedule came from."""
+    return f"list {source!r}" if isinstance(source, str) else f"entry {format_loc(source)}"
 
 
 @dataclass
@@ -200,11 +212,11 @@ class _Loader:
             complete = True
             if isinstance(value, list):
                 for index, item in enumerate(value):
-                    candidate = validate(Candidate, item, doc, (*loc, index), self.problems)
+                    candidate = validate_candidate(item, doc, (*loc, index), self.problems)
                     if candidate is None:
                         complete = False
                     else:
-                        entries.append(ListEntry(candidate, doc.position((*loc, index)), format_loc((*loc, index))))
+                        entries.append(ListEntry(candidate, (*loc, index), doc))
             elif isinstance(value, dict):
                 csv_list = validate(CsvList, value, doc, loc, self.problems)
                 if csv_list is None:
@@ -271,7 +283,7 @@ class _Loader:
             if isinstance(entry, str):
                 refs.append((entry, entry_loc))
             elif isinstance(entry, dict):
-                candidate = validate(Candidate, entry, doc, entry_loc, self.problems)
+                candidate = validate_candidate(entry, doc, entry_loc, self.problems)
                 complete = complete and candidate is not None
                 if candidate is not None:
                     refs.append((candidate, entry_loc))
@@ -324,7 +336,8 @@ class _Loader:
         if definition.schedule.candidates is None:
             return definition.complete, None
         complete = definition.complete
-        sources: dict[str, str] = {}
+        sources: dict[str, str | Loc] = {}
+        """Where each email came from: a list's name, or the loc of an inline entry (named only if repeated)."""
         candidates: list[Candidate] = []
         used: set[str] = set()
         for ref, ref_loc in definition.refs:
@@ -342,21 +355,22 @@ class _Loader:
                     continue
                 used.add(ref)
                 complete = complete and found.complete
-                batch = [(entry.candidate, f"list {ref!r}") for entry in found.entries]
+                batch: list[Candidate] = [entry.candidate for entry in found.entries]
+                source: str | Loc = ref
             else:
-                batch = [(ref, f"entry {format_loc(ref_loc[len(loc) :])}")]
-            for candidate, source in batch:
-                if candidate.email in sources:
+                batch, source = [ref], ref_loc[len(loc) :]
+            for candidate in batch:
+                first = sources.setdefault(candidate.email, source)
+                if first is not source:
                     self.problems.append(
                         Problem(
                             doc.position(loc),
                             format_loc((*loc, "candidates")),
-                            f"candidate {candidate.email} is listed twice ({sources[candidate.email]} and {source})",
+                            f"candidate {candidate.email} is listed twice ({_source(first)} and {_source(source)})",
                         )
                     )
                     complete = False
                     continue
-                sources[candidate.email] = source
                 candidates.append(candidate)
         if complete:
             self.check_accommodations(definition, frozenset(sources))
