@@ -116,6 +116,8 @@ class Candidate(Frozen):
 
 _new = object.__new__
 _set = object.__setattr__
+_NAMED, _NAMED_WITH_FIELDS = {"email", "name"}, {"email", "name", "fields"}
+"""Shared `__pydantic_fields_set__` of quick candidates (pydantic copies it before changing a copy's)."""
 
 
 def desired_candidate(email: object, name: object, fields: dict[str, str] | None = None) -> Candidate | None:
@@ -130,10 +132,10 @@ def desired_candidate(email: object, name: object, fields: dict[str, str] | None
     candidate = _new(Candidate)
     if fields is None:
         _set(candidate, "__dict__", {"email": normalized, "name": name, "fields": {}})
-        _set(candidate, "__pydantic_fields_set__", {"email", "name"})
+        _set(candidate, "__pydantic_fields_set__", _NAMED)
     else:
         _set(candidate, "__dict__", {"email": normalized, "name": name, "fields": fields})
-        _set(candidate, "__pydantic_fields_set__", {"email", "name", "fields"})
+        _set(candidate, "__pydantic_fields_set__", _NAMED_WITH_FIELDS)
     _set(candidate, "__pydantic_extra__", None)
     _set(candidate, "__pydantic_private__", None)
     return candidate

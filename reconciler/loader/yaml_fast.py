@@ -53,9 +53,12 @@ class _Composer:
         self.next_event = CParser(text).get_event
         self.display = display
         self.max_depth = max_depth
-        self.resolve = loader.resolver.resolve
         self.construct = loader.constructor.construct_object
-        self.special = frozenset(k for k in loader.resolver.versioned_resolver if k is not None)
+        table = loader.resolver.versioned_resolver  # YAML 1.2's implicit resolvers by first character
+        self.resolvers: dict[str, list[tuple[str, Any]]] = {
+            first: [(str(tag), regexp) for tag, regexp in (*table.get(first, ()), *table.get(None, ()))]
+            for first in table if first is not None
+        }
         self.where: dict[tuple[str | int, ...], tuple[int, int]] = {(): (1, 1)}
         self.templates: dict[tuple[str | int, ...], tuple[str, Position]] = {}
 
@@ -110,9 +113,11 @@ class _Composer:
         raise NotFast  # an alias
 
     def _resolved(self, value: str) -> str:
-        if value and value[0] not in self.special:
-            return _STR
-        return str(self.resolve(ScalarNode, value, (True, False)))
+        """The tag of a plain scalar, as the round-trip resolver gives it (`resolve`, without its overhead)."""
+        for tag, regexp in self.resolvers.get(value[:1], ()):
+            if regexp.match(value):
+                return tag
+        return _STR
 
     def scalar(self, event: Any, loc: tuple[str | int, ...]) -> Any:
         value: str = event.value
