@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import csv
 import difflib
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import NamedTuple
 
 from pydantic import ValidationError
 
@@ -18,47 +18,54 @@ from .validation import validation_problems
 from .yaml_source import Loc, SourceDoc, format_loc
 
 
-class ListEntry(NamedTuple):
-    """One candidate of a list and where it was written: a CSV row (file, line) or an inline YAML entry
-    (doc, whose position is found only when a problem needs it)."""
+@dataclass
+class ListEntries:
+    """The candidates of one list, and where each was written: the entry's index in the list (its row, for
+    a CSV file) and, for a CSV file, its line. A position is worked out only when a problem needs one."""
 
-    candidate: Candidate
-    loc: Loc
+    shown: Loc
+    """The field path of the list, e.g. `candidate_lists.ops-team`."""
     doc: SourceDoc | None = None
+    """An inline list: the YAML document it is written in."""
     file: str = ""
-    line: int = 0
+    """A CSV list: the file as shown."""
+    candidates: list[Candidate] = field(default_factory=list)
+    indexes: list[int] = field(default_factory=list)
+    lines: list[int] = field(default_factory=list)
 
-    @property
-    def position(self) -> Position:
-        return self.doc.position(self.loc) if self.doc is not None else Position(self.file, self.line, 1)
+    def position(self, at: int) -> Position:
+        """Where the at-th candidate was written."""
+        if self.doc is not None:
+            return self.doc.position((*self.shown, self.indexes[at]))
+        return Position(self.file, self.lines[at], 1)
 
-    @property
-    def path(self) -> str:
-        return format_loc(self.loc)
+    def path(self, at: int) -> str:
+        return format_loc((*self.shown, self.indexes[at]))
 
 
 def read_csv_list(
     data: bytes, path: Path, display: str, shown: Loc, max_rows: int
-) -> tuple[list[ListEntry], list[Problem]]:
+) -> tuple[ListEntries, list[Problem]]:
     """Read a CSV candidate list from its bytes. Blank rows are skipped; empty extra fields are left out.
 
     `shown` is the field path of the list (e.g. `candidate_lists.ops-team`), used to name rows. More than
     max_rows rows (after the header) is a problem at the first row past the limit.
     """
     problems: list[Problem] = []
-    entries: list[ListEntry] = []
+    entries = ListEntries(shown, file=display)
     try:
         rows = _rows(data.decode("utf-8-sig").splitlines(keepends=True), max_rows + 1)
     except UnicodeDecodeError as exc:
-        return [], [Problem(Position(display), "", f"not UTF-8 text (bad byte at offset {exc.start})")]
+        return entries, [Problem(Position(display), "", f"not UTF-8 text (bad byte at offset {exc.start})")]
     except _Malformed as exc:
-        return [], [Problem(Position(display, exc.line, 1), format_loc(shown), f"malformed CSV: {exc}")]
+        return entries, [Problem(Position(display, exc.line, 1), format_loc(shown), f"malformed CSV: {exc}")]
     if len(rows) > max_rows + 1:
         line = rows[max_rows + 1][0]
-        return [], [Problem(Position(display, line, 1), format_loc(shown),
+        return entries, [Problem(Position(display, line, 1), format_loc(shown),
                             f"more than {max_rows} rows (limits.max_csv_rows in reconciler.yaml)")]
     if not rows:
-        return [], [Problem(Position(display, 1, 1), format_loc(shown), "empty CSV file: expected a header email,name")]
+        return entries, [Problem(Position(display, 1, 1), format_loc(shown),
+                                 "empty CSV file: expected a header email,name")]
 
     header_line, header = rows[0]
     columns = [column.strip() for column in header]
@@ -69,7 +76,7 @@ def read_csv_list(
         short = [c for c in columns if len(c) <= 40]  # a header cell is quoted only as a likely misspelling
         hints = "".join(f" (is {close[0]!r} meant to be {want!r}?)" for want in missing
                         for close in [difflib.get_close_matches(want, short, n=1, cutoff=0.6)] if close)
-        return [], [
+        return entries, [
             Problem(
                 Position(display, header_line, 1),
                 format_loc(shown),
@@ -78,11 +85,12 @@ def read_csv_list(
         ]
     seen_columns = [c for c in lowered if c]
     if len(set(seen_columns)) != len(seen_columns):
-        return [], [Problem(Position(display, header_line, 1), format_loc(shown), "a column name appears twice")]
+        return entries, [Problem(Position(display, header_line, 1), format_loc(shown), "a column name appears twice")]
 
     email_at, name_at = lowered.index("email"), lowered.index("name")
     others = [(i, column) for i, column in enumerate(columns) if i not in (email_at, name_at) and column]
     width = len(columns)
+    add_candidate, add_index, add_line = entries.candidates.append, entries.indexes.append, entries.lines.append
     for index in range(1, len(rows)):
         line, values = rows[index]
         if len(values) != width:
@@ -102,7 +110,9 @@ def read_csv_list(
                 row_doc = SourceDoc(path, display, row, {(): (line, 1)})
                 problems.extend(validation_problems(exc, row_doc, (), Candidate, shown=(*shown, index - 1)))
                 continue
-        entries.append(ListEntry(candidate, (*shown, index - 1), None, display, line))
+        add_candidate(candidate)
+        add_index(index - 1)
+        add_line(line)
     return entries, problems
 
 

@@ -34,7 +34,7 @@ from ..models import (
     Suppression,
     normalize_email,
 )
-from .csv_lists import ListEntry, read_csv_list
+from .csv_lists import ListEntries, read_csv_list
 from .inputs import Inputs, display_path
 from .rules import previous_name_problems, schedule_problems
 from .validation import describe, suggest, validate, validate_candidate, validation_problems
@@ -84,7 +84,7 @@ def _source(source: str | Loc) -> str:
 class _CandidateList:
     name: str
     position: Position
-    entries: list[ListEntry]
+    candidates: list[Candidate]
     complete: bool
 
 
@@ -208,7 +208,7 @@ class _Loader:
                 first = self.lists[name].position
                 self.problems.append(doc.problem(loc, f"candidate list {name!r} is already defined at {first}"))
                 continue
-            entries: list[ListEntry] = []
+            entries = ListEntries(loc, doc)
             complete = True
             if isinstance(value, list):
                 for index, item in enumerate(value):
@@ -216,14 +216,15 @@ class _Loader:
                     if candidate is None:
                         complete = False
                     else:
-                        entries.append(ListEntry(candidate, (*loc, index), doc))
+                        entries.candidates.append(candidate)
+                        entries.indexes.append(index)
             elif isinstance(value, dict):
                 csv_list = validate(CsvList, value, doc, loc, self.problems)
                 if csv_list is None:
                     complete = False
                 else:
                     entries, problems = self.csv_list(doc, loc, csv_list.csv)
-                    if problems and not entries and problems[0].position.line is None:
+                    if problems and not entries.candidates and problems[0].position.line is None:
                         # the CSV file itself cannot be read: point at the `csv:` in the YAML
                         problems = [
                             Problem(
@@ -242,27 +243,30 @@ class _Loader:
                 complete = False
             self.lists[name] = _CandidateList(name, position, self.unique_entries(entries), complete)
 
-    def csv_list(self, doc: SourceDoc, loc: Loc, written: str) -> tuple[list[ListEntry], list[Problem]]:
+    def csv_list(self, doc: SourceDoc, loc: Loc, written: str) -> tuple[ListEntries, list[Problem]]:
         found = self.inputs.csv_bytes(doc, (*loc, "csv"), written)
         if isinstance(found, Problem):
-            return [], [found]
+            return ListEntries(loc), [found]
         path, data = found
         return read_csv_list(data, path, display_path(path), loc, self.inputs.limits.max_csv_rows)
 
-    def unique_entries(self, entries: list[ListEntry]) -> list[ListEntry]:
+    def unique_entries(self, entries: ListEntries) -> list[Candidate]:
         """Report an email listed twice in one list; keep the first."""
-        first: dict[str, ListEntry] = {}
-        for entry in entries:
-            seen = first.setdefault(entry.candidate.email, entry)
-            if seen is not entry:
-                self.problems.append(
-                    Problem(
-                        entry.position,
-                        entry.path,
-                        f"duplicate email {entry.candidate.email} (also on line {seen.position.line})",
-                    )
+        first: dict[str, int] = {}
+        unique: list[Candidate] = []
+        for at, candidate in enumerate(entries.candidates):
+            seen = first.setdefault(candidate.email, at)
+            if seen == at:
+                unique.append(candidate)
+                continue
+            self.problems.append(
+                Problem(
+                    entries.position(at),
+                    entries.path(at),
+                    f"duplicate email {candidate.email} (also on line {entries.position(seen).line})",
                 )
-        return list(first.values())
+            )
+        return unique
 
     def schedule(self, doc: SourceDoc, loc: Loc, item: Any) -> None:
         if not isinstance(item, dict):
@@ -322,9 +326,12 @@ class _Loader:
                 continue
             fields = {name: getattr(schedule, name) for name in ScheduleBase.model_fields}
             try:
-                resolved.append(Schedule.model_validate({**fields, "candidates": candidates}))
+                built = Schedule.model_validate({**fields, "candidates": None})
             except ValidationError as exc:
                 self.problems += validation_problems(exc, doc, loc, Schedule)
+                continue
+            # the candidates are checked already (and their emails unique: `expand`): not validated again
+            resolved.append(built if candidates is None else built.model_copy(update={"candidates": candidates}))
         for index, message in previous_name_problems([d.schedule for d in self.schedules]):
             definition = self.schedules[index]
             self.problems.append(definition.doc.problem((*definition.loc, "previous_names"), message))
@@ -355,7 +362,7 @@ class _Loader:
                     continue
                 used.add(ref)
                 complete = complete and found.complete
-                batch: list[Candidate] = [entry.candidate for entry in found.entries]
+                batch: list[Candidate] = found.candidates
                 source: str | Loc = ref
             else:
                 batch, source = [ref], ref_loc[len(loc) :]
