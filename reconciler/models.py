@@ -25,6 +25,7 @@ from .models_base import (
     Secret as Secret,
     ZoneName as ZoneName,
     checked_email,
+    checked_emails as checked_emails,
     is_email as is_email,
     localize as localize,
     normalize_email as normalize_email,
@@ -126,15 +127,19 @@ def desired_candidate(email: object, name: object, fields: dict[str, str] | None
     if type(email) is not str or type(name) is not str or not name:
         return None
     try:
-        normalized = checked_email(email)
+        return checked_candidate(checked_email(email), name, fields)
     except ValueError:
         return None
+
+
+def checked_candidate(email: str, name: str, fields: dict[str, str] | None = None) -> Candidate:
+    """The Candidate of an email already checked and normalised (`checked_email`) and a non-empty name."""
     candidate = _new(Candidate)
     if fields is None:
-        _set(candidate, "__dict__", {"email": normalized, "name": name, "fields": {}})
+        _set(candidate, "__dict__", {"email": email, "name": name, "fields": {}})
         _set(candidate, "__pydantic_fields_set__", _NAMED)
     else:
-        _set(candidate, "__dict__", {"email": normalized, "name": name, "fields": fields})
+        _set(candidate, "__dict__", {"email": email, "name": name, "fields": fields})
         _set(candidate, "__pydantic_fields_set__", _NAMED_WITH_FIELDS)
     _set(candidate, "__pydantic_extra__", None)
     _set(candidate, "__pydantic_private__", None)

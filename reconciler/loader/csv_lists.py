@@ -13,7 +13,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from ..errors import Position, Problem
-from ..models import Candidate, desired_candidate
+from ..models import Candidate, checked_candidate, checked_emails
 from .validation import validation_problems
 from .yaml_source import Loc, SourceDoc, format_loc
 
@@ -90,7 +90,10 @@ def read_csv_list(
     email_at, name_at = lowered.index("email"), lowered.index("name")
     others = [(i, column) for i, column in enumerate(columns) if i not in (email_at, name_at) and column]
     width = len(columns)
-    add_candidate, add_index, add_line = entries.candidates.append, entries.indexes.append, entries.lines.append
+    indexes, lines = entries.indexes, entries.lines
+    emails: list[str] = []
+    given: list[str] = []
+    extras: list[dict[str, str]] = []
     for index in range(1, len(rows)):
         line, values = rows[index]
         if len(values) != width:
@@ -99,20 +102,35 @@ def read_csv_list(
                                         f"row has {len(values)} values but the header has {width} columns"))
                 continue
             values += [""] * (width - len(values))
-        email, name = values[email_at].strip(), values[name_at].strip()
-        fields = {column: value for i, column in others if (value := values[i].strip())}
-        candidate = desired_candidate(email, name, fields)
-        if candidate is None:
-            row = {"email": email, "name": name, "fields": fields}
-            try:
-                candidate = Candidate.model_validate(row)
-            except ValidationError as exc:
-                row_doc = SourceDoc(path, display, row, {(): (line, 1)})
-                problems.extend(validation_problems(exc, row_doc, (), Candidate, shown=(*shown, index - 1)))
-                continue
-        add_candidate(candidate)
-        add_index(index - 1)
-        add_line(line)
+        indexes.append(index - 1)
+        lines.append(line)
+        emails.append(values[email_at].strip())
+        given.append(values[name_at].strip())
+        extras.append({column: value for i, column in others if (value := values[i].strip())})
+    return _candidates(entries, path, emails, given, extras, problems)
+
+
+def _candidates(entries: ListEntries, path: Path, emails: list[str], names: list[str],
+                extras: list[dict[str, str]], problems: list[Problem]) -> tuple[ListEntries, list[Problem]]:
+    """The rows' candidates (the emails checked as one column); a row that is not one is a problem, dropped."""
+    dropped: set[int] = set()
+    add = entries.candidates.append
+    for at, (email, checked, name, fields) in enumerate(zip(emails, checked_emails(emails), names, extras,
+                                                             strict=True)):
+        if checked is not None and name:
+            add(checked_candidate(checked, name, fields))
+            continue
+        row = {"email": email, "name": name, "fields": fields}
+        try:
+            add(Candidate.model_validate(row))
+        except ValidationError as exc:
+            row_doc = SourceDoc(path, entries.file, row, {(): (entries.lines[at], 1)})
+            shown = (*entries.shown, entries.indexes[at])
+            problems.extend(validation_problems(exc, row_doc, (), Candidate, shown=shown))
+            dropped.add(at)
+    if dropped:
+        entries.indexes[:] = [index for at, index in enumerate(entries.indexes) if at not in dropped]
+        entries.lines[:] = [line for at, line in enumerate(entries.lines) if at not in dropped]
     return entries, problems
 
 

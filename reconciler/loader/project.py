@@ -252,6 +252,8 @@ class _Loader:
 
     def unique_entries(self, entries: ListEntries) -> list[Candidate]:
         """Report an email listed twice in one list; keep the first."""
+        if len({candidate.email for candidate in entries.candidates}) == len(entries.candidates):
+            return entries.candidates
         first: dict[str, int] = {}
         unique: list[Candidate] = []
         for at, candidate in enumerate(entries.candidates):
@@ -366,6 +368,9 @@ class _Loader:
                 source: str | Loc = ref
             else:
                 batch, source = [ref], ref_loc[len(loc) :]
+            if len(definition.refs) == 1:  # one list (its emails unique already) or one entry: nothing to compare
+                candidates += batch
+                continue
             for candidate in batch:
                 first = sources.setdefault(candidate.email, source)
                 if first is not source:
@@ -380,13 +385,14 @@ class _Loader:
                     continue
                 candidates.append(candidate)
         if complete:
-            self.check_accommodations(definition, frozenset(sources))
+            self.check_accommodations(definition, candidates)
         return complete, tuple(candidates)
 
-    def check_accommodations(self, definition: _ScheduleDef, emails: frozenset[str]) -> None:
+    def check_accommodations(self, definition: _ScheduleDef, candidates: list[Candidate]) -> None:
         """Every accommodation must be for one of the schedule's candidates."""
         doc, loc = definition.doc, definition.loc
         raw = doc.value_at((*loc, "accommodations")) or {}
+        emails = frozenset(candidate.email for candidate in candidates) if raw else frozenset()
         for written in raw:
             if normalize_email(written) not in emails:
                 self.problems.append(

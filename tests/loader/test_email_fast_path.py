@@ -7,7 +7,7 @@ from email_validator import SPECIAL_USE_DOMAIN_NAMES, EmailNotValidError, valida
 from hypothesis import given, settings, strategies as st
 
 from reconciler.models import Candidate
-from reconciler.models_base import SPECIAL_USE_DOMAINS, _plain_email, is_email
+from reconciler.models_base import SPECIAL_USE_DOMAINS, _plain_email, checked_email, checked_emails, is_email
 
 
 def _validator_accepts(value: str) -> bool:
@@ -57,3 +57,20 @@ def test_a_candidate_read_from_a_vendor_is_the_validated_one() -> None:
 def test_a_vendor_candidate_that_validation_refuses_is_refused(email: object, name: object) -> None:
     with pytest.raises(ValueError, match="not a"):
         Candidate.read(email, name)
+
+
+def _one_by_one(values: list[str]) -> list[str | None]:
+    found: list[str | None] = []
+    for value in values:
+        try:
+            found.append(checked_email(value))
+        except ValueError:
+            found.append(None)
+    return found
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(st.sampled_from([*TRICKY, " a@b.org", "A@B.ORG", "a@b.org\nc@d.org", "", "\u212a@b.org"]),
+                          st.text(ALPHABET + "\n A", max_size=20).map(lambda s: s + ".org")), max_size=8))
+def test_a_column_is_checked_as_each_of_its_values(values: list[str]) -> None:
+    assert checked_emails(values) == _one_by_one(values)
