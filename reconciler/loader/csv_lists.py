@@ -54,20 +54,19 @@ def read_csv_list(
     problems: list[Problem] = []
     entries = ListEntries(shown, file=display)
     try:
-        rows = _rows(data.decode("utf-8-sig").splitlines(keepends=True), max_rows + 1)
+        starts, rows = _rows(data.decode("utf-8-sig").splitlines(keepends=True), max_rows + 1)
     except UnicodeDecodeError as exc:
         return entries, [Problem(Position(display), "", f"not UTF-8 text (bad byte at offset {exc.start})")]
     except _Malformed as exc:
         return entries, [Problem(Position(display, exc.line, 1), format_loc(shown), f"malformed CSV: {exc}")]
     if len(rows) > max_rows + 1:
-        line = rows[max_rows + 1][0]
-        return entries, [Problem(Position(display, line, 1), format_loc(shown),
+        return entries, [Problem(Position(display, starts[max_rows + 1], 1), format_loc(shown),
                             f"more than {max_rows} rows (limits.max_csv_rows in reconciler.yaml)")]
     if not rows:
         return entries, [Problem(Position(display, 1, 1), format_loc(shown),
                                  "empty CSV file: expected a header email,name")]
 
-    header_line, header = rows[0]
+    header_line, header = starts[0], rows[0]
     columns = [column.strip() for column in header]
     lowered = [column.lower() for column in columns]
     missing = [want for want in ("email", "name") if want not in lowered]
@@ -90,23 +89,21 @@ def read_csv_list(
     email_at, name_at = lowered.index("email"), lowered.index("name")
     others = [(i, column) for i, column in enumerate(columns) if i not in (email_at, name_at) and column]
     width = len(columns)
-    indexes, lines = entries.indexes, entries.lines
-    emails: list[str] = []
-    given: list[str] = []
-    extras: list[dict[str, str]] = []
-    for index in range(1, len(rows)):
-        line, values = rows[index]
-        if len(values) != width:
+    body = rows[1:]
+    if any(len(values) != width for values in body):  # rows too long are problems; short ones padded
+        for at, values in enumerate(body):
             if len(values) > width:
-                problems.append(Problem(Position(display, line, 1), format_loc((*shown, index - 1)),
+                problems.append(Problem(Position(display, starts[at + 1], 1), format_loc((*shown, at)),
                                         f"row has {len(values)} values but the header has {width} columns"))
-                continue
             values += [""] * (width - len(values))
-        indexes.append(index - 1)
-        lines.append(line)
-        emails.append(values[email_at].strip())
-        given.append(values[name_at].strip())
-        extras.append({column: value for i, column in others if (value := values[i].strip())})
+    kept = [at for at, values in enumerate(body) if len(values) == width] if problems else range(len(body))
+    entries.indexes[:] = kept
+    entries.lines[:] = [starts[at + 1] for at in kept] if problems else starts[1:]
+    body = [body[at] for at in kept] if problems else body
+    emails = [values[email_at].strip() for values in body]
+    given = [values[name_at].strip() for values in body]
+    extras = ([{column: value for i, column in others if (value := values[i].strip())} for values in body]
+              if others else [{} for _ in body])
     return _candidates(entries, path, emails, given, extras, problems)
 
 
@@ -140,18 +137,20 @@ class _Malformed(Exception):
         self.line = line
 
 
-def _rows(lines: list[str], limit: int) -> list[tuple[int, list[str]]]:
-    """Non-blank CSV rows with the 1-based line each starts on; stops after limit + 1 rows."""
+def _rows(lines: list[str], limit: int) -> tuple[list[int], list[list[str]]]:
+    """Non-blank CSV rows and the 1-based line each starts on; stops after limit + 1 rows."""
     reader = csv.reader(lines)
-    rows: list[tuple[int, list[str]]] = []
+    starts: list[int] = []
+    rows: list[list[str]] = []
     start = 1
     try:
         for values in reader:
             if (values and values[0].strip()) or "".join(values).strip():
-                rows.append((start, values))
+                starts.append(start)
+                rows.append(values)
                 if len(rows) > limit:
                     break
             start = reader.line_num + 1
     except csv.Error as exc:
         raise _Malformed(str(exc), start) from None
-    return rows
+    return starts, rows
