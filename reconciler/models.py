@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Annotated, Any, NamedTuple
 
@@ -124,26 +125,36 @@ _NAMED, _NAMED_WITH_FIELDS = {"email", "name"}, {"email", "name", "fields"}
 def desired_candidate(email: object, name: object, fields: dict[str, str] | None = None) -> Candidate | None:
     """The Candidate that validation would build from these strings, built without pydantic (a project may
     list a million); None when validation would refuse it: validate then, for its messages."""
-    if type(email) is not str or type(name) is not str or not name:
+    if type(email) is not str or type(name) is not str:
         return None
     try:
-        return checked_candidate(checked_email(email), name, fields)
+        normalized = checked_email(email)
     except ValueError:
         return None
+    return checked_candidates([normalized], [name], [fields])[0]
 
 
-def checked_candidate(email: str, name: str, fields: dict[str, str] | None = None) -> Candidate:
-    """The Candidate of an email already checked and normalised (`checked_email`) and a non-empty name."""
-    candidate = _new(Candidate)
-    if fields is None:
-        _set(candidate, "__dict__", {"email": email, "name": name, "fields": {}})
-        _set(candidate, "__pydantic_fields_set__", _NAMED)
-    else:
-        _set(candidate, "__dict__", {"email": email, "name": name, "fields": fields})
-        _set(candidate, "__pydantic_fields_set__", _NAMED_WITH_FIELDS)
-    _set(candidate, "__pydantic_extra__", None)
-    _set(candidate, "__pydantic_private__", None)
-    return candidate
+def checked_candidates(emails: Sequence[str | None], names: Sequence[str],
+                       fields: Sequence[dict[str, str] | None]) -> list[Candidate | None]:
+    """`checked_candidate` of each (email, name, fields) in one tight loop (a CSV file of a million rows);
+    None where the email is None (not valid: `checked_emails`) or the name empty."""
+    new, put, kind = _new, _set, Candidate
+    found: list[Candidate | None] = []
+    for email, name, extra in zip(emails, names, fields, strict=True):
+        if email is None or not name:
+            found.append(None)
+            continue
+        candidate = new(kind)
+        if extra is None:
+            put(candidate, "__dict__", {"email": email, "name": name, "fields": {}})
+            put(candidate, "__pydantic_fields_set__", _NAMED)
+        else:
+            put(candidate, "__dict__", {"email": email, "name": name, "fields": extra})
+            put(candidate, "__pydantic_fields_set__", _NAMED_WITH_FIELDS)
+        put(candidate, "__pydantic_extra__", None)
+        put(candidate, "__pydantic_private__", None)
+        found.append(candidate)
+    return found
 
 
 class CsvList(Frozen):

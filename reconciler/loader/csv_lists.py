@@ -13,7 +13,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from ..errors import Position, Problem
-from ..models import Candidate, checked_candidate, checked_emails
+from ..models import Candidate, checked_candidates, checked_emails
 from .validation import validation_problems
 from .yaml_source import Loc, SourceDoc, format_loc
 
@@ -112,12 +112,12 @@ def _candidates(entries: ListEntries, path: Path, emails: list[str], names: list
     """The rows' candidates (the emails checked as one column); a row that is not one is a problem, dropped."""
     dropped: set[int] = set()
     add = entries.candidates.append
-    for at, (email, checked, name, fields) in enumerate(zip(emails, checked_emails(emails), names, extras,
-                                                             strict=True)):
-        if checked is not None and name:
-            add(checked_candidate(checked, name, fields))
+    built = checked_candidates(checked_emails(emails), names, extras)
+    for at, candidate in enumerate(built):
+        if candidate is not None:
+            add(candidate)
             continue
-        row = {"email": email, "name": name, "fields": fields}
+        row = {"email": emails[at], "name": names[at], "fields": extras[at]}
         try:
             add(Candidate.model_validate(row))
         except ValidationError as exc:
