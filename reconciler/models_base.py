@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from functools import lru_cache
@@ -64,12 +65,12 @@ _PLAIN_EMAIL = re.compile(_ONE_EMAIL)
 """A lowercase ASCII address every standard allows as long as it is no longer than 254 characters, its local
 part no longer than 64, no domain label holds `--` and the domain is no special-use name: most real addresses,
 checked ~100× faster than by email_validator (anything else goes to it)."""
-_SHORT_EMAIL = (r"[a-z0-9_+-]+(?:\.[a-z0-9_+-]+)*@(?:[a-z0-9-]+\.)+[a-z]{2,63}"
-                + "".join(rf"(?<!\.{re.escape(name)})" for name in SPECIAL_USE_DOMAINS))
+_SHORT_EMAIL = r"[a-z0-9_+-]+(?:\.[a-z0-9_+-]+)*@(?:[a-z0-9-]+\.)+[a-z]{2,63}"
 _SHORT_EMAILS = re.compile(rf"(?:{_SHORT_EMAIL}\n)*{_SHORT_EMAIL}")
-"""Lines of plain addresses, each at most 63 characters (so no part is too long) and with no `--`, `@-`, `-.`
-or `.-` anywhere (so no label starts or ends with `-`): a whole column checked in one quick match."""
-_NOT_IN_SHORT = ("--", "@-", "-.", ".-")
+"""Lines of plain addresses, each at most 63 characters (so no part is too long), with no `--`, `@-`, `-.` or
+`.-` anywhere (so no label starts or ends with `-`) and no line ending in a special-use domain: a whole
+column checked in one quick match and a few substring searches."""
+_NOT_IN_SHORT = ("--", "@-", "-.", ".-", *(f".{name}\n" for name in SPECIAL_USE_DOMAINS))
 
 
 def _plain_email(value: str) -> bool:
@@ -98,15 +99,15 @@ def checked_email(value: str) -> str:
     return normalized
 
 
-def checked_emails(values: list[str]) -> list[str | None]:
+def checked_emails(values: list[str]) -> Sequence[str | None]:
     """checked_email of each value, None for one that is not an email: a column of common addresses (ASCII,
     trimmed) at the cost of one match, any other column one value at a time."""
     joined = "\n".join(values)
-    if (values and joined.isascii() and joined.count("\n") == len(values) - 1 and max(map(len, values)) <= 63
-            and not any(part in joined for part in _NOT_IN_SHORT)):
+    if values and joined.isascii() and joined.count("\n") == len(values) - 1 and max(map(len, values)) <= 63:
         lowered = joined.lower()
-        if _SHORT_EMAILS.fullmatch(lowered):
-            return list(lowered.split("\n"))
+        ended = lowered + "\n"
+        if not any(part in ended for part in _NOT_IN_SHORT) and _SHORT_EMAILS.fullmatch(lowered):
+            return lowered.split("\n")
     found: list[str | None] = []
     for value in values:
         try:
