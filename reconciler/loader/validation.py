@@ -167,14 +167,15 @@ def validate(model: type[M], data: Any, doc: SourceDoc, base: Loc, problems: lis
 
 
 _CANDIDATE_KEYS = frozenset(Candidate.model_fields)
+_ABSENT: Any = object()
 
 
 def validate_candidate(item: Any, doc: SourceDoc, base: Loc, problems: list[Problem]) -> Candidate | None:
     """`validate(Candidate, …)`, quick for the usual `{email, name[, fields]}` of strings (a project may list
     hundreds of thousands); anything else, and any mistake, is left to pydantic and its messages."""
     if type(item) is dict and item.keys() <= _CANDIDATE_KEYS:
-        fields = item.get("fields", _CANDIDATE_KEYS)
-        if fields is _CANDIDATE_KEYS:
+        fields = item.get("fields", _ABSENT)
+        if fields is _ABSENT:
             candidate = desired_candidate(item.get("email"), item.get("name"))
         elif type(fields) is dict and all(type(k) is str and type(v) is str for k, v in fields.items()):
             candidate = desired_candidate(item.get("email"), item.get("name"), dict(fields))
