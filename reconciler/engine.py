@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import datetime
 
+from . import clock
 from .engine_pool import run_in_order
 from .errors import AmbiguousWriteError, ProviderError, ReconcilerError, StalePlanError, UnsafePlanError
 from .models import DesiredState, SafetyConfig, ScheduleKey
@@ -14,10 +15,6 @@ from .observed import ApplyOutcome, Observed, ObservedWorld
 from .plan import Create, Disable, NoOp, Plan, ScheduleChange, UnmanagedSchedule, Update, Writing
 from .providers.base import Provider
 from .scope import Scope
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass
@@ -93,7 +90,7 @@ def make_plan(
     retired, undeclared = _split_retired(retired, desired.prune)
     from .diff import build_plan  # here, not at the top: `validate` starts without DeepDiff
 
-    plan = build_plan(desired.schedules, observed, retired, unmanaged, safety=safety, now=now or utcnow(),
+    plan = build_plan(desired.schedules, observed, retired, unmanaged, safety=safety, now=now or clock.utcnow(),
                       resend_secrets=resend_secrets, undeclared=undeclared)
     plan = _review(plan, providers, {**observed, **{o.schedule.key: o for o in retired}})
     plan = plan.model_copy(update={"scope": scope.label}) if scope else plan

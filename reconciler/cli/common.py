@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 from pydantic import BaseModel, SecretStr
 
-from .. import engine
+from .. import clock
 from ..errors import ReconcilerError, redact
 from ..loader import LoadedProject, load_project
 from ..styled import Line
@@ -121,7 +121,7 @@ def _as_error(exc: click.UsageError) -> click.UsageError:
 def load(config_path: Path, run: RunState) -> LoadedProject:
     """Load the project; from then on every secret value of it is scrubbed from the run's output."""
     run.secrets = tuple(v for v in [os.environ.get(PII_KEY_ENV)] if v)
-    loaded = load_project(config_path, now=engine.utcnow())
+    loaded = load_project(config_path, now=clock.utcnow())
     run.secrets = _secret_values(loaded, run.secrets)
     return loaded
 

@@ -16,7 +16,6 @@ from typing import Any, TypeVar
 import click
 
 from ..models_base import PROVIDERS
-from ..scope import Scope
 from .state import RunState
 
 DISTRIBUTION = "exam-reconciler"
@@ -123,6 +122,8 @@ def scope_options(command: F) -> F:
     @functools.wraps(command)
     def wrapper(*args: Any, select: tuple[str, ...], provider: str | None, assessment: str | None,
                 **kwargs: Any) -> Any:
+        from ..scope import Scope  # here: the commands without a scope (validate) start without it
+
         return command(*args, scope=Scope(select, provider, assessment), **kwargs)
 
     options = (

@@ -1,5 +1,5 @@
-"""`validate` starts light: in a fresh process it never imports DeepDiff, the HTTP client or the renderers
-(modules asserted, not time: the figures are in `benchmarks/loading.py`)."""
+"""`validate` starts light: in a fresh process it never imports DeepDiff, the HTTP client, the renderers, the
+engine or the plan (modules asserted, not time: the figures are in `benchmarks/loading.py`)."""
 
 from __future__ import annotations
 
@@ -18,7 +18,8 @@ except SystemExit as exc:
     code = exc.code
 print(json.dumps({"code": code, "modules": sorted(sys.modules)}))
 """
-HEAVY = ("deepdiff", "requests", "urllib3", "reconciler.render", "reconciler.diff", "rich")
+HEAVY = ("deepdiff", "requests", "urllib3", "reconciler.render", "reconciler.diff", "reconciler.engine",
+         "reconciler.plan", "rich")
 
 
 def _validate_modules(config: str) -> tuple[int, list[str], str]:
