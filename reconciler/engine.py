@@ -7,9 +7,9 @@ from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import datetime
 
-from .diff import build_plan, diff_schedule
+from . import clock
 from .engine_pool import run_in_order
 from .errors import AmbiguousWriteError, ProviderError, ReconcilerError, StalePlanError, UnsafePlanError
 from .models import DesiredState, SafetyConfig, ScheduleKey
@@ -17,10 +17,6 @@ from .observed import ApplyOutcome, Observed, ObservedWorld
 from .plan import Create, Disable, NoOp, Plan, ScheduleChange, UnmanagedSchedule, Update, Writing
 from .providers.base import Provider
 from .scope import Scope
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 @contextmanager
@@ -120,7 +116,9 @@ def _make_plan(
         unmanaged.extend(world.unmanaged)
     observed = _protect_started(desired, observed, providers)
     retired, undeclared = _split_retired(retired, desired.prune)
-    plan = build_plan(desired.schedules, observed, retired, unmanaged, safety=safety, now=now or utcnow(),
+    from .diff import build_plan  # here, not at the top: `validate` starts without DeepDiff
+
+    plan = build_plan(desired.schedules, observed, retired, unmanaged, safety=safety, now=now or clock.utcnow(),
                       resend_secrets=resend_secrets, undeclared=undeclared)
     plan = _review(plan, providers, {**observed, **{o.schedule.key: o for o in retired}})
     plan = plan.model_copy(update={"scope": scope.label}) if scope else plan
@@ -310,6 +308,8 @@ def _remaining(change: Writing, live: Observed | None) -> Writing | None:
     """What is still to do after a re-read: None once the live object matches the change."""
     if isinstance(change, Disable):
         return None if live is None or live.live.disabled else change
+    from .diff import diff_schedule  # as in plan: DeepDiff only where a diff is made
+
     rest = diff_schedule(change.desired, live)
     return rest if isinstance(rest, (Create, Update)) and rest.actionable else None
 

@@ -8,26 +8,28 @@ Exit codes: 0 ok; 1 error (bad config, vendor failure, refused stale plan); 2 ch
 from __future__ import annotations
 
 import functools
+import importlib
 import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 from pydantic import BaseModel, SecretStr
 
-from .. import engine
+from .. import clock
 from ..errors import ReconcilerError, redact
 from ..loader import LoadedProject, load_project
-from ..providers.base import Endpoint, Provider
-from ..providers.factory import make_providers
-from ..render.text import Line
+from ..styled import Line
 from ..vendors import VENDORS
-from .options import PII_KEY_ENV
+from .options import PII_KEY_ENV, with_global_options
 from .output import echo_lines
 from .state import RunState, current_run
+
+if TYPE_CHECKING:
+    from ..providers.base import Endpoint, Provider
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -72,7 +74,24 @@ class _UsageError(click.UsageError):
 
 class Group(click.Group):
     """The root group: a fresh `RunState` as the context object of every run (unless one is given as
-    `obj=`), and usage errors that exit 1, not click's 2: exit 2 means "changes present" here."""
+    `obj=`), and usage errors that exit 1, not click's 2: exit 2 means "changes present" here.
+
+    Its commands are loaded when first named (`lazy`: name → `module:attribute` under reconciler.cli), so a
+    run imports only what its command needs; each is given the global options as it is loaded."""
+
+    def __init__(self, *args: Any, lazy: Mapping[str, str] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.lazy = dict(lazy or {})
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*self.commands, *self.lazy})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in self.lazy:
+            module, attribute = self.lazy[cmd_name].split(":")
+            command = getattr(importlib.import_module(f"{__package__}.{module}"), attribute)
+            self.add_command(with_global_options(command), cmd_name)
+        return super().get_command(ctx, cmd_name)
 
     def make_context(self, info_name: str | None, args: list[str], parent: click.Context | None = None,
                      **extra: Any) -> click.Context:
@@ -102,7 +121,7 @@ def _as_error(exc: click.UsageError) -> click.UsageError:
 def load(config_path: Path, run: RunState) -> LoadedProject:
     """Load the project; from then on every secret value of it is scrubbed from the run's output."""
     run.secrets = tuple(v for v in [os.environ.get(PII_KEY_ENV)] if v)
-    loaded = load_project(config_path, now=engine.utcnow())
+    loaded = load_project(config_path, now=clock.utcnow())
     run.secrets = _secret_values(loaded, run.secrets)
     return loaded
 
@@ -157,6 +176,8 @@ def session(
     names: set[str] = {s.provider for s in loaded.desired.schedules}
     names |= {n for n in VENDORS if getattr(loaded.project.providers, n) is not None}
     names = {only} if only else names
+    from ..providers.factory import make_providers
+
     with _maybe_sandbox(loaded, sandbox, sandbox_dir, names) as endpoints:
         providers = make_providers(loaded.project, names, missing_env=loaded.missing_env, endpoints=endpoints,
                                    config_file=str(loaded.path))
@@ -179,6 +200,7 @@ def _maybe_sandbox(
     if not sandbox:
         yield None
         return
+    from ..providers.base import Endpoint
     from ..sandbox.embedded import embedded_sandbox
 
     folder = sandbox_dir or loaded.path.parent / ".reconciler-sandbox"

@@ -15,7 +15,7 @@ from ..render.drift import render_json, render_markdown, render_text
 from ..scope import Scope
 from .common import EXIT_CHANGES, calls_line, handle_errors, load, masker, session
 from .options import config_option, sandbox_dir_option, sandbox_option, scope_options, show_pii_option
-from .output import reading
+from .progress import reading
 from .state import RunState
 
 

@@ -16,8 +16,6 @@ from typing import Any, TypeVar
 import click
 
 from ..models_base import PROVIDERS
-from ..render.rows import COMPACT_OVER, COMPACT_SHOW
-from ..scope import Scope
 from .state import RunState
 
 DISTRIBUTION = "exam-reconciler"
@@ -87,16 +85,17 @@ def global_options(group: F) -> F:
     return group
 
 
-def add_global_options(root: click.Group) -> None:
-    """Give every subcommand (at any depth) the global options it lacks."""
-    pending: list[click.Command] = list(root.commands.values())
+def with_global_options(command: click.Command) -> click.Command:
+    """The command with the global options it lacks given to it and to its subcommands (at any depth)."""
+    pending: list[click.Command] = [command]
     while pending:
-        command = pending.pop()
-        taken = {opt for param in command.params for opt in param.opts}
-        command.params += [click.Option([decl], expose_value=False, **settings)
+        current = pending.pop()
+        taken = {opt for param in current.params for opt in param.opts}
+        current.params += [click.Option([decl], expose_value=False, **settings)
                            for decl, settings in _GLOBAL_SPECS if decl not in taken]
-        if isinstance(command, click.Group):
-            pending += command.commands.values()
+        if isinstance(current, click.Group):
+            pending += current.commands.values()
+    return command
 
 
 # --------------------------------------------------------------------------- options several commands share
@@ -105,11 +104,6 @@ resend_secrets_option = click.option(
     "--resend-secrets", is_flag=True,
     help="Send write-only secrets (e.g. webhook auth headers) again, to rotate them. They cannot be read back, "
          "so they are never compared; give the same flag to plan and apply.",
-)
-full_option = click.option(
-    "--full", is_flag=True,
-    help=f"Show every candidate: by default a schedule with more than {COMPACT_OVER} candidate lines shows "
-         f"counts and the first {COMPACT_SHOW} names of each kind (json is always complete).",
 )
 sandbox_dir_option = click.option(
     "--sandbox-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
@@ -128,6 +122,8 @@ def scope_options(command: F) -> F:
     @functools.wraps(command)
     def wrapper(*args: Any, select: tuple[str, ...], provider: str | None, assessment: str | None,
                 **kwargs: Any) -> Any:
+        from ..scope import Scope  # here: the commands without a scope (validate) start without it
+
         return command(*args, scope=Scope(select, provider, assessment), **kwargs)
 
     options = (

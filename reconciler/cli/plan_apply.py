@@ -1,4 +1,4 @@
-"""`validate`, `plan` and `apply`: the desired state checked, planned and applied."""
+"""`plan` and `apply`: the desired state planned and applied (`validate` is in its own light module)."""
 
 from __future__ import annotations
 
@@ -16,38 +16,30 @@ from ..errors import PlanFileError, ReconcilerError, StalePlanError
 from ..lock import apply_lock, lock_path
 from ..plan import FORMAT_VERSION, Plan
 from ..render.jsonplan import render_json
-from ..render.rows import summary_line
+from ..render.rows import COMPACT_OVER, COMPACT_SHOW, summary_line
 from ..render.text import plan_lines
 from ..scope import Scope
 from .common import EXIT_CHANGES, calls_line, handle_errors, load, masker, session
 from .options import (
     PII_KEY_ENV,
     config_option,
-    full_option,
     resend_secrets_option,
     sandbox_dir_option,
     sandbox_option,
     scope_options,
     show_pii_option,
 )
-from .output import applying, confirm_apply, echo_lines, reading
+from .output import confirm_apply, echo_lines
+from .progress import applying, reading
 from .state import RunState
 
 CHECKSUM_PREFIX = re.compile(r"[0-9a-f]{12,64}")
 
-
-# --------------------------------------------------------------------------- validate
-
-
-@click.command()
-@config_option
-@click.pass_obj
-@handle_errors
-def validate(state: RunState, config_path: Path) -> None:
-    """Check the project and desired-state files (no network)."""
-    loaded = load(config_path, state)
-    count = len(loaded.desired.schedules)
-    click.echo(f"valid: {count} schedule(s) in {len(loaded.files)} file(s)")
+full_option = click.option(
+    "--full", is_flag=True,
+    help=f"Show every candidate: by default a schedule with more than {COMPACT_OVER} candidate lines shows "
+         f"counts and the first {COMPACT_SHOW} names of each kind (json is always complete).",
+)
 
 
 # --------------------------------------------------------------------------- plan

@@ -9,6 +9,7 @@ providers). All problems are collected and raised at once as one ConfigError, se
 from __future__ import annotations
 
 import dataclasses
+import gc
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -33,10 +34,10 @@ from ..models import (
     Suppression,
     normalize_email,
 )
-from .csv_lists import ListEntry, read_csv_list
+from .csv_lists import ListEntries, read_csv_list
 from .inputs import Inputs, display_path
 from .rules import previous_name_problems, schedule_problems
-from .validation import describe, suggest, validate, validation_problems
+from .validation import describe, suggest, validate, validate_candidate, validation_problems
 from .yaml_source import Loc, SourceDoc, format_loc, interpolate
 
 __all__ = ["LoadedProject", "interpolate", "load_project"]
@@ -65,14 +66,25 @@ def load_project(
     None skips that check (for a past snapshot of the desired state, such as a drift baseline).
     """
     project_path = Path(path).absolute()
-    return _Loader(Inputs(os.environ if env is None else env, project_path), now).run(project_path)
+    collecting = gc.isenabled()
+    gc.disable()  # loading builds millions of objects and no cyclic garbage: collection passes only cost time
+    try:
+        return _Loader(Inputs(os.environ if env is None else env, project_path), now).run(project_path)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _source(source: str | Loc) -> str:
+    """`list 'ops-team'` or `entry candidates[3]`: where a candidate of a schedule came from."""
+    return f"list {source!r}" if isinstance(source, str) else f"entry {format_loc(source)}"
 
 
 @dataclass
 class _CandidateList:
     name: str
     position: Position
-    entries: list[ListEntry]
+    candidates: list[Candidate]
     complete: bool
 
 
@@ -196,22 +208,23 @@ class _Loader:
                 first = self.lists[name].position
                 self.problems.append(doc.problem(loc, f"candidate list {name!r} is already defined at {first}"))
                 continue
-            entries: list[ListEntry] = []
+            entries = ListEntries(loc, doc)
             complete = True
             if isinstance(value, list):
                 for index, item in enumerate(value):
-                    candidate = validate(Candidate, item, doc, (*loc, index), self.problems)
+                    candidate = validate_candidate(item, doc, (*loc, index), self.problems)
                     if candidate is None:
                         complete = False
                     else:
-                        entries.append(ListEntry(candidate, doc.position((*loc, index)), format_loc((*loc, index))))
+                        entries.candidates.append(candidate)
+                        entries.indexes.append(index)
             elif isinstance(value, dict):
                 csv_list = validate(CsvList, value, doc, loc, self.problems)
                 if csv_list is None:
                     complete = False
                 else:
                     entries, problems = self.csv_list(doc, loc, csv_list.csv)
-                    if problems and not entries and problems[0].position.line is None:
+                    if problems and not entries.candidates and problems[0].position.line is None:
                         # the CSV file itself cannot be read: point at the `csv:` in the YAML
                         problems = [
                             Problem(
@@ -230,27 +243,32 @@ class _Loader:
                 complete = False
             self.lists[name] = _CandidateList(name, position, self.unique_entries(entries), complete)
 
-    def csv_list(self, doc: SourceDoc, loc: Loc, written: str) -> tuple[list[ListEntry], list[Problem]]:
+    def csv_list(self, doc: SourceDoc, loc: Loc, written: str) -> tuple[ListEntries, list[Problem]]:
         found = self.inputs.csv_bytes(doc, (*loc, "csv"), written)
         if isinstance(found, Problem):
-            return [], [found]
+            return ListEntries(loc), [found]
         path, data = found
         return read_csv_list(data, path, display_path(path), loc, self.inputs.limits.max_csv_rows)
 
-    def unique_entries(self, entries: list[ListEntry]) -> list[ListEntry]:
+    def unique_entries(self, entries: ListEntries) -> list[Candidate]:
         """Report an email listed twice in one list; keep the first."""
-        first: dict[str, ListEntry] = {}
-        for entry in entries:
-            seen = first.setdefault(entry.candidate.email, entry)
-            if seen is not entry:
-                self.problems.append(
-                    Problem(
-                        entry.position,
-                        entry.path,
-                        f"duplicate email {entry.candidate.email} (also on line {seen.position.line})",
-                    )
+        if len({candidate.email for candidate in entries.candidates}) == len(entries.candidates):
+            return entries.candidates
+        first: dict[str, int] = {}
+        unique: list[Candidate] = []
+        for at, candidate in enumerate(entries.candidates):
+            seen = first.setdefault(candidate.email, at)
+            if seen == at:
+                unique.append(candidate)
+                continue
+            self.problems.append(
+                Problem(
+                    entries.position(at),
+                    entries.path(at),
+                    f"duplicate email {candidate.email} (also on line {entries.position(seen).line})",
                 )
-        return list(first.values())
+            )
+        return unique
 
     def schedule(self, doc: SourceDoc, loc: Loc, item: Any) -> None:
         if not isinstance(item, dict):
@@ -271,7 +289,7 @@ class _Loader:
             if isinstance(entry, str):
                 refs.append((entry, entry_loc))
             elif isinstance(entry, dict):
-                candidate = validate(Candidate, entry, doc, entry_loc, self.problems)
+                candidate = validate_candidate(entry, doc, entry_loc, self.problems)
                 complete = complete and candidate is not None
                 if candidate is not None:
                     refs.append((candidate, entry_loc))
@@ -310,9 +328,12 @@ class _Loader:
                 continue
             fields = {name: getattr(schedule, name) for name in ScheduleBase.model_fields}
             try:
-                resolved.append(Schedule.model_validate({**fields, "candidates": candidates}))
+                built = Schedule.model_validate({**fields, "candidates": None})
             except ValidationError as exc:
                 self.problems += validation_problems(exc, doc, loc, Schedule)
+                continue
+            # the candidates are checked already (and their emails unique: `expand`): not validated again
+            resolved.append(built if candidates is None else built.model_copy(update={"candidates": candidates}))
         for index, message in previous_name_problems([d.schedule for d in self.schedules]):
             definition = self.schedules[index]
             self.problems.append(definition.doc.problem((*definition.loc, "previous_names"), message))
@@ -324,7 +345,8 @@ class _Loader:
         if definition.schedule.candidates is None:
             return definition.complete, None
         complete = definition.complete
-        sources: dict[str, str] = {}
+        sources: dict[str, str | Loc] = {}
+        """Where each email came from: a list's name, or the loc of an inline entry (named only if repeated)."""
         candidates: list[Candidate] = []
         used: set[str] = set()
         for ref, ref_loc in definition.refs:
@@ -342,30 +364,35 @@ class _Loader:
                     continue
                 used.add(ref)
                 complete = complete and found.complete
-                batch = [(entry.candidate, f"list {ref!r}") for entry in found.entries]
+                batch: list[Candidate] = found.candidates
+                source: str | Loc = ref
             else:
-                batch = [(ref, f"entry {format_loc(ref_loc[len(loc) :])}")]
-            for candidate, source in batch:
-                if candidate.email in sources:
+                batch, source = [ref], ref_loc[len(loc) :]
+            if len(definition.refs) == 1:  # one list (its emails unique already) or one entry: nothing to compare
+                candidates += batch
+                continue
+            for candidate in batch:
+                first = sources.setdefault(candidate.email, source)
+                if first is not source:
                     self.problems.append(
                         Problem(
                             doc.position(loc),
                             format_loc((*loc, "candidates")),
-                            f"candidate {candidate.email} is listed twice ({sources[candidate.email]} and {source})",
+                            f"candidate {candidate.email} is listed twice ({_source(first)} and {_source(source)})",
                         )
                     )
                     complete = False
                     continue
-                sources[candidate.email] = source
                 candidates.append(candidate)
         if complete:
-            self.check_accommodations(definition, frozenset(sources))
+            self.check_accommodations(definition, candidates)
         return complete, tuple(candidates)
 
-    def check_accommodations(self, definition: _ScheduleDef, emails: frozenset[str]) -> None:
+    def check_accommodations(self, definition: _ScheduleDef, candidates: list[Candidate]) -> None:
         """Every accommodation must be for one of the schedule's candidates."""
         doc, loc = definition.doc, definition.loc
         raw = doc.value_at((*loc, "accommodations")) or {}
+        emails = frozenset(candidate.email for candidate in candidates) if raw else frozenset()
         for written in raw:
             if normalize_email(written) not in emails:
                 self.problems.append(

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from ..errors import Problem
+from ..models import Candidate, desired_candidate
 from .yaml_source import Loc, SourceDoc, format_loc
 
 M = TypeVar("M", bound=BaseModel)
@@ -163,3 +164,23 @@ def validate(model: type[M], data: Any, doc: SourceDoc, base: Loc, problems: lis
     except ValidationError as exc:
         problems.extend(validation_problems(exc, doc, base, model))
         return None
+
+
+_CANDIDATE_KEYS = frozenset(Candidate.model_fields)
+_ABSENT: Any = object()
+
+
+def validate_candidate(item: Any, doc: SourceDoc, base: Loc, problems: list[Problem]) -> Candidate | None:
+    """`validate(Candidate, …)`, quick for the usual `{email, name[, fields]}` of strings (a project may list
+    hundreds of thousands); anything else, and any mistake, is left to pydantic and its messages."""
+    if type(item) is dict and item.keys() <= _CANDIDATE_KEYS:
+        fields = item.get("fields", _ABSENT)
+        if fields is _ABSENT:
+            candidate = desired_candidate(item.get("email"), item.get("name"))
+        elif type(fields) is dict and all(type(k) is str and type(v) is str for k, v in fields.items()):
+            candidate = desired_candidate(item.get("email"), item.get("name"), dict(fields))
+        else:
+            candidate = None
+        if candidate is not None:
+            return candidate
+    return validate(Candidate, item, doc, base, problems)

@@ -9,7 +9,7 @@ keys that are lists or mappings. String values holding `${` are recorded as temp
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,6 +24,7 @@ from ruamel.yaml.nodes import MappingNode, SequenceNode
 from ruamel.yaml.scanner import RoundTripScanner, ScannerError
 
 from ..errors import Position, Problem
+from .yaml_fast import NotFast, fast_read, plain_value
 
 Loc = tuple[str | int, ...]
 
@@ -84,9 +85,13 @@ class SourceDoc:
     where: dict[Loc, tuple[int, int]] = field(default_factory=dict)
     templates: dict[Loc, tuple[str, Position]] = field(default_factory=dict)
     """String values holding `${`, as written, with their position."""
+    locate: Callable[[], dict[Loc, tuple[int, int]]] | None = None
+    """Set when `where` holds only the first levels (a fast read): gives every position (a re-parse)."""
 
     def position(self, loc: Loc) -> Position:
         """The position of loc, or of its nearest ancestor that exists in the file."""
+        if self.locate is not None and loc not in self.where:
+            self.where, self.locate = self.locate(), None
         for end in range(len(loc), -1, -1):
             found = self.where.get(loc[:end])
             if found is not None:
@@ -267,12 +272,7 @@ class _Converter:
     def scalar(self, value: Any, loc: Loc, at: tuple[int, int]) -> Any:
         if isinstance(value, TaggedScalar):
             value = value.value
-        if value is None or isinstance(value, bool):
-            return value
-        if isinstance(value, int):
-            return bool(value) if type(value).__name__ == "ScalarBoolean" else int(value)
-        if isinstance(value, float):
-            return float(value)
+        value = plain_value(value)
         if not isinstance(value, str):
             return value
         text = str(value)
@@ -306,7 +306,24 @@ def _syntax_problem(exc: YAMLError, display: str) -> Problem:
 
 
 def read_yaml(text: str, path: Path, display: str) -> tuple[SourceDoc | None, list[Problem]]:
-    """Parse one YAML text into a SourceDoc (None if it cannot be parsed) and its problems."""
+    """Parse one YAML text into a SourceDoc (None if it cannot be parsed) and its problems.
+
+    A plain text is read the fast way (`yaml_fast`), its deeper positions found by a round-trip re-parse
+    only when a problem needs one; anything else is read the round-trip way, which refuses what it must.
+    """
+    try:
+        data, where, templates = fast_read(text, display, MAX_DEPTH, _yaml())
+    except NotFast:
+        return _read_round_trip(text, path, display)
+
+    def locate() -> dict[Loc, tuple[int, int]]:
+        doc, _ = _read_round_trip(text, path, display)
+        return {**where, **doc.where} if doc is not None else where
+
+    return SourceDoc(path, display, data, where, templates, locate), []
+
+
+def _read_round_trip(text: str, path: Path, display: str) -> tuple[SourceDoc | None, list[Problem]]:
     try:
         raw = _yaml().load(text)
     except YAMLError as exc:

@@ -27,4 +27,4 @@ def dump_document(root: CommentedMap) -> str:
 
 def read_plain(text: str) -> Any:
     """Plain data (dicts, lists, scalars) from YAML text, with no positions; raises on invalid YAML."""
-    return YAML(typ="safe").load(text)
+    return YAML(typ="safe", pure=True).load(text)  # pure: as read before libyaml was installed (it refuses more)

@@ -6,6 +6,7 @@ from collections.abc import Callable, Sequence
 
 from ..models import schedule_label
 from ..plan import Plan, ScheduleChange
+from ..styled import Line as Line, Span as Span, plain as plain
 from .rows import (
     COMPACT_SHOW,
     UNDECLARED_TITLE,
@@ -18,10 +19,6 @@ from .rows import (
     no_mask,
     summary_line,
 )
-
-Span = tuple[str, str]
-"""(text, style): a style is a rich style string, "" for plain."""
-Line = tuple[Span, ...]
 
 STYLES = {"+": "green", "~": "yellow", "-": "red", "=": "cyan", "?": "dim", "!": "yellow", "✗": "red"}
 """Terraform's colours: create green, update yellow, remove red; protected cyan, notes dim."""
@@ -125,11 +122,6 @@ def plan_lines(plan: Plan, mask: Mask = no_mask, *, full: bool = False) -> list[
     lines.append(((summary_line(plan), "bold"),))
     lines.append((("Plan checksum: ", "bold"), (plan.checksum, "")))
     return lines
-
-
-def plain(lines: Sequence[Line]) -> str:
-    """The lines without styles, each ending in a newline."""
-    return "".join("".join(text for text, _ in line) + "\n" for line in lines)
 
 
 def render_text(plan: Plan, mask: Mask = no_mask, *, full: bool = False) -> str:

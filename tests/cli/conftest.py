@@ -15,7 +15,7 @@ import pytest
 from click.testing import CliRunner, Result
 from ruamel.yaml import YAML
 
-from reconciler import cli, engine
+from reconciler import cli, clock
 
 REPO = Path(__file__).resolve().parents[2]
 ACME = REPO / "examples" / "acme"
@@ -39,7 +39,7 @@ CALLS = re.compile(r"HTTP calls: (.+)")
 
 @pytest.fixture(autouse=True)
 def fixed_plan_clock(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(engine, "utcnow", lambda: PLAN_NOW)
+    monkeypatch.setattr(clock, "utcnow", lambda: PLAN_NOW)
 
 
 @dataclass

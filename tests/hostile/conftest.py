@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from reconciler import engine
+from reconciler import clock
 from reconciler.sandbox.live import Credentials, LiveVendors, live_vendors
 
 from ..cli.conftest import ACME, PLAN_NOW, Cli
@@ -21,7 +21,7 @@ from ..cli.conftest import ACME, PLAN_NOW, Cli
 
 @pytest.fixture(autouse=True)
 def fixed_plan_clock(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(engine, "utcnow", lambda: PLAN_NOW)
+    monkeypatch.setattr(clock, "utcnow", lambda: PLAN_NOW)
 
 
 @pytest.fixture

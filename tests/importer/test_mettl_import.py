@@ -117,7 +117,7 @@ def project(tmp_path: Path) -> Project:
 
 
 def _yaml(path: Path) -> Any:
-    return YAML(typ="safe").load(path.read_text(encoding="utf-8"))
+    return YAML(typ="safe", pure=True).load(path.read_text(encoding="utf-8"))
 
 
 def test_import_then_plan_shows_no_changes(project: Project) -> None:

@@ -96,7 +96,7 @@ class Project:
         return self.root / "desired" / f"imported-questionmark-{scope}.yaml"
 
     def schedules(self, scope: str) -> dict[str, Any]:
-        data = YAML(typ="safe").load(self.file(scope).read_text(encoding="utf-8"))
+        data = YAML(typ="safe", pure=True).load(self.file(scope).read_text(encoding="utf-8"))
         return {s["name"]: s for s in data["schedules"]} | {"_lists": data.get("candidate_lists", {})}
 
 

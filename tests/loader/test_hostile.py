@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from reconciler import cli, engine
+from reconciler import cli, clock
 from reconciler.errors import ConfigError
 from reconciler.loader import load_project
 
@@ -138,7 +138,7 @@ LINE = re.compile(r"^error: (?P<file>[^\s:]+):(?P<line>\d+): (?:(?P<path>\S+): )
 @pytest.fixture
 def hostile(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """The working folder; a case is prepared in it by `_project`, and loaded from inside it."""
-    monkeypatch.setattr(engine, "utcnow", lambda: NOW)
+    monkeypatch.setattr(clock, "utcnow", lambda: NOW)
     yield tmp_path
 
 
