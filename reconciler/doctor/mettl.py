@@ -1,7 +1,8 @@
-"""Doctor's Mettl checks: credentials, clock, and the response shapes the provider relies on (M-01…M-09).
+"""Doctor's Mettl checks: credentials, clock, and the response shapes the provider relies on (M-01…M-14).
 
 Reads only, through the provider's own client (made GET-only): the account, one listing page per desired
-assessment, up to three schedule reads (desired ones first) and one candidate-status page.
+assessment, up to three schedule reads (desired ones first) plus the first one twice more (M-14), and one
+candidate-status page.
 """
 
 from __future__ import annotations
@@ -38,9 +39,6 @@ MANUAL = (
     Check(PROVIDER, "mettl kept values", "M-11").manual(
         "edit a test schedule to an unusual value (e.g. browsing tolerance 99) with apply; the edit's answer and "
         "a later read agree"),
-    Check(PROVIDER, "mettl stable reads", "M-14").manual(
-        "read one schedule twice (GET /v2/schedules/{access-key}) with nothing changed in between; the two "
-        "answers are the same bytes (else every saved plan reads as stale)"),
 )
 
 
@@ -77,6 +75,7 @@ class MettlDoctor:
         self.probe = probe
         self.desired = [s for s in desired if s.provider == PROVIDER]
         self.positions = positions
+        self.stable = Check(PROVIDER, "mettl stable reads", "M-14").skipped("no schedule was read")
 
     def run(self) -> list[Result]:
         first = self.credentials()
@@ -90,7 +89,7 @@ class MettlDoctor:
             results.append(result)
             summaries += found
         results += self.schedule_reads(summaries)
-        results += [self.write_only(), self.error_envelope(), *MANUAL]
+        results += [self.stable, self.write_only(), self.error_envelope(), *MANUAL]
         return results
 
     def credentials(self) -> Result:
@@ -148,11 +147,28 @@ class MettlDoctor:
                 problems = schedule_problems(schedule)
                 first = (shape.failed("; ".join(problems)) if problems else
                          shape.passed("`access.type`, inline candidates with `submissionDate`, window keys"))
+                self.stable = self.stable_reads(key)
             candidates = (schedule.get("access") or {}).get("candidates")
             if isinstance(candidates, list) and candidates:
                 return [first, self.candidate_rows(status, key, len(candidates))]
         assert first is not None
         return [first, status.skipped(f"none of the {len(ordered)} schedule(s) read has candidates")]
+
+    def stable_reads(self, access_key: str) -> Result:
+        """M-14: the same schedule read twice, nothing changed between, answers the same bytes (the fingerprint
+        of a saved plan is the hash of those bytes)."""
+        check = Check(PROVIDER, "mettl stable reads", "M-14")
+        try:
+            with self.probe.kind("schedule"):
+                _, first = self.client.schedule_answer(access_key)
+                _, second = self.client.schedule_answer(access_key)
+        except ProviderError as exc:
+            return check.failed(str(exc))
+        if first != second:
+            return check.failed(f"two reads of schedule {access_key} answered different bytes",
+                                "every saved plan would read as stale (apply --plan refuses it: it fails safe); "
+                                "report it so the fingerprint can be revised")
+        return check.passed(f"two reads of one schedule answered the same {len(first)} bytes")
 
     def candidate_rows(self, check: Check, access_key: str, expected: int) -> Result:
         """M-06: status rows carry `testStatus.overallStatus`/`status` and an email; M-10: paged by `offset`
@@ -215,4 +231,5 @@ class MettlDoctor:
 
 _LATER = tuple(Check(PROVIDER, name, assumption) for name, assumption in (
     ("mettl clock skew", "M-09"), ("mettl schedule listing", "M-01"), ("mettl schedule read", "M-05"),
-    ("mettl candidate status rows", "M-06"), ("mettl write-only header", "M-07"), ("mettl error envelope", "M-08")))
+    ("mettl candidate status rows", "M-06"), ("mettl stable reads", "M-14"), ("mettl write-only header", "M-07"),
+    ("mettl error envelope", "M-08")))

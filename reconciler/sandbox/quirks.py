@@ -9,6 +9,7 @@ and are set when a server is built (`SandboxServer(app, quirks=["M-06"])`) or th
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, fields
@@ -77,6 +78,17 @@ def _leak_write_only_header(app: SandboxApp, request: SandboxRequest, response: 
             schedule["testNotificationBasicAuthHeader"] = item.get("testNotificationBasicAuthHeader") or "Basic ***"
 
 
+_READS = itertools.count()
+
+
+def _unstable_order(app: SandboxApp, request: SandboxRequest, response: SandboxResponse) -> None:
+    """Every other read of a schedule lists its properties in reverse order (same content, other bytes)."""
+    body = _body(response)
+    schedule = body.get("schedule")
+    if isinstance(schedule, dict) and next(_READS) % 2:
+        body["schedule"] = dict(reversed(schedule.items()))
+
+
 def _bare_errors(app: SandboxApp, request: SandboxRequest, response: SandboxResponse) -> None:
     """Errors as a bare HTTP status with an empty body (no Mettl envelope, no `odata.error`)."""
     body = _body(response)
@@ -127,6 +139,8 @@ QUIRKS: dict[str, Quirk] = {q.name: q for q in (
           rf"{_METTL}/schedules/[^/]+", _leak_write_only_header),
     Quirk("M-08", "M-08", "errors are a bare HTTP status without the Mettl envelope",
           rf"{_METTL}/.*", _bare_errors),
+    Quirk("M-14", "M-14", "two reads of one unchanged schedule list its properties in different orders",
+          rf"{_METTL}/schedules/[^/]+", _unstable_order),
     Quirk("clock-skew", "M-09", "the server's `Date` header is two days ahead", clock_offset=TWO_DAYS),
     Quirk("Q-01", "Q-01", "`$expand` on Schedules is refused with 400", rf"{_QM}/Schedules", _refuse_expand),
     Quirk("Q-04", "Q-04", "`odata.nextLink` of Schedules and of `Groups(id)/Participants` points at another host",

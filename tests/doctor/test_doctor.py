@@ -173,3 +173,15 @@ def test_an_unwritable_samples_folder_is_one_clear_line(tenant: TenantFactory, t
 def test_doctor_is_in_the_help(run: Cli) -> None:
     result = run("--help")
     assert "doctor" in result.stdout
+
+
+def test_unstable_schedule_reads_fail_m14(tenant: TenantFactory) -> None:
+    live = tenant(["mettl"], quirks={"mettl": ["M-14"]})
+
+    result, rows = live.rows()
+
+    assert result.exit_code == 1
+    assert rows["mettl stable reads"]["status"] == "fail", rows["mettl stable reads"]
+    assert "different bytes" in rows["mettl stable reads"]["detail"]
+    assert rows["mettl schedule read"]["status"] == "pass"  # the same content: only the bytes differ
+    assert live.writes() == []

@@ -15,6 +15,7 @@ BROKEN_CHECK = {
     "M-06": ("mettl", "mettl candidate status rows"),
     "M-07": ("mettl", "mettl write-only header"),
     "M-08": ("mettl", "mettl error envelope"),
+    "M-14": ("mettl", "mettl stable reads"),
     "clock-skew": ("mettl", "mettl clock skew"),
     "Q-01": ("questionmark", "questionmark schedules $expand"),
     "Q-04": ("questionmark", "questionmark paging"),
