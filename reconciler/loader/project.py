@@ -211,13 +211,15 @@ class _Loader:
             entries = ListEntries(loc, doc)
             complete = True
             if isinstance(value, list):
+                indexes: list[int] = []
                 for index, item in enumerate(value):
                     candidate = validate_candidate(item, doc, (*loc, index), self.problems)
                     if candidate is None:
                         complete = False
                     else:
                         entries.candidates.append(candidate)
-                        entries.indexes.append(index)
+                        indexes.append(index)
+                entries.indexes = indexes
             elif isinstance(value, dict):
                 csv_list = validate(CsvList, value, doc, loc, self.problems)
                 if csv_list is None:
