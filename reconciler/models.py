@@ -151,12 +151,19 @@ def desired_candidate(email: object, name: object, fields: dict[str, str] | None
         normalized = checked_email(email)
     except ValueError:
         return None
-    return checked_candidates([normalized], [name], None if fields is None else [fields])[0]
+    if not name:
+        return None
+    candidate = _new(Candidate)
+    _SET_DICT(candidate, {"email": normalized, "name": name, "fields": _NO_FIELDS if fields is None else fields})
+    _SET_FIELDS_SET(candidate, _NAMED if fields is None else _NAMED_WITH_FIELDS)
+    _SET_EXTRA(candidate, None)
+    _SET_PRIVATE(candidate, None)
+    return candidate
 
 
 def checked_candidates(emails: Sequence[str | None], names: Sequence[str],
                        fields: Sequence[dict[str, str]] | None = None) -> Sequence[Candidate | None]:
-    """The candidates validation would build from (email, name, fields), in C-level loops (a CSV file of a
+    """`desired_candidate` of each (email, name, fields), the slots set by C-level loops (a CSV file of a
     million rows); None where the email is None (not valid: `checked_emails`) or the name empty. `fields` None:
     none given (the shared empty `fields`, as validation leaves them)."""
     count = len(emails)
