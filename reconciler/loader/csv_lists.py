@@ -9,6 +9,8 @@ import csv
 import difflib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from itertools import repeat
+from operator import itemgetter
 from pathlib import Path
 from typing import cast
 
@@ -98,7 +100,7 @@ def read_csv_list(
     body = rows[1:]
     del rows
     entries.indexes = range(len(body))
-    if any(len(values) != width for values in body):  # rows too long are problems; short ones padded
+    if set(map(len, body)) - {width}:  # rows too long are problems; short ones padded
         for at, values in enumerate(body):
             if len(values) > width:
                 problems.append(Problem(Position(display, starts[at + 1], 1), format_loc((*shown, at)),
@@ -107,8 +109,7 @@ def read_csv_list(
         if problems:
             entries.indexes = [at for at, values in enumerate(body) if len(values) == width]
             body = [body[at] for at in entries.indexes]
-    emails = [values[email_at].strip() for values in body]
-    given = [values[name_at].strip() for values in body]
+    emails, given = _column(body, email_at), _column(body, name_at)
     extras = _extras(body, others) if others else None
     del body
     return _candidates(entries, path, emails, given, extras, problems)
@@ -119,13 +120,18 @@ def _extras(body: list[list[str]], others: list[tuple[int, str]]) -> list[dict[s
     (a candidate is frozen: nothing changes its `fields`), so a column of a few sites costs a few dicts."""
     if len(others) == 1:
         (at, column), = others
-        values = [row[at].strip() for row in body]
+        values = _column(body, at)
         one = {value: {column: value} if value else {} for value in set(values)}
         return list(map(one.__getitem__, values))
     keys = [tuple([row[at].strip() for at, _ in others]) for row in body]
     shared = {key: {column: value for (_, column), value in zip(others, key, strict=True) if value}
               for key in set(keys)}
     return list(map(shared.__getitem__, keys))
+
+
+def _column(rows: list[list[str]], at: int) -> list[str]:
+    """The at-th values of the rows, stripped."""
+    return list(map(str.strip, map(itemgetter(at), rows)))
 
 
 def _candidates(entries: ListEntries, path: Path, emails: list[str], names: list[str],
@@ -162,10 +168,10 @@ def _rows(text: str, limit: int) -> tuple[Sequence[int], list[list[str]]]:
     """Non-blank CSV rows and the 1-based line each starts on; stops after limit + 1 rows."""
     lines = text.splitlines()
     if _plain(text, lines) and len(lines) <= limit + 1:  # no quoting: a line is a row, cut at its commas
-        rows = [line.split(",") for line in lines]
-        blank = [at for at, values in enumerate(rows) if not values[0].strip() and not "".join(values).strip()]
-        if not blank:
+        rows = list(map(str.split, lines, repeat(",")))
+        if all(_column(rows, 0)):  # the usual file: no row starts with an empty value, so none is blank
             return range(1, len(rows) + 1), rows
+        blank = [at for at, values in enumerate(rows) if not values[0].strip() and not "".join(values).strip()]
         skipped = set(blank)
         return ([at + 1 for at in range(len(rows)) if at not in skipped],
                 [values for at, values in enumerate(rows) if at not in skipped])
