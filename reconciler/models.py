@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import deque
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
+from itertools import repeat
 from typing import Annotated, Any, NamedTuple
 
 from pydantic import (
@@ -132,10 +134,12 @@ _READ_SET = {"email", "name"}
 _FIELD_SETS: dict[frozenset[str], set[str]] = {frozenset(_READ_SET): _READ_SET}
 
 
-_new = object.__new__
-_set = object.__setattr__
 _NAMED, _NAMED_WITH_FIELDS = {"email", "name"}, {"email", "name", "fields"}
 """Shared `__pydantic_fields_set__` of quick candidates (pydantic copies it before changing a copy's)."""
+_SLOTS = BaseModel.__slots__
+assert _SLOTS == ("__dict__", "__pydantic_fields_set__", "__pydantic_extra__", "__pydantic_private__"), _SLOTS
+_SET_DICT, _SET_FIELDS_SET, _SET_EXTRA, _SET_PRIVATE = (BaseModel.__dict__[slot].__set__ for slot in _SLOTS)
+"""The setters of a model's slots, as `model_construct` fills them (called by `map`: no Python loop a row)."""
 
 
 def desired_candidate(email: object, name: object, fields: dict[str, str] | None = None) -> Candidate | None:
@@ -147,30 +151,40 @@ def desired_candidate(email: object, name: object, fields: dict[str, str] | None
         normalized = checked_email(email)
     except ValueError:
         return None
-    return checked_candidates([normalized], [name], [fields])[0]
+    if not name:
+        return None
+    candidate = _new(Candidate)
+    _SET_DICT(candidate, {"email": normalized, "name": name, "fields": _NO_FIELDS if fields is None else fields})
+    _SET_FIELDS_SET(candidate, _NAMED if fields is None else _NAMED_WITH_FIELDS)
+    _SET_EXTRA(candidate, None)
+    _SET_PRIVATE(candidate, None)
+    return candidate
 
 
 def checked_candidates(emails: Sequence[str | None], names: Sequence[str],
-                       fields: Sequence[dict[str, str] | None]) -> list[Candidate | None]:
-    """`checked_candidate` of each (email, name, fields) in one tight loop (a CSV file of a million rows);
-    None where the email is None (not valid: `checked_emails`) or the name empty."""
-    new, put, kind = _new, _set, Candidate
-    found: list[Candidate | None] = []
-    for email, name, extra in zip(emails, names, fields, strict=True):
-        if email is None or not name:
-            found.append(None)
-            continue
-        candidate = new(kind)
-        if extra is None:
-            put(candidate, "__dict__", {"email": email, "name": name, "fields": {}})
-            put(candidate, "__pydantic_fields_set__", _NAMED)
-        else:
-            put(candidate, "__dict__", {"email": email, "name": name, "fields": extra})
-            put(candidate, "__pydantic_fields_set__", _NAMED_WITH_FIELDS)
-        put(candidate, "__pydantic_extra__", None)
-        put(candidate, "__pydantic_private__", None)
-        found.append(candidate)
-    return found
+                       fields: Sequence[dict[str, str]] | None = None) -> Sequence[Candidate | None]:
+    """`desired_candidate` of each (email, name, fields), the slots set by C-level loops (a CSV file of a
+    million rows); None where the email is None (not valid: `checked_emails`) or the name empty. `fields` None:
+    none given (the shared empty `fields`, as validation leaves them)."""
+    count = len(emails)
+    extras: Iterable[dict[str, str]] = repeat(_NO_FIELDS, count) if fields is None else fields
+    fields_set = _NAMED if fields is None else _NAMED_WITH_FIELDS
+    dicts = [{"email": email, "name": name, "fields": extra}
+             for email, name, extra in zip(emails, names, extras, strict=True)]
+    built: list[Candidate] = list(map(_new, repeat(Candidate, count)))
+    _run(map(_SET_DICT, built, dicts))
+    _run(map(_SET_FIELDS_SET, built, repeat(fields_set, count)))
+    _run(map(_SET_EXTRA, built, repeat(None, count)))
+    _run(map(_SET_PRIVATE, built, repeat(None, count)))
+    if not (all(emails) and all(names)):
+        return [candidate if email and name else None
+                for candidate, email, name in zip(built, emails, names, strict=True)]
+    return built
+
+
+_new = object.__new__
+_run = deque[object](maxlen=0).extend
+"""Runs an iterator to its end, keeping nothing."""
 
 
 class CsvList(Frozen):

@@ -7,8 +7,12 @@ from __future__ import annotations
 
 import csv
 import difflib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from itertools import repeat
+from operator import itemgetter
 from pathlib import Path
+from typing import cast
 
 from pydantic import ValidationError
 
@@ -21,7 +25,8 @@ from .yaml_source import Loc, SourceDoc, format_loc
 @dataclass
 class ListEntries:
     """The candidates of one list, and where each was written: the entry's index in the list (its row, for
-    a CSV file) and, for a CSV file, its line. A position is worked out only when a problem needs one."""
+    a CSV file) and, for a CSV file, the line each row starts on. A position is worked out only when a
+    problem needs one."""
 
     shown: Loc
     """The field path of the list, e.g. `candidate_lists.ops-team`."""
@@ -30,14 +35,16 @@ class ListEntries:
     file: str = ""
     """A CSV list: the file as shown."""
     candidates: list[Candidate] = field(default_factory=list)
-    indexes: list[int] = field(default_factory=list)
-    lines: list[int] = field(default_factory=list)
+    indexes: Sequence[int] = ()
+    """The entry of each candidate (a `range` while no entry was dropped)."""
+    starts: Sequence[int] = ()
+    """A CSV list: the line of each row, the header first (a `range` while no line is blank)."""
 
     def position(self, at: int) -> Position:
         """Where the at-th candidate was written."""
         if self.doc is not None:
             return self.doc.position((*self.shown, self.indexes[at]))
-        return Position(self.file, self.lines[at], 1)
+        return Position(self.file, self.starts[self.indexes[at] + 1], 1)
 
     def path(self, at: int) -> str:
         return format_loc((*self.shown, self.indexes[at]))
@@ -54,7 +61,7 @@ def read_csv_list(
     problems: list[Problem] = []
     entries = ListEntries(shown, file=display)
     try:
-        starts, rows = _rows(data.decode("utf-8-sig").splitlines(keepends=True), max_rows + 1)
+        starts, rows = _rows(data.decode("utf-8-sig"), max_rows + 1)
     except UnicodeDecodeError as exc:
         return entries, [Problem(Position(display), "", f"not UTF-8 text (bad byte at offset {exc.start})")]
     except _Malformed as exc:
@@ -66,6 +73,7 @@ def read_csv_list(
         return entries, [Problem(Position(display, 1, 1), format_loc(shown),
                                  "empty CSV file: expected a header email,name")]
 
+    entries.starts = starts
     header_line, header = starts[0], rows[0]
     columns = [column.strip() for column in header]
     lowered = [column.lower() for column in columns]
@@ -90,44 +98,63 @@ def read_csv_list(
     others = [(i, column) for i, column in enumerate(columns) if i not in (email_at, name_at) and column]
     width = len(columns)
     body = rows[1:]
-    if any(len(values) != width for values in body):  # rows too long are problems; short ones padded
+    del rows
+    entries.indexes = range(len(body))
+    if set(map(len, body)) - {width}:  # rows too long are problems; short ones padded
         for at, values in enumerate(body):
             if len(values) > width:
                 problems.append(Problem(Position(display, starts[at + 1], 1), format_loc((*shown, at)),
                                         f"row has {len(values)} values but the header has {width} columns"))
             values += [""] * (width - len(values))
-    kept = [at for at, values in enumerate(body) if len(values) == width] if problems else range(len(body))
-    entries.indexes[:] = kept
-    entries.lines[:] = [starts[at + 1] for at in kept] if problems else starts[1:]
-    body = [body[at] for at in kept] if problems else body
-    emails = [values[email_at].strip() for values in body]
-    given = [values[name_at].strip() for values in body]
-    extras = ([{column: value for i, column in others if (value := values[i].strip())} for values in body]
-              if others else [{} for _ in body])
+        if problems:
+            entries.indexes = [at for at, values in enumerate(body) if len(values) == width]
+            body = [body[at] for at in entries.indexes]
+    emails, given = _column(body, email_at), _column(body, name_at)
+    extras = _extras(body, others) if others else None
+    del body
     return _candidates(entries, path, emails, given, extras, problems)
 
 
+def _extras(body: list[list[str]], others: list[tuple[int, str]]) -> list[dict[str, str]]:
+    """Each row's other registration fields (empty ones left out); rows with the same values share one dict
+    (a candidate is frozen: nothing changes its `fields`), so a column of a few sites costs a few dicts."""
+    if len(others) == 1:
+        (at, column), = others
+        values = _column(body, at)
+        one = {value: {column: value} if value else {} for value in set(values)}
+        return list(map(one.__getitem__, values))
+    keys = [tuple([row[at].strip() for at, _ in others]) for row in body]
+    shared = {key: {column: value for (_, column), value in zip(others, key, strict=True) if value}
+              for key in set(keys)}
+    return list(map(shared.__getitem__, keys))
+
+
+def _column(rows: list[list[str]], at: int) -> list[str]:
+    """The at-th values of the rows, stripped."""
+    return list(map(str.strip, map(itemgetter(at), rows)))
+
+
 def _candidates(entries: ListEntries, path: Path, emails: list[str], names: list[str],
-                extras: list[dict[str, str]], problems: list[Problem]) -> tuple[ListEntries, list[Problem]]:
+                extras: list[dict[str, str]] | None, problems: list[Problem]) -> tuple[ListEntries, list[Problem]]:
     """The rows' candidates (the emails checked as one column); a row that is not one is a problem, dropped."""
-    dropped: set[int] = set()
-    add = entries.candidates.append
     built = checked_candidates(checked_emails(emails), names, extras)
+    if all(built):
+        entries.candidates = cast("list[Candidate]", built)  # no None in it
+        return entries, problems
+    kept: list[int] = []
     for at, candidate in enumerate(built):
-        if candidate is not None:
-            add(candidate)
-            continue
-        row = {"email": emails[at], "name": names[at], "fields": extras[at]}
-        try:
-            add(Candidate.model_validate(row))
-        except ValidationError as exc:
-            row_doc = SourceDoc(path, entries.file, row, {(): (entries.lines[at], 1)})
-            shown = (*entries.shown, entries.indexes[at])
-            problems.extend(validation_problems(exc, row_doc, (), Candidate, shown=shown))
-            dropped.add(at)
-    if dropped:
-        entries.indexes[:] = [index for at, index in enumerate(entries.indexes) if at not in dropped]
-        entries.lines[:] = [line for at, line in enumerate(entries.lines) if at not in dropped]
+        if candidate is None:
+            row = {"email": emails[at], "name": names[at], "fields": {} if extras is None else extras[at]}
+            try:
+                candidate = Candidate.model_validate(row)
+            except ValidationError as exc:
+                row_doc = SourceDoc(path, entries.file, row, {(): (entries.starts[entries.indexes[at] + 1], 1)})
+                shown = (*entries.shown, entries.indexes[at])
+                problems.extend(validation_problems(exc, row_doc, (), Candidate, shown=shown))
+                continue
+        entries.candidates.append(candidate)
+        kept.append(entries.indexes[at])
+    entries.indexes = kept
     return entries, problems
 
 
@@ -137,8 +164,30 @@ class _Malformed(Exception):
         self.line = line
 
 
-def _rows(lines: list[str], limit: int) -> tuple[list[int], list[list[str]]]:
+def _rows(text: str, limit: int) -> tuple[Sequence[int], list[list[str]]]:
     """Non-blank CSV rows and the 1-based line each starts on; stops after limit + 1 rows."""
+    lines = text.splitlines()
+    if _plain(text, lines) and len(lines) <= limit + 1:  # no quoting: a line is a row, cut at its commas
+        rows = list(map(str.split, lines, repeat(",")))
+        if all(_column(rows, 0)):  # the usual file: no row starts with an empty value, so none is blank
+            return range(1, len(rows) + 1), rows
+        blank = [at for at, values in enumerate(rows) if not values[0].strip() and not "".join(values).strip()]
+        skipped = set(blank)
+        return ([at + 1 for at in range(len(rows)) if at not in skipped],
+                [values for at, values in enumerate(rows) if at not in skipped])
+    return _quoted_rows(text.splitlines(keepends=True), limit)
+
+
+def _plain(text: str, lines: list[str]) -> bool:
+    """Nothing only the csv module reads as it should: no quote, no NUL, no line longer than its field limit.
+    Then the module's rows are the lines cut at their commas, but for the line break characters other than
+    CR and LF, which it leaves in a value and `splitlines` drops: whitespace, stripped from every value."""
+    size = csv.field_size_limit()
+    return '"' not in text and "\x00" not in text and (len(text) <= size or max(map(len, lines)) <= size)
+
+
+def _quoted_rows(lines: list[str], limit: int) -> tuple[list[int], list[list[str]]]:
+    """`_rows` read by the csv module."""
     reader = csv.reader(lines)
     starts: list[int] = []
     rows: list[list[str]] = []

@@ -71,8 +71,16 @@ def load_project(
     try:
         return _Loader(Inputs(os.environ if env is None else env, project_path), now).run(project_path)
     finally:
+        if gc.get_count()[0] > _SETTLE_AT:
+            gc.freeze()  # what a large load built lives on: the collector's next pass would walk all of it
         if collecting:
             gc.enable()
+
+
+_SETTLE_AT = 100_000
+"""Objects built by a load above which they are left out of the cyclic collector's passes (`gc.freeze`; still
+freed as soon as they are dropped): the first pass after a million candidates would take ~0.5 s, measured by
+benchmarks/loading.py."""
 
 
 def _source(source: str | Loc) -> str:
@@ -211,13 +219,15 @@ class _Loader:
             entries = ListEntries(loc, doc)
             complete = True
             if isinstance(value, list):
+                indexes: list[int] = []
                 for index, item in enumerate(value):
                     candidate = validate_candidate(item, doc, (*loc, index), self.problems)
                     if candidate is None:
                         complete = False
                     else:
                         entries.candidates.append(candidate)
-                        entries.indexes.append(index)
+                        indexes.append(index)
+                entries.indexes = indexes
             elif isinstance(value, dict):
                 csv_list = validate(CsvList, value, doc, loc, self.problems)
                 if csv_list is None:
