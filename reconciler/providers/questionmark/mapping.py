@@ -320,8 +320,13 @@ def candidate_of(participant: Mapping[str, Any] | None) -> Candidate | None:
     email = email_of(participant)
     if email is None or participant is None:
         return None
+    return Candidate.read(email, name_of(participant, email))
+
+
+def name_of(participant: Mapping[str, Any], email: str) -> str:
+    """A participant's name as a candidate's: FirstName LastName, else the email."""
     full = " ".join(str(participant.get(k) or "").strip() for k in ("FirstName", "LastName")).strip()
-    return Candidate.read(email, full or email)
+    return full or email
 
 
 def members_by_email(participants: Iterable[Mapping[str, Any]]) -> dict[str, int]:

@@ -20,7 +20,10 @@ from typing import Any
 from pydantic import AfterValidator, BaseModel, StringConstraints
 
 Test = Callable[[Any], bool]
-_PLAIN = {int: int, str: str, bool: bool, type(None): type(None)}
+Table = dict[type, Test | None]
+"""A field's accepted exact types (strict: no bool for int), each with a further test or None (accepted)."""
+_PLAIN = (int, str, bool, type(None))
+_NO = object()
 
 
 @cache
@@ -29,55 +32,70 @@ def shape_test(model: type[BaseModel]) -> Test | None:
     decorators = model.__pydantic_decorators__
     if decorators.model_validators or decorators.field_validators or not model.model_config.get("strict"):
         return None
-    fields: list[tuple[str, Test, bool]] = []
+    fields: list[tuple[str, Table, bool]] = []
     for name, info in model.model_fields.items():
-        test = _test(info.annotation, info.metadata)
-        if test is None or info.alias not in (None, name):
+        table = _table(info.annotation, info.metadata)
+        if table is None or info.alias not in (None, name):
             return None
-        fields.append((name, test, info.is_required()))
+        fields.append((name, table, info.is_required()))
 
     def accepts(data: Any) -> bool:
         if type(data) is not dict:
             return False
-        for name, test, required in fields:
-            if name in data:
-                if not test(data[name]):
+        for name, table, required in fields:
+            value = data.get(name, _NO)
+            if value is _NO:
+                if required:
                     return False
-            elif required:
+                continue
+            test = table.get(type(value), _NO)
+            if test is _NO or (test is not None and not test(value)):  # type: ignore[operator]
                 return False
         return True
 
     return accepts
 
 
-def _test(annotation: Any, metadata: list[Any]) -> Test | None:
-    base = _type_test(annotation)
+def _table(annotation: Any, metadata: list[Any]) -> Table | None:
+    """The accepted types of an annotation with its metadata (patterns, after-validators)."""
+    base = _type_table(annotation)
     checks = [_meta_test(item) for item in metadata]
     if base is None or any(check is None for check in checks):
         return None
     if not checks:
         return base
-    return lambda value: base(value) and all(check(value) for check in checks if check is not None)
+    if len(base) != 1 or next(iter(base.values())) is not None:
+        return None
+    tests = [check for check in checks if check is not None]
+    return {next(iter(base)): lambda value: all(test(value) for test in tests)}
 
 
-def _type_test(annotation: Any) -> Test | None:
+def _type_table(annotation: Any) -> Table | None:
     origin, args = typing.get_origin(annotation), typing.get_args(annotation)
     if annotation in _PLAIN:
-        exact = _PLAIN[annotation]
-        return lambda value: type(value) is exact
+        return {annotation: None}
     if origin is typing.Annotated:
-        return _test(args[0], list(args[1:]))
+        return _table(args[0], list(args[1:]))
     if origin in (typing.Union, types.UnionType):
-        tests = [_type_test(arg) for arg in args]
-        if any(test is None for test in tests):
-            return None
-        return lambda value: any(test(value) for test in tests if test is not None)
+        out: Table = {}
+        for arg in args:
+            table = _type_table(arg)
+            if table is None or out.keys() & table.keys():
+                return None
+            out.update(table)
+        return out
     if origin is list and len(args) == 1:
-        item = _type_test(args[0])
-        return None if item is None else (lambda value: type(value) is list and all(item(v) for v in value))
+        item = _type_table(args[0])
+        return None if item is None else {list: lambda value: all(_accepts(item, v) for v in value)}
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return shape_test(annotation)
+        test = shape_test(annotation)
+        return None if test is None else {dict: test}
     return None
+
+
+def _accepts(table: Table, value: Any) -> bool:
+    test = table.get(type(value), _NO)
+    return test is not _NO and (test is None or test(value))  # type: ignore[operator]
 
 
 def _meta_test(item: Any) -> Test | None:
