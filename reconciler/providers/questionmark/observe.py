@@ -10,6 +10,8 @@ accommodations from its enabled exception schedules.
 from __future__ import annotations
 
 import hashlib
+import io
+import pickle
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -187,6 +189,11 @@ def build_observed(
 def fingerprint(raw: Mapping[str, Any], seats: Sequence[Mapping[str, Any]],
                 children: Sequence[Mapping[str, Any]]) -> str:
     """A short hash of the schedule, its seats and exceptions exactly as read (properties in the order the
-    service sent them): any change to one of them changes it. `repr` of the parsed answer costs half of a
-    key-sorted JSON dump, and nothing here needs the order normalised (one service, one serialisation)."""
-    return hashlib.blake2b(repr((raw, seats, children)).encode(), digest_size=8).hexdigest()
+    service sent them): any change to one of them changes it. Nothing here needs the order normalised (one
+    service, one serialisation). A pickle costs a fifth of `repr` (a sixth of a JSON dump); in fast mode
+    (no memo) it depends on the values only, never on which parsed strings happen to be one object."""
+    out = io.BytesIO()
+    pickler = pickle.Pickler(out, protocol=5)
+    pickler.fast = True  # the data is a tree (parsed JSON): no memo needed
+    pickler.dump((raw, seats, children))
+    return hashlib.blake2b(out.getbuffer(), digest_size=8).hexdigest()
