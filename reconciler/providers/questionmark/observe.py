@@ -101,15 +101,20 @@ def anchor_view(raw: Mapping[str, Any], seats: Seats, desired: Schedule | None) 
     view = dict(raw)
     active = [(email, s) for email, group in seats.active.items() for s in group] + [(None, s) for s in seats.unnamed]
     personal = set(mapping.ACCOMMODATION_PROPS.values())
-    overridden = [mapping.accommodation_overrides(desired, email) if desired and email else {} for email, _ in active]
+    accommodated = desired.accommodations if desired is not None else {}
+    none: dict[str, Any] = {}
+    overridden = [mapping.accommodation_overrides(desired, email) if desired and email in accommodated else none
+                  for email, _ in active]
     for prop in mapping.INHERITED:
         if desired is None and prop in personal:
             continue  # without a desired state a seat's own ExtraTime/MaxAttempts is its accommodation
         anchor = raw.get(prop)
+        kind = type(anchor)
         for (_, seat), overrides in zip(active, overridden, strict=True):
             value = seat.get(prop)
-            if value is anchor or prop in overrides or mapping.same_value(prop, value, anchor):
-                continue  # the same object (one JSON answer shares none, but None, True and False), or explained
+            if value is anchor or (value == anchor and type(value) is kind) or prop in overrides or (
+                    mapping.same_value(prop, value, anchor)):
+                continue  # the same object (None, True, False) or text, explained, or the same instant
             view[prop] = value
             break
     wanted = _wanted_disabled(desired)
