@@ -15,6 +15,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from pydantic import ValidationError
@@ -95,7 +96,11 @@ def seat_mark(mark: str, *, revoked: bool = False) -> str:
 
 def parse_mark(value: Any) -> tuple[str, str] | None:
     """(mark, role) of an ExternalID this tool wrote: role "" (anchor or group schedule), "seat" or "revoked"."""
-    text = str(value or "")
+    return _parsed_mark(value if isinstance(value, str) else str(value or ""))
+
+
+@lru_cache(maxsize=1 << 16)  # every seat of a schedule carries the same text
+def _parsed_mark(text: str) -> tuple[str, str] | None:
     prefix = MARK.match(text)
     if prefix is None:
         return None

@@ -63,8 +63,11 @@ class Seats:
 
 def metadata_of(raw: Mapping[str, Any]) -> dict[str, str]:
     """A schedule's metadata (the first value of a key, by ID, when a key was posted twice)."""
+    items = raw.get("ScheduleMetadata")
     out: dict[str, str] = {}
-    for item in sorted(raw.get("ScheduleMetadata") or (), key=lambda m: int(m.get("ID") or 0)):
+    if not items:
+        return out
+    for item in sorted(items, key=lambda m: int(m.get("ID") or 0)):
         key, value = item.get("Key"), item.get("Value")
         if isinstance(key, str) and key not in out:
             out[key] = "" if value is None else str(value)

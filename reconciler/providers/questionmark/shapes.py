@@ -24,6 +24,7 @@ Table = dict[type, Test | None]
 """A field's accepted exact types (strict: no bool for int), each with a further test or None (accepted)."""
 _PLAIN = (int, str, bool, type(None))
 _NO = object()
+_SIGNATURES = 1024  # kept per model: a service sends a few shapes (null or not)
 
 
 @cache
@@ -39,21 +40,41 @@ def shape_test(model: type[BaseModel]) -> Test | None:
             return None
         fields.append((name, table, info.is_required()))
 
+    further = [(name, table) for name, table, _ in fields if any(test is not None for test in table.values())]
+    passed: set[tuple[Any, ...]] = set()  # the keys and value types of answers that passed the type tests
+
     def accepts(data: Any) -> bool:
         if type(data) is not dict:
             return False
-        for name, table, required in fields:
-            value = data.get(name, _NO)
-            if value is _NO:
-                if required:
+        signature = (*data, *map(type, data.values()))
+        if signature in passed:  # the same fields of the same types: only the values' own tests are left
+            for name, table in further:
+                value = data.get(name, _NO)
+                test = table.get(type(value))
+                if test is not None and not test(value):
                     return False
-                continue
-            test = table.get(type(value), _NO)
-            if test is _NO or (test is not None and not test(value)):  # type: ignore[operator]
-                return False
+            return True
+        if not _all_of(fields, data):
+            return False
+        if len(passed) < _SIGNATURES:
+            passed.add(signature)
         return True
 
     return accepts
+
+
+def _all_of(fields: list[tuple[str, Table, bool]], data: dict[str, Any]) -> bool:
+    """Every field present when required, of an accepted type, passing its further test."""
+    for name, table, required in fields:
+        value = data.get(name, _NO)
+        if value is _NO:
+            if required:
+                return False
+            continue
+        test = table.get(type(value), _NO)
+        if test is _NO or (test is not None and not test(value)):  # type: ignore[operator]
+            return False
+    return True
 
 
 def _table(annotation: Any, metadata: list[Any]) -> Table | None:
@@ -67,7 +88,8 @@ def _table(annotation: Any, metadata: list[Any]) -> Table | None:
     if len(base) != 1 or next(iter(base.values())) is not None:
         return None
     tests = [check for check in checks if check is not None]
-    return {next(iter(base)): lambda value: all(test(value) for test in tests)}
+    only = tests[0]
+    return {next(iter(base)): only if len(tests) == 1 else lambda value: all(test(value) for test in tests)}
 
 
 def _type_table(annotation: Any) -> Table | None:
@@ -106,14 +128,24 @@ def _meta_test(item: Any) -> Test | None:
         search = re.compile(item.pattern).search
         return lambda value: search(value) is not None
     if isinstance(item, AfterValidator) and len(inspect.signature(item.func).parameters) == 1:
-        func = typing.cast(Callable[[Any], Any], item.func)
-        return lambda value: _passes(func, value)
+        return _after_test(typing.cast(Callable[[Any], Any], item.func))
     return None
 
 
-def _passes(func: Callable[[Any], Any], value: Any) -> bool:
-    try:
-        func(value)
-    except (ValueError, AssertionError):
-        return False
-    return True
+def _after_test(func: Callable[[Any], Any]) -> Test:
+    """Whether `func` accepts a value; the values it accepted are remembered (an after-validator of an answer
+    model checks the value alone: the same text passes again)."""
+    accepted: set[Any] = set()
+
+    def test(value: Any) -> bool:
+        if value in accepted:
+            return True
+        try:
+            func(value)
+        except (ValueError, AssertionError):
+            return False
+        if len(accepted) < _SIGNATURES:
+            accepted.add(value)
+        return True
+
+    return test
