@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Container, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
@@ -309,15 +309,16 @@ def accommodation_overrides(desired: Schedule, email: str) -> dict[str, Any]:
 # --------------------------------------------------------------------------- participants
 
 
-def email_of(participant: Mapping[str, Any] | None) -> str | None:
-    """A participant's email: `PrimaryEmail`, else (when that is empty) the login `Name` if it is an email."""
+def email_of(participant: Mapping[str, Any] | None, known: Container[str] = ()) -> str | None:
+    """A participant's email: `PrimaryEmail`, else (when that is empty) the login `Name` if it is an email.
+    `known`: normalised emails already checked (the desired state's), taken without checking them again."""
     if not participant:
         return None
     value = participant.get("PrimaryEmail")
     if not str(value or "").strip():
         value = participant.get("Name")
     email = normalize_email(str(value or ""))
-    return email if is_email(email) else None
+    return email if email in known or is_email(email) else None
 
 
 def candidate_of(participant: Mapping[str, Any] | None) -> Candidate | None:

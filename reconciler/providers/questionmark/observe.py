@@ -46,7 +46,7 @@ class Seats:
         active, revoked, names = result.active, result.revoked, result.names
         for seat in seats:
             participant = seat.get("Participant")
-            email = mapping.email_of(participant)
+            email = mapping.email_of(participant, known)
             seated = (mapping.parse_mark(seat.get("ExternalID")) or ("", ""))[1] == mapping.SEAT
             if email is None:
                 if seated:
@@ -102,18 +102,24 @@ def anchor_view(raw: Mapping[str, Any], seats: Seats, desired: Schedule | None) 
     """The anchor's properties as the model reads them: a seat that differs shows through (ExtraTime and
     MaxAttempts only where no accommodation explains it); `Disabled` as described above."""
     view = dict(raw)
-    active = [(email, s) for email, group in seats.active.items() for s in group] + [(None, s) for s in seats.unnamed]
+    everyone: list[tuple[str | None, dict[str, Any]]] = [(email, s) for email, group in seats.active.items()
+                                                         for s in group]
+    everyone += [(None, s) for s in seats.unnamed]
     personal = set(mapping.ACCOMMODATION_PROPS.values())
+    props = [prop for prop in mapping.INHERITED if desired is not None or prop not in personal]
+    # without a desired state a seat's own ExtraTime/MaxAttempts is its accommodation
+    wire = tuple(map(raw.get, props))
+    kinds = tuple(map(type, wire))
+    differing = [(email, seat) for email, seat in everyone  # a seat equal to the anchor in all of them shows nothing
+              if (values := tuple(map(seat.get, props))) != wire or tuple(map(type, values)) != kinds]
     accommodated = desired.accommodations if desired is not None else {}
     none: dict[str, Any] = {}
     overridden = [mapping.accommodation_overrides(desired, email) if desired and email in accommodated else none
-                  for email, _ in active]
-    for prop in mapping.INHERITED:
-        if desired is None and prop in personal:
-            continue  # without a desired state a seat's own ExtraTime/MaxAttempts is its accommodation
+                  for email, _ in differing]
+    for prop in props:
         anchor = raw.get(prop)
         kind = type(anchor)
-        for (_, seat), overrides in zip(active, overridden, strict=True):
+        for (_, seat), overrides in zip(differing, overridden, strict=True):
             value = seat.get(prop)
             if value is anchor or (value == anchor and type(value) is kind) or prop in overrides or (
                     mapping.same_value(prop, value, anchor)):
@@ -121,7 +127,7 @@ def anchor_view(raw: Mapping[str, Any], seats: Seats, desired: Schedule | None) 
             view[prop] = value
             break
     wanted = _wanted_disabled(desired)
-    states = {seat.get("Disabled") is True for _, seat in active}
+    states = {seat.get("Disabled") is True for _, seat in everyone}
     if raw.get("Disabled") is not True:
         view["Disabled"] = None  # open to the whole group: never as desired
     elif len(states) == 1:
