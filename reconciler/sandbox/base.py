@@ -58,6 +58,38 @@ class Faults:
         self.queue.extend(QueuedFault(kind, methods, path, nth) for _ in range(count))
 
 
+class PreEncoded(dict[str, Any]):
+    """A JSON object answer whose list under `key` is also held as each item's JSON bytes (an emulator keeps
+    them per entity): sent by joining those bytes, unless the list or an item was changed since (a quirk or a
+    test rewrote the answer), then encoded whole. The items are copies of `originals`; their nested values
+    are shared: replace them, never change them in place."""
+
+    def __init__(self, body: Mapping[str, Any], key: str, originals: list[dict[str, Any]],
+                 encoded: list[bytes]) -> None:
+        super().__init__(body)
+        self[key] = [dict(item) for item in originals]
+        self._key, self._items, self._originals, self._encoded = key, self[key], originals, encoded
+
+    def encode_json(self) -> bytes:
+        """The same bytes as `json.dumps(self).encode()`."""
+        items = self.get(self._key)
+        if items is not self._items or len(items) != len(self._originals) or any(
+                a != b for a, b in zip(items, self._originals, strict=True)):
+            return json.dumps(self).encode("utf-8")
+        joined = b"[" + b", ".join(self._encoded) + b"]"
+        return b"{" + b", ".join(json.dumps(k).encode("utf-8") + b": " + (
+            joined if k == self._key else json.dumps(v).encode("utf-8")) for k, v in self.items()) + b"}"
+
+
+def encode_body(body: Any) -> bytes:
+    """An answer's bytes: bytes as they are, nothing as none, JSON otherwise."""
+    if isinstance(body, bytes):
+        return body
+    if body is None:
+        return b""
+    return body.encode_json() if isinstance(body, PreEncoded) else json.dumps(body).encode("utf-8")
+
+
 class SandboxServer:
     """Runs an emulator on 127.0.0.1 in a background thread."""
 
@@ -260,7 +292,7 @@ class SandboxServer:
                         self.connection.shutdown(2)
                     return
                 body = response.body
-                payload = body if isinstance(body, bytes) else b"" if body is None else json.dumps(body).encode("utf-8")
+                payload = encode_body(body)
                 self.send_response(response.status)
                 for key, value in response.headers.items():
                     self.send_header(key, value)

@@ -4,6 +4,7 @@ read (the saved plan's staleness check) moves with any seat."""
 
 from __future__ import annotations
 
+import json
 import logging
 
 import pytest
@@ -12,6 +13,7 @@ from reconciler.doctor.probe import Probe
 from reconciler.doctor.questionmark import QuestionmarkDoctor
 from reconciler.doctor.report import Check
 from reconciler.errors import BadRequestError
+from reconciler.providers.questionmark.observe import fingerprint
 from reconciler.providers.questionmark.reading import read_listing
 from reconciler.sandbox.base import SandboxRequest, SandboxResponse
 from reconciler.sandbox.questionmark import QuestionmarkApp
@@ -91,3 +93,14 @@ def test_the_doctor_compares_page_two_by_skip_and_by_link_and_the_count(reconcil
     reconcile.server.reset_calls()
     wrong = doctor.skip_pages(check, {"value": [{"ID": 1}], "odata.nextLink": None})
     assert wrong.status == "fail" and "says 5, the only page lists 1" in wrong.detail
+
+
+def test_the_fingerprint_depends_on_the_values_only() -> None:
+    seat = '{"ID": 7, "Name": "Exam", "Participant": {"ID": 1, "Name": "ana"}, "ScheduleMetadata": []}'
+    one_page = json.loads(f"[{seat}, {seat}]")  # parsed together: their keys are one object each
+    apart = [json.loads(seat), json.loads(seat)]
+    anchor = {"ID": 1, "Name": "Exam"}
+    keys = [list(seat)[2] for seat in [*one_page, *apart]]
+    assert keys[0] is keys[1] and keys[2] is not keys[3]  # a pickle with a memo would tell them apart
+    assert fingerprint(anchor, one_page, []) == fingerprint(anchor, apart, [])
+    assert fingerprint(anchor, one_page, []) != fingerprint(anchor, [*apart[:1], {**apart[1], "Name": "x"}], [])

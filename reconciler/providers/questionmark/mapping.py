@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Container, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from pydantic import ValidationError
@@ -95,7 +96,11 @@ def seat_mark(mark: str, *, revoked: bool = False) -> str:
 
 def parse_mark(value: Any) -> tuple[str, str] | None:
     """(mark, role) of an ExternalID this tool wrote: role "" (anchor or group schedule), "seat" or "revoked"."""
-    text = str(value or "")
+    return _parsed_mark(value if isinstance(value, str) else str(value or ""))
+
+
+@lru_cache(maxsize=1 << 16)  # every seat of a schedule carries the same text
+def _parsed_mark(text: str) -> tuple[str, str] | None:
     prefix = MARK.match(text)
     if prefix is None:
         return None
@@ -304,15 +309,16 @@ def accommodation_overrides(desired: Schedule, email: str) -> dict[str, Any]:
 # --------------------------------------------------------------------------- participants
 
 
-def email_of(participant: Mapping[str, Any] | None) -> str | None:
-    """A participant's email: `PrimaryEmail`, else (when that is empty) the login `Name` if it is an email."""
+def email_of(participant: Mapping[str, Any] | None, known: Container[str] = ()) -> str | None:
+    """A participant's email: `PrimaryEmail`, else (when that is empty) the login `Name` if it is an email.
+    `known`: normalised emails already checked (the desired state's), taken without checking them again."""
     if not participant:
         return None
     value = participant.get("PrimaryEmail")
     if not str(value or "").strip():
         value = participant.get("Name")
     email = normalize_email(str(value or ""))
-    return email if is_email(email) else None
+    return email if email in known or is_email(email) else None
 
 
 def candidate_of(participant: Mapping[str, Any] | None) -> Candidate | None:
@@ -320,8 +326,13 @@ def candidate_of(participant: Mapping[str, Any] | None) -> Candidate | None:
     email = email_of(participant)
     if email is None or participant is None:
         return None
+    return Candidate.read(email, name_of(participant, email))
+
+
+def name_of(participant: Mapping[str, Any], email: str) -> str:
+    """A participant's name as a candidate's: FirstName LastName, else the email."""
     full = " ".join(str(participant.get(k) or "").strip() for k in ("FirstName", "LastName")).strip()
-    return Candidate.read(email, full or email)
+    return full or email
 
 
 def members_by_email(participants: Iterable[Mapping[str, Any]]) -> dict[str, int]:

@@ -10,6 +10,8 @@ accommodations from its enabled exception schedules.
 from __future__ import annotations
 
 import hashlib
+import io
+import pickle
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,7 +20,7 @@ from pydantic import ValidationError
 
 from ...errors import MalformedResponseError
 from ...models import Accommodation, Candidate, Schedule, ScheduleKey
-from ...observed import Observed
+from ...observed import LiveCandidates, Observed
 from . import mapping
 from .client import PROVIDER
 from .listing import Listing
@@ -29,27 +31,30 @@ LIST, GROUP = "list", "group"
 
 @dataclass
 class Seats:
-    """An anchor's seats by person: active and revoked, and active seats whose person is unknown."""
+    """An anchor's seats by person: active and revoked, and active seats whose person is unknown. `names`:
+    the live name of each active person, but for those in `known` (the desired state lists them: the plan
+    never removes them, so never names them)."""
 
     active: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     revoked: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     unnamed: list[dict[str, Any]] = field(default_factory=list)
-    people: dict[str, Candidate] = field(default_factory=dict)
+    names: dict[str, str] = field(default_factory=dict)
 
     @classmethod
-    def of(cls, seats: Sequence[dict[str, Any]]) -> Seats:
+    def of(cls, seats: Sequence[dict[str, Any]], known: frozenset[str] = frozenset()) -> Seats:
         result = cls()
+        active, revoked, names = result.active, result.revoked, result.names
         for seat in seats:
-            person = mapping.candidate_of(seat.get("Participant"))
-            role = (mapping.parse_mark(seat.get("ExternalID")) or ("", ""))[1]
-            if person is None:
-                if role == mapping.SEAT:
+            participant = seat.get("Participant")
+            email = mapping.email_of(participant, known)
+            seated = (mapping.parse_mark(seat.get("ExternalID")) or ("", ""))[1] == mapping.SEAT
+            if email is None:
+                if seated:
                     result.unnamed.append(seat)
                 continue
-            into = result.active if role == mapping.SEAT else result.revoked
-            into.setdefault(person.email, []).append(seat)
-            if role == mapping.SEAT:
-                result.people.setdefault(person.email, person)
+            (active if seated else revoked).setdefault(email, []).append(seat)
+            if seated and email not in known and email not in names and participant is not None:
+                names[email] = mapping.name_of(participant, email)
         return result
 
     def all_active(self) -> list[dict[str, Any]]:
@@ -58,17 +63,22 @@ class Seats:
 
 def metadata_of(raw: Mapping[str, Any]) -> dict[str, str]:
     """A schedule's metadata (the first value of a key, by ID, when a key was posted twice)."""
+    items = raw.get("ScheduleMetadata")
     out: dict[str, str] = {}
-    for item in sorted(raw.get("ScheduleMetadata") or (), key=lambda m: int(m.get("ID") or 0)):
+    if not items:
+        return out
+    for item in sorted(items, key=lambda m: int(m.get("ID") or 0)):
         key, value = item.get("Key"), item.get("Value")
         if isinstance(key, str) and key not in out:
             out[key] = "" if value is None else str(value)
     return out
 
 
-def shared_metadata(holders: Sequence[Mapping[str, Any]]) -> dict[str, str]:
-    """Keys every holder has: their value, or the differing values joined by ` | ` (shown, then blocked)."""
-    each = [metadata_of(h) for h in holders]
+def shared_metadata(each: Sequence[Mapping[str, str]]) -> dict[str, str]:
+    """Keys every holder's metadata has: their value, or the differing values joined by ` | ` (shown, then
+    blocked)."""
+    if all(m == each[0] for m in each):
+        return dict(sorted(each[0].items())) if each else {}
     out: dict[str, str] = {}
     for key in sorted({k for m in each for k in m}):
         values = [m.get(key) for m in each]
@@ -92,21 +102,32 @@ def anchor_view(raw: Mapping[str, Any], seats: Seats, desired: Schedule | None) 
     """The anchor's properties as the model reads them: a seat that differs shows through (ExtraTime and
     MaxAttempts only where no accommodation explains it); `Disabled` as described above."""
     view = dict(raw)
-    active = [(email, s) for email, group in seats.active.items() for s in group] + [(None, s) for s in seats.unnamed]
+    everyone: list[tuple[str | None, dict[str, Any]]] = [(email, s) for email, group in seats.active.items()
+                                                         for s in group]
+    everyone += [(None, s) for s in seats.unnamed]
     personal = set(mapping.ACCOMMODATION_PROPS.values())
-    overridden = [mapping.accommodation_overrides(desired, email) if desired and email else {} for email, _ in active]
-    for prop in mapping.INHERITED:
-        if desired is None and prop in personal:
-            continue  # without a desired state a seat's own ExtraTime/MaxAttempts is its accommodation
+    props = [prop for prop in mapping.INHERITED if desired is not None or prop not in personal]
+    # without a desired state a seat's own ExtraTime/MaxAttempts is its accommodation
+    wire = tuple(map(raw.get, props))
+    kinds = tuple(map(type, wire))
+    differing = [(email, seat) for email, seat in everyone  # a seat equal to the anchor in all of them shows nothing
+              if (values := tuple(map(seat.get, props))) != wire or tuple(map(type, values)) != kinds]
+    accommodated = desired.accommodations if desired is not None else {}
+    none: dict[str, Any] = {}
+    overridden = [mapping.accommodation_overrides(desired, email) if desired and email in accommodated else none
+                  for email, _ in differing]
+    for prop in props:
         anchor = raw.get(prop)
-        for (_, seat), overrides in zip(active, overridden, strict=True):
+        kind = type(anchor)
+        for (_, seat), overrides in zip(differing, overridden, strict=True):
             value = seat.get(prop)
-            if value is anchor or prop in overrides or mapping.same_value(prop, value, anchor):
-                continue  # the same object (one JSON answer shares none, but None, True and False), or explained
+            if value is anchor or (value == anchor and type(value) is kind) or prop in overrides or (
+                    mapping.same_value(prop, value, anchor)):
+                continue  # the same object (None, True, False) or text, explained, or the same instant
             view[prop] = value
             break
     wanted = _wanted_disabled(desired)
-    states = {seat.get("Disabled") is True for _, seat in active}
+    states = {seat.get("Disabled") is True for _, seat in everyone}
     if raw.get("Disabled") is not True:
         view["Disabled"] = None  # open to the whole group: never as desired
     elif len(states) == 1:
@@ -129,16 +150,25 @@ def build_observed(
     """One owned schedule as the shared model. `members`: the group's participants by email, when read."""
     zone = mapping.zone_of(desired)
     seats_raw, children = listing.seats_of(raw, desired), listing.children_of(raw)
-    seats = Seats.of(seats_raw)
+    known = desired.candidate_emails() if desired is not None and desired.candidates is not None else frozenset()
+    seats = Seats.of(seats_raw, known)
+    metadata_by_id = {int(h["ID"]): metadata_of(h) for h in [raw, *seats_raw, *children]}
+    live_candidates: LiveCandidates | None = None
     group: dict[str, Any] = raw["Group"] if isinstance(raw.get("Group"), dict) else {}
     common: dict[str, Any] = {"schedule_id": int(raw["ID"]), "group_id": raw.get("GroupID"), "members": members,
                               "holders": [*seats_raw, *children]}
     if is_list_mode(raw, seats_raw, desired):
         active = seats.all_active()
         view = anchor_view(raw, seats, desired)
-        candidates: tuple[Candidate, ...] | None = tuple(seats.people[e] for e in sorted(seats.people))
-        accommodations = {email: _accommodation(group_seats[0]) for email, group_seats in seats.active.items()}
-        metadata = shared_metadata([raw, *active])
+        candidates: tuple[Candidate, ...] | None = ()  # the live list is `live_candidates`
+        if desired is None:  # nothing to diff against (import, retirement): every candidate in full
+            candidates = tuple(Candidate.read(email, seats.names[email]) for email in sorted(seats.active))
+        else:
+            live_candidates = LiveCandidates(frozenset(seats.active), seats.names)
+        accommodated = seats.active if desired is None else {  # the diff compares the desired ones only
+            email: group for email, group in seats.active.items() if email in desired.accommodations}
+        accommodations = {email: _accommodation(group_seats[0]) for email, group_seats in accommodated.items()}
+        metadata = shared_metadata([metadata_by_id[int(h["ID"])] for h in [raw, *active]])
         off = raw.get("Disabled") is True and all(s.get("Disabled") is True for s in active)
         common.update(mode=LIST, seats=seats.active, revoked=seats.revoked, active_seats=active)
     else:
@@ -165,15 +195,19 @@ def build_observed(
     if view.get("Disabled") is None and schedule.questionmark is not None:  # the model reads "not said" as false
         unset = schedule.questionmark.model_copy(update={"disabled": None})
         schedule = schedule.model_copy(update={"questionmark": unset})
-    live = QuestionmarkLive(disabled=off, view=view, metadata={int(h["ID"]): metadata_of(h)
-                                                               for h in [raw, *seats_raw, *children]}, **common)
+    live = QuestionmarkLive(disabled=off, view=view, metadata=metadata_by_id, **common)
     return Observed(schedule=schedule, ref=str(raw["ID"]), fingerprint=fingerprint(raw, seats_raw, children), raw=raw,
-                    live=live)
+                    live=live, candidates=live_candidates)
 
 
 def fingerprint(raw: Mapping[str, Any], seats: Sequence[Mapping[str, Any]],
                 children: Sequence[Mapping[str, Any]]) -> str:
     """A short hash of the schedule, its seats and exceptions exactly as read (properties in the order the
-    service sent them): any change to one of them changes it. `repr` of the parsed answer costs half of a
-    key-sorted JSON dump, and nothing here needs the order normalised (one service, one serialisation)."""
-    return hashlib.blake2b(repr((raw, seats, children)).encode(), digest_size=8).hexdigest()
+    service sent them): any change to one of them changes it. Nothing here needs the order normalised (one
+    service, one serialisation). A pickle costs a fifth of `repr` (a sixth of a JSON dump); in fast mode
+    (no memo) it depends on the values only, never on which parsed strings happen to be one object."""
+    out = io.BytesIO()
+    pickler = pickle.Pickler(out, protocol=5)
+    pickler.fast = True  # the data is a tree (parsed JSON): no memo needed
+    pickler.dump((raw, seats, children))
+    return hashlib.blake2b(out.getbuffer(), digest_size=8).hexdigest()

@@ -21,7 +21,7 @@ from itertools import islice
 from typing import Any
 from urllib.parse import quote, unquote
 
-from ..base import AnsweredFault, SandboxApp, SandboxRequest, SandboxResponse
+from ..base import AnsweredFault, PreEncoded, SandboxApp, SandboxRequest, SandboxResponse
 from .edmx import metadata_document
 from .model import (
     FILTERS,
@@ -34,7 +34,7 @@ from .model import (
 )
 from .odata import ODataError, bad_request, equality_values, matcher, parse_filter, parse_orderby
 from .seed import DEFAULT_MONITORING_TYPES, Seeding
-from .store import QuestionmarkWorld
+from .store import LISTING_EXPAND, QuestionmarkWorld
 
 SANDBOX_USERNAME = "sandbox-user"
 SANDBOX_PASSWORD = "sandbox-password"
@@ -117,9 +117,7 @@ class QuestionmarkApp(Seeding, SandboxApp):
         self.page_size = page_size
         self.legacy_tenant = legacy_tenant
         self.prefix = f"/deliveryodata/{customer_id}"
-        self.world = QuestionmarkWorld(now, legacy=legacy_tenant)
-        self._cache: dict[tuple[int, tuple[str, ...]], dict[str, Any]] = {}
-        self._cache_version = -1
+        self.world = QuestionmarkWorld(now, legacy=legacy_tenant, expansion_limit=page_size)
         for monitoring in DEFAULT_MONITORING_TYPES:  # tenant data: every tenant has monitoring types
             self.add_monitoring_type(monitoring)
         for user in self.users:
@@ -287,28 +285,10 @@ class QuestionmarkApp(Seeding, SandboxApp):
         return names
 
     def _wire(self, entity_set: str, entity: dict[str, Any], expand: Sequence[str]) -> dict[str, Any]:
-        """An entity as the service sends it, with its expansions. A schedule's wire form is kept until the
-        next write (the Schedules feed is read whole on every plan); each answer gets its own copy."""
-        if entity_set != "Schedules":
-            return self._build_wire(entity_set, entity, expand)
-        if self._cache_version != self.world.version:
-            self._cache.clear()
-            self._cache_version = self.world.version
-        key = (entity["ID"], tuple(expand))
-        wire = self._cache.get(key)
-        if wire is None:
-            wire = self._cache[key] = self._build_wire(entity_set, entity, expand)
-        return dict(wire)
-
-    def _build_wire(self, entity_set: str, entity: dict[str, Any], expand: Sequence[str]) -> dict[str, Any]:
-        wire = dict(self.world.wire(entity_set, entity))
-        for nav in expand:
-            link = NAVIGATIONS[(entity_set, nav)]
-            related = self.world.related(entity_set, nav, entity["ID"])
-            # intro.rst: an expansion of more than 100 is truncated; no continuation link is given.
-            items = [self.world.wire(link.target, r) for r in related[: self.page_size]]
-            wire[nav] = items if link.many else (items[0] if items else None)
-        return wire
+        """An entity as the service sends it, with its expansions (its own copy; nested parts shared)."""
+        if entity_set == "Schedules" and tuple(expand) == LISTING_EXPAND:
+            return dict(self.world.listed[entity["ID"]][0])
+        return self.world.expanded(entity_set, entity, expand)
 
     def _entity_body(self, call: _Call, entity_set: str, entity: dict[str, Any], expand: Sequence[str]) -> Any:
         return {"odata.metadata": f"{call.root}$metadata#{entity_set}/@Element",
@@ -365,7 +345,11 @@ class QuestionmarkApp(Seeding, SandboxApp):
         page = list(islice(window, self.page_size + 1))
         more = len(page) > self.page_size
         page = page[: self.page_size]
-        body["value"] = [self._wire(entity_set, item, expand) for item in page]
+        if entity_set == "Schedules" and tuple(expand) == LISTING_EXPAND:  # a plan's listing: joined from bytes
+            kept = [self.world.listed[item["ID"]] for item in page]
+            body = PreEncoded(body, "value", [wire for wire, _ in kept], [encoded for _, encoded in kept])
+        else:
+            body["value"] = [self._wire(entity_set, item, expand) for item in page]
         if more:
             params: dict[str, str] = {
                 k: query[k] for k in ("$filter", "$expand", "$orderby") if k in query}

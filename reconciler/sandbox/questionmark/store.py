@@ -6,6 +6,7 @@ Every write goes through here and is validated the way the documents say the ser
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
@@ -32,14 +33,18 @@ FIRST_IDS = {"Schedules": 11601, "ScheduleMetadata": 70001, "Participants": 4000
              "Attempts": 17801, "MonitoringTypes": 1, "Administrators": 12301, "Assessments": 1}
 EXTERNAL_ID_MAX = 64  # assumption Q-03
 LINKS = ("memberships", "owners", "schedulable")  # (group, participant), (administrator, group), (group, assessment)
+LISTING_EXPAND = ("ScheduleMetadata", "Participant", "Group")
+"""The expansion every plan lists Schedules with (assumption Q-01): each schedule's answer in it is kept, encoded."""
 
 
 class QuestionmarkWorld:
     """State, indexes and write rules."""
 
-    def __init__(self, now: Callable[[], datetime], *, legacy: bool) -> None:
+    def __init__(self, now: Callable[[], datetime], *, legacy: bool, expansion_limit: int = 100) -> None:
         self.now = now
         self.legacy = legacy
+        self.expansion_limit = expansion_limit
+        """intro.rst: an expanded collection is cut at this many (the page size), without a continuation link."""
         self.version = 0
         """Moves on every write: what was built from the entities before (cached wire forms) is stale."""
         self._reset()
@@ -54,6 +59,11 @@ class QuestionmarkWorld:
         self.children = ForeignKey("ParentScheduleID")
         self.metadata = ForeignKey("ScheduleID")
         self.attempts = ForeignKey("ScheduleID")
+        self.seated = ForeignKey("ParticipantID")  # schedules by participant and by group: whose listing
+        self.grouped = ForeignKey("GroupID")  # answer a participant's or a group's change reaches
+        self.listed: dict[int, tuple[dict[str, Any], bytes]] = {}
+        """Schedule ID → its answer in the listing expansion and that answer's JSON bytes, rebuilt on each write
+        that changes it (a plan reads the whole listing; its pages are joined from these)."""
 
     # ------------------------------------------------------------------ basics
 
@@ -66,10 +76,41 @@ class QuestionmarkWorld:
     def wire(self, entity_set: str, entity: Mapping[str, Any]) -> dict[str, Any]:
         """The entity's JSON form, kept from its last write (shared: copy it before changing it)."""
         wire = self.wires[entity_set].get(entity["ID"])
-        return wire if wire is not None else self._rewire(entity_set, entity)
+        if wire is None:
+            wire = self.wires[entity_set][entity["ID"]] = to_wire(entity_set, entity, legacy=self.legacy)
+        return wire
 
-    def _rewire(self, entity_set: str, entity: Mapping[str, Any]) -> dict[str, Any]:
-        wire = self.wires[entity_set][entity["ID"]] = to_wire(entity_set, entity, legacy=self.legacy)
+    def _rewire(self, entity_set: str, entity: Mapping[str, Any]) -> None:
+        """After a write: the entity's JSON form, and the listing answers of the schedules it shows in."""
+        self.wires[entity_set][entity["ID"]] = to_wire(entity_set, entity, legacy=self.legacy)
+        self._relist(entity_set, entity["ID"], entity)
+
+    def _relist(self, entity_set: str, key: int, entity: Mapping[str, Any]) -> None:
+        """Rebuild the kept listing answers of the schedules an entity of `entity_set` shows in."""
+        if entity_set == "Schedules":
+            keys: Iterable[int] = [key]
+        elif entity_set == "ScheduleMetadata":
+            keys = [entity["ScheduleID"]] if isinstance(entity.get("ScheduleID"), int) else []
+        elif entity_set in ("Participants", "Groups"):
+            keys = list((self.seated if entity_set == "Participants" else self.grouped).of(key))
+        else:
+            return
+        for schedule_id in keys:
+            schedule = self.tables["Schedules"].get(schedule_id)
+            if schedule is None:
+                self.listed.pop(schedule_id, None)
+                continue
+            wire = self.expanded("Schedules", schedule, LISTING_EXPAND)
+            self.listed[schedule_id] = (wire, json.dumps(wire).encode())
+
+    def expanded(self, entity_set: str, entity: Mapping[str, Any], expand: Iterable[str]) -> dict[str, Any]:
+        """The entity's JSON form with navigation properties expanded (its own copy; nested parts shared)."""
+        wire = dict(self.wire(entity_set, entity))
+        for nav in expand:
+            link = NAVIGATIONS[(entity_set, nav)]
+            related = self.related(entity_set, nav, entity["ID"])
+            items = [self.wire(link.target, r) for r in related[: self.expansion_limit]]
+            wire[nav] = items if link.many else (items[0] if items else None)
         return wire
 
     def find(self, entity_set: str, name: str) -> dict[str, Any] | None:
@@ -82,11 +123,11 @@ class QuestionmarkWorld:
             entity["ID"] = self.next_ids[entity_set]  # assumption Q-11: a later entity has a higher ID
         self.next_ids[entity_set] = max(self.next_ids[entity_set], entity["ID"] + 1)
         self.tables[entity_set].insert(entity)
-        self._rewire(entity_set, entity)
-        for index, feed in ((self.children, "Schedules"), (self.metadata, "ScheduleMetadata"),
-                            (self.attempts, "Attempts")):
+        for index, feed in ((self.children, "Schedules"), (self.seated, "Schedules"), (self.grouped, "Schedules"),
+                            (self.metadata, "ScheduleMetadata"), (self.attempts, "Attempts")):
             if feed == entity_set:
                 index.add(entity)
+        self._rewire(entity_set, entity)
         return entity
 
     def _read(self, entity_set: str, body: Any) -> dict[str, Any]:
@@ -149,9 +190,12 @@ class QuestionmarkWorld:
         if "Name" in values and not values["Name"]:
             raise bad_request("Property 'Name' of a Schedule cannot be empty")
         self._check_schedule({**current, **values}, key)
-        self.children.remove(current)
+        indexes = (self.children, self.seated, self.grouped)
+        for index in indexes:
+            index.remove(current)
         current.update(values)
-        self.children.add(current)
+        for index in indexes:
+            index.add(current)
         current.update(Modified=self._stamp(current["Modified"]), ModifiedBy=user)
         self._rewire("Schedules", current)
 
@@ -244,9 +288,11 @@ class QuestionmarkWorld:
     def delete_participant(self, key: int) -> None:
         self.version += 1
         self.get("Participants", key)
+        entity = self.tables["Participants"].get(key) or {}
         self.tables["Participants"].delete(key)
         self.wires["Participants"].pop(key, None)
         self.memberships.drop_right(key)
+        self._relist("Participants", key, entity)
 
     def create_group(self, body: Any) -> dict[str, Any]:
         values = self._read("Groups", body)
@@ -259,8 +305,10 @@ class QuestionmarkWorld:
     def delete_group(self, key: int) -> None:
         self.version += 1
         self.get("Groups", key)
+        entity = self.tables["Groups"].get(key) or {}
         self.tables["Groups"].delete(key)
         self.wires["Groups"].pop(key, None)
+        self._relist("Groups", key, entity)
         self.memberships.drop_left(key)
         self.owners.drop_right(key)
         self.schedulable.drop_left(key)
