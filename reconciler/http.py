@@ -25,8 +25,6 @@ from urllib.parse import urlsplit
 
 import requests
 
-from .transport import LeanAdapter, Transport, Workers
-
 from .errors import (
     AmbiguousWriteError,
     AuthenticationError,
@@ -38,6 +36,7 @@ from .errors import (
     TransientError,
     redact,
 )
+from .transport import LeanAdapter, Transport, Workers
 
 log = logging.getLogger("reconciler.http")
 

@@ -22,7 +22,7 @@ import re
 import threading
 from collections.abc import Callable, Mapping
 from queue import SimpleQueue
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlencode
 
 import requests
@@ -32,14 +32,37 @@ from requests.cookies import extract_cookies_to_jar
 from requests.hooks import dispatch_hook
 from requests.models import PreparedRequest
 from requests.structures import CaseInsensitiveDict
-from requests.utils import get_encoding_from_headers, get_environ_proxies
+from requests.utils import check_header_validity, get_encoding_from_headers, get_environ_proxies
 
 # Characters that requests' URL preparation (IDNA, percent re-quoting) leaves as they are.
+T = TypeVar("T")
+
 _PLAIN = re.compile(r"[A-Za-z0-9\-._~/?&=+,;:@!$'()*]*\Z")
 
 
 class LeanAdapter(HTTPAdapter):
-    """An HTTPAdapter whose responses skip the cookie jar unless the answer sets a cookie."""
+    """An HTTPAdapter that keeps the connection pool of each origin at hand (requests parses the URL and
+    looks the pool up again per call) and whose responses skip the cookie jar unless the answer sets one."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._pools: dict[tuple[str, object, object], Any] = {}
+
+    def get_connection_with_tls_context(self, request: PreparedRequest, verify: Any, proxies: Any = None,
+                                        cert: Any = None) -> Any:
+        if proxies:
+            return super().get_connection_with_tls_context(request, verify, proxies, cert)
+        url = request.url or ""
+        end = url.find("/", url.find("//") + 2)
+        key = (url if end < 0 else url[:end], verify, cert)
+        pool = self._pools.get(key)
+        if pool is None or pool.pool is None:  # a pool closed (evicted, or the session closed) is not reused
+            pool = self._pools[key] = super().get_connection_with_tls_context(request, verify, proxies, cert)
+        return pool
+
+    def close(self) -> None:
+        self._pools.clear()
+        super().close()
 
     def build_response(self, req: PreparedRequest, resp: Any) -> requests.Response:
         if "Set-Cookie" in resp.headers:
@@ -70,6 +93,7 @@ class Transport:
                 self._plain_base = base_url + "/"
         self._auth: object = None
         self._auth_header = ""
+        self._defaults: tuple[tuple[Any, ...], CaseInsensitiveDict[str]] = ((), CaseInsensitiveDict())
 
     def url(self, url: str, query: Mapping[str, str] | None) -> str:
         """`url` with `query` encoded, exactly as requests prepares it."""
@@ -90,10 +114,10 @@ class Transport:
         request = PreparedRequest()
         request.method = method
         request.url = self.url(url, query)
-        merged = CaseInsensitiveDict(session.headers)
-        if headers:
-            merged.update(headers)
-        request.prepare_headers({k: v for k, v in merged.items() if v is not None})
+        request.headers = merged = self._session_headers()
+        for header in (headers or {}).items():
+            check_header_validity(header)
+            merged[header[0]] = header[1]
         request.prepare_body(form, None, json)
         auth = session.auth
         if auth is not None:
@@ -105,14 +129,28 @@ class Transport:
                 request.prepare_auth(auth)
         if len(session.cookies):
             request.prepare_cookies(session.cookies)
-        response = self.adapter.send(request, stream=True, timeout=timeout, verify=session.verify,
-                                     cert=session.cert, proxies=self.proxies)
+        verify = True if session.verify is None else session.verify
+        response = self.adapter.send(request, stream=True, timeout=timeout, verify=verify, cert=session.cert,
+                                     proxies=self.proxies)
         if "Set-Cookie" in response.headers:
-            extract_cookies_to_jar(session.cookies, request, response.raw)
+            extract_cookies_to_jar(session.cookies, request, response.raw)  # type: ignore[no-untyped-call]
         hooks = session.hooks.get("response")
         if hooks:
-            response = dispatch_hook("response", {"response": hooks}, response)
+            response = dispatch_hook("response", {"response": hooks}, response)  # type: ignore[no-untyped-call]
         return response
+
+
+    def _session_headers(self) -> CaseInsensitiveDict[str]:
+        """A copy of the session's headers, checked as requests checks them; checked again only when they
+        change (doctor switches Accept)."""
+        current = tuple(self.session.headers.items())
+        seen, checked = self._defaults
+        if current != seen:
+            prepared = PreparedRequest()
+            prepared.prepare_headers({k: v for k, v in current if v is not None})
+            checked = prepared.headers
+            self._defaults = (current, checked)
+        return checked.copy()
 
 
 def prepared_url(url: str, query: Mapping[str, str] | None) -> str:
@@ -132,10 +170,10 @@ class Workers:
         self._idle: list[SimpleQueue[Callable[[], None] | None]] = []
         self._lock = threading.Lock()
 
-    def run(self, task: Callable[[], Any], budget: float) -> list[Any]:
+    def run(self, task: Callable[[], T], budget: float) -> list[T | BaseException]:
         """[result] or [exception] of `task`, or [] when it did not end within `budget` seconds (it is left
         to finish, or never, on its own thread)."""
-        outcome: list[Any] = []
+        outcome: list[T | BaseException] = []
         done = threading.Lock()
         done.acquire()
 
