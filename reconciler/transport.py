@@ -21,9 +21,10 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Callable, Mapping
+from functools import lru_cache
 from queue import SimpleQueue
 from typing import Any, TypeVar
-from urllib.parse import urlencode
+from urllib.parse import quote_plus
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -37,6 +38,9 @@ from requests.utils import check_header_validity, get_encoding_from_headers, get
 # Characters that requests' URL preparation (IDNA, percent re-quoting) leaves as they are.
 T = TypeVar("T")
 
+# urlencode's quoting of one key or value, remembered: the same names and most values recur on every call.
+_quote = lru_cache(maxsize=4096)(quote_plus)
+
 _PLAIN = re.compile(r"[A-Za-z0-9\-._~/?&=+,;:@!$'()*]*\Z")
 
 
@@ -47,21 +51,37 @@ class LeanAdapter(HTTPAdapter):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._pools: dict[tuple[str, object, object], Any] = {}
+        self._verified: set[tuple[int, object, object]] = set()
 
     def get_connection_with_tls_context(self, request: PreparedRequest, verify: Any, proxies: Any = None,
                                         cert: Any = None) -> Any:
         if proxies:
             return super().get_connection_with_tls_context(request, verify, proxies, cert)
         url = request.url or ""
-        end = url.find("/", url.find("//") + 2)
+        end = _path_start(url)
         key = (url if end < 0 else url[:end], verify, cert)
         pool = self._pools.get(key)
         if pool is None or pool.pool is None:  # a pool closed (evicted, or the session closed) is not reused
             pool = self._pools[key] = super().get_connection_with_tls_context(request, verify, proxies, cert)
         return pool
 
+    def cert_verify(self, conn: Any, url: str, verify: Any, cert: Any) -> None:
+        """Set the pool's TLS settings once (requests does it per call, looking the CA bundle up on disk)."""
+        key = (id(conn), verify, cert)
+        if key not in self._verified:
+            super().cert_verify(conn, url, verify, cert)  # type: ignore[no-untyped-call]
+            self._verified.add(key)
+
+    def request_url(self, request: PreparedRequest, proxies: Any) -> str:
+        url = request.url or ""
+        end = _path_start(url)
+        if proxies or end < 0 or "#" in url or url.startswith("//", end):
+            return super().request_url(request, proxies)
+        return url[end:]  # what requests sends without a proxy: the path and query
+
     def close(self) -> None:
         self._pools.clear()
+        self._verified.clear()
         super().close()
 
     def build_response(self, req: PreparedRequest, resp: Any) -> requests.Response:
@@ -102,7 +122,9 @@ class Transport:
             return prepared_url(url, query)
         if not query:
             return url
-        encoded = urlencode([(k, v) for k, v in query.items() if v is not None])
+        if not all(type(k) is str and type(v) is str for k, v in query.items()):
+            return prepared_url(url, query)
+        encoded = "&".join(f"{_quote(k)}={_quote(v)}" for k, v in query.items())
         if not encoded:
             return url
         return f"{url}&{encoded}" if "?" in url else f"{url}?{encoded}"
@@ -151,6 +173,11 @@ class Transport:
             checked = prepared.headers
             self._defaults = (current, checked)
         return checked.copy()
+
+
+def _path_start(url: str) -> int:
+    """Where the path of an absolute URL begins (-1 when it has none)."""
+    return url.find("/", url.find("//") + 2)
 
 
 def prepared_url(url: str, query: Mapping[str, str] | None) -> str:
