@@ -36,7 +36,7 @@ from .errors import (
     TransientError,
     redact,
 )
-from .transport import LeanAdapter, Transport, Workers
+from .http_transport import LeanAdapter, Transport, Workers
 
 log = logging.getLogger("reconciler.http")
 

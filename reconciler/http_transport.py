@@ -62,6 +62,8 @@ class LeanAdapter(HTTPAdapter):
         key = (url if end < 0 else url[:end], verify, cert)
         pool = self._pools.get(key)
         if pool is None or pool.pool is None:  # a pool closed (evicted, or the session closed) is not reused
+            if pool is not None:
+                self._verified = {v for v in self._verified if v[0] != id(pool)}
             pool = self._pools[key] = super().get_connection_with_tls_context(request, verify, proxies, cert)
         return pool
 
@@ -111,8 +113,7 @@ class Transport:
             probe = base_url + "/a"
             if _PLAIN.match(probe[probe.index("//") + 2:]) and prepared_url(probe, None) == probe:
                 self._plain_base = base_url + "/"
-        self._auth: object = None
-        self._auth_header = ""
+        self._auth: tuple[object, str] = (None, "")  # (session.auth, its header): one value, thread-safe
         self._defaults: tuple[tuple[Any, ...], CaseInsensitiveDict[str]] = ((), CaseInsensitiveDict())
 
     def url(self, url: str, query: Mapping[str, str] | None) -> str:
@@ -144,9 +145,11 @@ class Transport:
         auth = session.auth
         if auth is not None:
             if isinstance(auth, tuple) and len(auth) == 2:
-                if auth is not self._auth:
-                    self._auth, self._auth_header = auth, _basic_auth_str(*auth)
-                request.headers["Authorization"] = self._auth_header
+                known, basic = self._auth
+                if auth is not known:
+                    basic = _basic_auth_str(*auth)
+                    self._auth = (auth, basic)
+                request.headers["Authorization"] = basic
             else:
                 request.prepare_auth(auth)
         if len(session.cookies):

@@ -18,7 +18,7 @@ import requests
 
 from reconciler.errors import TransientError
 from reconciler.http import HttpClient, RetryPolicy
-from reconciler.transport import LeanAdapter, Transport
+from reconciler.http_transport import LeanAdapter, Transport
 
 BASE = "http://vendor.example:8080/api"
 PROXY_VARIABLES = ("http_proxy", "https_proxy", "all_proxy", "no_proxy")
