@@ -24,7 +24,6 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import requests
-from requests.adapters import HTTPAdapter
 
 from .errors import (
     AmbiguousWriteError,
@@ -37,12 +36,13 @@ from .errors import (
     TransientError,
     redact,
 )
+from .http_transport import LeanAdapter, Transport, Workers
 
 log = logging.getLogger("reconciler.http")
 
 READ_METHODS = frozenset({"GET", "HEAD"})
 DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024
-_CHUNK = 64 * 1024
+_CHUNK = 256 * 1024  # read size when the answer does not declare its length
 
 
 @dataclass
@@ -179,16 +179,19 @@ class HttpClient:
         self._extract = error_extractor
         self._secrets = secrets
         self._session = requests.Session()
-        adapter = HTTPAdapter(pool_connections=pool_size, pool_maxsize=pool_size, max_retries=0)
+        adapter = LeanAdapter(pool_connections=pool_size, pool_maxsize=pool_size, max_retries=0)
         self._session.mount("http://", adapter)
         self._session.mount("https://", adapter)
-        self._session.trust_env = False
+        self._session.trust_env = False  # the environment's proxies are resolved once, by the Transport
         if auth:
             self._session.auth = auth
         if headers:
             self._session.headers.update(headers)
+        self._transport = Transport(self._session, adapter, self.base_url)
+        self._workers = Workers(provider)
 
     def close(self) -> None:
+        self._workers.close()
         self._session.close()
 
     def request(
@@ -250,19 +253,9 @@ class HttpClient:
             body = None
             query = {**(params or {}), **signed}
         self.stats.count(method)
-        outcome: list[requests.Response | BaseException] = []
-
-        def fetch() -> None:
-            try:
-                outcome.append(self._fetch(method, url, query, body, json, headers, budget))
-            except BaseException as exc:  # handed to the caller's thread
-                outcome.append(exc)
-
-        # The request runs in a daemon thread so a server that never finishes cannot hold the run past its
+        # The request runs on a daemon thread so a server that never finishes cannot hold the run past its
         # deadline (requests' own timeout bounds each socket read, not the whole answer).
-        worker = threading.Thread(target=fetch, name=f"{self.provider}-http", daemon=True)
-        worker.start()
-        worker.join(budget)
+        outcome = self._workers.run(lambda: self._fetch(method, url, query, body, json, headers, budget), budget)
         if not outcome:
             raise self._no_answer(method, url, f"no complete answer within {budget:.0f} s", timed_out=True)
         result = outcome[0]
@@ -315,10 +308,7 @@ class HttpClient:
         budget: float,
     ) -> requests.Response:
         """One exchange, the body read in chunks under the size cap; redirects are answers, never followed."""
-        response = self._session.request(
-            method, url, params=query or None, data=body, json=json, timeout=(min(10.0, budget), budget),
-            headers=dict(headers) if headers else None, stream=True, allow_redirects=False,
-        )
+        response = self._transport.send(method, url, query, body, json, headers, (min(10.0, budget), budget))
         with closing(response):
             if 300 <= response.status_code < 400:
                 location = urlsplit(response.headers.get("Location") or "")
@@ -327,14 +317,17 @@ class HttpClient:
                     self.provider, f"{method} {_path(url)} answered with a redirect{where}; redirects are not "
                     "followed (check the configured base URL)", status=response.status_code)
             declared = response.headers.get("Content-Length", "")
-            if declared.isdigit() and int(declared) > self.max_response_bytes:
+            length = int(declared) if declared.isdigit() else 0
+            if length > self.max_response_bytes:
                 raise self._too_big(method, url)
-            content = bytearray()
-            for chunk in response.iter_content(_CHUNK):
-                content.extend(chunk)
-                if len(content) > self.max_response_bytes:
+            chunks: list[bytes] = []
+            size = 0
+            for chunk in response.iter_content(length or _CHUNK):  # a declared length: read at once
+                chunks.append(chunk)
+                size += len(chunk)
+                if size > self.max_response_bytes:
                     raise self._too_big(method, url)
-            response._content = bytes(content)
+            response._content = b"".join(chunks)
             response._content_consumed = True  # type: ignore[attr-defined]  # closing() then pools the connection
         return response
 
