@@ -7,7 +7,8 @@ ever set. `Transport` prepares the same `PreparedRequest` (the session's headers
 hooks still apply, read at each call) and hands it to the session's `HTTPAdapter`:
 
 - the environment's proxies (HTTP_PROXY, HTTPS_PROXY, ALL_PROXY, NO_PROXY) are resolved once, for the base URL
-  every call goes to (HttpClient refuses any other), as requests would resolve them per call;
+  every call goes to (HttpClient refuses any other), as requests would resolve them per call; a loopback
+  base URL (the sandbox) never goes through a proxy;
 - a URL of plain characters under that base URL is joined with its encoded query directly (what
   `PreparedRequest.prepare_url` makes of it, asserted by the tests); anything else goes through requests;
 - the cookie jar is touched only when it holds cookies or the answer sets one.
@@ -18,13 +19,14 @@ thread per call.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 import threading
 from collections.abc import Callable, Mapping
 from functools import lru_cache
 from queue import SimpleQueue
 from typing import Any, TypeVar
-from urllib.parse import quote_plus
+from urllib.parse import quote_plus, urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -101,13 +103,24 @@ class LeanAdapter(HTTPAdapter):
         return response
 
 
+def _loopback(url: str) -> bool:
+    """A loopback host (the sandbox, the emulators) is reached directly, whatever proxy the environment sets."""
+    host = (urlsplit(url).hostname or "").lower()
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 class Transport:
     """Sends prepared requests for one session through its adapter, with proxies resolved once."""
 
     def __init__(self, session: requests.Session, adapter: HTTPAdapter, base_url: str | None) -> None:
         self.session = session
         self.adapter = adapter
-        self.proxies: dict[str, str] = get_environ_proxies(base_url or "") if base_url else {}
+        self.proxies: dict[str, str] = get_environ_proxies(base_url) if base_url and not _loopback(base_url) else {}
         self._plain_base: str | None = None
         if base_url and base_url.startswith(("http://", "https://")):
             probe = base_url + "/a"

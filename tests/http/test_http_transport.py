@@ -21,6 +21,7 @@ from reconciler.http import HttpClient, RetryPolicy
 from reconciler.http_transport import LeanAdapter, Transport
 
 BASE = "http://vendor.example:8080/api"
+VENDOR = "http://vendor.invalid:8080"
 PROXY_VARIABLES = ("http_proxy", "https_proxy", "all_proxy", "no_proxy")
 
 
@@ -100,7 +101,7 @@ def _client(base: str) -> HttpClient:
 
 def test_http_proxy_from_the_environment_is_used(proxy: str, clean_env: pytest.MonkeyPatch) -> None:
     clean_env.setenv("HTTP_PROXY", proxy)
-    base = f"http://127.0.0.1:{_closed_port()}"  # nothing listens there: only the proxy can answer
+    base = VENDOR  # a name nothing resolves: only the proxy can answer
     client = _client(base)
     answer = client.request("GET", f"{base}/v2/schedules", params={"limit": "100"}).json()
     assert answer["target"] == f"{base}/v2/schedules?limit=100"
@@ -108,10 +109,18 @@ def test_http_proxy_from_the_environment_is_used(proxy: str, clean_env: pytest.M
 
 def test_no_proxy_sends_the_base_url_directly(proxy: str, clean_env: pytest.MonkeyPatch) -> None:
     clean_env.setenv("HTTP_PROXY", proxy)
-    clean_env.setenv("NO_PROXY", "localhost,127.0.0.1")
-    base = f"http://127.0.0.1:{_closed_port()}"
+    clean_env.setenv("NO_PROXY", "localhost,vendor.invalid")
     with pytest.raises(TransientError, match="ConnectionError"):
-        _client(base).request("GET", f"{base}/v2/schedules")
+        _client(VENDOR).request("GET", f"{VENDOR}/v2/schedules")
+    assert Proxy.seen == []
+
+
+def test_loopback_is_never_proxied(proxy: str, clean_env: pytest.MonkeyPatch) -> None:
+    clean_env.setenv("HTTP_PROXY", proxy)
+    clean_env.setenv("ALL_PROXY", proxy)
+    for base in (f"http://127.0.0.1:{_closed_port()}", f"http://localhost:{_closed_port()}"):
+        with pytest.raises(TransientError, match="ConnectionError"):
+            _client(base).request("GET", f"{base}/v2/schedules")
     assert Proxy.seen == []
 
 
@@ -124,7 +133,7 @@ def test_https_proxy_tunnels_to_the_vendor(proxy: str, clean_env: pytest.MonkeyP
 
 
 def test_proxies_are_read_once_when_the_client_is_made(proxy: str, clean_env: pytest.MonkeyPatch) -> None:
-    base = f"http://127.0.0.1:{_closed_port()}"
+    base = VENDOR
     client = _client(base)
     clean_env.setenv("HTTP_PROXY", proxy)
     with pytest.raises(TransientError, match="ConnectionError"):
@@ -134,7 +143,7 @@ def test_proxies_are_read_once_when_the_client_is_made(proxy: str, clean_env: py
 
 def test_cookies_the_vendor_sets_are_sent_back(proxy: str, clean_env: pytest.MonkeyPatch) -> None:
     clean_env.setenv("HTTP_PROXY", proxy)
-    base = f"http://127.0.0.1:{_closed_port()}"
+    base = VENDOR
     client = _client(base)
     assert client.request("GET", f"{base}/first").json()["cookie"] is None
     client.request("GET", f"{base}/set-cookie")
@@ -143,7 +152,7 @@ def test_cookies_the_vendor_sets_are_sent_back(proxy: str, clean_env: pytest.Mon
 
 def test_calls_reuse_their_threads(proxy: str, clean_env: pytest.MonkeyPatch) -> None:
     clean_env.setenv("HTTP_PROXY", proxy)
-    base = f"http://127.0.0.1:{_closed_port()}"
+    base = VENDOR
     client = _client(base)
     before = {t.ident for t in threading.enumerate() if t.name == "vendor-http"}
     for number in range(30):

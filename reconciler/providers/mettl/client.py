@@ -19,7 +19,7 @@ from ...errors import (
     RateLimitedError,
     TransientError,
 )
-from ...http import HttpClient, VendorError, not_json
+from ...http import HttpClient, VendorError, json_body, not_json
 from .answers import ListedSchedule, LiveSchedule, checked
 from .signing import signature
 
@@ -44,7 +44,7 @@ def envelope_error(response: requests.Response) -> VendorError | None:
     if response.status_code < 400 and b'"ERROR"' not in response.content:
         return None  # no error envelope in it: `MettlClient.answer` parses the body, once
     try:
-        body = response.json()
+        body = json_body(response)
     except ValueError:
         if response.status_code < 400:
             raise not_json(PROVIDER, response) from None
@@ -114,7 +114,7 @@ class MettlClient:
         else:
             response = self.http.request(method, url, data=params, sign=sign, headers=FORM_HEADERS)
         try:
-            body = json.loads(response.content)
+            body = json_body(response)
         except ValueError:
             raise not_json(PROVIDER, response) from None
         if not isinstance(body, dict) or body.get("status") != "SUCCESS":

@@ -22,7 +22,7 @@ from ...errors import (
     ConflictError,
     MalformedResponseError,
 )
-from ...http import HttpClient, VendorError, describe_call, not_json
+from ...http import HttpClient, VendorError, describe_call, json_body, not_json
 from . import mapping
 from .answers import (
     AttemptEntity,
@@ -74,7 +74,7 @@ def _error_parts(response: requests.Response) -> tuple[str, str]:
     """(code, message) from an OData error body, parsed defensively (assumption Q-05)."""
     fallback = response.reason or "request failed"
     try:
-        body = response.json()
+        body = json_body(response)
     except ValueError:
         return "", fallback
     error = body.get("odata.error") or body.get("error") if isinstance(body, dict) else None
@@ -116,7 +116,7 @@ class QuestionmarkClient:
 
     def _json(self, response: requests.Response) -> dict[str, Any]:
         try:
-            body = response.json()
+            body = json_body(response)
         except ValueError:
             raise not_json(PROVIDER, response) from None
         if not isinstance(body, dict):
