@@ -315,6 +315,8 @@ def email_of(participant: Mapping[str, Any] | None, known: Container[str] = ()) 
     if not participant:
         return None
     value = participant.get("PrimaryEmail")
+    if type(value) is str and value in known and value.isascii():
+        return value  # already normalised (stripped, lower-case ASCII): what the checks below return
     if not str(value or "").strip():
         value = participant.get("Name")
     email = normalize_email(str(value or ""))

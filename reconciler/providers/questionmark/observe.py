@@ -14,6 +14,7 @@ import io
 import pickle
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any
 
 from pydantic import ValidationError
@@ -27,6 +28,7 @@ from .listing import Listing
 from .live import QuestionmarkLive
 
 LIST, GROUP = "list", "group"
+_ID = itemgetter("ID")
 
 
 @dataclass
@@ -58,7 +60,7 @@ class Seats:
         return result
 
     def all_active(self) -> list[dict[str, Any]]:
-        return sorted([s for seats in self.active.values() for s in seats] + self.unnamed, key=lambda s: s["ID"])
+        return sorted([s for seats in self.active.values() for s in seats] + self.unnamed, key=_ID)
 
 
 def metadata_of(raw: Mapping[str, Any]) -> dict[str, str]:

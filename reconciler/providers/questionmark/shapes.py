@@ -108,7 +108,7 @@ def _type_table(annotation: Any) -> Table | None:
         return out
     if origin is list and len(args) == 1:
         item = _type_table(args[0])
-        return None if item is None else {list: lambda value: all(_accepts(item, v) for v in value)}
+        return None if item is None else {list: lambda value: not value or all(_accepts(item, v) for v in value)}
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         test = shape_test(annotation)
         return None if test is None else {dict: test}
