@@ -101,7 +101,7 @@ def measure(config: Path, gc_mode: str) -> dict[str, Any]:
         desired = load_project(config, ENV, now=datetime.now(UTC)).desired
     rss["loaded"] = _rss_mb()
     if gc_mode == "freeze":
-        gc.freeze()  # as engine.settled_heap does for make_plan
+        gc.freeze()  # as heap.settled does for engine.make_plan
     provider = MettlProvider(MettlClient("http://127.0.0.1:9", "bench-public", "bench-private"))
     observed = {}
     for number, schedule in enumerate(desired.schedules):

@@ -9,7 +9,6 @@ providers). All problems are collected and raised at once as one ConfigError, se
 from __future__ import annotations
 
 import dataclasses
-import gc
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -21,6 +20,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from ..errors import ConfigError, Position, Problem, scrub
+from ..heap import bulk_build
 from ..models import (
     Candidate,
     CsvList,
@@ -66,21 +66,8 @@ def load_project(
     None skips that check (for a past snapshot of the desired state, such as a drift baseline).
     """
     project_path = Path(path).absolute()
-    collecting = gc.isenabled()
-    gc.disable()  # loading builds millions of objects and no cyclic garbage: collection passes only cost time
-    try:
+    with bulk_build():  # loading builds millions of objects and no cyclic garbage
         return _Loader(Inputs(os.environ if env is None else env, project_path), now).run(project_path)
-    finally:
-        if gc.get_count()[0] > _SETTLE_AT:
-            gc.freeze()  # what a large load built lives on: the collector's next pass would walk all of it
-        if collecting:
-            gc.enable()
-
-
-_SETTLE_AT = 100_000
-"""Objects built by a load above which they are left out of the cyclic collector's passes (`gc.freeze`; still
-freed as soon as they are dropped): the first pass after a million candidates would take ~0.5 s, measured by
-benchmarks/loading.py."""
 
 
 def _source(source: str | Loc) -> str:
