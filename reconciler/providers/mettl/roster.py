@@ -28,12 +28,17 @@ def read_roster(raw: dict[str, Any], desired: Iterable[str] = ()) -> Roster:
     removes it). Any other email is checked: ValueError/KeyError/TypeError on a candidate that is not one."""
     access = raw.get("access") or {}
     invited = access.get("type") == "ByInvitation"
+    items = access.get("candidates") or ()
+    quick = _as_desired(items, desired)
+    if quick is not None:
+        live = LiveCandidates(frozenset(quick), {}) if invited else None
+        return Roster(live, {}, {c["email"]: "has submitted" for c in items if c.get("submissionDate")})
     known = {email: email for email in desired}
     emails: list[str] = []
     names: dict[str, str] = {}
     spellings: dict[str, str] = {}
     protected: dict[str, str] = {}
-    for item in access.get("candidates") or ():
+    for item in items:
         held = item["email"]
         if not isinstance(held, str):
             raise TypeError(f"not a candidate email: {held!r}")
@@ -48,6 +53,16 @@ def read_roster(raw: dict[str, Any], desired: Iterable[str] = ()) -> Roster:
             protected[email] = "has submitted"
     live = LiveCandidates(frozenset(emails), names) if invited else None
     return Roster(live, spellings, protected)
+
+
+def _as_desired(items: Iterable[dict[str, Any]], desired: Iterable[str]) -> list[str] | None:
+    """The emails of `items` when each is ASCII and one of `desired` as it stands (so normalising it would
+    leave it as it is: the usual unchanged list, read in C-level loops); None when any is not."""
+    held = [item["email"] for item in items]
+    wanted = desired if isinstance(desired, (set, frozenset)) else frozenset(desired)
+    if all(type(email) is str for email in held) and "".join(held).isascii() and wanted.issuperset(held):
+        return held
+    return None
 
 
 def full_candidates(raw: dict[str, Any]) -> tuple[Candidate, ...] | None:

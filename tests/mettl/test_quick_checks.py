@@ -1,0 +1,70 @@
+"""The quick paths of a read schedule (candidate list checked and read by C-level loops) accept and produce
+exactly what the full, per-item paths do: anything unusual falls back to them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from reconciler.errors import MalformedResponseError
+from reconciler.providers.mettl import roster
+from reconciler.providers.mettl.answers import LiveSchedule, checked, checked_schedule
+
+CALL = "GET /v2/schedules/k"
+
+
+def _schedule(*candidates: Any) -> dict[str, Any]:
+    return {"name": "S", "accessKey": "k", "scheduleType": "AlwaysOn", "extra": 1,
+            "access": {"type": "ByInvitation", "candidates": list(candidates)}}
+
+
+GOOD = {"email": "ana@example.com", "name": "Ana", "submissionDate": None, "more": [1]}
+BAD_CANDIDATES = [
+    {"name": "no email"}, {"email": "ab"}, {"email": 7}, {"email": "ana@example.com", "name": 3},
+    {"email": "ana@example.com", "submissionDate": 1}, "ana@example.com", None,
+]
+
+
+def _failure(check: Any, data: Any) -> str:
+    with pytest.raises(MalformedResponseError) as caught:
+        check(data)
+    return str(caught.value)
+
+
+@pytest.mark.parametrize("bad", BAD_CANDIDATES, ids=repr)
+def test_a_bad_candidate_fails_as_the_model_check_fails(bad: Any) -> None:
+    data = _schedule(GOOD, bad)
+    expected = _failure(lambda d: checked(LiveSchedule, d, CALL), data)
+    assert "access.candidates.1" in expected
+    assert _failure(lambda d: checked_schedule(d, CALL), data) == expected
+
+
+def test_a_bad_schedule_field_with_good_candidates_is_named() -> None:
+    data = {**_schedule(GOOD), "scheduleType": "Sometimes"}
+    expected = _failure(lambda d: checked(LiveSchedule, d, CALL), data)
+    assert "scheduleType" in expected
+    assert _failure(lambda d: checked_schedule(d, CALL), data) == expected
+
+
+def test_a_good_schedule_comes_back_unchanged() -> None:
+    data = _schedule(GOOD, {"email": "raj@example.com"})
+    assert checked_schedule(data, CALL) is data
+    assert data["access"]["candidates"][0] is GOOD  # nothing replaced in place
+
+
+@pytest.mark.parametrize("live", [
+    ["ana@example.com", "raj@example.com"],  # all desired, as they stand: the quick path
+    ["Ana@Example.com", "raj@example.com"],  # another spelling: per item
+    ["ana@example.com", "zoë@example.com"],  # not ASCII: per item
+    ["ana@example.com", "mei@example.com"],  # not desired: per item
+])
+def test_the_roster_is_the_same_either_way(live: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    desired = frozenset({"ana@example.com", "raj@example.com", "zoë@example.com"})
+    raw = _schedule(*({"email": e, "name": e.upper(), "submissionDate": "2026-01-01" if i else None}
+                      for i, e in enumerate(live)))
+    quick = roster.read_roster(raw, desired)
+    monkeypatch.setattr(roster, "_as_desired", lambda items, wanted: None)
+    slow = roster.read_roster(raw, desired)
+    assert quick == slow
+    assert quick.protected == {live[1].lower(): "has submitted"}
