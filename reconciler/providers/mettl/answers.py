@@ -90,11 +90,12 @@ def checked_schedule(data: Any, call: str) -> dict[str, Any]:
     names the field."""
     access = data.get("access") if type(data) is dict else None
     candidates = access.get("candidates") if type(access) is dict else None
-    if type(candidates) is not list or not all(
+    if not isinstance(access, dict) or type(candidates) is not list or not all(
         type(c) is dict and type(e := c.get("email")) is str and len(e) >= 3
         and type(c.get("name")) in _MAYBE_STR and type(c.get("submissionDate")) in _MAYBE_STR
         for c in candidates
     ):
         return checked(LiveSchedule, data, call)
     checked(LiveSchedule, {**data, "access": {**access, "candidates": None}}, call)
+    assert isinstance(data, dict)
     return data
