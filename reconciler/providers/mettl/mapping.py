@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from pydantic import BaseModel, SecretStr
@@ -80,6 +81,7 @@ def camel(name: str) -> str:
     return head + "".join(part.capitalize() for part in rest)
 
 
+@lru_cache(maxsize=1024)  # the same few vendor property names on every schedule read
 def snake(name: str) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
 
@@ -208,6 +210,7 @@ def _only_known(data: dict[str, Any], fields: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+@lru_cache(maxsize=256)  # the models' field annotations: a fixed set
 def _model_in(annotation: Any) -> type[BaseModel] | None:
     for candidate in getattr(annotation, "__args__", (annotation,)):
         if isinstance(candidate, type) and issubclass(candidate, BaseModel):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -32,7 +33,9 @@ def read_roster(raw: dict[str, Any], desired: Iterable[str] = ()) -> Roster:
     quick = _as_desired(items, desired)
     if quick is not None:
         live = LiveCandidates(frozenset(quick), {}) if invited else None
-        return Roster(live, {}, {c["email"]: "has submitted" for c in items if c.get("submissionDate")})
+        submitted = any(map(operator.methodcaller("get", "submissionDate"), items))
+        return Roster(live, {}, {c["email"]: "has submitted" for c in items if c.get("submissionDate")}
+                      if submitted else {})
     known = {email: email for email in desired}
     emails: list[str] = []
     names: dict[str, str] = {}
@@ -58,9 +61,9 @@ def read_roster(raw: dict[str, Any], desired: Iterable[str] = ()) -> Roster:
 def _as_desired(items: Iterable[dict[str, Any]], desired: Iterable[str]) -> list[str] | None:
     """The emails of `items` when each is ASCII and one of `desired` as it stands (so normalising it would
     leave it as it is: the usual unchanged list, read in C-level loops); None when any is not."""
-    held = [item["email"] for item in items]
+    held = list(map(operator.itemgetter("email"), items))
     wanted = desired if isinstance(desired, (set, frozenset)) else frozenset(desired)
-    if all(type(email) is str for email in held) and "".join(held).isascii() and wanted.issuperset(held):
+    if set(map(type, held)) <= {str} and "".join(held).isascii() and wanted.issuperset(held):
         return held
     return None
 
