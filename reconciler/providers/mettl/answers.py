@@ -101,7 +101,7 @@ def checked_schedule(data: Any, call: str) -> dict[str, Any]:
 def _plain_candidates(items: list[Any]) -> bool:
     if not set(map(type, items)) <= {dict}:
         return False
-    emails = list(map(dict.get, items, repeat("email")))
+    emails: list[Any] = list(map(dict.get, items, repeat("email")))
     return (set(map(type, emails)) <= {str} and min(map(len, emails), default=3) >= 3
             and set(map(type, map(dict.get, items, repeat("name")))) <= _MAYBE_STR
             and set(map(type, map(dict.get, items, repeat("submissionDate")))) <= _MAYBE_STR)

@@ -210,7 +210,6 @@ def _only_known(data: dict[str, Any], fields: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-@lru_cache(maxsize=256)  # the models' field annotations: a fixed set
 def _model_in(annotation: Any) -> type[BaseModel] | None:
     for candidate in getattr(annotation, "__args__", (annotation,)):
         if isinstance(candidate, type) and issubclass(candidate, BaseModel):
