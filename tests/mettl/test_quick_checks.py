@@ -68,3 +68,20 @@ def test_the_roster_is_the_same_either_way(live: list[str], monkeypatch: pytest.
     slow = roster.read_roster(raw, desired)
     assert quick == slow
     assert quick.protected == {live[1].lower(): "has submitted"}
+
+
+def test_settings_and_windows_read_before_are_the_same_values() -> None:
+    from reconciler.providers.mettl.mapping import settings_from_sc, window_from_sc
+
+    raw = {"webProctoring": {"enabled": True, "count": 3}, "secureBrowser": {"enabled": False}}
+    first = settings_from_sc(raw)
+    assert settings_from_sc({**raw}) == first
+    other = settings_from_sc({**raw, "webProctoring": {"enabled": True, "count": 4}})
+    assert other != first and other.web_proctoring is not None and other.web_proctoring.count == 4
+    window = {"startsOnDate": "Mon, 07 Feb 2022", "startsOnTime": "09:00:00", "endsOnDate": "Mon, 07 Feb 2022",
+              "endsOnTime": "11:00:00", "locationTimeZone": "Asia/Kolkata"}
+    assert window_from_sc(window) == window_from_sc(dict(window))
+    assert window_from_sc({**window, "endsOnTime": "12:00:00"}).end.hour == 12
+    for _ in range(2):  # a refused value is refused every time (failures are not remembered)
+        with pytest.raises(ValueError):
+            window_from_sc({**window, "endsOnDate": "07/02/2022"})
