@@ -32,7 +32,7 @@ def read_roster(raw: dict[str, Any], desired: Iterable[str] = ()) -> Roster:
     items = access.get("candidates") or ()
     quick = _as_desired(items, desired)
     if quick is not None:
-        live = LiveCandidates(frozenset(quick), {}) if invited else None
+        live = LiveCandidates(quick, {}) if invited else None
         submitted = any(map(operator.methodcaller("get", "submissionDate"), items))
         return Roster(live, {}, {c["email"]: "has submitted" for c in items if c.get("submissionDate")}
                       if submitted else {})
@@ -58,14 +58,15 @@ def read_roster(raw: dict[str, Any], desired: Iterable[str] = ()) -> Roster:
     return Roster(live, spellings, protected)
 
 
-def _as_desired(items: Iterable[dict[str, Any]], desired: Iterable[str]) -> list[str] | None:
-    """The emails of `items` when each is ASCII and one of `desired` as it stands (so normalising it would
-    leave it as it is: the usual unchanged list, read in C-level loops); None when any is not."""
+def _as_desired(items: Iterable[dict[str, Any]], desired: Iterable[str]) -> frozenset[str] | None:
+    """`desired` itself (its strings, not copies) when the emails of `items` are exactly those, each ASCII and
+    spelt as desired (normalising it would leave it as it is): the usual unchanged list, read by C-level
+    loops. None otherwise (read one by one)."""
     held = list(map(operator.itemgetter("email"), items))
-    wanted = desired if isinstance(desired, (set, frozenset)) else frozenset(desired)
-    if set(map(type, held)) <= {str} and "".join(held).isascii() and wanted.issuperset(held):
-        return held
-    return None
+    if not (set(map(type, held)) <= {str} and "".join(held).isascii()):
+        return None
+    wanted = desired if isinstance(desired, frozenset) else frozenset(desired)
+    return wanted if wanted == frozenset(held) else None
 
 
 def full_candidates(raw: dict[str, Any]) -> tuple[Candidate, ...] | None:
