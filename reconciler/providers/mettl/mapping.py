@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Iterable, Mapping
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
+import orjson
 from pydantic import BaseModel, SecretStr
 
 from ...models import (
@@ -80,6 +83,7 @@ def camel(name: str) -> str:
     return head + "".join(part.capitalize() for part in rest)
 
 
+@lru_cache(maxsize=1024)  # the same few vendor property names on every schedule read
 def snake(name: str) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
 
@@ -122,12 +126,14 @@ def window_to_sc(window: Window, fixed_access_option: str | None) -> dict[str, A
 
 def window_from_sc(raw: dict[str, Any]) -> Window:
     zone = raw.get("locationTimeZone") or raw.get("timeZone") or "UTC"
+    return _window(zone, raw["startsOnDate"], raw["startsOnTime"], raw["endsOnDate"], raw["endsOnTime"])
+
+
+@lru_cache(maxsize=1024)  # schedules of one project share their windows; a Window is immutable
+def _window(zone: str, start_day: str, start_clock: str, end_day: str, end_clock: str) -> Window:
     parse_zone(zone)
-    return Window(
-        start=parse_date_time(raw["startsOnDate"], raw["startsOnTime"]),
-        end=parse_date_time(raw["endsOnDate"], raw["endsOnTime"]),
-        time_zone=zone,
-    )
+    return Window(start=parse_date_time(start_day, start_clock), end=parse_date_time(end_day, end_clock),
+                  time_zone=zone)
 
 
 # --------------------------------------------------------------------------- settings
@@ -179,7 +185,6 @@ def settings_to_sc(settings: MettlSettings | None, *, include_write_only: bool) 
 def settings_from_sc(raw: dict[str, Any]) -> MettlSettings:
     """Observed settings. Properties the answer lacks stay None; extra vendor keys are dropped."""
     data: dict[str, Any] = {}
-    fields = MettlSettings.model_fields
     for name, path in SETTING_PATHS.items():
         if name in WRITE_ONLY:
             continue
@@ -191,7 +196,29 @@ def settings_from_sc(raw: dict[str, Any]) -> MettlSettings:
         if name == "access":
             node = {k: node[k] for k in ("sendEmail", "isCandidateCrfPrefilled") if k in node}
         data[name] = _sc_to_value(node)
-    return MettlSettings.model_validate(_only_known(data, fields))
+    try:
+        key = orjson.dumps(data, option=_ONLY_JSON)
+    except TypeError:  # not only JSON types: not remembered
+        return _settings(data)
+    known = _SETTINGS.get(key)
+    if known is None:
+        known = _settings(data)
+        with _SETTINGS_LOCK:
+            if len(_SETTINGS) >= 1024:
+                _SETTINGS.clear()
+            _SETTINGS[key] = known
+    return known
+
+
+_SETTINGS: dict[bytes, MettlSettings] = {}
+"""Settings read before, by the JSON of what was read (schedules of one project share theirs; the model is
+immutable): the model check once per distinct value, not once per schedule."""
+_SETTINGS_LOCK = threading.Lock()
+_ONLY_JSON = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_PASSTHROUGH_SUBCLASS
+
+
+def _settings(data: dict[str, Any]) -> MettlSettings:
+    return MettlSettings.model_validate(_only_known(data, MettlSettings.model_fields))
 
 
 def _only_known(data: dict[str, Any], fields: dict[str, Any]) -> dict[str, Any]:

@@ -103,9 +103,10 @@ class MettlProvider(Provider):
                  ) -> dict[ScheduleKey, ScheduleKey]:
         """Live key → desired key, for every desired schedule found live under its name or a previous one."""
         adopted: dict[ScheduleKey, ScheduleKey] = {}
+        listed = {assessment_id: {str(summary.get("name")) for summary in summaries}
+                  for assessment_id, summaries in listings.items()}
         for schedule in desired:
-            names = {str(summary.get("name")) for summary in listings[schedule.assessment_id]}
-            name = live_name(schedule, names.__contains__)
+            name = live_name(schedule, listed[schedule.assessment_id].__contains__)
             if name is not None:
                 adopted[ScheduleKey(PROVIDER, schedule.assessment_id, name)] = schedule.key
         return adopted

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -28,12 +29,19 @@ def read_roster(raw: dict[str, Any], desired: Iterable[str] = ()) -> Roster:
     removes it). Any other email is checked: ValueError/KeyError/TypeError on a candidate that is not one."""
     access = raw.get("access") or {}
     invited = access.get("type") == "ByInvitation"
+    items = access.get("candidates") or ()
+    quick = _as_desired(items, desired)
+    if quick is not None:
+        live = LiveCandidates(quick, {}) if invited else None
+        submitted = any(map(operator.methodcaller("get", "submissionDate"), items))
+        return Roster(live, {}, {c["email"]: "has submitted" for c in items if c.get("submissionDate")}
+                      if submitted else {})
     known = {email: email for email in desired}
     emails: list[str] = []
     names: dict[str, str] = {}
     spellings: dict[str, str] = {}
     protected: dict[str, str] = {}
-    for item in access.get("candidates") or ():
+    for item in items:
         held = item["email"]
         if not isinstance(held, str):
             raise TypeError(f"not a candidate email: {held!r}")
@@ -48,6 +56,17 @@ def read_roster(raw: dict[str, Any], desired: Iterable[str] = ()) -> Roster:
             protected[email] = "has submitted"
     live = LiveCandidates(frozenset(emails), names) if invited else None
     return Roster(live, spellings, protected)
+
+
+def _as_desired(items: Iterable[dict[str, Any]], desired: Iterable[str]) -> frozenset[str] | None:
+    """`desired` itself (its strings, not copies) when the emails of `items` are exactly those, each ASCII and
+    spelt as desired (normalising it would leave it as it is): the usual unchanged list, read by C-level
+    loops. None otherwise (read one by one)."""
+    held = list(map(operator.itemgetter("email"), items))
+    if not (set(map(type, held)) <= {str} and "".join(held).isascii()):
+        return None
+    wanted = desired if isinstance(desired, frozenset) else frozenset(desired)
+    return wanted if wanted == frozenset(held) else None
 
 
 def full_candidates(raw: dict[str, Any]) -> tuple[Candidate, ...] | None:
