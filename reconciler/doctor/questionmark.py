@@ -16,6 +16,7 @@ from ..errors import AuthenticationError, Position, ProviderError
 from ..models import Schedule, ScheduleKey
 from ..providers.questionmark.client import AUTH_HINT, EXPAND, QuestionmarkClient, quote_literal
 from ..providers.questionmark.mapping import DEFAULT_MONITORING_TYPE_ID, SETTINGS
+from ..providers.questionmark.observe import fingerprint
 from .common import clock_result, in_order, json_of
 from .edmx import entity_sets
 from .probe import Probe, ReadOnlyHttp
@@ -167,7 +168,27 @@ class QuestionmarkDoctor:
         else:
             first = expand.passed(f"{len(values)} schedule(s) on the first page, each with {names}")
         group_id = next((v["GroupID"] for v in entities if isinstance(v.get("GroupID"), int)), None)
-        return [first, self.paging(paging, body, group_id), self.skip_pages(skip, body)]
+        return [first, self.paging(paging, body, group_id), self.skip_pages(skip, body), self.stable_reads(entities)]
+
+    def stable_reads(self, entities: Sequence[Mapping[str, Any]]) -> Result:
+        """Q-13: the first page read again, nothing changed between, gives every schedule the same fingerprint
+        (its properties in the same order: a saved plan's fingerprint hashes them as read)."""
+        check = Check(PROVIDER, "questionmark stable reads", "Q-13")
+        if not entities:
+            return check.skipped("no schedule on the first page")
+        try:
+            with self.probe.kind("schedules"):
+                again, _ = self.client.page("Schedules", {"$expand": ",".join(EXPANSIONS)})
+        except ProviderError as exc:
+            return check.failed(str(exc))
+        before = {v.get("ID"): fingerprint(v, (), ()) for v in entities}
+        after = {v.get("ID"): fingerprint(v, (), ()) for v in again if isinstance(v, dict)}
+        moved = sorted(str(i) for i in before.keys() & after.keys() if before[i] != after[i])
+        if moved:
+            return check.failed(f"{len(moved)} schedule(s) read twice came back in another form (IDs "
+                                f"{', '.join(moved[:5])})", "every saved plan would read as stale (apply --plan "
+                                "refuses it: it fails safe); report it so the fingerprint can be revised")
+        return check.passed(f"{len(before.keys() & after.keys())} schedule(s) read twice, the same each time")
 
     def skip_pages(self, check: Check, first: Mapping[str, Any]) -> Result:
         """Q-12: page 2 read by `$skip` holds the schedules page 2 read by `odata.nextLink` holds, and
@@ -362,7 +383,7 @@ class QuestionmarkDoctor:
 _LATER = tuple(Check(PROVIDER, name, assumption) for name, assumption in (
     ("questionmark clock skew", DOCUMENTED), ("questionmark $metadata", DOCUMENTED),
     ("questionmark schedules $expand", "Q-01"), ("questionmark paging", "Q-04"),
-    ("questionmark $skip pages", "Q-12"),
+    ("questionmark $skip pages", "Q-12"), ("questionmark stable reads", "Q-13"),
     ("questionmark schedule metadata feed", "Q-09"), ("questionmark participant lookup", "Q-10"),
     ("questionmark attempts feed", DOCUMENTED),
     ("questionmark service account", "Q-07"), ("questionmark scheduling permission", DOCUMENTED),

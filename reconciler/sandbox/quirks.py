@@ -89,6 +89,14 @@ def _unstable_order(app: SandboxApp, request: SandboxRequest, response: SandboxR
         body["schedule"] = dict(reversed(schedule.items()))
 
 
+def _unstable_entity_order(app: SandboxApp, request: SandboxRequest, response: SandboxResponse) -> None:
+    """Every other page of Schedules lists each entity's properties in reverse order (same content)."""
+    body = _body(response)
+    values = body.get("value")
+    if isinstance(values, list) and next(_READS) % 2:
+        body["value"] = [dict(reversed(v.items())) if isinstance(v, dict) else v for v in values]
+
+
 def _bare_errors(app: SandboxApp, request: SandboxRequest, response: SandboxResponse) -> None:
     """Errors as a bare HTTP status with an empty body (no Mettl envelope, no `odata.error`)."""
     body = _body(response)
@@ -145,6 +153,8 @@ QUIRKS: dict[str, Quirk] = {q.name: q for q in (
     Quirk("Q-01", "Q-01", "`$expand` on Schedules is refused with 400", rf"{_QM}/Schedules", _refuse_expand),
     Quirk("Q-04", "Q-04", "`odata.nextLink` of Schedules and of `Groups(id)/Participants` points at another host",
           rf"{_QM}/(?:Schedules|Groups\(\d+\)/Participants)", _foreign_next_link),
+    Quirk("Q-13", "Q-13", "two reads of one unchanged Schedules page list the properties in different orders",
+          rf"{_QM}/Schedules", _unstable_entity_order),
     Quirk("Q-05", "Q-05", "errors are a bare HTTP status without `odata.error`", rf"{_QM}/.*", _bare_errors),
     Quirk("Q-07", "Q-07", "no Administrator has the service account's Name", rf"{_QM}/Administrators", _empty_feed),
     Quirk("qm-metadata", "documented", "`$metadata` does not declare Schedule.ExternalID",

@@ -185,3 +185,15 @@ def test_unstable_schedule_reads_fail_m14(tenant: TenantFactory) -> None:
     assert "different bytes" in rows["mettl stable reads"]["detail"]
     assert rows["mettl schedule read"]["status"] == "pass"  # the same content: only the bytes differ
     assert live.writes() == []
+
+
+def test_unstable_questionmark_reads_fail_q13(tenant: TenantFactory) -> None:
+    live = tenant(["questionmark"], quirks={"questionmark": ["Q-13"]})
+
+    result, rows = live.rows()
+
+    assert result.exit_code == 1
+    assert rows["questionmark stable reads"]["status"] == "fail", rows["questionmark stable reads"]
+    assert "came back in another form" in rows["questionmark stable reads"]["detail"]
+    assert rows["questionmark schedules $expand"]["status"] == "pass"  # the same content, in another order
+    assert live.writes() == []

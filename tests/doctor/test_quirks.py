@@ -16,6 +16,7 @@ BROKEN_CHECK = {
     "M-07": ("mettl", "mettl write-only header"),
     "M-08": ("mettl", "mettl error envelope"),
     "M-14": ("mettl", "mettl stable reads"),
+    "Q-13": ("questionmark", "questionmark stable reads"),
     "clock-skew": ("mettl", "mettl clock skew"),
     "Q-01": ("questionmark", "questionmark schedules $expand"),
     "Q-04": ("questionmark", "questionmark paging"),

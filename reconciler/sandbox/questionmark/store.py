@@ -101,7 +101,7 @@ class QuestionmarkWorld:
                 self.listed.pop(schedule_id, None)
                 continue
             wire = self.expanded("Schedules", schedule, LISTING_EXPAND)
-            self.listed[schedule_id] = (wire, json.dumps(wire).encode())
+            self.listed[schedule_id] = (wire, json.dumps(wire).encode())  # assumption Q-13: one order
 
     def expanded(self, entity_set: str, entity: Mapping[str, Any], expand: Iterable[str]) -> dict[str, Any]:
         """The entity's JSON form with navigation properties expanded (its own copy; nested parts shared)."""
