@@ -11,7 +11,9 @@ hooks still apply, read at each call) and hands it to the session's `HTTPAdapter
   base URL (the sandbox) never goes through a proxy;
 - a URL of plain characters under that base URL is joined with its encoded query directly (what
   `PreparedRequest.prepare_url` makes of it, asserted by the tests); anything else goes through requests;
-- the cookie jar is touched only when it holds cookies or the answer sets one.
+- the cookie jar is touched only when it holds cookies or the answer sets one;
+- a form of plain strings is encoded by `form_body` (what requests' `urlencode` makes of it, byte for byte, in
+  C-level loops instead of one Python call per byte: a Mettl `sc` of 200 candidates is ~20 kB).
 
 `Workers` runs exchanges on reused daemon threads, so a call can be abandoned at its deadline without a new
 thread per call.
@@ -44,6 +46,24 @@ T = TypeVar("T")
 _quote = lru_cache(maxsize=4096)(quote_plus)
 
 _PLAIN = re.compile(r"[A-Za-z0-9\-._~/?&=+,;:@!$'()*]*\Z")
+
+
+#: Byte → its form-urlencoded spelling, as `urllib.parse.quote_plus(bytes, safe="")` spells it.
+_FORM_BYTES = [chr(b) if chr(b).isascii() and (chr(b).isalnum() or chr(b) in "_.-~") else f"%{b:02X}"
+               for b in range(256)]
+_FORM_BYTES[ord(" ")] = "+"
+
+
+def form_body(form: Mapping[str, Any]) -> str | None:
+    """`k=v&...` exactly as requests encodes a dict of strings (UTF-8, quote_plus); None when a value is not a
+    str (requests' own path then)."""
+    if not all(type(key) is str and type(value) is str for key, value in form.items()):
+        return None
+    return "&".join(_form_text(key) + "=" + _form_text(value) for key, value in form.items())
+
+
+def _form_text(text: str) -> str:
+    return text.encode("utf-8").decode("latin-1").translate(_FORM_BYTES)
 
 
 class LeanAdapter(HTTPAdapter):
@@ -154,7 +174,10 @@ class Transport:
         for header in (headers or {}).items():
             check_header_validity(header)
             merged[header[0]] = header[1]
-        request.prepare_body(form, None, json)
+        encoded = form_body(form) if form else None
+        request.prepare_body(form if encoded is None else encoded, None, json)
+        if encoded is not None and "Content-Type" not in merged:
+            merged["Content-Type"] = "application/x-www-form-urlencoded"
         auth = session.auth
         if auth is not None:
             if isinstance(auth, tuple) and len(auth) == 2:

@@ -18,7 +18,7 @@ import requests
 
 from reconciler.errors import TransientError
 from reconciler.http import HttpClient, RetryPolicy
-from reconciler.http_transport import LeanAdapter, Transport
+from reconciler.http_transport import LeanAdapter, Transport, form_body
 
 BASE = "http://vendor.example:8080/api"
 VENDOR = "http://vendor.invalid:8080"
@@ -39,6 +39,20 @@ PROXY_VARIABLES = ("http_proxy", "https_proxy", "all_proxy", "no_proxy")
 def test_urls_are_those_requests_prepares(url: str, query: dict[str, str] | None) -> None:
     transport = Transport(requests.Session(), LeanAdapter(), BASE)
     assert transport.url(url, query) == requests.Request("GET", url, params=query).prepare().url
+
+
+@pytest.mark.parametrize("form", [
+    {"sc": json.dumps({"name": "Zoë's test", "c": [{"email": "a+b@example.org", "n": "~x_y.z-1 ?&=#%"}]},
+                      separators=(",", ":"), ensure_ascii=False), "ak": "key", "ts": "1700000000",
+     "asgn": "a+b/c=="},
+    {"": "", "ü é": "\u2028\U0001f600\x00\x7f\xff", "k": "".join(map(chr, range(256)))},
+])
+def test_form_bodies_are_those_requests_encodes(form: dict[str, str]) -> None:
+    assert form_body(form) == requests.Request("POST", BASE, data=form).prepare().body
+
+
+def test_a_form_of_other_values_is_left_to_requests() -> None:
+    assert form_body({"a": ["1", "2"]}) is None and form_body({"a": "1"}) == "a=1"
 
 
 class Proxy(BaseHTTPRequestHandler):

@@ -146,6 +146,19 @@ def test_names_are_unique_within_an_assessment_and_filterable(client: Client, ap
     assert len(client.ok("GET", "/schedules")["schedules"]) == 3
 
 
+def test_a_rename_frees_the_old_name_and_takes_the_new_one(client: Client, app: MettlApp) -> None:
+    first = app.add_schedule(ASSESSMENT, new_schedule("A"))
+    client.ok("POST", f"/schedules/{first}/edit", sc({"name": "C"}))
+    assert client.ok("POST", f"/assessments/{ASSESSMENT}/schedules", sc(new_schedule("A")))["createdSchedule"]
+    assert "already exists" in client.error("POST", f"/assessments/{ASSESSMENT}/schedules", sc(new_schedule("C")))
+    client.ok("POST", f"/schedules/{first}/edit", sc({"name": "C"}))  # its own name is no conflict
+    reloaded = MettlApp(now=lambda: NOW)
+    reloaded.load_state(app.dump_state())
+    with pytest.raises(MettlError, match="already exists"):
+        reloaded.add_schedule(ASSESSMENT, new_schedule("C"))
+    assert reloaded.find(ASSESSMENT, "A") is not None and reloaded.find(ASSESSMENT, "C") is not None
+
+
 def test_paging_over_more_than_a_hundred(client: Client, app: MettlApp) -> None:
     keys = [app.add_schedule(ASSESSMENT, new_schedule(f"S{i:03}")) for i in range(205)]
     assert len(set(keys)) == 205

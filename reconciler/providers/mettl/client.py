@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 from urllib.parse import quote
 
+import orjson
 import requests
 
 from ...errors import (
@@ -174,8 +175,12 @@ class MettlClient:
 
 
 def minify(value: Any) -> str:
-    """Minified JSON, as Mettl wants `sc`."""
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    """Minified JSON, as Mettl wants `sc`: orjson's bytes (what `json.dumps(value, separators=(",", ":"),
+    ensure_ascii=False)` writes, ~10 × faster); json's own for what orjson refuses (non-str keys, huge ints)."""
+    try:
+        return orjson.dumps(value).decode("utf-8")
+    except TypeError:  # orjson.JSONEncodeError is a TypeError
+        return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
 def _schedule_of(body: Mapping[str, Any], *keys: str) -> dict[str, Any]:

@@ -90,10 +90,15 @@ def _candidates(sent: dict[str, Any], answer: dict[str, Any]) -> Iterator[str]:
     held = (answer.get("access") or {}).get("candidates")
     if given is None or not isinstance(held, list):
         return
-    on_schedule = {normalize_email(str(c.get("email"))) for c in held if isinstance(c, dict)}
     added = given if isinstance(given, list) else given.get("add") or []
     removed = [] if isinstance(given, list) else given.get("remove") or []
-    for email in (str(c["email"]) for c in added):
+    listed = {c.get("email") for c in held if isinstance(c, dict)}
+    # Most sent emails come back spelled as sent: only the others (and the removals) need normalising.
+    unlisted = [email for email in (str(c["email"]) for c in added) if email not in listed]
+    if not unlisted and not removed:
+        return
+    on_schedule = {normalize_email(str(email)) for email in listed}
+    for email in unlisted:
         if normalize_email(email) not in on_schedule:
             yield f"access.candidates.add: sent {email}, Mettl does not list it"
     for email in removed:

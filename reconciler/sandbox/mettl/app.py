@@ -38,6 +38,11 @@ def _listed(schedule: dict[str, Any]) -> dict[str, Any]:
     return schedule_view(schedule, candidates=False)
 
 
+def _named(schedule: dict[str, Any]) -> tuple[int, str]:
+    """A schedule's place in the name index: its assessment and its name."""
+    return schedule["assessmentDetails"]["id"], schedule["name"]
+
+
 def access_key_for(counter: int) -> str:
     """A deterministic, unique 10-character lowercase alphanumeric key for the n-th schedule."""
     # The multiplier is coprime with 36, so this is a bijection on 0 .. 36**10 - 1: keys never collide.
@@ -69,6 +74,7 @@ class MettlApp(SandboxApp):
         self._account: dict[str, Any] = {"id": 1, "name": "Sandbox Account", "status": "ACTIVE"}
         self._assessments: dict[int, dict[str, Any]] = {}
         self._schedules: dict[str, dict[str, Any]] = {}
+        self._names: dict[tuple[int, str], str] = {}  # (assessment id, name) → access key: names are unique
         self._counter = 0
         self.quirks = AccountQuirks()
         self._routes: list[tuple[re.Pattern[str], dict[str, Handler]]] = [
@@ -169,7 +175,7 @@ class MettlApp(SandboxApp):
         change = validate_sc(parse_sc(request.params.get("sc")), creating=False,
                              max_candidates=self.max_candidates_per_request)
         updated = self._apply(current, change)
-        self._schedules[current["accessKey"]] = updated
+        self._put(updated)
         # assumption M-11: the answer carries the schedule as stored, so a value not kept shows there
         return {"status": "SUCCESS", "schedule": schedule_view(updated)}
 
@@ -209,8 +215,17 @@ class MettlApp(SandboxApp):
         }
         schedule = self._apply(blank, change)
         self._counter += 1
-        self._schedules[key] = schedule
+        self._put(schedule)
         return key
+
+    def _put(self, schedule: dict[str, Any]) -> None:
+        """Store a created or edited schedule under its access key, and its name in the index."""
+        key = schedule["accessKey"]
+        old = self._schedules.get(key)
+        if old is not None and self._names.get(_named(old)) == key:
+            del self._names[_named(old)]
+        self._schedules[key] = schedule
+        self._names[_named(schedule)] = key
 
     def _apply(self, current: dict[str, Any], change: ScheduleChange) -> dict[str, Any]:
         """The schedule after a validated change; raises E400 and leaves `current` alone on conflict.
@@ -246,12 +261,10 @@ class MettlApp(SandboxApp):
         apply_limits(new, self.quirks.limits)
         new["imageProctoring"] = new["visualProctoring"]["mode"] == "PHOTO"
         new["isCandidateAuthProctored"] = new["visualProctoring"]["options"]["candidateAuthorization"]
-        assessment_id = new["assessmentDetails"]["id"]
-        for other in self._schedules.values():
-            if (other["accessKey"] != new["accessKey"] and other["name"] == new["name"]
-                    and other["assessmentDetails"]["id"] == assessment_id):
-                raise bad_request(f"a schedule named {new['name']!r} already exists in assessment "
-                                  f"{assessment_id}")
+        holder = self._names.get(_named(new))
+        if holder is not None and holder != new["accessKey"]:
+            raise bad_request(f"a schedule named {new['name']!r} already exists in assessment "
+                              f"{new['assessmentDetails']['id']}")
         return new
 
     # ------------------------------------------------------------------------------------------ helpers
@@ -293,10 +306,8 @@ class MettlApp(SandboxApp):
     def find(self, assessment_id: int, name: str) -> dict[str, Any] | None:
         """A copy of the stored schedule with this name in this assessment, if any."""
         with self._lock:
-            for schedule in self._schedules.values():
-                if schedule["assessmentDetails"]["id"] == assessment_id and schedule["name"] == name:
-                    return copy.deepcopy(schedule)
-            return None
+            key = self._names.get((assessment_id, name))
+            return None if key is None else copy.deepcopy(self._schedules[key])
 
     def dump_state(self) -> dict[str, Any]:
         """The whole world as JSON-able data (credentials are not part of it)."""
@@ -318,4 +329,5 @@ class MettlApp(SandboxApp):
             self._account = state["account"]
             self._assessments = {int(a["id"]): a for a in state["assessments"]}
             self._schedules = {s["accessKey"]: s for s in state["schedules"]}
+            self._names = {_named(s): s["accessKey"] for s in state["schedules"]}
             self.quirks = AccountQuirks.load(state.get("quirks"))
