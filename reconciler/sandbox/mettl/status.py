@@ -61,14 +61,17 @@ class AccountQuirks:
 
 def new_candidate(item: dict[str, Any], invited: bool) -> dict[str, Any]:
     """A stored candidate just added to a schedule: Yet to Start (Invited when an email went out)."""
-    detail = "Invited" if invited else "Mapped"
     return {"name": item["name"], "email": item["email"], "registrationDetails": dict(item["registrationDetails"]),
-            "submissionDate": None, "testStatus": _status("Yet to Start", detail, None, None)}
+            "submissionDate": None, "testStatus": dict(_INVITED if invited else _MAPPED)}
 
 
 def _status(overall: str, detail: str, started: str | None, ended: str | None) -> dict[str, Any]:
     return {"status": overall, "overallStatus": overall, "detailedStatus": detail, "startTime": started,
             "endTime": ended, "completionMode": "Completed" if overall == "Completed" else None, "result": None}
+
+
+_INVITED = _status("Yet to Start", "Invited", None, None)  # copied into each new candidate
+_MAPPED = _status("Yet to Start", "Mapped", None, None)
 
 
 def set_status(candidate: dict[str, Any], overall: str, detail: str, when: str) -> None:

@@ -191,20 +191,22 @@ def _candidates(items: list[Any]) -> list[dict[str, Any]]:
     seen: set[str] = set()
     out: list[dict[str, Any]] = []
     for index, item in enumerate(items):
-        path = f"access.candidates[{index}]"
         if not isinstance(item, dict):
-            raise bad_request(f"{path} must be a JSON object with name and email")
+            raise bad_request(f"access.candidates[{index}] must be a JSON object with name and email")
         if "email" not in item or "name" not in item:
-            raise bad_request(f"{path} needs both name and email")
-        email = _email(item["email"], f"{path}.email")
+            raise bad_request(f"access.candidates[{index}] needs both name and email")
+        email = item["email"]
+        if not isinstance(email, str) or not is_email(email):
+            _email(email, f"access.candidates[{index}].email")  # raises, naming the candidate
         name = item["name"]
         if not isinstance(name, str) or not name.strip():
-            raise bad_request(f"{path}.name must be a non-empty string")
-        extra = {k: v for k, v in item.items() if k not in ("name", "email")}
+            raise bad_request(f"access.candidates[{index}].name must be a non-empty string")
+        extra = {k: v for k, v in item.items() if k not in ("name", "email")} if len(item) > 2 else {}
         if any(isinstance(v, (dict, list)) for v in extra.values()):
-            raise bad_request(f"{path}: registration fields must be plain values")
-        if email.lower() not in seen:
-            seen.add(email.lower())
+            raise bad_request(f"access.candidates[{index}]: registration fields must be plain values")
+        folded = email.lower()
+        if folded not in seen:
+            seen.add(folded)
             out.append({"name": name, "email": email, "registrationDetails": extra})
     return out
 
