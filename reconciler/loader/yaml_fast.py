@@ -91,8 +91,9 @@ class _Composer:
                 key = self.next_event()
                 if type(key) is MappingEndEvent:
                     return out
-                if type(key) is not ScalarEvent or key.anchor is not None or key.tag is not None:
-                    raise NotFast
+                if (type(key) is not ScalarEvent or key.anchor is not None or key.tag is not None
+                        or key.style == "|" or key.style == ">"):
+                    raise NotFast  # a key that is not a plain or quoted scalar (a block scalar: `? |`)
                 name = key.value
                 if (key.implicit[0] and self._resolved(name) != _STR) or name in out:
                     raise NotFast  # a key that is not a string, `<<`, or a repeated key

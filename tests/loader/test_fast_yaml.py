@@ -40,6 +40,8 @@ EDGE = [
     "plain scalar\n",
     "a: 'x'\n'a': y\n",
     "e: =\n",
+    "? |# c",  # a block scalar as a key (found by the property below)
+    "? >\n x\n: 1\n",
 ]
 
 
