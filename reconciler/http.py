@@ -9,6 +9,9 @@ Vendor answers are untrusted, so every call is bounded: a whole-request deadline
 not per socket read, so a server that drip-feeds bytes cannot hang a run), an optional run-wide deadline, a
 response-size cap, no redirects, and no URL outside the configured base URL (a `nextLink` or `paging.next`
 to another host is refused before anything, credentials included, is sent).
+
+`max_in_flight` caps the exchanges a client waits on at once, whichever threads send them (the engine's
+changes, their seat writes, concurrent reads): a call waits for a free slot, at most its own deadline.
 """
 
 from __future__ import annotations
@@ -169,6 +172,7 @@ class HttpClient:
         base_url: str | None = None,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         run_deadline: RunDeadline | None = None,
+        max_in_flight: int | None = None,
     ) -> None:
         self.provider = provider
         self.timeout = timeout
@@ -190,6 +194,7 @@ class HttpClient:
             self._session.headers.update(headers)
         self._transport = Transport(self._session, adapter, self.base_url)
         self._workers = Workers(provider)
+        self._slots = threading.BoundedSemaphore(max_in_flight) if max_in_flight else None
 
     def close(self) -> None:
         self._workers.close()
@@ -253,10 +258,19 @@ class HttpClient:
         else:
             body = None
             query = {**(params or {}), **signed}
-        self.stats.count(method)
-        # The request runs on a daemon thread so a server that never finishes cannot hold the run past its
-        # deadline (requests' own timeout bounds each socket read, not the whole answer).
-        outcome = self._workers.run(lambda: self._fetch(method, url, query, body, json, headers, budget), budget)
+        started = time.monotonic()
+        if self._slots is not None and not self._slots.acquire(timeout=budget):
+            raise _NotSent(self.provider, f"{method} {_path(url)} not sent: no free slot within {budget:.0f} s")
+        try:
+            self.stats.count(method)
+            # The request runs on a daemon thread so a server that never finishes cannot hold the run past its
+            # deadline (requests' own timeout bounds each socket read, not the whole answer). A call given up
+            # at its deadline frees its slot then.
+            budget = max(0.0, budget - (time.monotonic() - started))
+            outcome = self._workers.run(lambda: self._fetch(method, url, query, body, json, headers, budget), budget)
+        finally:
+            if self._slots is not None:
+                self._slots.release()
         if not outcome:
             raise self._no_answer(method, url, f"no complete answer within {budget:.0f} s", timed_out=True)
         result = outcome[0]
@@ -376,9 +390,14 @@ class _OutOfTime(TransientError):
         self.final = final
 
 
+class _NotSent(_OutOfTime):
+    """A call that found no free slot (see `max_in_flight`) within its deadline: nothing was sent."""
+
+
 def _refused(exc: TransientError) -> bool:
-    """429 and 503 mean the vendor turned the request away before doing anything: a write may be resent."""
-    return isinstance(exc, RateLimitedError) or exc.status == 503
+    """429 and 503 mean the vendor turned the request away before doing anything, and a call never sent was
+    not seen at all: a write may be resent."""
+    return isinstance(exc, (RateLimitedError, _NotSent)) or exc.status == 503
 
 
 def _path(url: str) -> str:

@@ -110,6 +110,10 @@ class SandboxServer:
         self.calls: list[RecordedCall] = []
         self.injected: dict[FaultKind, int] = {}
         """How many faults of each kind were injected (queued or drawn)."""
+        self.in_flight = 0
+        self.peak_in_flight = 0
+        """The most vendor requests handled at once (latency included) since the start or `reset_calls`."""
+        self._flight_lock = threading.Lock()
         self._lock = threading.RLock()
         self._rng = random.Random(self.faults.seed)
         self._state_file = Path(state_dir) / f"{app.name}.json" if state_dir else None
@@ -154,6 +158,8 @@ class SandboxServer:
     def reset_calls(self) -> None:
         with self._lock:
             self.calls.clear()
+        with self._flight_lock:
+            self.peak_in_flight = self.in_flight
 
     def save(self) -> None:
         """Persist the emulator's world (atomically) if a state folder was given."""
@@ -189,6 +195,16 @@ class SandboxServer:
         """Handle one request; None means: close the connection without an answer."""
         if request.path.startswith("/__sandbox/"):
             return self._control(request)
+        with self._flight_lock:
+            self.in_flight += 1
+            self.peak_in_flight = max(self.peak_in_flight, self.in_flight)
+        try:
+            return self._dispatch(request)
+        finally:
+            with self._flight_lock:
+                self.in_flight -= 1
+
+    def _dispatch(self, request: SandboxRequest) -> SandboxResponse | None:
         if self.faults.latency:
             time.sleep(self.faults.latency)
         fault = self._pick_fault(request.method, request.path)

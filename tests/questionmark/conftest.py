@@ -3,7 +3,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import itertools
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -25,6 +26,16 @@ ANA = Candidate(email="ana@example.com", name="Ana Lima")
 RAJ = Candidate(email="raj@example.com", name="Raj Patel")
 MEI = Candidate(email="mei@example.com", name="Mei Chen")
 WINDOW = Window(start="2026-11-02T08:00:00", end="2026-11-02T17:30:00", time_zone="Europe/London")
+
+
+def phases(calls: Sequence[Any], *sizes: int) -> list[list[Any]]:
+    """`calls` cut into consecutive phases of these sizes (the rest last), each sorted: the calls of one phase
+    (the seats of one change) run concurrently, so only the order of the phases is fixed."""
+    cuts = [0]
+    for size in sizes:
+        cuts.append(cuts[-1] + size)
+    cuts.append(len(calls))
+    return [sorted(calls[a:b], key=repr) for a, b in itertools.pairwise(cuts)]
 
 
 def qm_schedule(**overrides: Any) -> Schedule:

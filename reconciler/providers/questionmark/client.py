@@ -90,7 +90,8 @@ class QuestionmarkClient:
     """Calls to one Questionmark customer area. Thread-safe: reads may run concurrently."""
 
     def __init__(
-        self, base_url: str, username: str, password: str, *, timeout: float = 30.0, pool_size: int = 16
+        self, base_url: str, username: str, password: str, *, timeout: float = 30.0, pool_size: int = 16,
+        max_in_flight: int | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/") + "/"
         self._or_filter = True  # assumption Q-10, until the tenant refuses it
@@ -104,6 +105,7 @@ class QuestionmarkClient:
             error_extractor=odata_error,
             secrets=secrets,
             base_url=self.base_url,
+            max_in_flight=max_in_flight,
         )
 
     def close(self) -> None:

@@ -15,6 +15,7 @@ Choices the vendor documentation leaves open (also in docs/questionmark-mapping.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -46,13 +47,26 @@ class QuestionmarkProvider(Provider):
         self.client = client
         self.shard = shard
         self.max_workers = max_workers
+        self._write_pool: ThreadPoolExecutor | None = None
+        self._pool_lock = threading.Lock()
 
     @property
     def calls(self) -> int:
         return self.client.http.stats.total
 
     def close(self) -> None:
+        with self._pool_lock:
+            pool, self._write_pool = self._write_pool, None
+        if pool is not None:
+            pool.shutdown()
         self.client.close()
+
+    def write_pool(self) -> ThreadPoolExecutor:
+        """The threads every change's seat and exception writes share (the client caps what is in flight)."""
+        with self._pool_lock:
+            if self._write_pool is None:
+                self._write_pool = ThreadPoolExecutor(max(1, self.max_workers), thread_name_prefix="questionmark-write")
+            return self._write_pool
 
     def limit_run(self, deadline: RunDeadline) -> None:
         self.client.http.run_deadline = deadline
@@ -178,7 +192,7 @@ class QuestionmarkProvider(Provider):
     def apply(self, change: Writing, observed: Observed | None) -> ApplyOutcome:
         """Create, update or disable with the fewest calls (see writes.Writer)."""
         before = self.calls
-        writer = Writer(self.client, max_workers=self.max_workers, shard=self.shard)
+        writer = Writer(self.client, max_workers=self.max_workers, shard=self.shard, pool=self.write_pool())
         if isinstance(change, Create):
             ref = writer.create(change.desired)
         elif observed is None:
@@ -197,5 +211,5 @@ def make_questionmark_provider(
     timeout = config.timeout if config else 30.0
     workers = config.max_workers if config else 8
     client = QuestionmarkClient(endpoint.base_url, endpoint.user, endpoint.secret, timeout=timeout,
-                                pool_size=max(workers, 4))
+                                pool_size=max(workers, 4), max_in_flight=workers)
     return QuestionmarkProvider(client, max_workers=workers, shard=shard)

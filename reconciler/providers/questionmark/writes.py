@@ -4,11 +4,20 @@ List mode: the anchor (always disabled), then one seat per candidate (a schedule
 re-activated rather than re-created), metadata on every holder. Group mode: the group schedule and an
 exception schedule per accommodation. PATCHes whose answer was lost do not stop the rest (the engine
 re-reads at the end); a lost answer to a POST stops at once. Nothing is ever deleted.
+
+The calls for different seats (or exception schedules) are independent and run concurrently on the
+provider's write pool (see batch.Batch); the calls for one seat stay in order (its PATCH or POST, then its
+metadata). Barriers keep the orders the rest relies on: the anchor (or group schedule) is created or
+patched before any seat, a participant exists before its seat, a group schedule's exceptions are disabled
+before it gets seats.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import Executor
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from ...errors import AmbiguousWriteError, BadRequestError
@@ -16,6 +25,7 @@ from ...models import Candidate, Schedule
 from ...observed import Observed
 from ...plan import ACCOMMODATIONS, NAME, FieldPath, Update
 from . import mapping, people
+from .batch import Batch
 from .client import PROVIDER, QuestionmarkClient
 from .live import questionmark_live
 from .observe import GROUP, metadata_of
@@ -60,60 +70,93 @@ def _disabled(desired: Schedule) -> bool:
 class Writer:
     """Turns one change into calls. A fresh Writer per change."""
 
-    def __init__(self, client: QuestionmarkClient, *, max_workers: int = 8, shard: str | None = None) -> None:
+    def __init__(
+        self, client: QuestionmarkClient, *, max_workers: int = 8, shard: str | None = None,
+        pool: Executor | None = None,
+    ) -> None:
         self.client = client
         self.shard = shard
         self.max_workers = max_workers
+        self.batch = Batch(pool)
         self.lost: AmbiguousWriteError | None = None
         self.failures: list[str] = []
         self.pending: dict[int, dict[str, Any]] = {}  # schedule ID → properties its next PATCH also carries
+        self._lock = threading.Lock()
+
+    @contextmanager
+    def _settled(self) -> Iterator[None]:
+        """However the change ends, none of its calls is still running when it does."""
+        try:
+            yield
+        finally:
+            self.batch.settle()
 
     def _tolerant(self, write: Callable[..., T], *args: Any) -> T | None:
         try:
             return write(*args)
         except AmbiguousWriteError as exc:
-            self.lost = self.lost or exc
+            with self._lock:
+                self.lost = self.lost or exc
             return None
 
-    def _patch(self, schedule_id: int, body: Mapping[str, Any]) -> None:
-        """One PATCH, carrying also what is pending for that schedule (the explicit body wins)."""
-        body = {**self.pending.pop(schedule_id, {}), **body}
+    def _body(self, schedule_id: int, body: Mapping[str, Any]) -> dict[str, Any]:
+        """The PATCH body, carrying also what is pending for that schedule (the explicit body wins)."""
+        return {**self.pending.pop(schedule_id, {}), **body}
+
+    def _send(self, schedule_id: int, body: Mapping[str, Any], metadata: Sequence[tuple[str, str]] = ()) -> None:
+        """One schedule's calls, in order: its PATCH (if any), then the metadata it lacks."""
         if body:
             self._tolerant(self.client.update_schedule, schedule_id, body)
+        for key, value in metadata:
+            self.client.create_metadata(schedule_id, key, value)
+
+    def _patch(self, schedule_id: int, body: Mapping[str, Any], metadata: Sequence[tuple[str, str]] = ()) -> None:
+        """Submit one schedule's PATCH (with what is pending for it) and metadata."""
+        body = self._body(schedule_id, body)
+        if body or metadata:
+            self.batch.submit(lambda: self._send(schedule_id, body, metadata))
+
+    def _create(self, body: Mapping[str, Any], metadata: Sequence[tuple[str, str]] = ()) -> None:
+        """Submit one POST of a seat or exception schedule, then its metadata."""
+        def call() -> None:
+            created = self.client.create_schedule(body)
+            self._send(int(created["ID"]), {}, metadata)
+        self.batch.submit(call)
 
     def finish(self, ref: str) -> str:
         for schedule_id in sorted(self.pending):
             self._patch(schedule_id, {})
+        self.batch.join()
         if self.failures:
             raise BadRequestError(PROVIDER, "; ".join(self.failures))
         if self.lost is not None:
             raise self.lost
         return ref
 
-    def _metadata(self, schedule_id: int, wanted: Mapping[str, str], live: Mapping[str, str]) -> None:
-        """POST the keys a holder lacks; a different value is never overwritten (write-once)."""
+    def _metadata(self, schedule_id: int, wanted: Mapping[str, str], live: Mapping[str, str]) -> list[tuple[str, str]]:
+        """The keys a holder lacks, to POST; a different value is never overwritten (write-once)."""
         for key, value in wanted.items():
-            if key not in live:
-                self.client.create_metadata(schedule_id, key, value)
-            elif live[key] != value:
+            if key in live and live[key] != value:
                 self.failures.append(f"metadata {key!r} of schedule {schedule_id} is write-once; it was not changed")
+        return [(key, value) for key, value in wanted.items() if key not in live]
 
     # ------------------------------------------------------------------ create
 
     def create(self, desired: Schedule) -> str:
         """The group (found or created), the anchor or group schedule, its metadata, seats or exceptions."""
-        name = mapping.group_name(desired)
-        group_id = int((self.client.find_group(name) or self.client.create_group(name))["ID"])
-        body = mapping.create_body(desired, group_id, self.shard)
-        if desired.candidates is None:
-            parent = self.client.create_schedule(body)
-            self._metadata(int(parent["ID"]), desired.metadata, {})
-            self._exceptions(desired, parent, {}, [], members=self._members(desired, group_id))
-            return self.finish(str(parent["ID"]))
-        anchor = self.client.create_schedule({**body, "Disabled": True})
-        self._metadata(int(anchor["ID"]), desired.metadata, {})
-        self._seat(desired, anchor, list(desired.candidates), {})
-        return self.finish(str(anchor["ID"]))
+        with self._settled():
+            name = mapping.group_name(desired)
+            group_id = int((self.client.find_group(name) or self.client.create_group(name))["ID"])
+            body = mapping.create_body(desired, group_id, self.shard)
+            if desired.candidates is None:
+                parent = self.client.create_schedule(body)
+                self._patch(int(parent["ID"]), {}, self._metadata(int(parent["ID"]), desired.metadata, {}))
+                self._exceptions(desired, parent, {}, [], members=self._members(desired, group_id))
+                return self.finish(str(parent["ID"]))
+            anchor = self.client.create_schedule({**body, "Disabled": True})
+            self._patch(int(anchor["ID"]), {}, self._metadata(int(anchor["ID"]), desired.metadata, {}))
+            self._seat(desired, anchor, list(desired.candidates), {})
+            return self.finish(str(anchor["ID"]))
 
     def _members(self, desired: Schedule, group_id: int) -> dict[str, int]:
         """The group's members by email, read only when accommodations need them."""
@@ -137,8 +180,8 @@ class Writer:
 
         for candidate in (c for c in adds if c.email in revoked):
             seat = revoked[candidate.email][0]
-            self._patch(int(seat["ID"]), differing(target(candidate.email), seat))
-            self._metadata(int(seat["ID"]), desired.metadata, metadata_of(seat))
+            self._patch(int(seat["ID"]), differing(target(candidate.email), seat),
+                        self._metadata(int(seat["ID"]), desired.metadata, metadata_of(seat)))
         new = sorted((c for c in adds if c.email not in revoked), key=lambda c: c.email)
         ids, failures = people.resolve(self.client, new, max_workers=self.max_workers)
         self.failures.extend(failures)
@@ -149,13 +192,16 @@ class Writer:
                     "ParticipantID": ids[candidate.email],
                     **{k: v for k, v in target(candidate.email).items() if v is not None}}
             body.setdefault("MonitoringTypeID", mapping.DEFAULT_MONITORING_TYPE_ID)
-            seat = self.client.create_schedule(body)  # assumption Q-02: for this participant only
-            self._metadata(int(seat["ID"]), desired.metadata, {})
+            self._create(body, list(desired.metadata.items()))  # assumption Q-02: for this participant only
 
     # ------------------------------------------------------------------ update
 
     def update(self, change: Update, desired: Schedule, observed: Observed) -> str:
         """PATCH what differs on the anchor or group schedule and on each seat or exception; add the rest."""
+        with self._settled():
+            return self._update(change, desired, observed)
+
+    def _update(self, change: Update, desired: Schedule, observed: Observed) -> str:
         state = questionmark_live(observed)
         paths = [f.path for f in change.fields]
         if NAME in paths:
@@ -165,15 +211,17 @@ class Writer:
         schedule_id = state.schedule_id
         listed = desired.candidates is not None
         body = differing({**wanted, "Disabled": True} if listed else wanted, live)
-        self._patch(schedule_id, body)
         after = {**live, **body}
-        self._metadata(schedule_id, desired.metadata, state.metadata.get(schedule_id, {}))
+        self._patch(schedule_id, body, self._metadata(schedule_id, desired.metadata,
+                                                      state.metadata.get(schedule_id, {})))
+        self.batch.join()  # the anchor (or group schedule) before its seats and exceptions
         if not listed:
             self._exceptions(desired, after, state.children, paths, members=state.members or {},
                              wanted=wanted, enabled=state.enabled_children)
         elif state.mode == GROUP:  # a group schedule becomes the anchor of a candidate list
             for child in state.enabled_children:
                 self._patch(int(child["ID"]), {"Disabled": True})
+            self.batch.join()
             self._seat(desired, after, list(change.candidates.add), {})
         else:
             self._update_seats(change, desired, observed, wanted, paths)
@@ -197,8 +245,8 @@ class Writer:
             target = {k: v for k, v in wanted.items() if k not in overrides}
             if email in touched:
                 target.update(overrides)
-            self._patch(int(seat["ID"]), differing(target, seat))
-            self._metadata(int(seat["ID"]), desired.metadata, metadata_of(seat))
+            self._patch(int(seat["ID"]), differing(target, seat),
+                        self._metadata(int(seat["ID"]), desired.metadata, metadata_of(seat)))
 
     # ------------------------------------------------------------------ exception schedules (group mode)
 
@@ -233,16 +281,18 @@ class Writer:
                         "Name": mapping.child_name(desired.name, email),
                         **{k: v for k, v in {**template, **overrides}.items() if v is not None}, "Disabled": False}
                 body.setdefault("MonitoringTypeID", mapping.DEFAULT_MONITORING_TYPE_ID)
-                self.client.create_schedule(body)  # assumption Q-06: evaluated instead of the parent
+                self._create(body)  # assumption Q-06: evaluated instead of the parent
 
     # ------------------------------------------------------------------ disable
 
     def disable(self, observed: Observed) -> str:
         """Retire: the schedule, every active seat and every enabled exception get `Disabled: true`."""
-        raw = observed.raw or {}
-        live = questionmark_live(observed)
-        others = [*live.active_seats, *live.enabled_children]
-        for schedule in [raw, *others]:
-            if schedule.get("Disabled") is not True:
-                self._patch(int(schedule["ID"]), {"Disabled": True})
-        return self.finish(observed.ref)
+        with self._settled():
+            raw = observed.raw or {}
+            live = questionmark_live(observed)
+            for schedule in [raw, *live.active_seats, *live.enabled_children]:
+                if schedule.get("Disabled") is not True:
+                    self._patch(int(schedule["ID"]), {"Disabled": True})
+                if schedule is raw:
+                    self.batch.join()  # the schedule itself first
+            return self.finish(observed.ref)
