@@ -12,7 +12,7 @@ import pytest
 from reconciler.doctor.probe import Probe
 from reconciler.doctor.questionmark import QuestionmarkDoctor
 from reconciler.doctor.report import Check
-from reconciler.errors import BadRequestError
+from reconciler.errors import BadRequestError, MalformedResponseError
 from reconciler.providers.questionmark.observe import fingerprint
 from reconciler.providers.questionmark.reading import read_listing
 from reconciler.sandbox.base import SandboxRequest, SandboxResponse
@@ -104,3 +104,24 @@ def test_the_fingerprint_depends_on_the_values_only() -> None:
     assert keys[0] is keys[1] and keys[2] is not keys[3]  # a pickle with a memo would tell them apart
     assert fingerprint(anchor, one_page, []) == fingerprint(anchor, apart, [])
     assert fingerprint(anchor, one_page, []) != fingerprint(anchor, [*apart[:1], {**apart[1], "Name": "x"}], [])
+
+
+class OddCount(QuestionmarkApp):
+    """A tenant whose `Schedules/$count` is not a plain Int64 (superscript digits, or too long to be one)."""
+
+    def __init__(self, count: str, page_size: int) -> None:
+        super().__init__(page_size=page_size)
+        self.count_text = count
+
+    def handle(self, request: SandboxRequest) -> SandboxResponse:
+        response = super().handle(request)
+        if request.path.endswith("/Schedules/$count"):
+            response.body = self.count_text.encode()
+        return response
+
+
+@pytest.mark.parametrize("qm_app", [OddCount("²", 2), OddCount("9" * 40, 2)], ids=["superscript", "forty-digits"])
+def test_a_count_that_is_not_an_int64_is_a_clear_error(reconcile: Reconcile) -> None:
+    _seed(reconcile.app, 5)
+    with pytest.raises(MalformedResponseError, match=r"Schedules/\$count: answer is not a count"):
+        read_listing(reconcile.provider.client, 2)

@@ -181,7 +181,7 @@ class QuestionmarkClient:
         """`<feed>/$count`: the number of entities of a base feed, as a plain-text integer (intro.rst)."""
         response = self.http.request("GET", self.url(f"{feed}/$count"))
         text = response.text.strip()
-        if not text.isdigit():
+        if not (text.isascii() and text.isdigit() and len(text) <= 18):  # ASCII digits only, within Int64
             raise MalformedResponseError(PROVIDER, f"GET {feed}/$count: answer is not a count")
         return int(text)
 
