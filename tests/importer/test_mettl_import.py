@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
+import time_machine
 from click.testing import CliRunner, Result
 from ruamel.yaml import YAML
 
@@ -28,6 +30,8 @@ providers:
 desired: [desired]
 """
 HOOKS = "https://hooks.example.com/mettl"
+# The seeded windows (1 Dec 2026, 27 Mar 2027) are read at this instant, whatever today's date is.
+FROZEN_NOW = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
 
 FULL: dict[str, Any] = {
     "name": "Ops On-call Certification",
@@ -109,6 +113,12 @@ class Project:
     @property
     def imported(self) -> Path:
         return self.root / "desired" / f"imported-mettl-{ASSESSMENT}.yaml"
+
+
+@pytest.fixture(autouse=True)
+def _frozen_clock() -> Any:
+    with time_machine.travel(FROZEN_NOW, tick=True):
+        yield
 
 
 @pytest.fixture
