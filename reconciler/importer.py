@@ -163,7 +163,9 @@ def _candidate_list(item: Observed, respell: Mapping[str, str]) -> CommentedSeq:
         entry.fa.set_flow_style()
         seq.append(_escaped(entry))
         if candidate.email in item.protected:
-            seq.yaml_add_eol_comment("has submitted: protected from removal", len(seq) - 1)
+            seq.yaml_add_eol_comment(f"{item.protected[candidate.email]}: protected from removal", len(seq) - 1)
+        elif candidate.email in item.live.noted:
+            seq.yaml_add_eol_comment(item.live.noted[candidate.email], len(seq) - 1)
     return seq
 
 

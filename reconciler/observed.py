@@ -16,6 +16,9 @@ class Live:
 
     disabled: bool = False  # already unavailable (retired): nothing left to retire
     retirement: FieldChange | None = None  # how the plan shows its retirement; None: by disabling it
+    noted: Mapping[str, str] = field(default_factory=dict)
+    """email → what the vendor's read says of a candidate that protects nobody by itself (import shows it;
+    `Provider.started` decides who stays)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -181,7 +181,7 @@ def test_every_setting_is_written(project: Project) -> None:
         {"email": "mei.chen@example.com", "name": "Mei Chen"},
         {"email": "raj.patel@example.com", "name": "Raj Patel"},
     ]
-    assert "raj.patel@example.com, name: Raj Patel}  # has submitted" in text
+    assert "raj.patel@example.com, name: Raj Patel}  # submissionDate " in text
 
     offset = by_name["Bangalore Walk-in"]
     assert offset["window"]["time_zone"] == "UTC+05:30"  # the live spelling

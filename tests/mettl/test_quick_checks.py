@@ -73,7 +73,7 @@ def test_the_roster_is_the_same_either_way(live: list[str], monkeypatch: pytest.
     monkeypatch.setattr(roster, "_as_desired", lambda items, wanted: None)
     slow = roster.read_roster(raw, desired)
     assert quick == slow
-    assert quick.protected == ({live[1].lower(): "has submitted"} if len(live) > 1 else {})
+    assert quick.submitted == ({live[1].lower(): "2026-01-01"} if len(live) > 1 else {})
 
 
 def test_settings_and_windows_read_before_are_the_same_values() -> None:

@@ -90,3 +90,50 @@ def test_status_rows_are_paged_by_offset_without_limit(reconcile: Reconcile, met
     pages: list[dict[str, Any]] = [c.params for c in reconcile.server.calls if c.path.endswith("/candidates")]
     assert [p.get("offset") for p in pages] == ["0", "20", "40"]
     assert all("limit" not in p for p in pages)
+
+
+def test_rows_shaped_as_a_public_client_reads_them_allow_removals(
+        reconcile: Reconcile, mettl_app: MettlApp) -> None:
+    """`registration["Email Address"]` and `testStatus.status` in compact spelling (InProgress, Completed)."""
+    reconcile.apply(schedule(ANA, RAJ, MEI))
+    key = live_key(mettl_app)
+    mettl_app.quirks.row_shape = "public-client"
+    mettl_app.mark_started(key, "raj@example.com")
+    reconcile.server.reset_calls()
+    assert removal(reconcile, ANA) == (("mei@example.com",), {"raj@example.com": "has started"})
+    rows = reconcile.provider.client.schedule_candidates(key)
+    assert {r["testStatus"]["status"] for r in rows} == {"YetToStart", "InProgress"}
+    mettl_app.mark_submitted(key, "mei@example.com")
+    assert removal(reconcile, ANA) == ((), {"mei@example.com": "has submitted", "raj@example.com": "has started"})
+    reconcile.apply(schedule(ANA, RAJ, MEI))  # nothing to do
+    mettl_app.set_status(key, "mei@example.com", "Not Started", "Access Expired")
+    reconcile.apply(schedule(ANA))
+    assert {c["email"] for c in mettl_app.schedule(key)["access"]["candidates"]} == {
+        "ana@example.com", "raj@example.com"}
+
+
+def test_archive_keeps_a_candidate_and_a_value_outside_the_table_is_shown_raw(
+        reconcile: Reconcile, mettl_app: MettlApp) -> None:
+    reconcile.apply(schedule(ANA, RAJ, MEI))
+    mettl_app.quirks.row_shape = "public-client"
+    mettl_app.quirks.raw_statuses.update({"raj@example.com": "Archive", "mei@example.com": "Suspended-Review"})
+    removed, protected = removal(reconcile, ANA)
+    assert removed == ()
+    assert protected == {"raj@example.com": "has submitted",
+                         "mei@example.com": 'status unknown: "Suspended-Review" is not a Mettl status'}
+    text = reconcile.plan(schedule(ANA)).plan.model_dump_json()
+    assert "Suspended-Review" in text
+
+
+def test_submission_date_is_a_deadline_not_proof_of_a_submission(
+        reconcile: Reconcile, mettl_app: MettlApp) -> None:
+    """The status decides: a Yet to Start candidate whose submissionDate is set (a deadline) may go; a row
+    without a readable status but with a submissionDate stays, and the plan says it may have submitted."""
+    reconcile.apply(schedule(ANA, RAJ, MEI))
+    key = live_key(mettl_app)
+    for email in ("raj@example.com", "mei@example.com"):
+        mettl_app.set_deadline(key, email, "Fri, 11 Feb 2022 23:05:57 GMT")
+    mettl_app.quirks.rows_without_status.append("raj@example.com")
+    removed, protected = removal(reconcile, ANA)
+    assert removed == ("mei@example.com",)
+    assert protected == {"raj@example.com": "status unknown; submissionDate set (may have submitted)"}

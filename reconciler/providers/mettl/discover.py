@@ -6,7 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from ...errors import MalformedResponseError
-from ...observed import Observed
+from ...observed import Live, Observed
 from ...plan import fingerprint_bytes
 from . import mapping
 from .client import PROVIDER
@@ -55,4 +55,4 @@ def _observed(assessment_id: str, raw: dict[str, Any], content: bytes, own_sourc
     if schedule.mettl is not None and schedule.mettl.source_app == own_source_app:
         schedule = schedule.model_copy(update={"mettl": schedule.mettl.model_copy(update={"source_app": None})})
     return Observed(schedule=schedule, ref=str(raw.get("accessKey")), fingerprint=fingerprint_bytes(content),
-                    protected=roster.protected, raw=raw)
+                    raw=raw, live=Live(noted={e: f"submissionDate {d}" for e, d in roster.submitted.items()}))

@@ -136,19 +136,20 @@ class MettlProvider(Provider):
             schedule=schedule,
             ref=str(raw.get("accessKey")),
             fingerprint=printed,
-            protected=roster.protected,
             raw=settings_only,
             live=MettlLive(spellings=roster.spellings, disabled=is_closed(schedule.window, self.now()),
-                           retirement=retirement(schedule.window)),
+                           retirement=retirement(schedule.window),
+                           noted={e: f"submissionDate {d}" for e, d in roster.submitted.items()}),
             candidates=roster.live,
         )
 
     def started(self, observed: Observed, emails: frozenset[str]) -> dict[str, str]:
         """Those of `emails` who may not be removed, with why: read from each candidate's `testStatus`.
 
-        Fail closed: a candidate without a readable status row is kept ("status unknown").
+        Fail closed: a candidate without a readable status row is kept ("status unknown"; with an inline
+        `submissionDate`, "may have submitted": assumption M-18).
         """
-        return removal_blockers(self.client.schedule_candidates(observed.ref), emails)
+        return removal_blockers(self.client.schedule_candidates(observed.ref), emails, observed.live.noted)
 
     def observe_one(self, key: ScheduleKey, desired: Schedule | None) -> Observed | None:
         for summary in self.client.assessment_schedules(key.assessment_id):

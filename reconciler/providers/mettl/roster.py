@@ -16,11 +16,12 @@ from ...observed import LiveCandidates
 class Roster:
     """`live`: the candidate list as the diff needs it, None unless the schedule is ByInvitation. `spellings`:
     normalised email → the spelling Mettl holds, only where the two differ (a removal must name it so).
-    `protected`: email → why it is never removed (submitted)."""
+    `submitted`: email → its inline `submissionDate`, where one is set: a deadline or a submission, never proof
+    of one (assumption M-18); the status rows decide who stays, this only explains a row without a status."""
 
     live: LiveCandidates | None
     spellings: dict[str, str]
-    protected: dict[str, str]
+    submitted: dict[str, str]
 
 
 def read_roster(raw: dict[str, Any], desired: Iterable[str] = ()) -> Roster:
@@ -34,13 +35,13 @@ def read_roster(raw: dict[str, Any], desired: Iterable[str] = ()) -> Roster:
     if quick is not None:
         live = LiveCandidates(quick, {}) if invited else None
         submitted = any(map(operator.methodcaller("get", "submissionDate"), items))
-        return Roster(live, {}, {c["email"]: "has submitted" for c in items if c.get("submissionDate")}
+        return Roster(live, {}, {c["email"]: str(c["submissionDate"]) for c in items if c.get("submissionDate")}
                       if submitted else {})
     known = {email: email for email in desired}
     emails: list[str] = []
     names: dict[str, str] = {}
     spellings: dict[str, str] = {}
-    protected: dict[str, str] = {}
+    submitted: dict[str, str] = {}
     for item in items:
         held = item["email"]
         if not isinstance(held, str):
@@ -53,9 +54,9 @@ def read_roster(raw: dict[str, Any], desired: Iterable[str] = ()) -> Roster:
         if email != held:
             spellings[email] = held
         if item.get("submissionDate"):
-            protected[email] = "has submitted"
+            submitted[email] = str(item["submissionDate"])
     live = LiveCandidates(frozenset(emails), names) if invited else None
-    return Roster(live, spellings, protected)
+    return Roster(live, spellings, submitted)
 
 
 def _as_desired(items: Iterable[dict[str, Any]], desired: Iterable[str]) -> frozenset[str] | None:

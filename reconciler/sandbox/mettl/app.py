@@ -298,6 +298,15 @@ class MettlApp(SandboxApp):
                 raise KeyError(f"{email} is not a candidate of schedule {access_key}")
             set_status(candidate, overall, detail, when or http_date(self.now()))
 
+    def set_deadline(self, access_key: str, email: str, when: str) -> None:
+        """A deadline-based assessment: the candidate's `submissionDate` is its deadline, whatever its status
+        (the seed's "Not Started … when submission date is elapsed"). assumption M-18"""
+        with self._lock:
+            candidate = find_candidate(self._stored(access_key), email)
+            if candidate is None:
+                raise KeyError(f"{email} is not a candidate of schedule {access_key}")
+            candidate["submissionDate"] = when
+
     def schedule(self, access_key: str) -> dict[str, Any]:
         """A copy of the stored schedule (including write-only properties)."""
         with self._lock:

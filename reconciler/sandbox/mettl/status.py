@@ -44,12 +44,19 @@ class AccountQuirks:
     - `missing_rows`: emails whose status row `/candidates` leaves out.
     - `rows_without_status`: emails whose status row comes without `testStatus`.
     - `email_only_in_registration`: rows carry the email only in `registrationDetails`.
+    - `row_shape`: "webhook" (the seed's graded webhook) or "public-client": the rows a public client reads,
+      the email and name only under `registration`, `testStatus.status` alone in compact spelling
+      (`InProgress`, `Completed`, …) beside `result`, `endTime`, `completionMode`, `lastResponseTime`.
+    - `raw_statuses`: email → a value served as that candidate's status (e.g. "Archive", or one outside the
+      seed's table) in place of the stored one.
     """
 
     limits: dict[str, int] = field(default_factory=dict)
     missing_rows: list[str] = field(default_factory=list)
     rows_without_status: list[str] = field(default_factory=list)
     email_only_in_registration: bool = False
+    row_shape: str = "webhook"
+    raw_statuses: dict[str, str] = field(default_factory=dict)
 
     def dump(self) -> dict[str, Any]:
         return asdict(self)
@@ -88,11 +95,43 @@ def set_status(candidate: dict[str, Any], overall: str, detail: str, when: str) 
 def status_row(candidate: dict[str, Any], quirks: AccountQuirks) -> dict[str, Any] | None:
     """The candidate's row in `/schedules/{access-key}/candidates` (None: left out by a quirk).
 
-    assumption M-06: the row has the graded webhook's shape; the email is at `email` and under "Email Address".
+    assumption M-06: the row has the graded webhook's shape (the email at `email` and under "Email Address"), or
+    with `row_shape` "public-client" the one a public client reads (the email only under `registration`).
     """
     email = candidate["email"]
     if email.lower() in {e.lower() for e in quirks.missing_rows}:
         return None
+    raw = {e.lower(): v for e, v in quirks.raw_statuses.items()}.get(email.lower())
+    if quirks.row_shape == "public-client":
+        row = _public_client_row(candidate, raw)
+    else:
+        row = _webhook_row(candidate, raw)
+        if quirks.email_only_in_registration:
+            del row["email"]
+    if email.lower() in {e.lower() for e in quirks.rows_without_status}:
+        del row["testStatus"]
+    return row
+
+
+def compact(overall: str) -> str:
+    """An overall status in the compact spelling a public client reads: `In-progress` → `InProgress`.
+    assumption M-06 (seen for InProgress and Completed; the other spellings are inferred the same way)."""
+    return "".join(word[:1].upper() + word[1:] for word in overall.replace("-", " ").split())
+
+
+def _public_client_row(candidate: dict[str, Any], raw: str | None) -> dict[str, Any]:
+    stored = candidate["testStatus"]
+    return {  # assumption M-06: the shape kananjoshi/mettl reads
+        "registration": {EMAIL_LABEL: candidate["email"], NAME_LABEL: candidate["name"],
+                         **candidate["registrationDetails"]},
+        "testStatus": {"status": raw or compact(stored["overallStatus"]), "result": stored["result"],
+                       "endTime": stored["endTime"], "completionMode": stored["completionMode"],
+                       "lastResponseTime": stored["endTime"] or stored["startTime"]},
+    }
+
+
+def _webhook_row(candidate: dict[str, Any], raw: str | None) -> dict[str, Any]:
+    email = candidate["email"]
     row: dict[str, Any] = {  # assumption M-06
         "email": email,
         "name": candidate["name"],
@@ -100,10 +139,8 @@ def status_row(candidate: dict[str, Any], quirks: AccountQuirks) -> dict[str, An
                                 **candidate["registrationDetails"]},
         "testStatus": copy.deepcopy(candidate["testStatus"]),
     }
-    if quirks.email_only_in_registration:
-        del row["email"]
-    if email.lower() in {e.lower() for e in quirks.rows_without_status}:
-        del row["testStatus"]
+    if raw is not None:
+        row["testStatus"].update(status=raw, overallStatus=raw, detailedStatus=raw)
     return row
 
 
