@@ -34,9 +34,9 @@ def read_roster(raw: dict[str, Any], desired: Iterable[str] = ()) -> Roster:
     quick = _as_desired(items, desired)
     if quick is not None:
         live = LiveCandidates(quick, {}) if invited else None
-        submitted = any(map(operator.methodcaller("get", "submissionDate"), items))
+        dated = any(map(operator.methodcaller("get", "submissionDate"), items))
         return Roster(live, {}, {c["email"]: str(c["submissionDate"]) for c in items if c.get("submissionDate")}
-                      if submitted else {})
+                      if dated else {})
     known = {email: email for email in desired}
     emails: list[str] = []
     names: dict[str, str] = {}

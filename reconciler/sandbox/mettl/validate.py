@@ -283,6 +283,9 @@ def _window(value: Any) -> dict[str, Any]:
     end = datetime.combine(end_day, end_time, tzinfo=zone)
     if end <= start:  # assumption M-12: no other rule on the dates; an end already past is accepted
         raise bad_request("scheduleWindow must end after it starts")
+    if option == "SlotWise" and end_time <= start_time:  # assumption M-12: a daily slot starts before it ends
+        raise bad_request("a SlotWise scheduleWindow is open daily from startsOnTime to endsOnTime: "
+                          "startsOnTime must be before endsOnTime")
     out: dict[str, Any] = {"fixedAccessOption": option}
     out.update({k: obj[k] for k in keys[1:] if k in obj})
     return out
