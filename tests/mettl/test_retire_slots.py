@@ -17,7 +17,7 @@ from reconciler.sandbox.base import SandboxServer
 from reconciler.sandbox.mettl import MettlApp
 
 from .fixtures import Reconcile
-from .test_reconcile import schedule, sc_of
+from .test_reconcile import sc_of, schedule
 
 KOLKATA = ZoneInfo("Asia/Kolkata")
 LIVE = Window(start="2026-10-30T09:00:00", end="2026-11-05T18:00:00", time_zone="Asia/Kolkata")
