@@ -1,12 +1,13 @@
 """Doctor's Mettl checks: credentials, clock, and the response shapes the provider relies on (M-01…M-14).
 
-Reads only, through the provider's own client (made GET-only): the account, one listing page per desired
-assessment, up to three schedule reads (desired ones first) plus the first one twice more (M-14), and one
-candidate-status page.
+Reads only, through the provider's own client (made GET-only): the account, per desired assessment one listing
+page and, when it holds two schedules or more, the page at offset 1 (M-01), up to three schedule reads
+(desired ones first) plus the first one twice more (M-14), and the candidate-status pages of one schedule.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import quote
@@ -14,10 +15,11 @@ from urllib.parse import quote
 from ..errors import AuthenticationError, NotFoundError, Position, ProviderError
 from ..models import Schedule, ScheduleKey
 from ..providers.mettl.client import PAGE_LIMIT, MettlClient
-from ..providers.mettl.status import overall_status, row_email
+from ..providers.mettl.status import shown
 from .common import clock_result, has_key, in_order, json_of
+from .mettl_rows import VALUES_SHOWN, status_checks
 from .probe import Probe
-from .report import Check, Result, skip_all
+from .report import REPORT_ADVICE, Check, Result, skip_all
 
 PROVIDER = "mettl"
 SKEW_LIMIT = 3600.0
@@ -39,7 +41,20 @@ MANUAL = (
     Check(PROVIDER, "mettl kept values", "M-11").manual(
         "edit a test schedule to an unusual value (e.g. browsing tolerance 99) with apply; the edit's answer and "
         "a later read agree"),
+    Check(PROVIDER, "mettl closing window", "M-12").manual(
+        "on a test schedule in a test assessment (one SlotWise, one ExactTime), retire it with `prune: true` and "
+        "apply; Mettl answers SUCCESS with the closed window, and the test link refuses to start"),
+    Check(PROVIDER, "mettl form body", "M-15").manual(
+        "apply one edit to a test schedule (e.g. add a test candidate): ✓ means Mettl read `ak`/`ts`/`asgn`/`sc` "
+        "from the form body; an E401/E400 naming a missing parameter means it reads only the query string: "
+        "report it"),
+    Check(PROVIDER, "mettl form charset", "M-16").manual(
+        "add a candidate whose name has a letter outside ASCII (e.g. Zoë) to a test schedule and apply: ✓ and the "
+        "name reads back as typed; E401 (signature mismatch) means the charset of the form body was ignored"),
 )
+OWNERSHIP = Check(PROVIDER, "mettl sourceApp ownership", "M-13")
+OWNERSHIP_NOTE = ("no other application of the account may send this project's `source_app`; compare the "
+                  "sourceApp values seen on each desired assessment with the tools you know")
 
 
 def schedule_problems(schedule: Mapping[str, Any]) -> list[str]:
@@ -81,16 +96,28 @@ class MettlDoctor:
         first = self.credentials()
         clock = clock_result(_LATER[0], self.probe, "account", SKEW_LIMIT, "synchronise this machine's clock (NTP)")
         if first.status == "fail":  # the refusal still carries the server's Date: a wrong clock shows as such
-            return [first, clock, *skip_all(_LATER[1:]), *MANUAL]
+            return [first, clock, *skip_all(_LATER[1:]), *MANUAL, OWNERSHIP.manual(OWNERSHIP_NOTE)]
         results = [first, clock]
         summaries: list[dict[str, Any]] = []
+        owners: dict[str, list[dict[str, Any]]] = {}
         for assessment_id in in_order(s.assessment_id for s in self.desired):
             result, found = self.listing(assessment_id)
             results.append(result)
             summaries += found
+            owners[assessment_id] = found
         results += self.schedule_reads(summaries)
-        results += [self.stable, self.write_only(), self.error_envelope(), *MANUAL]
+        results += [self.stable, self.write_only(), self.error_envelope(), *MANUAL, self.ownership(owners)]
         return results
+
+    def ownership(self, listings: Mapping[str, Sequence[Mapping[str, Any]]]) -> Result:
+        """M-13 (manual): the sourceApp values each desired assessment's listing shows, so a person can spot
+        another tool sending this project's value."""
+        parts = []
+        for assessment_id, items in listings.items():
+            values = Counter(str(i["sourceApp"]) if "sourceApp" in i else "(not in the listing)" for i in items)
+            seen = ", ".join(f"{shown(v)} ×{n}" for v, n in sorted(values.items())[:VALUES_SHOWN]) or "no schedule"
+            parts.append(f"{assessment_id}: {seen}")
+        return OWNERSHIP.manual(f"{OWNERSHIP_NOTE} (first listing page) — {'; '.join(parts) or 'none listed'}")
 
     def credentials(self) -> Result:
         check = Check(PROVIDER, "mettl credentials")
@@ -124,17 +151,43 @@ class MettlDoctor:
             return check.failed(" and ".join(problems) + " in the first page"), []
         assert isinstance(items, list)
         found = [i for i in items if isinstance(i, dict) and i.get("accessKey")]
-        return check.passed(f"{len(items)} schedule(s) under `schedules`, with `paging.next`"), found
+        try:
+            advance = self.second_page(assessment_id, found)
+        except ProviderError as exc:
+            return check.failed(f"the page at offset 1: {exc}"), found
+        if advance.startswith("✗"):
+            return check.failed(advance[2:], "the tool pages this listing by `limit`/`offset` (M-17); "
+                                f"{REPORT_ADVICE}"), found
+        return check.passed(f"{len(items)} schedule(s) under `schedules`, with `paging.next`; {advance}"), found
+
+    def second_page(self, assessment_id: str, first: Sequence[Mapping[str, Any]]) -> str:
+        """M-01/M-17: the page at `offset` 1 starts with the first page's second schedule (the offset advances).
+        `limit` 1 is asked too: a server that ignores it is harmless (the client moves by the items received).
+        A note, starting with "✗ " when the offset did not advance."""
+        if len(first) < 2:
+            return "a second page needs two schedules in the assessment: not checked"
+        with self.probe.kind("schedule-listing"):
+            body = self.client.call("GET", f"/assessments/{quote(assessment_id, safe='')}/schedules",
+                                    {"limit": "1", "offset": "1"})
+        items = body.get("schedules")
+        if not isinstance(items, list) or not items or not isinstance(items[0], dict):
+            return "✗ the page at offset 1 (limit 1) lists no schedule, though the first page lists two or more"
+        if items[0].get("accessKey") != first[1].get("accessKey"):
+            return "✗ the page at offset 1 (limit 1) does not start with the first page's second schedule: " \
+                   "`offset` does not advance (a listing would repeat or skip schedules)"
+        limit = "`limit` honoured" if len(items) == 1 else f"`limit` ignored ({len(items)} items; harmless)"
+        return f"the page at offset 1 advances, {limit}"
 
     def schedule_reads(self, summaries: list[dict[str, Any]]) -> list[Result]:
-        """M-05 on the first schedule read; M-06 on the first one read that has candidates."""
+        """M-05 on the first schedule read; M-06 and M-10 on the first one read that has candidates."""
         shape = Check(PROVIDER, "mettl schedule read", "M-05")
         status = Check(PROVIDER, "mettl candidate status rows", "M-06")
+        coverage = Check(PROVIDER, "mettl status rows per candidate", "M-10")
         wanted = {s.name for s in self.desired}
         ordered = sorted(summaries, key=lambda s: s.get("name") not in wanted)[:SCHEDULES_TO_READ]
         if not ordered:
             none = "no live schedule in the desired assessments to read"
-            return [shape.skipped(none), status.skipped(none)]
+            return [shape.skipped(none), status.skipped(none), coverage.skipped(none)]
         first: Result | None = None
         for summary in ordered:
             key = str(summary["accessKey"])
@@ -142,7 +195,8 @@ class MettlDoctor:
                 with self.probe.kind("schedule"):
                     schedule = self.client.schedule(key)
             except ProviderError as exc:
-                return [first or shape.failed(str(exc)), status.skipped(f"reading schedule {key} failed")]
+                return [first or shape.failed(str(exc)), status.skipped(f"reading schedule {key} failed"),
+                        coverage.skipped(f"reading schedule {key} failed")]
             if first is None:
                 problems = schedule_problems(schedule)
                 first = (shape.failed("; ".join(problems)) if problems else
@@ -150,9 +204,11 @@ class MettlDoctor:
                 self.stable = self.stable_reads(key)
             candidates = (schedule.get("access") or {}).get("candidates")
             if isinstance(candidates, list) and candidates:
-                return [first, self.candidate_rows(status, key, len(candidates))]
+                inline = [c for c in candidates if isinstance(c, dict)]
+                return [first, *status_checks(self.client, self.probe, key, inline)]
         assert first is not None
-        return [first, status.skipped(f"none of the {len(ordered)} schedule(s) read has candidates")]
+        none = f"none of the {len(ordered)} schedule(s) read has candidates"
+        return [first, status.skipped(none), coverage.skipped(none)]
 
     def stable_reads(self, access_key: str) -> Result:
         """M-14: the same schedule read twice, nothing changed between, answers the same bytes (the fingerprint
@@ -169,29 +225,6 @@ class MettlDoctor:
                                 "every saved plan would read as stale (apply --plan refuses it: it fails safe); "
                                 "report it so the fingerprint can be revised")
         return check.passed(f"two reads of one schedule answered the same {len(first)} bytes")
-
-    def candidate_rows(self, check: Check, access_key: str, expected: int) -> Result:
-        """M-06: status rows carry `testStatus.overallStatus`/`status` and an email; M-10: paged by `offset`
-        alone, one row per candidate of the schedule."""
-        try:
-            with self.probe.kind("candidates"):
-                rows = list(self.client.schedule_candidates(access_key))
-        except ProviderError as exc:
-            return check.failed(str(exc))
-        if not rows:
-            return check.failed(f"no status rows for a schedule with {expected} candidate(s)")
-        no_status = sum(1 for r in rows if not (isinstance(r, dict) and overall_status(r)))
-        no_email = sum(1 for r in rows if not (isinstance(r, dict) and row_email(r)))
-        problems = []
-        if no_status:
-            problems.append(f"{no_status} of {len(rows)} row(s) without `testStatus.overallStatus`/`status`")
-        if no_email:
-            problems.append(f"{no_email} of {len(rows)} row(s) without an email at `email`/`registrationDetails`")
-        if len(rows) < expected:
-            problems.append(f"{len(rows)} row(s) for {expected} candidate(s) (M-10: every candidate needs a row)")
-        if problems:
-            return check.failed("; ".join(problems) + " (such candidates are protected as \"status unknown\")")
-        return check.passed(f"{len(rows)} row(s) for {expected} candidate(s), each with `testStatus` and an email")
 
     def write_only(self) -> Result:
         """M-07: no answer read carries the webhook auth header."""
@@ -231,5 +264,6 @@ class MettlDoctor:
 
 _LATER = tuple(Check(PROVIDER, name, assumption) for name, assumption in (
     ("mettl clock skew", "M-09"), ("mettl schedule listing", "M-01"), ("mettl schedule read", "M-05"),
-    ("mettl candidate status rows", "M-06"), ("mettl stable reads", "M-14"), ("mettl write-only header", "M-07"),
+    ("mettl candidate status rows", "M-06"), ("mettl status rows per candidate", "M-10"),
+    ("mettl stable reads", "M-14"), ("mettl write-only header", "M-07"),
     ("mettl error envelope", "M-08")))

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Any
 
+from . import guess_quirks as guess
 from .hostile import HOSTILE, Settings
 
 if TYPE_CHECKING:
@@ -167,6 +168,18 @@ QUIRKS: dict[str, Quirk] = {q.name: q for q in (
           rf"{_QM}/Participants", _refuse_bad_request),
     Quirk("qm-attempts", "documented", "`Attempts?$filter=ScheduleID eq N` is refused with 400",
           rf"{_QM}/Attempts", _refuse_bad_request),
+    Quirk("M-01-offset", "M-01", "an assessment's schedule listing ignores `offset`: every page starts at the first",
+          rf"{_METTL}/assessments/[^/]+/schedules", guess.offset_ignored),
+    Quirk("M-06-vocabulary", "M-06", f"status rows report `{guess.UNKNOWN_STATUS}`, a value outside Mettl's table",
+          rf"{_METTL}/schedules/[^/]+/candidates", guess.unknown_statuses),
+    Quirk("M-10", "M-10", "status rows leave out the last candidate of each page",
+          rf"{_METTL}/schedules/[^/]+/candidates", guess.row_left_out),
+    Quirk("M-10-extra", "M-10", "status rows include one for an email that is not a candidate of the schedule",
+          rf"{_METTL}/schedules/[^/]+/candidates", guess.stranger_row),
+    Quirk("Q-12", "Q-12", "a Schedules page read by `$skip` from the third page on misses its first schedule",
+          rf"{_QM}/Schedules", guess.skip_drifts),
+    Quirk("Q-13-later-pages", "Q-13", "two reads of a Schedules page other than the first list the properties in "
+          "different orders", rf"{_QM}/Schedules", guess.unstable_later_pages),
 )}
 
 HOSTILE_QUIRKS: dict[str, Quirk] = {

@@ -152,7 +152,7 @@ def removal_blockers(rows: Iterable[Mapping[str, Any]], emails: frozenset[str],
 
 
 def seen_values(rows: Iterable[Mapping[str, Any]]) -> Iterator[str]:
-    """Every status value of the rows, as read (for doctor)."""
+    """The status values of each row, as read, each once per row (for doctor)."""
     for row in rows:
         if isinstance(row, Mapping):
-            yield from status_values(row)
+            yield from dict.fromkeys(status_values(row))
