@@ -49,6 +49,9 @@ MANUAL = (
         "in a test area, create and then PATCH a schedule with an ExternalID; read it back unchanged"),
     Check(PROVIDER, "questionmark disabled exception schedule", "Q-06").manual(
         "give a member of a group schedule a disabled exception schedule; logged in as them, the test must not start"),
+    Check(PROVIDER, "questionmark schedule IDs grow", "Q-11").manual(
+        "in a test area create two schedules one after the other and read them back: the second has the higher ID "
+        "(the Schedules feed of a live tenant shows it too: IDs rise with `Created`)"),
 )
 
 
@@ -73,7 +76,9 @@ def used_settings(schedules: Sequence[Schedule]) -> set[str]:
     return wires
 
 
-SKIP_CHECK_PAGES = 10  # Q-12: the whole feed is listed to compare with $count only up to this many pages
+SKIP_CHECK_PAGES = 50
+"""Q-12: pages compared by `$skip` and by `odata.nextLink`, and counted against `$count`, up to this many (5,000
+schedules at 100 a page: two reads a page, a minute at most on a slow tenant)."""
 
 
 class QuestionmarkDoctor:
@@ -88,6 +93,7 @@ class QuestionmarkDoctor:
         self.positions = positions
         self.types: list[dict[str, Any]] = []
         self.schedule_ids: list[int] = []
+        self.second_link = ""  # the first page's `odata.nextLink` (Q-13 reads that page twice)
 
     def run(self) -> list[Result]:
         first = self.credentials()
@@ -172,29 +178,40 @@ class QuestionmarkDoctor:
 
     def stable_reads(self, entities: Sequence[Mapping[str, Any]]) -> Result:
         """Q-13: the first page read again, nothing changed between, gives every schedule the same fingerprint
-        (its properties in the same order: a saved plan's fingerprint hashes them as read)."""
+        (its properties in the same order: a saved plan's fingerprint hashes them as read); so does the second
+        page, read twice in a row by its `odata.nextLink`, when there is one."""
         check = Check(PROVIDER, "questionmark stable reads", "Q-13")
         if not entities:
             return check.skipped("no schedule on the first page")
         try:
             with self.probe.kind("schedules"):
                 again, _ = self.client.page("Schedules", {"$expand": ",".join(EXPANSIONS)})
+            pairs: list[tuple[Sequence[Mapping[str, Any]], Sequence[Mapping[str, Any]]]] = [(entities, again)]
+            if self.second_link:
+                with self.probe.kind("next-page"):
+                    pairs.append((self.client.page(self.second_link)[0], self.client.page(self.second_link)[0]))
         except ProviderError as exc:
             return check.failed(str(exc))
-        before = {v.get("ID"): fingerprint(v, (), ()) for v in entities}
-        after = {v.get("ID"): fingerprint(v, (), ()) for v in again if isinstance(v, dict)}
-        moved = sorted(str(i) for i in before.keys() & after.keys() if before[i] != after[i])
+        moved: list[str] = []
+        compared = 0
+        for before_page, after_page in pairs:
+            before = {v.get("ID"): fingerprint(v, (), ()) for v in before_page if isinstance(v, dict)}
+            after = {v.get("ID"): fingerprint(v, (), ()) for v in after_page if isinstance(v, dict)}
+            compared += len(before.keys() & after.keys())
+            moved += sorted(str(i) for i in before.keys() & after.keys() if before[i] != after[i])
         if moved:
             return check.failed(f"{len(moved)} schedule(s) read twice came back in another form (IDs "
                                 f"{', '.join(moved[:5])})", "every saved plan would read as stale (apply --plan "
                                 "refuses it: it fails safe); report it so the fingerprint can be revised")
-        return check.passed(f"{len(before.keys() & after.keys())} schedule(s) read twice, the same each time")
+        pages = "the first and second pages" if len(pairs) > 1 else "the first page"
+        return check.passed(f"{compared} schedule(s) of {pages} read twice, the same each time")
 
     def skip_pages(self, check: Check, first: Mapping[str, Any]) -> Result:
-        """Q-12: page 2 read by `$skip` holds the schedules page 2 read by `odata.nextLink` holds, and
-        `Schedules/$count` is the number listed (compared in full when the feed is at most SKIP_CHECK_PAGES)."""
+        """Q-12: every page read by `$skip` holds the schedules the same page read by `odata.nextLink` holds,
+        and `Schedules/$count` is the number listed (up to SKIP_CHECK_PAGES pages)."""
         values = [v for v in first.get("value") or () if isinstance(v, dict)]
         link = first.get("odata.nextLink")
+        expand = {"$expand": ",".join(EXPANSIONS)}
         try:
             with self.probe.kind("schedules-count"):
                 total = self.client.count("Schedules")
@@ -202,24 +219,27 @@ class QuestionmarkDoctor:
                 if total != len(values):
                     return check.failed(f"`Schedules/$count` says {total}, the only page lists {len(values)}")
                 return check.passed(f"one page: `Schedules/$count` agrees ({total})")
-            with self.probe.kind("next-page"):
-                by_link, _ = self.client.page(str(link))
-                by_skip, _ = self.client.page("Schedules", {"$expand": ",".join(EXPANSIONS),
-                                                            "$skip": str(len(values))})
-            if [v.get("ID") for v in by_link] != [v.get("ID") for v in by_skip]:
-                return check.failed("page 2 by `$skip` and by `odata.nextLink` list different schedules",
-                                    "the plan reads the pages by `$skip` and falls back to the links when they do "
-                                    "not add up; report it if this tenant never pages by `$skip`")
-            if total > SKIP_CHECK_PAGES * len(values):
-                return check.passed(f"page 2 by `$skip` = by `odata.nextLink`; `Schedules/$count` = {total} "
-                                    "(too many to list here)")
-            with self.probe.kind("next-page"):
-                listed = sum(len(page) for page in self.client.pages("Schedules"))
+            self.second_link = str(link)
+            listed, number = len(values), 1
+            while link and number < SKIP_CHECK_PAGES:
+                number += 1
+                with self.probe.kind("next-page"):
+                    by_link, link = self.client.page(str(link))
+                    by_skip, _ = self.client.page("Schedules", {**expand, "$skip": str((number - 1) * len(values))})
+                if [v.get("ID") for v in by_link] != [v.get("ID") for v in by_skip]:
+                    return check.failed(f"page {number} by `$skip` and by `odata.nextLink` list different schedules",
+                                        "the plan reads the pages by `$skip` and falls back to the links when they "
+                                        "do not add up; report it if this tenant never pages by `$skip`")
+                listed += len(by_link)
         except (ProviderError, ValueError) as exc:
             return check.failed(str(exc))
+        if link:
+            return check.passed(f"pages 2–{number} by `$skip` = by `odata.nextLink`; `Schedules/$count` = {total} "
+                                f"(not compared: more than {SKIP_CHECK_PAGES} pages)")
         if listed != total:
-            return check.failed(f"`Schedules/$count` says {total}, the feed lists {listed}")
-        return check.passed(f"page 2 by `$skip` = by `odata.nextLink`; `Schedules/$count` = {listed} listed")
+            return check.failed(f"`Schedules/$count` says {total}, the {number} page(s) list {listed}")
+        return check.passed(f"pages 2–{number} by `$skip` = by `odata.nextLink`; `Schedules/$count` = {listed} "
+                            "listed")
 
     def paging(self, check: Check, schedules: Mapping[str, Any], group_id: int | None) -> Result:
         """Each feed's `odata.nextLink`, when there is one, stays on the service root and answers a page."""

@@ -69,6 +69,16 @@ def questionmark_world(users: dict[str, str] | None = None) -> QuestionmarkApp:
     return app
 
 
+def paged_questionmark_world(page_size: int = 2, extra: int = 6) -> QuestionmarkApp:
+    """The demo world served `page_size` schedules a page, with `extra` hand-made schedules: several pages."""
+    app = QuestionmarkApp(page_size=page_size)
+    seed_questionmark(app)
+    for n in range(extra):
+        app.add_schedule(Name=f"Hand {n}", AssessmentID="65433000065433", GroupID=None, MonitoringTypeID=1,
+                         ParticipantID=app.add_participant(f"hand{n}@example.com"))
+    return app
+
+
 TenantFactory = Callable[..., Tenant]
 
 

@@ -6,7 +6,7 @@ import pytest
 
 from reconciler.sandbox.quirks import QUIRKS
 
-from .conftest import TenantFactory
+from .conftest import TenantFactory, paged_questionmark_world
 
 # quirk → (provider whose emulator gets it, the check that must fail)
 BROKEN_CHECK = {
@@ -36,6 +36,10 @@ BROKEN_CHECK = {
 }
 
 
+# quirks that only show on a feed of several pages (the demo world has one page)
+PAGED = {"Q-12", "Q-13-later-pages"}
+
+
 def test_every_quirk_has_a_check_that_catches_it() -> None:
     assert set(BROKEN_CHECK) == set(QUIRKS)
 
@@ -43,7 +47,8 @@ def test_every_quirk_has_a_check_that_catches_it() -> None:
 @pytest.mark.parametrize("quirk", sorted(BROKEN_CHECK))
 def test_the_quirk_fails_its_check(tenant: TenantFactory, quirk: str) -> None:
     provider, check = BROKEN_CHECK[quirk]
-    live = tenant([provider], quirks={provider: [quirk]})
+    apps = {"questionmark": paged_questionmark_world()} if quirk in PAGED else None
+    live = tenant([provider], quirks={provider: [quirk]}, apps=apps)
 
     result, rows = live.rows()
 
