@@ -27,7 +27,7 @@ from .signing import signature
 PROVIDER = "mettl"
 PAGE_LIMIT = 100
 #: The request header the Create Schedule page gives. Without the charset a servlet reads the body as
-#: ISO-8859-1, so a UTF-8 name such as "Zoë" would no longer match the signature (E401).
+#: ISO-8859-1, so a UTF-8 name such as "Zoë" would no longer match the signature (E401). assumption M-16
 FORM_HEADERS = {"Content-Type": "application/x-www-form-urlencoded; charset=UTF-8"}
 
 _AUTH_CODES = {"E401", "E403", "E422", "E504"}
@@ -113,7 +113,7 @@ class MettlClient:
         if method.upper() == "GET":
             response = self.http.request("GET", url, params=params, sign=sign)
         else:
-            response = self.http.request(method, url, data=params, sign=sign, headers=FORM_HEADERS)
+            response = self.http.request(method, url, data=params, sign=sign, headers=FORM_HEADERS)  # assumption M-15
         try:
             body = json_body(response)
         except ValueError:
@@ -146,7 +146,7 @@ class MettlClient:
 
     def assessment_schedules(self, assessment_id: str) -> Iterator[dict[str, Any]]:
         path = f"/assessments/{quote(str(assessment_id), safe='')}/schedules"
-        for item in self._paged(path, "schedules"):
+        for item in self._paged(path, "schedules"):  # assumption M-17: limit/offset, as the account's listings
             yield checked(ListedSchedule, item, f"GET /{self.version}{path}")
 
     def schedule(self, access_key: str) -> dict[str, Any]:

@@ -96,7 +96,7 @@ def page(request: SandboxRequest, key: str, items: list[dict[str, Any]], *,
     if fixed_size is not None and "limit" in request.params:  # assumption M-10
         raise bad_request(f"limit is not a parameter of {request.path} in this API version (v3 only); "
                           "page with offset")
-    limit = fixed_size or _int_param(request.params, "limit", 20, 1, 100)
+    limit = fixed_size or _int_param(request.params, "limit", 20, 1, 100)  # assumption M-17
     offset = _int_param(request.params, "offset", 0, 0, None)
     kept = {k: v for k, v in request.params.items() if k not in (*_SIGNATURE_PARAMS, "limit", "offset")}
 
