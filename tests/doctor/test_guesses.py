@@ -4,10 +4,15 @@ Mettl's table, status rows compared with the inline candidates both ways, every 
 
 from __future__ import annotations
 
+import json
+import shutil
+from pathlib import Path
+
 import pytest
 
 from reconciler.doctor import questionmark as qm_doctor
 
+from ..cli.conftest import ACME, Cli, Project
 from .conftest import TenantFactory, mettl_world, paged_questionmark_world
 
 
@@ -105,3 +110,24 @@ def test_only_a_later_page_that_reads_differently_fails(tenant: TenantFactory) -
 
     assert rows["questionmark stable reads"]["status"] == "fail"
     assert rows["questionmark schedules $expand"]["status"] == "pass"
+
+
+def test_doctor_sandbox_reads_the_public_client_rows_and_fails_on_a_value_outside_the_table(
+        run: Cli, tmp_path: Path) -> None:
+    """The embedded `--sandbox` world, switched to the rows a public client reads (a world option)."""
+    shutil.copytree(ACME, tmp_path / "acme")
+    acme = Project(tmp_path / "acme", tmp_path / "sandbox")
+    assert run("doctor", *acme.args()).exit_code == 0  # seeds the world
+    state = json.loads(acme.state_file.read_text(encoding="utf-8"))
+    state["quirks"]["row_shape"] = "public-client"
+    acme.state_file.write_text(json.dumps(state), encoding="utf-8")
+
+    passed = run("doctor", *acme.args())
+    assert passed.exit_code == 0, passed.stdout
+    assert '"YetToStart" ×4' in passed.stdout
+
+    state["quirks"]["raw_statuses"] = {"raj.patel@example.com": "Withdrawn"}
+    acme.state_file.write_text(json.dumps(state), encoding="utf-8")
+    failed = run("doctor", *acme.args())
+    assert failed.exit_code == 1
+    assert '✗  mettl candidate status rows' in failed.stdout and '"Withdrawn" ×1' in failed.stdout
