@@ -1,9 +1,10 @@
 """Doctor's Questionmark checks: credentials, `$metadata`, the feeds and filters the provider reads (Q-01…Q-08).
 
 Reads only, through the provider's own client (made GET-only). Calls: MonitoringTypes, `$metadata`, the
-Schedules pages (up to SKIP_CHECK_PAGES, each by `odata.nextLink` and by `$skip`; the first and second twice more), one impossible participant lookup, one attempts page, the
-service account's Administrator and its groups, each group's SchedulableAssessments until every desired
-assessment is found, and one filter that must fail.
+Schedules pages (up to SKIP_CHECK_PAGES, each by `odata.nextLink` and by `$skip`; the first and second twice
+more), one impossible participant lookup, one attempts page, the service account's Administrator and its
+groups, each group's SchedulableAssessments until every desired assessment is found, and one filter that must
+fail.
 """
 
 from __future__ import annotations
