@@ -126,17 +126,22 @@ class MettlClient:
         """Every item of a paged list. Each page is re-signed from limit/offset rather than following next
         (assumption M-01); without `limit` the server picks the page size and `offset` moves by what came."""
         offset = 0
+        previous: object = None
         for _ in range(MAX_PAGES):
             paging = {"limit": str(PAGE_LIMIT), "offset": str(offset)} if limit else {"offset": str(offset)}
             body = self.call("GET", path, paging)
             items = body.get(key)
             if not isinstance(items, list):
                 raise MalformedResponseError(PROVIDER, f"no '{key}' list in the answer to GET {path}")
+            if offset and items and items[0] == previous:  # assumption M-17: offset advances
+                raise MalformedResponseError(PROVIDER, f"GET {path} at offset {offset} repeated the previous page "
+                                             "(offset did not advance); stopped")
             yield from items
             links = body.get("paging") or {}
             if not links.get("next") or not items:
                 return
             offset += len(items)
+            previous = items[0]
         raise MalformedResponseError(PROVIDER, f"GET {path} still had a next page after {MAX_PAGES} pages; stopped")
 
     # ------------------------------------------------------------------ endpoints
