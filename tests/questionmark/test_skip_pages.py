@@ -82,14 +82,14 @@ def test_the_fingerprint_moves_with_a_seat_and_only_then(reconcile: Reconcile) -
 
 
 @pytest.mark.parametrize("qm_app", [QuestionmarkApp(page_size=2)], ids=["pages-of-two"])
-def test_the_doctor_compares_page_two_by_skip_and_by_link_and_the_count(reconcile: Reconcile) -> None:
+def test_the_doctor_compares_every_page_by_skip_and_by_link_and_the_count(reconcile: Reconcile) -> None:
     _seed(reconcile.app, 5)
     client = reconcile.provider.client
     doctor = QuestionmarkDoctor(client, None, Probe("questionmark"), [], {})  # type: ignore[arg-type]
     check = Check("questionmark", "questionmark $skip pages", "Q-12")
     result = doctor.skip_pages(check, client.get("Schedules", {"$expand": "ScheduleMetadata,Participant,Group"}))
     assert (result.status, result.detail) == (
-        "pass", "page 2 by `$skip` = by `odata.nextLink`; `Schedules/$count` = 5 listed")
+        "pass", "pages 2–3 by `$skip` = by `odata.nextLink`; `Schedules/$count` = 5 listed")
     reconcile.server.reset_calls()
     wrong = doctor.skip_pages(check, {"value": [{"ID": 1}], "odata.nextLink": None})
     assert wrong.status == "fail" and "says 5, the only page lists 1" in wrong.detail

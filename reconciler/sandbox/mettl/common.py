@@ -5,7 +5,7 @@ from __future__ import annotations
 import email.utils
 from typing import Any
 
-from ..base import SandboxResponse
+from ..wire import SandboxResponse
 
 #: Seconds a client should wait after an E509 (rate limit) answer.
 RATE_LIMIT_RETRY_AFTER = 1

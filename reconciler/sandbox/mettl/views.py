@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import urlencode
 
-from ..base import SandboxRequest
+from ..wire import SandboxRequest
 from .common import MettlError, bad_request
 from .validate import WRITE_ONLY_PROPERTIES, parse_sc
 
