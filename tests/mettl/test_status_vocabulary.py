@@ -77,3 +77,8 @@ def test_the_inline_submission_date_explains_a_missing_row() -> None:
 ])
 def test_the_email_is_read_in_every_shape(data: dict[str, Any]) -> None:
     assert row_email(data) == "ana@example.com"
+
+
+def test_a_raw_value_cannot_break_the_plan_line() -> None:
+    reason = row_reason(row(status='Odd\n"value"\x1b[31m'))
+    assert reason == 'status unknown: "Odd?\'value\'?[31m" is not a Mettl status'

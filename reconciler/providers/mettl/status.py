@@ -112,7 +112,8 @@ def overall_status(row: Mapping[str, Any]) -> str | None:
 
 def shown(value: str) -> str:
     """A vendor's value as the plan shows it: quoted, bounded."""
-    text = value if len(value) <= RAW_SHOWN else value[:RAW_SHOWN] + "…"
+    text = "".join(ch if ch.isprintable() else "?" for ch in value[:RAW_SHOWN])
+    text += "…" if len(value) > RAW_SHOWN else ""
     return '"' + text.replace('"', "'") + '"'
 
 
