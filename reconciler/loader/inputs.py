@@ -33,6 +33,9 @@ class Inputs:
     limits: LimitsConfig = field(default_factory=LimitsConfig)
     reads: int = 0
     reader: EnvReader | None = None
+    pending: Mapping[Path, bytes] = field(default_factory=dict)
+    """Desired files not written yet (real path → content): read as if they were on disk (import checks a
+    file before writing it)."""
 
     @property
     def root(self) -> Path:
@@ -91,6 +94,8 @@ class Inputs:
             files, refused = len(walk.files), len(walk.refused)
             walk.walk(target)
             found += [(path, loc) for path in walk.files[files:]]
+            found += [(path, loc) for path in sorted(self.pending)
+                      if path.is_relative_to(target) and path not in walk.files]
             self.problems += [doc.problem(loc, f"{display_path(path)} {why}") for path, why in walk.refused[refused:]]
         seen = {self.project_path.resolve()}  # `desired: [.]` must not read the project file as desired state
         unique = []
@@ -136,6 +141,8 @@ class Inputs:
             into.append(named_by.problem(loc, f"more than {self.limits.max_files} files to read "
                                               "(limits.max_files in reconciler.yaml)"))
             return None
+        if path in self.pending:
+            return self.pending[path]
         try:
             return read_bytes(path, self.limits.max_file_bytes)
         except Refused as exc:

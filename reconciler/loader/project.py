@@ -58,16 +58,20 @@ class LoadedProject:
 
 
 def load_project(
-    path: str | Path, env: Mapping[str, str] | None = None, *, now: datetime | None = None
+    path: str | Path, env: Mapping[str, str] | None = None, *, now: datetime | None = None,
+    pending: Mapping[Path, str] | None = None,
 ) -> LoadedProject:
     """Load a project; raises ConfigError listing every problem found in every file.
 
     now: a schedule window that ended before it is an error unless the schedule is `archived: true`;
     None skips that check (for a past snapshot of the desired state, such as a drift baseline).
+    pending: desired files not written yet (path → text), loaded as if they were (where `desired:` names them).
     """
     project_path = Path(path).absolute()
+    unwritten = {p.parent.resolve() / p.name: text.encode("utf-8") for p, text in (pending or {}).items()}
+    inputs = Inputs(os.environ if env is None else env, project_path, pending=unwritten)
     with bulk_build():  # loading builds millions of objects and no cyclic garbage
-        return _Loader(Inputs(os.environ if env is None else env, project_path), now).run(project_path)
+        return _Loader(inputs, now).run(project_path)
 
 
 def _source(source: str | Loc) -> str:
