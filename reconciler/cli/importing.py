@@ -113,9 +113,18 @@ def _unclean(changes: Sequence[Writing], result: importer.ImportResult, *, befor
 
 
 def _target(config_path: Path, out: Path | None, provider: str, scope: str, *, force: bool) -> Path:
-    """Where the file goes: --out, else the first desired: entry (a missing desired folder is created, so a
-    project on day one, with no desired files yet, loads). An existing file is refused without --force,
+    """Where the file goes: --out, else the first desired: entry. An existing file is refused without --force,
     before any API call."""
+    first = _desired_folder(config_path)
+    target = (out or first) / importer.file_name(provider, scope)
+    if target.exists() and not force:
+        raise importer.ImportExistsError(f"{target} exists: re-run with --force to replace it")
+    return target
+
+
+def _desired_folder(config_path: Path) -> Path:
+    """The first desired: entry's folder; a missing one is created, so a project on day one (no desired
+    files yet) loads."""
     try:
         text = config_path.read_text(encoding="utf-8-sig")
     except OSError:
@@ -125,10 +134,7 @@ def _target(config_path: Path, out: Path | None, provider: str, scope: str, *, f
         first = first.parent
     elif not first.exists() and text:
         first.mkdir(parents=True)
-    target = (out or first) / importer.file_name(provider, scope)
-    if target.exists() and not force:
-        raise importer.ImportExistsError(f"{target} exists: re-run with --force to replace it")
-    return target
+    return first
 
 
 def _check_zone(ctx: click.Context, param: click.Parameter, value: str) -> str:
@@ -206,6 +212,7 @@ def import_questionmark(state: RunState, config_path: Path, group_name: str | No
     from ..providers.questionmark import discover as found
 
     if group_name is None and assessment_id is None:
+        _desired_folder(config_path)
         loaded = load(config_path, state)
         with session(loaded, sandbox, sandbox_dir, "questionmark") as providers:
             names = found.group_names(providers["questionmark"])  # type: ignore[arg-type]
