@@ -3,7 +3,6 @@ configuration is enough, nothing is written before every check passed, no empty 
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from pathlib import Path
 
