@@ -94,6 +94,7 @@ def plan(state: RunState, config_path: Path, fmt: str, show_pii: bool, out: Path
     with session(loaded, sandbox, sandbox_dir, scope.provider) as providers, reading(providers, state) as on_read:
         run = engine.make_plan(loaded.desired, providers, safety=loaded.project.safety,
                                resend_secrets=resend_secrets, on_read=on_read, scope=scope)
+    scope.require_match(loaded.desired, run.plan)
     _print_plan(state, run.plan, fmt, show_pii=show_pii, full=full)
     if out:
         _write_plan(state, out, run.plan)
@@ -188,6 +189,7 @@ def apply(state: RunState, config_path: Path, plan_file: Path | None, expect_che
         with reading(providers, state) as on_read:
             run = engine.make_plan(loaded.desired, providers, safety=loaded.project.safety,
                                    resend_secrets=resend_secrets, on_read=on_read, scope=scope)
+        scope.require_match(loaded.desired, run.plan)
         if saved is not None:
             try:
                 engine.check_saved(saved, run)
