@@ -86,3 +86,14 @@ def test_a_scope_that_matches_nothing_is_an_error_naming_it(run: Cli, acme: Proj
             assert f"error: {' '.join(option)} matched no schedule, declared or live" in result.stderr
             no_traceback(result)
     assert run("plan", "--select", "Java*", *acme.args()).exit_code == 0
+
+
+def test_a_provider_with_no_schedule_in_scope_is_an_error(run: Cli, tmp_path: Path) -> None:
+    (tmp_path / "desired").mkdir()
+    (tmp_path / "desired" / "a.yaml").write_text(
+        "schedules:\n  - {name: A, provider: mettl, assessment_id: '769688'}\n", encoding="utf-8")
+    config = tmp_path / "reconciler.yaml"
+    config.write_text("providers:\n  mettl: {}\n  questionmark: {}\n", encoding="utf-8")
+    result = run("plan", "--provider", "questionmark", "--config", config, "--sandbox")
+    assert result.exit_code == 1, result.output
+    assert "error: --provider questionmark matched no schedule, declared or live" in result.stderr
