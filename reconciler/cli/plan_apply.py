@@ -19,7 +19,7 @@ from ..render.jsonplan import render_json
 from ..render.rows import COMPACT_OVER, COMPACT_SHOW, summary_line
 from ..render.text import plan_lines
 from ..scope import Scope
-from .common import EXIT_CHANGES, calls_line, handle_errors, load, masker, session
+from .common import EXIT_CHANGES, calls_line, handle_errors, load, masker, session, text_masker
 from .options import (
     PII_KEY_ENV,
     config_option,
@@ -48,7 +48,8 @@ full_option = click.option(
 def _print_plan(state: RunState, plan: Plan, fmt: str = "text", *, show_pii: bool = False,
                 full: bool = False) -> None:
     if fmt == "text":
-        echo_lines(plan_lines(plan, full=full), state)
+        mask = text_masker(show_pii)
+        echo_lines(plan_lines(plan, mask, full=full) if mask else plan_lines(plan, full=full), state)
         return
     if fmt == "json":
         text = render_json(plan)
