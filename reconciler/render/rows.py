@@ -72,13 +72,14 @@ def show_value(value: Any) -> str:
 
 
 def show_window(window: Window | None) -> str | None:
-    """Local time and zone, then UTC: `2026-12-01 09:00 → 2026-12-05 18:00 Asia/Kolkata (UTC 03:30 … 12:30)`."""
+    """Local time and zone, then UTC: `2026-12-01 09:00 until 2026-12-05 18:00 Asia/Kolkata (UTC 2026-12-01
+    03:30 until 2026-12-05 12:30)`. `→` is kept for "becomes" (a field's old → new), never for "until"."""
     if window is None:
         return None
     fmt = "%Y-%m-%d %H:%M"
     return (
-        f"{window.start.strftime(fmt)} → {window.end.strftime(fmt)} {window.time_zone} "
-        f"(UTC {window.start_utc.strftime(fmt)} → {window.end_utc.strftime(fmt)})"
+        f"{window.start.strftime(fmt)} until {window.end.strftime(fmt)} {window.time_zone} "
+        f"(UTC {window.start_utc.strftime(fmt)} until {window.end_utc.strftime(fmt)})"
     )
 
 
