@@ -15,6 +15,7 @@ from ..baseline import desired_entries
 from ..errors import ConfigError, ReconcilerError
 from ..importer_types import Discovery
 from ..loader import LoadedProject, load_project
+from ..loader.rules import legacy_zone_problem
 from ..models import ScheduleKey, parse_zone
 from ..plan import Writing
 from ..providers.base import Provider
@@ -142,6 +143,9 @@ def _check_zone(ctx: click.Context, param: click.Parameter, value: str) -> str:
         parse_zone(value)
     except ValueError as exc:
         raise click.BadParameter(str(exc)) from None
+    legacy = legacy_zone_problem(value)  # validate would refuse the file written in it
+    if legacy:
+        raise click.BadParameter(legacy)
     return value
 
 
