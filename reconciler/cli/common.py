@@ -159,9 +159,18 @@ def masker(show_pii: bool) -> Callable[[str], str]:
     if show_pii:
         return identity_mask
     key = os.environ.get(PII_KEY_ENV)
-    if not key:
-        click.echo(NO_KEY_NOTICE, err=True)
-    return make_masker(key)
+    mask = make_masker(key)
+    if key:
+        return mask
+    said: list[bool] = []
+
+    def mask_and_say(email: str) -> str:
+        if not said:  # once, and only when something is masked
+            said.append(True)
+            click.echo(NO_KEY_NOTICE, err=True)
+        return mask(email)
+
+    return mask_and_say
 
 
 def text_masker(show_pii: bool) -> Callable[[str], str] | None:
