@@ -87,8 +87,8 @@ def _check(loaded: LoadedProject, providers: dict[str, Provider], name: str, tar
     try:
         reloaded = load_project(loaded.path, now=now, pending={target: result.text})
     except ConfigError as exc:
-        raise ReconcilerError(f"nothing was written: the imported file would not validate (please report "
-                              f"this):\n{exc}") from None
+        raise ReconcilerError(f"nothing was written: the imported file would not validate beside the "
+                              f"project's other files:\n{exc}") from None
     if target.resolve() not in {p.resolve() for p in reloaded.files}:
         return False
     if discovery.pending:  # some schedules are not marked yet: plan them against what discovery read

@@ -17,7 +17,7 @@ from pydantic import TypeAdapter, ValidationError
 from ..errors import Position, Problem
 from ..models import DesiredFile, LimitsConfig, ProjectConfig
 from .env import EnvReader, conventional_names
-from .files import Refused, YamlWalk, read_bytes, real_path, resolve_inside
+from .files import Refused, YamlWalk, read_bytes, real_path, resolve_inside, too_large
 from .yaml_source import Loc, SourceDoc, read_yaml
 
 _STRINGS: TypeAdapter[list[str]] = TypeAdapter(list[str])
@@ -141,8 +141,13 @@ class Inputs:
             into.append(named_by.problem(loc, f"more than {self.limits.max_files} files to read "
                                               "(limits.max_files in reconciler.yaml)"))
             return None
-        if path in self.pending:
-            return self.pending[path]
+        pending = self.pending.get(path)
+        if pending is not None:
+            if len(pending) <= self.limits.max_file_bytes:
+                return pending
+            reason = too_large(len(pending), self.limits.max_file_bytes)
+            into.append(named_by.problem(loc, f"{kind}{display_path(path)} {reason}"))
+            return None
         try:
             return read_bytes(path, self.limits.max_file_bytes)
         except Refused as exc:

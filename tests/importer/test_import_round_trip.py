@@ -85,3 +85,15 @@ def test_without_a_group_the_visible_groups_are_listed(tmp_path: Path) -> None:
     assert "Groups this account can see" in result.stdout
     assert "  Safety Team" in result.stdout.splitlines()
     assert not any((project.root / "desired").iterdir())  # nothing imported
+
+
+def test_the_file_size_limit_applies_before_writing(tmp_path: Path) -> None:
+    project = Project(tmp_path)
+    project.config.write_text(project.config.read_text(encoding="utf-8") + "limits: {max_file_bytes: 600}\n",
+                              encoding="utf-8")
+    result = project.run("import", "questionmark", "--group", "Safety Team", "--adopt")
+    assert result.exit_code == 1
+    assert "nothing was written: the imported file would not validate" in result.stderr
+    assert "imported-questionmark-safety-team.yaml" in result.stderr and "is too large" in result.stderr
+    assert not project.file("safety-team").exists()
+    assert "adopted" not in result.stdout
