@@ -1,8 +1,9 @@
 """Read Questionmark schedules for `reconciler import`, by group or by assessment.
 
 The provider recognises its schedules by the ownership mark in ExternalID, so only marked schedules can be
-imported as they are. A schedule created in the Questionmark UI has no mark: `adopt=True` writes it (one
-PATCH of ExternalID per schedule, nothing else), after which the imported file plans with no changes. A
+imported as they are. A schedule created in the Questionmark UI has no mark: `adopt=True` reads it as if
+marked and returns the mark; `write_marks` writes it (one PATCH of ExternalID per schedule, nothing else) once
+the imported file has passed its checks, after which the file plans with no changes. A
 schedule whose ExternalID is used by something else, or marked for another name, is never touched.
 A marked anchor with seats imports as a candidate list; any other group schedule imports in group mode
 (no `candidates:`: access is whoever is in the group).
