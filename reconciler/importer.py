@@ -12,6 +12,7 @@ import re
 import unicodedata
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,8 @@ _KEY_ORDER = ("name", "provider", "assessment_id", "window", "group", "candidate
 _FLOW_MAX_KEYS = 4
 _BLOCK_SECTIONS = frozenset({"mettl", "questionmark", "metadata", "accommodations"})
 _MISSING = object()
+_EMPTY_DEFAULTS = frozenset({"previous_names"})
+"""Fields whose empty list is the default: left out (`candidates: []` is not: it manages an empty list)."""
 
 
 class ImportExistsError(ReconcilerError):
@@ -42,6 +45,8 @@ class ImportResult:
     schedules: list[Schedule] = field(default_factory=list)
     skipped: list[ScheduleKey] = field(default_factory=list)
     candidates: int = 0
+    archived: list[ScheduleKey] = field(default_factory=list)
+    """Schedules whose window is over: written `archived: true` (kept as they are, validate accepts them)."""
 
 
 def slug(text: str) -> str:
@@ -89,8 +94,10 @@ def build(
     keep_defaults: bool = False,
     managed: Collection[ScheduleKey] = (),
     taken_lists: Collection[str] = (),
+    now: datetime | None = None,
 ) -> ImportResult:
-    """The YAML document for a discovery; schedules already in `managed` are skipped."""
+    """The YAML document for a discovery; schedules already in `managed` are skipped. A schedule whose window
+    ended before `now` is written `archived: true` (validate refuses a window that is over otherwise)."""
     result = ImportResult(text="")
     lists = CommentedMap()
     schedules = CommentedSeq()
@@ -103,6 +110,10 @@ def build(
         list_name = _unique(slug(item.schedule.name), used)
         entry = schedule_entry(item, discovery.defaults, keep_defaults=keep_defaults, list_name=list_name,
                                respell=respell)
+        window = item.schedule.window
+        if now is not None and window is not None and window.end_utc <= now:
+            entry["archived"] = True
+            result.archived.append(item.schedule.key)
         if item.schedule.candidates:
             used.add(list_name)
             lists[list_name] = _candidate_list(item, respell)
@@ -138,7 +149,7 @@ def schedule_entry(
     if schedule.candidates is not None:
         data["candidates"] = [list_name] if schedule.candidates else []
     _respell_emails(data, respell)
-    data = {k: v for k, v in data.items() if v not in ({}, None)}
+    data = {k: v for k, v in data.items() if v not in ({}, None) and not (k in _EMPTY_DEFAULTS and v == [])}
     ordered = {k: data[k] for k in _KEY_ORDER if k in data}
     ordered.update({k: v for k, v in data.items() if k not in ordered})
     return CommentedMap((k, _node(v, top=k in _BLOCK_SECTIONS)) for k, v in _escaped(ordered).items())

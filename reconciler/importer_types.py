@@ -24,3 +24,5 @@ class Discovery:
     defaults: dict[str, Any] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
     skipped: tuple[str, ...] = ()
+    pending: int = 0
+    """Ownership marks to write to adopt schedules read as if marked (written only once the file checks out)."""

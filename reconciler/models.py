@@ -67,7 +67,9 @@ class Window(Frozen):
 
     start: LocalDateTime
     end: LocalDateTime
-    time_zone: ZoneName = "UTC"
+    time_zone: ZoneName = Field(
+        default="UTC", description="IANA zone (or UTC, UTC+05:30). In a desired file it must be written unless "
+        "reconciler.yaml sets a default time_zone:.")
 
     @model_validator(mode="after")
     def _check(self) -> Window:

@@ -232,14 +232,41 @@ def _naive_local(value: Any) -> Any:
             raise ValueError(f"a date without a time: write the local date and time, e.g. {text}T09:00:00")
         if not _LOCAL_TIME.match(text):
             raise ValueError(f"expected a local date and time such as {EXAMPLE_LOCAL_TIME}")
+        try:
+            datetime.fromisoformat(text.replace(" ", "T"))
+        except ValueError:
+            raise ValueError(f"{text} is not a real date and time: expected a local date and time such as "
+                             f"{EXAMPLE_LOCAL_TIME}") from None
     return value
+
+
+def _quoted(text: str, limit: int = 40) -> str:
+    return repr(text) if len(text) <= limit else repr(text[:limit]) + "…"
 
 
 LocalDateTime = Annotated[datetime, BeforeValidator(_naive_local)]
 
 
+EXAMPLE_DATE = "2027-01-31"
+
+
 def _calendar_date(value: Any) -> Any:
-    return _not_a_number(value, "a date such as 2027-01-31")
+    """A date such as 2027-01-31, worded as the window times are: a time, or a day that does not exist, is
+    named as such (not pydantic's `input should be a valid date or datetime, …`)."""
+    _not_a_number(value, f"a date such as {EXAMPLE_DATE}")
+    if isinstance(value, datetime):
+        raise ValueError(f"a date and time: write the date alone, e.g. {value.date().isoformat()}")
+    if isinstance(value, str):
+        text = value.strip()
+        if _LOCAL_TIME.match(text):
+            raise ValueError(f"a date and time: write the date alone, e.g. {text[:10]}")
+        if not _DATE.match(text):
+            raise ValueError(f"expected a date such as {EXAMPLE_DATE}, got {_quoted(text)}")
+        try:
+            return date.fromisoformat(text)
+        except ValueError:
+            raise ValueError(f"{text} is not a real date: expected a date such as {EXAMPLE_DATE}") from None
+    return value
 
 
 CalendarDate = Annotated[date, BeforeValidator(_calendar_date)]

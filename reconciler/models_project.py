@@ -14,6 +14,7 @@ from .models_base import (
     Frozen,
     Secret,
     Url,
+    ZoneName,
 )
 
 _PRUNE_HERE = "Retire this provider's schedules that are no longer declared; unset: the project's `prune`."
@@ -88,6 +89,10 @@ class ProjectConfig(Frozen):
         "own (METTL_PUBLIC_KEY, METTL_PRIVATE_KEY, QUESTIONMARK_USERNAME, QUESTIONMARK_PASSWORD).",
     )
     limits: LimitsConfig = Field(default_factory=LimitsConfig)
+    time_zone: ZoneName | None = Field(
+        default=None,
+        description="The zone of every schedule window that names none (an IANA zone such as Asia/Kolkata, or "
+        "UTC). Unset: a window without time_zone is an error.")
     safety: SafetyConfig = Field(default_factory=SafetyConfig)
     shard: str | None = Field(
         default=None, pattern=r"^[a-z0-9][a-z0-9-]{0,15}$",

@@ -5,9 +5,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
+from typing import TYPE_CHECKING
 
+from .errors import ReconcilerError
 from .models import DesiredState, ScheduleKey
 from .observed import ObservedWorld
+
+if TYPE_CHECKING:
+    from .plan import Plan
+
+
+class NothingMatchedError(ReconcilerError):
+    """A --select, --provider or --assessment that names no schedule, declared or live (exit 1)."""
 
 
 @dataclass(frozen=True)
@@ -49,3 +58,13 @@ class Scope:
             retired={k: o for k, o in world.retired.items() if self.matches(k)},
             unmanaged=[u for u in world.unmanaged
                        if self.matches(ScheduleKey(u.provider, u.assessment_id, u.name))])
+
+    def require_match(self, desired: DesiredState, plan: Plan) -> None:
+        """Raise when the scope names no declared schedule and the plan found none live in it either (a typo
+        in --select would otherwise read as "No changes")."""
+        if not self or any(self.matches(s.key) for s in desired.schedules):
+            return
+        if plan.changes or plan.unmanaged or plan.undeclared or plan.in_sync:
+            return
+        raise NothingMatchedError(f"{self.label} matched no schedule, declared or live: nothing was planned "
+                                  "(check the name, or leave the option out for the whole project)")

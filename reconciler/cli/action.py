@@ -23,7 +23,7 @@ from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..render.pii import KEY_ENV, make_masker, scrub
+from ..render.pii import KEY_ENV, MASK_ENV, NO_KEY_NOTICE, make_masker, scrub
 from .state import scrub_values
 
 COMMANDS = ("validate", "plan", "apply", "drift")
@@ -123,7 +123,12 @@ class Runner:
         self.env = {k: v for k, v in base_env.items() if not k.startswith(PREFIX)}
         self.env.update({k: v for k, v in inputs.env.items() if v})
         self.env["PYTHONUNBUFFERED"] = "1"
-        self.secrets = tuple(sorted((v for v in inputs.env.values() if v), key=len, reverse=True))
+        self.env[MASK_ENV] = "1"  # apply logs show people as the PR comment does: initials, masked addresses
+        if not self.env.get(KEY_ENV):  # one random key for every command of this step, so pseudonyms match
+            print(NO_KEY_NOTICE, flush=True)
+            self.env[KEY_ENV] = tokens.token_hex(32)
+        self.secrets = tuple(sorted((v for v in [*inputs.env.values(), self.env[KEY_ENV]] if v), key=len,
+                                    reverse=True))
         self.mask = make_masker(self.env.get(KEY_ENV))
         self.program = _program()
 

@@ -152,10 +152,35 @@ def _secret_values(loaded: LoadedProject, known: tuple[str, ...]) -> tuple[str, 
 
 
 def masker(show_pii: bool) -> Callable[[str], str]:
-    """Markdown is for untrusted places (PR comments): emails become keyed pseudonyms unless --show-pii."""
-    from ..render.pii import identity_mask, make_masker
+    """Markdown is for untrusted places (PR comments): emails become keyed pseudonyms unless --show-pii.
+    Without a configured key, a random one of this run, said in one line on stderr."""
+    from ..render.pii import NO_KEY_NOTICE, identity_mask, make_masker
 
-    return identity_mask if show_pii else make_masker(os.environ.get(PII_KEY_ENV))
+    if show_pii:
+        return identity_mask
+    key = os.environ.get(PII_KEY_ENV)
+    mask = make_masker(key)
+    if key:
+        return mask
+    said: list[bool] = []
+
+    def mask_and_say(email: str) -> str:
+        if not said:  # once, and only when something is masked
+            said.append(True)
+            click.echo(NO_KEY_NOTICE, err=True)
+        return mask(email)
+
+    return mask_and_say
+
+
+def text_masker(show_pii: bool) -> Callable[[str], str] | None:
+    """The mask of text output (plans printed by plan and apply): none, unless CI asks for people masked
+    (RECONCILER_MASK_PII, set by the action: apply logs are read by anyone who can read the run)."""
+    from ..render.pii import MASK_ENV
+
+    if show_pii or os.environ.get(MASK_ENV, "").strip() in ("", "0"):
+        return None
+    return masker(False)
 
 
 def calls_line(calls: dict[str, int]) -> str:

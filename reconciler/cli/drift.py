@@ -45,6 +45,7 @@ def drift(state: RunState, config_path: Path, fmt: str, baseline_ref: str | None
     baseline = find_baseline(config_path, baseline_ref, loaded.project.shard)
     with session(loaded, sandbox, sandbox_dir, scope.provider) as providers, reading(providers, state) as on_read:
         run = engine.make_plan(loaded.desired, providers, safety=loaded.project.safety, on_read=on_read, scope=scope)
+    scope.require_match(loaded.desired, run.plan)
     before = scope.narrow(baseline.desired) if baseline else None
     report = classify(run.plan, scope.narrow(loaded.desired), before, datetime.now(UTC).date(),
                       baseline_label=baseline.label if baseline else None)

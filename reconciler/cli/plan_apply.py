@@ -19,7 +19,7 @@ from ..render.jsonplan import render_json
 from ..render.rows import COMPACT_OVER, COMPACT_SHOW, summary_line
 from ..render.text import plan_lines
 from ..scope import Scope
-from .common import EXIT_CHANGES, calls_line, handle_errors, load, masker, session
+from .common import EXIT_CHANGES, calls_line, handle_errors, load, masker, session, text_masker
 from .options import (
     PII_KEY_ENV,
     config_option,
@@ -48,7 +48,8 @@ full_option = click.option(
 def _print_plan(state: RunState, plan: Plan, fmt: str = "text", *, show_pii: bool = False,
                 full: bool = False) -> None:
     if fmt == "text":
-        echo_lines(plan_lines(plan, full=full), state)
+        mask = text_masker(show_pii)
+        echo_lines(plan_lines(plan, mask, full=full) if mask else plan_lines(plan, full=full), state)
         return
     if fmt == "json":
         text = render_json(plan)
@@ -74,9 +75,10 @@ def _write_plan(state: RunState, out: Path, plan: Plan) -> None:
                    "control, an artifact). markdown is for PR comments: emails are replaced by stable "
                    f"pseudonyms keyed by ${PII_KEY_ENV}.")
 @show_pii_option
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
-              help="Save the plan (JSON, with emails; secrets are never written) for apply --plan.")
-@click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when there are changes.")
+@click.option("-out", "--out", "out", type=click.Path(dir_okay=False, path_type=Path),
+              help="Save the plan (JSON, with emails; secrets are never written) for `apply PLANFILE`.")
+@click.option("-detailed-exitcode", "--detailed-exitcode", "detailed_exitcode", is_flag=True,
+              help="Exit 2 when there are changes.")
 @full_option
 @resend_secrets_option
 @sandbox_option
@@ -94,6 +96,7 @@ def plan(state: RunState, config_path: Path, fmt: str, show_pii: bool, out: Path
     with session(loaded, sandbox, sandbox_dir, scope.provider) as providers, reading(providers, state) as on_read:
         run = engine.make_plan(loaded.desired, providers, safety=loaded.project.safety,
                                resend_secrets=resend_secrets, on_read=on_read, scope=scope)
+    scope.require_match(loaded.desired, run.plan)
     _print_plan(state, run.plan, fmt, show_pii=show_pii, full=full)
     if out:
         _write_plan(state, out, run.plan)
@@ -150,13 +153,16 @@ def _check_expected(expected: str, plan: Plan) -> None:
 
 
 @click.command()
+@click.argument("plan_path", metavar="[PLANFILE]", required=False, type=click.Path(dir_okay=False, path_type=Path))
 @config_option
 @click.option("--plan", "plan_file", type=click.Path(dir_okay=False, path_type=Path),
-              help="Apply exactly this saved plan; refused if anything moved since.")
+              help="Apply exactly this saved plan, without asking (it was reviewed); refused if anything moved "
+                   "since. The same as giving PLANFILE.")
 @click.option("--expect-checksum", "expect_checksum", metavar="SHA",
               help="Refuse unless the fresh plan has this checksum (as printed by plan; a prefix of at least "
                    "12 hex characters is enough).")
-@click.option("--auto-approve", is_flag=True, help="Do not ask for confirmation.")
+@click.option("-auto-approve", "--auto-approve", "auto_approve", is_flag=True,
+              help="Do not ask for confirmation.")
 @click.option("--force", is_flag=True, help="Allow changes that break a safety rule.")
 @click.option("--lock-timeout", "lock_timeout", type=click.FloatRange(min=0), default=0.0, show_default=True,
               metavar="SECONDS", help="How long to wait for another apply on this machine to finish.")
@@ -167,15 +173,21 @@ def _check_expected(expected: str, plan: Plan) -> None:
 @scope_options
 @click.pass_obj
 @handle_errors
-def apply(state: RunState, config_path: Path, plan_file: Path | None, expect_checksum: str | None,
+def apply(state: RunState, plan_path: Path | None, config_path: Path, plan_file: Path | None,
+          expect_checksum: str | None,
           auto_approve: bool, force: bool, lock_timeout: float, full: bool, resend_secrets: bool, sandbox: bool,
           sandbox_dir: Path | None, scope: Scope) -> None:
     """Make the platforms match the desired state.
 
     Prints the plan (with emails: trusted output) and asks; only `yes` applies. Without a terminal,
-    --auto-approve is required. One apply at a time: a second one waits up to --lock-timeout, then stops
-    naming who holds the lock.
+    --auto-approve is required. Given a saved plan (`apply PLANFILE`, as `terraform apply tfplan`), it applies
+    exactly that plan without asking, and refuses if anything moved since. One apply at a time: a second one
+    waits up to --lock-timeout, then stops naming who holds the lock.
     """
+    if plan_path is not None and plan_file is not None and plan_path != plan_file:
+        raise click.UsageError(f"two saved plans given: {plan_path} and --plan {plan_file}; give one")
+    plan_file = plan_file or plan_path
+    auto_approve = auto_approve or plan_file is not None  # a saved plan was reviewed: applying it is the approval
     expected = _expected_checksum(expect_checksum)
     saved = _read_saved_plan(plan_file) if plan_file else None
     if saved is not None and str(saved.get("scope", "")) != scope.label:
@@ -188,6 +200,7 @@ def apply(state: RunState, config_path: Path, plan_file: Path | None, expect_che
         with reading(providers, state) as on_read:
             run = engine.make_plan(loaded.desired, providers, safety=loaded.project.safety,
                                    resend_secrets=resend_secrets, on_read=on_read, scope=scope)
+        scope.require_match(loaded.desired, run.plan)
         if saved is not None:
             try:
                 engine.check_saved(saved, run)

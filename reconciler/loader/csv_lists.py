@@ -50,6 +50,10 @@ class ListEntries:
         return format_loc((*self.shown, self.indexes[at]))
 
 
+_SEMICOLON_HEADER = frozenset({"email", "name"})
+"""A header `email;name`: a spreadsheet saved in a locale whose list separator is `;`."""
+
+
 def read_csv_list(
     data: bytes, path: Path, display: str, shown: Loc, max_rows: int
 ) -> tuple[ListEntries, list[Problem]]:
@@ -78,6 +82,10 @@ def read_csv_list(
     columns = [column.strip() for column in header]
     lowered = [column.lower() for column in columns]
     missing = [want for want in ("email", "name") if want not in lowered]
+    if missing and _SEMICOLON_HEADER.issubset(c.strip().strip('"').lower() for c in ",".join(header).split(";")):
+        return entries, [Problem(Position(display, header_line, 1), format_loc(shown),
+                                 "the columns are separated by ';', not ',': save the file as comma-separated "
+                                 "CSV (Excel: \"CSV UTF-8 (Comma delimited)\")")]
     if missing:
         names = " and ".join(repr(m) for m in missing)
         short = [c for c in columns if len(c) <= 40]  # a header cell is quoted only as a likely misspelling

@@ -17,7 +17,7 @@ from pydantic import TypeAdapter, ValidationError
 from ..errors import Position, Problem
 from ..models import DesiredFile, LimitsConfig, ProjectConfig
 from .env import EnvReader, conventional_names
-from .files import Refused, YamlWalk, read_bytes, real_path, resolve_inside
+from .files import Refused, YamlWalk, read_bytes, real_path, resolve_inside, too_large
 from .yaml_source import Loc, SourceDoc, read_yaml
 
 _STRINGS: TypeAdapter[list[str]] = TypeAdapter(list[str])
@@ -33,6 +33,9 @@ class Inputs:
     limits: LimitsConfig = field(default_factory=LimitsConfig)
     reads: int = 0
     reader: EnvReader | None = None
+    pending: Mapping[Path, bytes] = field(default_factory=dict)
+    """Desired files not written yet (real path → content): read as if they were on disk (import checks a
+    file before writing it)."""
 
     @property
     def root(self) -> Path:
@@ -91,6 +94,8 @@ class Inputs:
             files, refused = len(walk.files), len(walk.refused)
             walk.walk(target)
             found += [(path, loc) for path in walk.files[files:]]
+            found += [(path, loc) for path in sorted(self.pending)
+                      if path.is_relative_to(target) and path not in walk.files]
             self.problems += [doc.problem(loc, f"{display_path(path)} {why}") for path, why in walk.refused[refused:]]
         seen = {self.project_path.resolve()}  # `desired: [.]` must not read the project file as desired state
         unique = []
@@ -135,6 +140,13 @@ class Inputs:
         if self.reads > self.limits.max_files:
             into.append(named_by.problem(loc, f"more than {self.limits.max_files} files to read "
                                               "(limits.max_files in reconciler.yaml)"))
+            return None
+        pending = self.pending.get(path)
+        if pending is not None:
+            if len(pending) <= self.limits.max_file_bytes:
+                return pending
+            reason = too_large(len(pending), self.limits.max_file_bytes)
+            into.append(named_by.problem(loc, f"{kind}{display_path(path)} {reason}"))
             return None
         try:
             return read_bytes(path, self.limits.max_file_bytes)

@@ -58,16 +58,26 @@ class LoadedProject:
 
 
 def load_project(
-    path: str | Path, env: Mapping[str, str] | None = None, *, now: datetime | None = None
+    path: str | Path, env: Mapping[str, str] | None = None, *, now: datetime | None = None,
+    pending: Mapping[Path, str] | None = None,
 ) -> LoadedProject:
     """Load a project; raises ConfigError listing every problem found in every file.
 
     now: a schedule window that ended before it is an error unless the schedule is `archived: true`;
     None skips that check (for a past snapshot of the desired state, such as a drift baseline).
+    pending: desired files not written yet (path → text), loaded as if they were (where `desired:` names them).
     """
     project_path = Path(path).absolute()
+    unwritten = {p.parent.resolve() / p.name: text.encode("utf-8") for p, text in (pending or {}).items()}
+    inputs = Inputs(os.environ if env is None else env, project_path, pending=unwritten)
     with bulk_build():  # loading builds millions of objects and no cyclic garbage
-        return _Loader(Inputs(os.environ if env is None else env, project_path), now).run(project_path)
+        return _Loader(inputs, now).run(project_path)
+
+
+def _details(candidate: Candidate) -> str:
+    """`name 'Ana Lima'` (and its fields): what two entries of one person must agree on."""
+    fields = f", fields {dict(candidate.fields)}" if candidate.fields else ""
+    return f"name {candidate.name!r}{fields}"
 
 
 def _source(source: str | Loc) -> str:
@@ -81,6 +91,15 @@ class _CandidateList:
     position: Position
     candidates: list[Candidate]
     complete: bool
+    entries: ListEntries | None = None
+
+    def where(self, email: str) -> Position:
+        """Where the list names this email (worked out only when a problem needs it)."""
+        if self.entries is not None:
+            for at, candidate in enumerate(self.entries.candidates):
+                if candidate.email == email:
+                    return self.entries.position(at)
+        return self.position
 
 
 @dataclass
@@ -107,6 +126,10 @@ class _Loader:
     lists: dict[str, _CandidateList] = field(default_factory=dict)
     schedules: list[_ScheduleDef] = field(default_factory=list)
     suppressions: list[Suppression] = field(default_factory=list)
+    lists_unknown: bool = False
+    """A `candidate_lists:` could not be read as a mapping: a name it may define is not reported missing."""
+    default_zone: str | None = None
+    """The project's `time_zone:`, for windows that name none."""
 
     @property
     def unresolved(self) -> list[Problem]:
@@ -119,6 +142,7 @@ class _Loader:
         if doc is None:
             raise self.error([])
         project = self.project(doc)
+        self.default_zone = project.time_zone if project is not None else None
         for desired, loc in self.inputs.desired_files(doc):
             self.desired_file(desired, doc, loc)
         schedules, positions = self.resolve(project)
@@ -170,6 +194,7 @@ class _Loader:
         if doc is None or doc.data is None:
             return
         if not isinstance(doc.data, dict):
+            self.lists_unknown = True
             known = ", ".join(DesiredFile.model_fields)
             self.problems.append(doc.problem((), f"expected a mapping with {known}, got {describe(doc.data)}"))
             return
@@ -196,6 +221,8 @@ class _Loader:
         return value
 
     def candidate_lists(self, doc: SourceDoc) -> None:
+        written = doc.data.get("candidate_lists")
+        self.lists_unknown = self.lists_unknown or (written is not None and not isinstance(written, dict))
         for name, value in self.section(doc, "candidate_lists", dict).items():
             loc: Loc = ("candidate_lists", name)
             position = doc.position(loc)
@@ -238,7 +265,7 @@ class _Loader:
                     doc.problem(loc, f"expected a list of candidates or {{csv: file}}, got {describe(value)}")
                 )
                 complete = False
-            self.lists[name] = _CandidateList(name, position, self.unique_entries(entries), complete)
+            self.lists[name] = _CandidateList(name, position, self.unique_entries(entries), complete, entries)
 
     def csv_list(self, doc: SourceDoc, loc: Loc, written: str) -> tuple[ListEntries, list[Problem]]:
         found = self.inputs.csv_bytes(doc, (*loc, "csv"), written)
@@ -272,6 +299,13 @@ class _Loader:
             self.problems.append(doc.problem(loc, f"expected a schedule (a mapping), got {describe(item)}"))
             return
         body = {k: v for k, v in item.items() if k != "candidates"}
+        window = body.get("window")
+        if isinstance(window, dict) and window.get("time_zone") is None:
+            if self.default_zone is None:
+                self.problems.append(doc.problem(
+                    (*loc, "window"), "the window has no time_zone: write one (an IANA zone such as "
+                    f"Asia/Kolkata, or UTC), or set a default time_zone: in {self.path.name}"))
+            body["window"] = {**window, "time_zone": self.default_zone or "UTC"}  # the rest is still checked
         schedule = validate(ScheduleDoc, body, doc, loc, self.problems)
         for rel, message in schedule_problems(schedule, self.now) if schedule is not None else ():
             self.problems.append(doc.problem((*loc, *rel), message))
@@ -342,15 +376,15 @@ class _Loader:
         if definition.schedule.candidates is None:
             return definition.complete, None
         complete = definition.complete
-        sources: dict[str, str | Loc] = {}
-        """Where each email came from: a list's name, or the loc of an inline entry (named only if repeated)."""
+        sources: dict[str, tuple[str | Loc, Candidate]] = {}
+        """Where each email came from (a list's name, or the loc of an inline entry), and as what."""
         candidates: list[Candidate] = []
         used: set[str] = set()
         for ref, ref_loc in definition.refs:
             if isinstance(ref, str):
                 found = self.lists.get(ref)
                 if found is None:
-                    if not self.unreadable:  # else the list may be in the file that could not be read
+                    if not (self.unreadable or self.lists_unknown):  # else it may be in what could not be read
                         self.problems.append(
                             doc.problem(ref_loc, f"no candidate list named {ref!r}" + suggest(ref, sorted(self.lists)))
                         )
@@ -369,21 +403,32 @@ class _Loader:
                 candidates += batch
                 continue
             for candidate in batch:
-                first = sources.setdefault(candidate.email, source)
-                if first is not source:
+                first, seen = sources.setdefault(candidate.email, (source, candidate))
+                if first is source:
+                    candidates.append(candidate)
+                elif (seen.name, seen.fields) != (candidate.name, candidate.fields):
+                    here = self.where(doc, loc, source, candidate.email)
                     self.problems.append(
                         Problem(
-                            doc.position(loc),
+                            here,
                             format_loc((*loc, "candidates")),
-                            f"candidate {candidate.email} is listed twice ({_source(first)} and {_source(source)})",
+                            f"candidate {candidate.email} is listed twice with different details: "
+                            f"{_details(seen)} in {_source(first)} ({self.where(doc, loc, first, candidate.email)}), "
+                            f"{_details(candidate)} in {_source(source)} ({here})",
                         )
                     )
                     complete = False
-                    continue
-                candidates.append(candidate)
+                # the same person with the same details in two lists (cohorts overlap): listed once
         if complete:
             self.check_accommodations(definition, candidates)
         return complete, tuple(candidates)
+
+    def where(self, doc: SourceDoc, loc: Loc, source: str | Loc, email: str) -> Position:
+        """The file:line naming an email of a schedule: its row in a list, or its inline entry."""
+        if isinstance(source, str):
+            found = self.lists.get(source)
+            return found.where(email) if found is not None else doc.position(loc)
+        return doc.position((*loc, *source))
 
     def check_accommodations(self, definition: _ScheduleDef, candidates: list[Candidate]) -> None:
         """Every accommodation must be for one of the schedule's candidates."""

@@ -328,6 +328,9 @@ def _read_round_trip(text: str, path: Path, display: str) -> tuple[SourceDoc | N
         raw = _yaml().load(text)
     except YAMLError as exc:
         return None, [_syntax_problem(exc, display)]
+    except (ValueError, IndexError) as exc:  # a scalar taken for a number it cannot convert (`._`, `-_`)
+        message = " ".join(f"YAML value error: {exc}".split())[:200]
+        return None, [Problem(Position(display), "", message)]
     doc = SourceDoc(path, display, None)
     root_at = (1, 1)
     if isinstance(raw, CommentedMap | CommentedSeq):

@@ -10,6 +10,7 @@ import hashlib
 import hmac
 import os
 import re
+import secrets
 import sys
 from collections.abc import Callable
 
@@ -18,9 +19,14 @@ from ..models import normalize_email
 Mask = Callable[[str], str]
 
 KEY_ENV = "RECONCILER_PII_KEY"
-DEFAULT_KEY = "reconciler/pii-pseudonym/v1"
-"""Used when no key is configured: tokens stay stable within and across repositories, but anyone who
-guesses an address can confirm it. Set RECONCILER_PII_KEY (a repository secret) to prevent that."""
+MASK_ENV = "RECONCILER_MASK_PII"
+"""Set (to anything but empty or 0) by CI: text output (apply logs) shows people masked as markdown does."""
+NO_KEY_NOTICE = (f"note: {KEY_ENV} is not set: pseudonyms use a random key for this run only (they will not "
+                 "match another run's); set it as a repository secret to keep them stable")
+
+_RUN_KEY = secrets.token_hex(32)
+"""The key when none is configured: random, for this process only. There is no public default, so nobody can
+confirm a guessed address against a pseudonym."""
 
 TOKEN_HEX = 10
 """Hex characters of HMAC-SHA256 in a token: 40 bits, so collisions are negligible at exam scale."""
@@ -39,10 +45,10 @@ _CLOSERS = ")]}.!?:'"
 
 
 def make_masker(key: str | None, *, prefix: str = "cand-", length: int = TOKEN_HEX) -> Mask:
-    """An email → `cand-<hmac hex>@domain`, keyed by `key` (None or empty: the project-wide default key)."""
+    """An email → `cand-<hmac hex>@domain`, keyed by `key` (None or empty: a random key of this run)."""
     if not 8 <= length <= 64:
         raise ValueError("a token needs between 8 and 64 hex characters")
-    secret = (key or DEFAULT_KEY).encode()
+    secret = (key or _RUN_KEY).encode()
 
     def mask(email: str) -> str:
         identity = normalize_email(email)
@@ -51,6 +57,35 @@ def make_masker(key: str | None, *, prefix: str = "cand-", length: int = TOKEN_H
         return f"{prefix}{digest}@{domain}" if at and domain else f"{prefix}{digest}"
 
     return mask
+
+
+def initials(name: str) -> str:
+    """`Ana María Lima` → `A.M.L.`: recognisable to who knows the cohort, not a name to anyone else."""
+    letters = [next((c for c in word if c.isalnum()), "") for word in name.split()]
+    return "".join(f"{letter.upper()}." for letter in letters if letter)
+
+
+def masked_address(email: str) -> str:
+    """`ana.lima@example.com` → `a***@example.com`: the first character and the domain."""
+    local, at, domain = normalize_email(email).rpartition("@")
+    return f"{local[:1]}***@{domain}" if at and local else "***"
+
+
+MASKED_ADDRESS = re.compile(r"[^\s@]\*\*\*@[^\s@]+")
+"""What `masked_address` prints: never masked again (it is no address)."""
+TOKEN = re.compile(r"cand-[0-9a-f]{8,64}@[^\s@]+")
+"""A pseudonym: masking it again (a CI log of masked output) would give a token that matches nothing."""
+
+
+def person(email: str, name: str | None, mask: Mask) -> str:
+    """A candidate as output shows them: `ana@example.com (Ana Lima)` when `mask` leaves addresses as they are;
+    else initials, a masked address and the pseudonym without its domain, `A.L. a***@example.com (cand-…)`:
+    a reviewer recognises people, nobody else learns who they are, and the pseudonym matches masked CI logs."""
+    token = mask(email)
+    if token == email or token == normalize_email(email):
+        return f"{email} ({name})" if name else email
+    label = " ".join(part for part in (initials(name or ""), masked_address(email)) if part)
+    return f"{label} ({token.rpartition('@')[0] or token})"
 
 
 def identity_mask(email: str) -> str:
@@ -98,7 +133,7 @@ def _replace(found: str, mask: Mask, keep: Callable[[str], bool]) -> str:
     core = found[head:len(found) - tail]
     if "@" not in core or not (EMAIL_IN_TEXT.fullmatch(core) or QUOTED_IN_TEXT.fullmatch(core)):
         core, head, tail = found, 0, 0
-    if keep(core):
+    if keep(core) or MASKED_ADDRESS.fullmatch(core) or TOKEN.fullmatch(core):
         return found
     normalized = normalize_email(core)
     masked = mask(normalized)
@@ -110,7 +145,10 @@ def main() -> int:
 
     Keyed by RECONCILER_PII_KEY like the plan comment, so a token in a CI log matches the one in the PR.
     """
-    mask = make_masker(os.environ.get(KEY_ENV))
+    key = os.environ.get(KEY_ENV)
+    if not key:
+        print(NO_KEY_NOTICE, file=sys.stderr)
+    mask = make_masker(key)
     for line in sys.stdin:
         sys.stdout.write(scrub(line, mask))
         sys.stdout.flush()

@@ -15,6 +15,7 @@ from ..models import (
 )
 from ..plan import ACCOMMODATIONS, NAME, WINDOW, Plan, ScheduleChange, dotted
 from ..vendors import SECTIONS
+from .pii import person
 
 Mask = Callable[[str], str]
 
@@ -71,18 +72,20 @@ def show_value(value: Any) -> str:
 
 
 def show_window(window: Window | None) -> str | None:
-    """Local time and zone, then UTC: `2026-12-01 09:00 → 2026-12-05 18:00 Asia/Kolkata (UTC 03:30 … 12:30)`."""
+    """Local time and zone, then UTC: `2026-12-01 09:00 until 2026-12-05 18:00 Asia/Kolkata (UTC 2026-12-01
+    03:30 until 2026-12-05 12:30)`. `→` is kept for "becomes" (a field's old → new), never for "until"."""
     if window is None:
         return None
     fmt = "%Y-%m-%d %H:%M"
     return (
-        f"{window.start.strftime(fmt)} → {window.end.strftime(fmt)} {window.time_zone} "
-        f"(UTC {window.start_utc.strftime(fmt)} → {window.end_utc.strftime(fmt)})"
+        f"{window.start.strftime(fmt)} until {window.end.strftime(fmt)} {window.time_zone} "
+        f"(UTC {window.start_utc.strftime(fmt)} until {window.end_utc.strftime(fmt)})"
     )
 
 
 def change_row(change: ScheduleChange, mask: Mask = no_mask) -> ChangeRow:
-    """The change's strings; names beside emails only unmasked (names are PII too)."""
+    """The change's strings. Where `mask` masks, people show as initials, a masked address and their pseudonym
+    (`pii.person`): names are personal data too, so never beside a pseudonym."""
     fields = []
     for item in change.fields:
         if item.path == WINDOW:
@@ -96,7 +99,7 @@ def change_row(change: ScheduleChange, mask: Mask = no_mask) -> ChangeRow:
         fields.append(FieldRow(item.text, before, after))
     window_field = change.window_changed
     candidates = change.candidates
-    names = candidates.remove_names if mask is no_mask else {}
+    names = candidates.remove_names
     return ChangeRow(
         change=change,
         symbol=SYMBOLS.get(change.action, "~"),
@@ -104,9 +107,9 @@ def change_row(change: ScheduleChange, mask: Mask = no_mask) -> ChangeRow:
         fields=fields,
         window_before=show_window(change.window_before) if window_field or change.action == "disable" else None,
         window_after=show_window(change.window_after) if window_field or change.action == "create" else None,
-        add=[f"{mask(c.email)} ({c.name})" if mask is no_mask else mask(c.email) for c in candidates.add],
-        remove=[f"{mask(e)} ({names[e]})" if e in names else mask(e) for e in candidates.remove],
-        protected=[f"{mask(e)} ({candidates.protected_reasons.get(e, 'has started or submitted')})"
+        add=[person(c.email, c.name, mask) for c in candidates.add],
+        remove=[person(e, names.get(e), mask) for e in candidates.remove],
+        protected=[f"{person(e, None, mask)} ({candidates.protected_reasons.get(e, 'has started or submitted')})"
                    for e in candidates.protected],
         note=RETIRE_NOTE if change.action == "disable" else None,
     )

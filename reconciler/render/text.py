@@ -55,13 +55,12 @@ def _block(change: ScheduleChange, mask: Mask, full: bool) -> list[Line]:
     note = f" — {row.note}" if row.note else ""
     lines: list[Line] = [((row.symbol, STYLES[row.symbol]), (f" {change.action} ", ""),
                           (row.title, "bold"), (ref, ""), (note, "dim"))]
-    if row.window_before and row.window_after:
-        lines.append(_marked("    ", "~", f"window: {row.window_before}"))
-        lines.append(((f"           → {row.window_after}", ""),))
+    if row.window_before and (row.window_after or change.window_changed):  # old and new, one line each
+        lines.append(_marked("    ", "~", "window:"))
+        lines.append((("        old: ", "dim"), (row.window_before, "")))
+        lines.append((("        new: ", "dim"), (row.window_after or "(always open)", "")))
     elif row.window_after:
         lines.append(_marked("    ", "+", f"window: {row.window_after}"))
-    elif row.window_before and change.window_changed:
-        lines.append(_marked("    ", "~", f"window: {row.window_before} → (always open)"))
     lines.extend(_marked("    ", "~", f"{item.path}: {item.before} → {item.after}") for item in row.fields)
     if change.action == "create" and change.desired is not None:
         lines.extend(_marked("    ", "+", f"{path}: {value}") for path, value in created_settings(change.desired, mask))

@@ -189,3 +189,23 @@ def test_a_value_mettl_does_not_keep_fails_apply_every_time(run: Cli, acme: Proj
         assert f"✗ {JAVA} — webProctoring.count: sent 10, Mettl kept 5" in result.stdout
         assert "1 change(s) failed" in result.stderr
     assert _live_schedule(acme, "Java Hiring Drive")["webProctoring"]["count"] == 5
+
+
+def test_terraform_habits_plan_out_then_apply_planfile(run: Cli, acme: Project, tmp_path: Path) -> None:
+    plan_file = tmp_path / "tfplan"
+    saved = run("plan", "-out", plan_file, "-detailed-exitcode", *acme.args())
+    assert saved.exit_code == 2, saved.output  # changes, as terraform's -detailed-exitcode says
+    assert plan_file.is_file() and "Saved plan" in saved.stderr
+    applied = run("apply", plan_file, *acme.args())  # no --auto-approve, no terminal: the saved plan is the approval
+    assert applied.exit_code == 0, applied.output
+    assert "Do you want to apply" not in applied.stderr and "Apply: " in applied.stdout
+    assert run("plan", "--detailed-exitcode", *acme.args()).exit_code == 0
+
+
+def test_apply_without_a_saved_plan_still_asks(run: Cli, acme: Project, tmp_path: Path) -> None:
+    refused = run("apply", *acme.args())
+    assert refused.exit_code == 1 and "re-run with --auto-approve" in refused.stderr
+    other = tmp_path / "other.json"
+    assert run("plan", "--out", other, *acme.args()).exit_code == 0
+    both = run("apply", other, "--plan", tmp_path / "third.json", *acme.args())
+    assert both.exit_code == 1 and "two saved plans given" in both.stderr

@@ -75,3 +75,25 @@ def test_the_run_deadline_stops_a_slow_run_with_one_line(run: Cli, tmp_path: Pat
     no_traceback(result)
     assert "the run's deadline has passed" in result.output
     assert len(mettl_sandbox.server.calls) <= 2  # stopped at once, not retried until the timeouts ran out
+
+
+def test_a_scope_that_matches_nothing_is_an_error_naming_it(run: Cli, acme: Project) -> None:
+    for option in (["--select", "Jav*Drive*2"], ["--assessment", "424242"]):
+        for command in ("plan", "apply", "drift"):
+            extra = ["--auto-approve"] if command == "apply" else []
+            result = run(command, *extra, *option, *acme.args())
+            assert result.exit_code == 1, (command, option, result.output)
+            assert f"error: {' '.join(option)} matched no schedule, declared or live" in result.stderr
+            no_traceback(result)
+    assert run("plan", "--select", "Java*", *acme.args()).exit_code == 0
+
+
+def test_a_provider_with_no_schedule_in_scope_is_an_error(run: Cli, tmp_path: Path) -> None:
+    (tmp_path / "desired").mkdir()
+    (tmp_path / "desired" / "a.yaml").write_text(
+        "schedules:\n  - {name: A, provider: mettl, assessment_id: '769688'}\n", encoding="utf-8")
+    config = tmp_path / "reconciler.yaml"
+    config.write_text("providers:\n  mettl: {}\n  questionmark: {}\n", encoding="utf-8")
+    result = run("plan", "--provider", "questionmark", "--config", config, "--sandbox")
+    assert result.exit_code == 1, result.output
+    assert "error: --provider questionmark matched no schedule, declared or live" in result.stderr

@@ -103,8 +103,8 @@ def test_drift_and_unapplied_are_told_apart(reconcile: Reconcile, mettl_app: Met
     text = render_text(report)
     assert "Drift: changed on the platform by hand" in text
     assert "Unapplied config" in text
-    assert "Java Hiring Drive: window (as applied)\n      live:         2026-12-01 09:00 → 2026-12-04 18:00 " \
-           "Asia/Kolkata (UTC 2026-12-01 03:30 → 2026-12-04 12:30)\n      desired:      2026-12-01 09:00 → " \
+    assert "Java Hiring Drive: window (as applied)\n      live:         2026-12-01 09:00 until 2026-12-04 18:00 " \
+           "Asia/Kolkata (UTC 2026-12-01 03:30 until 2026-12-04 12:30)\n      desired:      2026-12-01 09:00 until " \
            "2026-12-05 18:00 Asia/Kolkata" in text
     assert "candidate eve@example.com on the platform, not desired" in text
     assert "(last applied: (unset))" in text

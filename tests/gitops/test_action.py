@@ -243,6 +243,9 @@ def test_the_reviewed_plan_is_applied_and_a_changed_one_refused(project: Path) -
     log = applied.summary
     assert log.index("Plan: 3 to create") < log.index("Apply: 4 applied, 0 failed")  # the plan it applied
     assert "cand-" in log
+    # people as the PR comment shows them (initials, masked address, pseudonym), never a name beside a pseudonym
+    assert re.search(r"\+ [A-Z]\.[A-Z]\. [a-z]\*\*\*@example\.com \(cand-[0-9a-f]{10}\)", log), log
+    assert not re.search(r"cand-[0-9a-f]{10}@[\w.]+ \(", applied.shown())
     _clean(applied)
 
     again = _action(project, "plan", secrets=SECRETS)

@@ -142,6 +142,9 @@ def test_import_then_plan_shows_no_changes(project: Project) -> None:
     assert "No changes." in plan.stdout
     loaded = load_project(project.config, env={})
     assert len(loaded.desired.schedules) == 4
+    text = project.imported.read_text(encoding="utf-8")
+    assert "previous_names" not in text  # no empty defaults
+    assert text.count("source_app") == 1  # hr-portal's only: the project's own is the default
 
 
 def test_every_setting_is_written(project: Project) -> None:

@@ -178,6 +178,8 @@ def test_group_or_assessment_and_errors(project: Project) -> None:
     assert missing.exit_code == 1 and "no group named 'Nobody'" in missing.stderr
     zone = project.run("import", "questionmark", "--group", "Safety Team", "--time-zone", "Mars/Base")
     assert zone.exit_code == 1 and "unknown time zone" in zone.stderr
+    legacy = project.run("import", "questionmark", "--group", "Safety Team", "--time-zone", "US/Eastern")
+    assert legacy.exit_code == 1 and "legacy zone name: use the IANA city zone America/New_York" in legacy.stderr
 
 
 def test_already_managed_schedules_are_not_adopted_again(project: Project) -> None:

@@ -66,9 +66,10 @@ CASES: dict[str, list[tuple[str, str, str]]] = {
     ],
     "duplicate-email": [
         (
-            "desired/all.yaml:5",
+            "desired/all.yaml:8",
             "schedules[0].candidates",
-            "candidate ana@example.com is listed twice (list 'java-cohort' and entry candidates[1])",
+            "candidate ana@example.com is listed twice with different details: name 'Ana Lima' in list "
+            "'java-cohort' (desired/all.yaml:3), name 'Ana L.' in entry candidates[1] (desired/all.yaml:8)",
         ),
     ],
     "provider-not-configured": [

@@ -105,3 +105,21 @@ def test_styles_follow_terraform() -> None:
     assert styled["+"] == "green" and styled["-"] == "red" and styled["="] == "cyan"
     assert styled["Mettl · 1 · A"] == "bold"
     assert plain(lines) == render_text(Plan.build([change, _no_op(1)], in_sync=1))
+
+
+def test_a_window_change_shows_old_and_new_on_two_lines() -> None:
+    from datetime import datetime
+
+    from reconciler.models import Window
+
+    before = Window(start=datetime(2027, 1, 10, 9), end=datetime(2027, 1, 12, 17), time_zone="Asia/Kolkata")
+    after = Window(start=datetime(2027, 1, 10, 9), end=datetime(2027, 1, 14, 17), time_zone="Asia/Kolkata")
+    text = render_text(Plan.build([update("mettl", "1", "Final", window_before=before, window_after=after)]))
+    assert ("    ~ window:\n"
+            "        old: 2027-01-10 09:00 until 2027-01-12 17:00 Asia/Kolkata (UTC 2027-01-10 03:30 until "
+            "2027-01-12 11:30)\n"
+            "        new: 2027-01-10 09:00 until 2027-01-14 17:00 Asia/Kolkata (UTC 2027-01-10 03:30 until "
+            "2027-01-14 11:30)\n") in text
+    cleared = render_text(Plan.build([update("mettl", "1", "Final", window_before=before, window_after=None)]))
+    assert "        new: (always open)\n" in cleared
+    assert "→" not in text.split("Plan:")[0]  # `→` only ever means "becomes"

@@ -228,6 +228,10 @@ class QuestionmarkClient:
         found = self.feed("Schedules", {"$filter": f"GroupID eq {int(group_id)}"}, ScheduleEntity, "schedule")
         return [s for s in found if s.get("IsDeleted") is not True]  # assumption Q-08
 
+    def groups(self) -> list[dict[str, Any]]:
+        """Every group the account can see (GET Groups, paged)."""
+        return list(self.feed("Groups", None, GroupEntity, "group"))
+
     def find_group(self, name: str) -> dict[str, Any] | None:
         """The group with this name, or None."""
         found = self.feed("Groups", {"$filter": f"Name eq {quote_literal(name)}"}, GroupEntity, "group")

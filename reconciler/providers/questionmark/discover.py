@@ -1,8 +1,9 @@
 """Read Questionmark schedules for `reconciler import`, by group or by assessment.
 
 The provider recognises its schedules by the ownership mark in ExternalID, so only marked schedules can be
-imported as they are. A schedule created in the Questionmark UI has no mark: `adopt=True` writes it (one
-PATCH of ExternalID per schedule, nothing else), after which the imported file plans with no changes. A
+imported as they are. A schedule created in the Questionmark UI has no mark: `adopt=True` reads it as if
+marked and returns the mark; `write_marks` writes it (one PATCH of ExternalID per schedule, nothing else) once
+the imported file has passed its checks, after which the file plans with no changes. A
 schedule whose ExternalID is used by something else, or marked for another name, is never touched.
 A marked anchor with seats imports as a candidate list; any other group schedule imports in group mode
 (no `candidates:`: access is whoever is in the group).
@@ -46,6 +47,9 @@ class Found:
     schedules: list[Observed] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     adopted: list[ScheduleKey] = field(default_factory=list)
+    marks: list[tuple[int, str]] = field(default_factory=list)
+    """(schedule ID, ownership mark) to write to adopt them: nothing is written by `discover`
+    (`write_marks`, once the imported file is checked)."""
 
 
 def discover(
@@ -59,7 +63,8 @@ def discover(
 ) -> Found:
     """Every top-level schedule of the group (by name) or of the assessment, read like `observe` reads.
 
-    Schedules in `managed` (already in the desired state) are left out and never adopted.
+    Schedules in `managed` (already in the desired state) are left out and never adopted. With `adopt`,
+    unmarked schedules are read as if marked; their marks are returned, not written (`write_marks`).
     """
     client = provider.client
     listing, shard = Listing.of(client.schedules(), provider.shard), provider.shard
@@ -93,7 +98,7 @@ def discover(
             continue
         if not mapping.is_owned(raw, shard):
             mark = mapping.external_id(key.assessment_id, key.name, shard)
-            client.update_schedule(schedule_id, {"ExternalID": mark})
+            found.marks.append((schedule_id, mark))
             marks.add(mark)
             raw = {**raw, "ExternalID": mark}
             found.adopted.append(key)
@@ -101,6 +106,17 @@ def discover(
     observed = [build_observed(raw, key, None, listing) for key, raw in classified.retired.items()]
     found.schedules = sorted((_importable(o, time_zone, provider) for o in observed), key=lambda o: o.schedule.name)
     return found
+
+
+def write_marks(provider: QuestionmarkProvider, found: Found) -> None:
+    """Adopt: one PATCH of ExternalID per schedule `discover` found unmarked, nothing else."""
+    for schedule_id, mark in found.marks:
+        provider.client.update_schedule(schedule_id, {"ExternalID": mark})
+
+
+def group_names(provider: QuestionmarkProvider) -> list[str]:
+    """The names of every group the account can see, sorted."""
+    return sorted(str(g.get("Name")) for g in provider.client.groups())
 
 
 def _unimportable(raw: Mapping[str, Any], key: ScheduleKey, adopt: bool, shard: str | None) -> str | None:
