@@ -39,10 +39,11 @@ class Quirk:
     rewrite: Rewrite | None = None
     clock_offset: float = 0.0
     delivery: str = ""  # "drip" or "huge": how the server sends the answer (hostile.py)
+    method: str = "GET"  # a read-only POST action (ActionableSchedules) is rewritten too
 
     def applies(self, request: SandboxRequest) -> bool:
         matches = re.fullmatch(self.path, request.path) is not None
-        return (self.rewrite is not None or bool(self.delivery)) and request.method == "GET" and matches
+        return (self.rewrite is not None or bool(self.delivery)) and request.method == self.method and matches
 
 
 # ------------------------------------------------------------------------------------------------ rewrites
@@ -136,6 +137,18 @@ def _metadata_without_external_id(app: SandboxApp, request: SandboxRequest, resp
         response.body = re.sub(pattern.encode(), b"", response.body)
 
 
+def _reading(reading: str) -> Rewrite:
+    """ActionableSchedules answered under another reading of a participant schedule (assumption Q-02)."""
+    def rewrite(app: SandboxApp, request: SandboxRequest, response: SandboxResponse) -> None:
+        from .questionmark.actions import actionable
+        from .questionmark.odata import as_utc
+        world = getattr(app, "world", None)
+        key = re.search(r"Participants\((\d+)\)", request.path)
+        if response.status == 200 and world is not None and key is not None:
+            _body(response)["value"] = actionable(world, int(key.group(1)), as_utc(world.now()), reading)  # type: ignore[arg-type]
+    return rewrite
+
+
 QUIRKS: dict[str, Quirk] = {q.name: q for q in (
     Quirk("M-01", "M-01", "schedule listings answer without `paging`",
           rf"{_METTL}(?:/assessments/[^/]+)?/schedules", _drop_paging),
@@ -165,6 +178,11 @@ QUIRKS: dict[str, Quirk] = {q.name: q for q in (
           rf"{_QM}/MonitoringTypes", _empty_feed),
     Quirk("qm-participant-lookup", "Q-10", "`Participants?$filter=Name eq '…' or Name eq '…'` is refused with 400",
           rf"{_QM}/Participants", _refuse_bad_request),
+    Quirk("Q-02", "Q-02", "ActionableSchedules offers a participant schedule only while the participant is also a "
+          "member of its group (the AND reading)", rf"{_QM}/Participants\(\d+\)/ActionableSchedules",
+          _reading("and"), method="POST"),
+    Quirk("Q-02-or", "Q-02", "ActionableSchedules offers a participant schedule to every member of its group too "
+          "(the OR reading)", rf"{_QM}/Participants\(\d+\)/ActionableSchedules", _reading("or"), method="POST"),
     Quirk("qm-attempts", "documented", "`Attempts?$filter=ScheduleID eq N` is refused with 400",
           rf"{_QM}/Attempts", _refuse_bad_request),
 )}
