@@ -371,8 +371,8 @@ def mapping_table() -> list[tuple[str, str]]:
          "the seat's ExtraTime / MaxAttempts (group mode: an exception schedule's)"),
         ("metadata.<key>", "ScheduleMetadata Key/Value on the anchor and every seat (write-once)"),
     ]
-    rows.append(("questionmark.monitoring (a MonitoringType Name; default providers.questionmark.monitoring, "
-                 "UNMONITORED)", "MonitoringTypeID of the type with that Name in GET MonitoringTypes"))
+    rows.append(("questionmark.monitoring", "MonitoringTypeID of the type with this Name in GET MonitoringTypes "
+                 "(unset on create: providers.questionmark.monitoring, UNMONITORED)"))
     notes = {"MonitoringTypeID": " (required on create: resolved from questionmark.monitoring when not set)",
              "Disabled": " (list mode: on the seats; the anchor is always disabled)"}
     rows.extend((s.yaml_path, s.wire + (" (UTC)" if s.time else "") + notes.get(s.wire, "")) for s in SETTINGS)
