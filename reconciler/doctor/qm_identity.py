@@ -39,6 +39,8 @@ MANUAL = (
         "create a test participant through apply (sign_in.welcome_email true): they receive Questionmark's "
         "welcome email and can log in from it without an administrator"),
 )
+LATER = (Check(PROVIDER, "questionmark login rule", "Q-22"), Check(PROVIDER, "questionmark PrimaryEmail lookup", "Q-26"))
+"""The checks of `participant_feed`, listed (skipped) when the credentials fail."""
 PROBE_NOTE = Check(PROVIDER, "questionmark access probe", "Q-02").manual(
     "run `reconciler doctor --probe-access`: it asks Questionmark (read-only ActionableSchedules) whether a seat is "
     "offered to its participant and not to other members of the group")

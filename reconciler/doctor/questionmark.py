@@ -95,7 +95,8 @@ class QuestionmarkDoctor:
         clock = clock_result(_LATER[0], self.probe, "monitoring-types", None)
         access = [qm_identity.PROBE_NOTE]
         if first.status == "fail":
-            return [first, clock, *skip_all(_LATER[1:]), *MANUAL, *access, *qm_identity.MANUAL]
+            return [first, clock, *skip_all(_LATER[1:]), *skip_all(qm_identity.LATER), *MANUAL, *access,
+                    *qm_identity.MANUAL]
         if self.probe_access:
             access = qm_identity.probe_access(self.client, self.probe)
         identity = qm_identity.participant_feed(self.client, self.probe, self.config)
