@@ -47,7 +47,8 @@ class QuestionmarkSignIn(Frozen):
 
     def describe(self) -> str:
         """How a new participant signs in, for the plan."""
-        ways = (["welcome email"] if self.welcome_email else []) + (["SSO id = email"] if self.sso_id == "email" else [])
+        ways = ["welcome email"] if self.welcome_email else []
+        ways += ["SSO id = email"] if self.sso_id == "email" else []
         return " + ".join(ways) or "no welcome email, no SSO id (an administrator must set their password)"
 
 

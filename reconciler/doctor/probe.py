@@ -105,9 +105,10 @@ only POST doctor sends (`--probe-access`, assumption Q-02)."""
 
 def read_only_post(method: str, url: str, options: dict[str, Any]) -> bool:
     """Whether this is exactly the documented read-only action: POST, that path's end, body `{}`, nothing else."""
-    path = urlsplit(url).path
-    return (method.upper() == "POST" and READ_ONLY_POST.search(path) is not None and path.endswith("ActionableSchedules")
-            and options.get("json") == {} and options.get("data") is None and not urlsplit(url).query)
+    split = urlsplit(url)
+    return (method.upper() == "POST" and READ_ONLY_POST.search(split.path) is not None
+            and split.path.endswith("ActionableSchedules") and not split.query
+            and options.get("json") == {} and options.get("data") is None)
 
 
 class ReadOnlyHttp(HttpClient):

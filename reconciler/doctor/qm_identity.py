@@ -39,7 +39,8 @@ MANUAL = (
         "create a test participant through apply (sign_in.welcome_email true): they receive Questionmark's "
         "welcome email and can log in from it without an administrator"),
 )
-LATER = (Check(PROVIDER, "questionmark login rule", "Q-22"), Check(PROVIDER, "questionmark PrimaryEmail lookup", "Q-26"))
+LATER = (Check(PROVIDER, "questionmark login rule", "Q-22"),
+         Check(PROVIDER, "questionmark PrimaryEmail lookup", "Q-26"))
 """The checks of `participant_feed`, listed (skipped) when the credentials fail."""
 PROBE_NOTE = Check(PROVIDER, "questionmark access probe", "Q-02").manual(
     "run `reconciler doctor --probe-access`: it asks Questionmark (read-only ActionableSchedules) whether a seat is "
@@ -206,7 +207,8 @@ def _probe_group(client: QuestionmarkClient, probe: Probe, groups: Sequence[dict
         if member is None:
             continue
         offered = _offered(client, probe, int(member["ID"]))
-        children = {int(c["ID"]) for c in client.feed("Schedules", {"$filter": f"GroupID eq {int(schedule['GroupID'])}"})
+        same_group = {"$filter": f"GroupID eq {int(schedule['GroupID'])}"}
+        children = {int(c["ID"]) for c in client.feed("Schedules", same_group)
                     if c.get("ParentScheduleID") == schedule["ID"] and c.get("ParticipantID") == member["ID"]}
         if offered.keys() & ({int(schedule["ID"])} | children):
             return check.passed(f"member {member['ID']} of group {schedule['GroupID']} is offered group schedule "

@@ -17,8 +17,8 @@ from ..models import QuestionmarkProviderConfig, Schedule, ScheduleKey
 from ..providers.questionmark.client import AUTH_HINT, EXPAND, QuestionmarkClient, quote_literal
 from ..providers.questionmark.mapping import SETTINGS
 from ..providers.questionmark.observe import fingerprint
-from .common import clock_result, in_order, json_of
 from . import qm_identity
+from .common import clock_result, in_order, json_of
 from .edmx import entity_sets
 from .probe import Probe, ReadOnlyHttp
 from .report import DOCUMENTED, REPORT_ADVICE, Check, Result, skip_all

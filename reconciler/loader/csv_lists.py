@@ -24,7 +24,6 @@ from ..models import Candidate, checked_candidates, checked_emails
 from .validation import validation_problems
 from .yaml_source import Loc, SourceDoc, format_loc
 
-
 LOGIN_COLUMN = "questionmark_login"
 
 

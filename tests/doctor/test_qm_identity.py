@@ -86,7 +86,7 @@ def test_only_the_documented_read_only_action_may_be_posted() -> None:
     assert not read_only_post("PATCH", f"{base}/ActionableSchedules", {"json": {}})
     assert not read_only_post("POST", "https://qm.example/deliveryodata/1/Schedules", {"json": {}})
     http = ReadOnlyHttp(HttpClient("questionmark", timeout=1.0), Probe("questionmark"))
-    with pytest.raises(WriteRefused, match="refused POST .*/SendWelcomeEmail"):
+    with pytest.raises(WriteRefused, match=r"refused POST .*/SendWelcomeEmail"):
         http.request("POST", f"{base}/SendWelcomeEmail", json={})
 
 

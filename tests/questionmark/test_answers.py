@@ -60,7 +60,8 @@ def test_a_participant_without_its_email_field_is_an_error(reconcile: Reconcile)
     reconcile.app.add_participant("raj@example.com", "raj@example.com")  # found by login name while planning
     with pytest.raises(MalformedResponseError) as caught:
         reconcile.plan(qm_schedule())
-    assert str(caught.value) == "questionmark: GET Participants: answer field PrimaryEmail of participant 40001 is missing"
+    assert str(caught.value) == ("questionmark: GET Participants: answer field PrimaryEmail of participant 40001 is "
+                                 "missing")
     assert [s for s in reconcile.app.schedules() if s["ParticipantID"] is not None] == []
 
 

@@ -8,13 +8,12 @@ before ends the listing at once with an error.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
 from itertools import count
 from typing import Any
 from urllib.parse import urljoin, urlsplit
-
-import threading
-from dataclasses import dataclass, field
 
 import requests
 

@@ -72,7 +72,8 @@ def match(client: QuestionmarkClient, candidate: Candidate, holders: Sequence[di
             if email_of({"PrimaryEmail": held.get("PrimaryEmail")}) != candidate.email:
                 return Refused(f"{candidate.email}: questionmark_login {explicit!r} is participant {held['ID']}, whose "
                                f"PrimaryEmail is {held.get('PrimaryEmail') or 'empty'}: set it to {candidate.email} in "
-                               "Questionmark (the tool reads a seat's candidate from it), or correct questionmark_login")
+                               "Questionmark (the tool reads a seat's candidate from it), or correct "
+                               "questionmark_login")
             return Found(int(held["ID"]))
         return _new_or_refused(client, candidate, (explicit,), taken, scan_limit)
     mine = [int(p["ID"]) for login in logins.login_names(candidate.email)
