@@ -54,7 +54,8 @@ def test_an_illegal_login_is_a_problem_at_its_line(tmp_path: Path, monkeypatch: 
 
 def test_an_illegal_yaml_login_is_a_problem_at_its_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
-    _project(tmp_path, "candidate_lists:\n  people:\n    - {email: ana@example.com, name: Ana, questionmark_login: 'a/b'}\n")
+    _project(tmp_path,
+             "candidate_lists:\n  people:\n    - {email: ana@example.com, name: Ana, questionmark_login: 'a/b'}\n")
     with pytest.raises(ConfigError) as caught:
         load_project("reconciler.yaml", {})
     (problem,) = caught.value.problems
