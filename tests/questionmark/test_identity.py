@@ -9,9 +9,11 @@ from typing import Any
 
 import pytest
 
+from reconciler import engine
 from reconciler.models import Candidate, QuestionmarkProviderConfig, QuestionmarkSettings
 from reconciler.models_project import QuestionmarkSignIn
 from reconciler.providers.base import Endpoint
+from reconciler.providers.questionmark import provider as provider_module
 from reconciler.providers.questionmark.provider import make_questionmark_provider
 from reconciler.render.markdown import render_markdown
 from reconciler.render.pii import make_masker
@@ -208,3 +210,21 @@ def test_hidden_anchor_and_revoked_seat(reconcile: Reconcile) -> None:
     raj = reconcile.app.schedule(reconcile.seats()["raj@example.com"]["ID"])
     assert raj["Hidden"] is True and raj["Disabled"] is True
     assert reconcile.seats()["ana@example.com"]["Hidden"] is False
+
+
+def test_a_failed_welcome_email_is_reported_and_the_participant_kept(reconcile: Reconcile) -> None:
+    reconcile.server.faults.fail_next("lost_answer", "POST", path=r".*/SendWelcomeEmail$")
+    (outcome,) = engine.apply_plan(reconcile.plan(qm_schedule(candidates=(ANA,))), reconcile.providers).failed
+    ana = reconcile.seats()["ana@example.com"]["ParticipantID"]
+    assert f"participant {ana} (ana@example.com) was created, but its welcome email was not sent" in outcome.message
+    assert "send it from Questionmark" in outcome.message
+    assert not reconcile.plan(qm_schedule(candidates=(ANA,))).plan.has_changes  # seated; nobody created twice
+
+
+def test_the_plan_looks_up_a_bounded_number_of_added_candidates(reconcile: Reconcile,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(provider_module, "PLAN_LOOKUPS", 1)
+    participants = reconcile.plan(qm_schedule(candidates=(ANA, RAJ, MEI))).plan.changes[0].participants
+    assert participants is not None and participants.emails == ("ana@example.com",) and participants.unchecked == 2
+    lookups = [path for path, q in reconcile.reads() if path == "Participants" and "$filter" in q]
+    assert len(lookups) == 1

@@ -37,7 +37,7 @@ from .reading import read_listing
 from .writes import Writer
 
 STARTED, UNKNOWN = "has started", "status unknown"
-PLAN_LOOKUPS = 2_000
+PLAN_LOOKUPS = 500
 """Added candidates a plan looks up (to list the new participants) in one run; past it they are counted."""
 
 
