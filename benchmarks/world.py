@@ -129,12 +129,15 @@ def seed_questionmark(app: QuestionmarkApp, scenario: Scenario) -> None:
     from reconciler.providers.questionmark import logins, mapping
 
     world = app.world
+    unmonitored = next(int(t["ID"]) for t in world.tables["MonitoringTypes"].values() if t["Name"] == "UNMONITORED")
     for index in range(scenario.schedules):
         schedule = desired("questionmark", scenario, index)
         group_id = int(world.create_group({"Name": mapping.group_name(schedule)})["ID"])
-        created = world.create_schedule({**mapping.create_body(schedule, group_id), "Disabled": True}, None)
+        body = mapping.create_body(schedule, group_id, None, unmonitored)
+        created = world.create_schedule({**body, "Disabled": True, "Hidden": True}, None)
         anchor = app.schedule(int(created["ID"]))
         seat = {**{k: v for k, v in mapping.inherited(anchor).items() if v is not None}, "Disabled": False,
+                "Hidden": False,
                 "ExternalID": mapping.seat_mark(mapping.external_id(schedule.assessment_id, schedule.name)),
                 "Name": schedule.name, "AssessmentID": str(schedule.assessment_id), "GroupID": group_id,
                 "MonitoringTypeID": anchor["MonitoringTypeID"]}

@@ -167,8 +167,10 @@ def _review(plan: Plan, providers: Mapping[str, Provider], observed: Mapping[Sch
         if isinstance(change, NoOp):
             reviewed.append(change)
             continue
-        blocked = providers[change.provider].review(change, observed.get(change.key))
-        reviewed.append(change.model_copy(update={"blocked": blocked}) if blocked else change)
+        provider, live = providers[change.provider], observed.get(change.key)
+        change = provider.annotate(change, live)
+        blocked = provider.review(change, live)
+        reviewed.append(change.model_copy(update={"blocked": (*change.blocked, *blocked)}) if blocked else change)
     return plan.model_copy(update={"changes": tuple(reviewed)})
 
 

@@ -104,12 +104,20 @@ class Window(Frozen):
 # --------------------------------------------------------------------------- candidates
 
 
+QuestionmarkLogin = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[^\"'&\\/,|£<>:#]+$")]
+"""A participant login name as `model/g_participant.rst` allows it: at most 200 characters, none of
+`" ' & \\ / , | £ < > : #`."""
+
+
 class Candidate(Frozen):
     """A person invited to a schedule; identity is the normalised email."""
 
     email: Email
     name: str = Field(min_length=1)
     fields: dict[str, str] = Field(default_factory=dict, description="Other registration fields (Mettl).")
+    questionmark_login: QuestionmarkLogin | None = Field(
+        default=None, description="Questionmark: this person's participant login name (`Participant.Name`), when "
+        "it is not their email (e.g. `jsmith`, an employee number). Found by it first; created with it if missing.")
 
     @classmethod
     def read(cls, email: object, name: object) -> Candidate:
@@ -117,7 +125,8 @@ class Candidate(Frozen):
         pydantic's per-field machinery (a plan reads hundreds of thousands). ValueError when not valid."""
         if not isinstance(email, str) or not isinstance(name, str) or not name:
             raise ValueError(f"not a candidate: email {email!r}, name {name!r}")
-        return cls.model_construct(_READ_SET, email=checked_email(email), name=name, fields=_NO_FIELDS)
+        return cls.model_construct(_READ_SET, email=checked_email(email), name=name, fields=_NO_FIELDS,
+                                   questionmark_login=None)
 
     def model_post_init(self, context: Any, /) -> None:
         """A validated candidate shares the empty `fields` and its fields-set with every other such one: a
@@ -156,7 +165,8 @@ def desired_candidate(email: object, name: object, fields: dict[str, str] | None
     if not name:
         return None
     candidate = _new(Candidate)
-    _SET_DICT(candidate, {"email": normalized, "name": name, "fields": _NO_FIELDS if fields is None else fields})
+    _SET_DICT(candidate, {"email": normalized, "name": name, "fields": _NO_FIELDS if fields is None else fields,
+                          "questionmark_login": None})
     _SET_FIELDS_SET(candidate, _NAMED if fields is None else _NAMED_WITH_FIELDS)
     _SET_EXTRA(candidate, None)
     _SET_PRIVATE(candidate, None)
@@ -171,7 +181,7 @@ def checked_candidates(emails: Sequence[str | None], names: Sequence[str],
     count = len(emails)
     extras: Iterable[dict[str, str]] = repeat(_NO_FIELDS, count) if fields is None else fields
     fields_set = _NAMED if fields is None else _NAMED_WITH_FIELDS
-    dicts = [{"email": email, "name": name, "fields": extra}
+    dicts = [{"email": email, "name": name, "fields": extra, "questionmark_login": None}
              for email, name, extra in zip(emails, names, extras, strict=True)]
     built: list[Candidate] = list(map(_new, repeat(Candidate, count)))
     _run(map(_SET_DICT, built, dicts))

@@ -36,6 +36,23 @@ class MettlProviderConfig(Frozen):
     prune: bool | None = Field(default=None, description=_PRUNE_HERE)
 
 
+class QuestionmarkSignIn(Frozen):
+    """How a participant this tool creates signs in (`providers.questionmark.sign_in`)."""
+
+    welcome_email: bool = Field(
+        default=True, description="Call the documented `Participants(id)/SendWelcomeEmail` after creating a "
+        "participant: Questionmark's standard welcome email lets them log in without an administrator's help.")
+    sso_id: Literal["none", "email"] = Field(
+        default="none", description="`email`: set the new participant's SsoId to their email (single sign-on "
+        "tenants whose identity provider identifies people by email); `none`: leave it empty.")
+
+    def describe(self) -> str:
+        """How a new participant signs in, for the plan."""
+        ways = ["welcome email"] if self.welcome_email else []
+        ways += ["SSO id = email"] if self.sso_id == "email" else []
+        return " + ".join(ways) or "no welcome email, no SSO id (an administrator must set their password)"
+
+
 class QuestionmarkProviderConfig(Frozen):
     base_url: Url = "https://ondemand.questionmark.com/deliveryodata/000000"
     username: Annotated[str | None, Secret("QUESTIONMARK_USERNAME")] = None
@@ -43,6 +60,16 @@ class QuestionmarkProviderConfig(Frozen):
     timeout: float = Field(default=30.0, gt=0)
     max_workers: int = Field(default=8, ge=1, le=64)
     prune: bool | None = Field(default=None, description=_PRUNE_HERE)
+    sign_in: QuestionmarkSignIn = Field(default_factory=QuestionmarkSignIn)
+    monitoring: str = Field(
+        default="UNMONITORED", min_length=1, max_length=200,
+        description="The monitoring type (its Name in `GET MonitoringTypes`) of a schedule created without "
+        "questionmark.monitoring or monitoring_type_id (assumption Q-20).")
+    max_participants_scanned: int = Field(
+        default=100_000, ge=0, le=10_000_000,
+        description="A candidate not found by login name is looked for by PrimaryEmail in the Participants feed, "
+        "read once per run (100 a page) and at most this many; a feed longer than that stops the lookup and "
+        "such candidates are not created (give them questionmark_login). 0: no lookup (logins are emails).")
 
 
 class ProvidersConfig(Frozen):

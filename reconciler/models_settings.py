@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 from pydantic import (
     Field,
     SecretStr,
+    model_validator,
 )
 
 from .models_base import (
@@ -106,9 +107,20 @@ class QuestionmarkSettings(Frozen):
     extra_time: int | None = None
     max_attempts: int | None = Field(default=None, ge=1)
     monitoring_type_id: int | None = None
+    monitoring: str | None = Field(
+        default=None, min_length=1, max_length=200,
+        description="The monitoring type by its Name (e.g. UNMONITORED), resolved through `GET MonitoringTypes`; "
+        "not with monitoring_type_id. Unset on create: providers.questionmark.monitoring.")
     observer_initiated: bool | None = None
     test_center_id: int | None = None
     rules_of_conduct_id: int | None = None
+
+
+    @model_validator(mode="after")
+    def _one_monitoring(self) -> QuestionmarkSettings:
+        if self.monitoring is not None and self.monitoring_type_id is not None:
+            raise ValueError("set monitoring (a type's Name) or monitoring_type_id, not both")
+        return self
 
 
 class Accommodation(Frozen):

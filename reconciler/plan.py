@@ -54,6 +54,15 @@ class CandidateChanges(Frozen):
         return bool(self.add or self.remove)
 
 
+class NewParticipants(Frozen):
+    """Added candidates the platform does not know yet, who become new accounts, and how they will sign in
+    (Questionmark: participants created by apply). Shown only when someone is new."""
+
+    emails: tuple[str, ...] = ()
+    sign_in: str = Field(default="", description="How a new participant will sign in (e.g. `welcome email`).")
+    unchecked: int = Field(default=0, description="Added candidates not looked up while planning (past a bound).")
+
+
 def window_view(window: Window | None) -> dict[str, str] | None:
     """A window as the JSON plan shows it in a `window` field change: local, zone and UTC instants."""
     if window is None:
@@ -121,6 +130,15 @@ class _Writes(_Change):
 
     blocked: tuple[str, ...] = Field(default=(), description="Why this change cannot be applied at all.")
     needs_force: tuple[str, ...] = Field(default=(), description="Safety rules this change breaks.")
+    participants: NewParticipants | None = Field(
+        default=None, exclude=True, description="New accounts apply creates (in the JSON only when some).")
+
+    def document(self) -> dict[str, Any]:
+        """The JSON of this change; `participants` only when the provider planned new accounts."""
+        data = super().document()
+        if self.participants is not None:
+            data["participants"] = self.participants.model_dump(mode="json")
+        return data
 
     @property
     def actionable(self) -> bool:

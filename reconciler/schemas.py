@@ -20,7 +20,7 @@ from pydantic_core import core_schema
 
 from . import models_base
 from .models import DesiredFile, ProjectConfig
-from .plan import Plan
+from .plan import NewParticipants, Plan
 from .render.jsonplan import plan_document
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
@@ -90,6 +90,19 @@ def _plan_extras(schema: dict[str, Any]) -> None:
     if missing:
         raise RuntimeError(f"plan_document has keys the plan schema does not describe: {missing}")
     schema["required"] = sorted(document)
+    _new_participants(schema)
+
+
+def _new_participants(schema: dict[str, Any]) -> None:
+    """`participants` of a create or update: in the JSON only when the provider planned new accounts."""
+    definitions = schema.get("$defs", {})
+    definitions["NewParticipants"] = NewParticipants.model_json_schema(mode="serialization",
+                                                                      schema_generator=_Generator)
+    for name in ("Create", "Update"):
+        definitions[name]["properties"]["participants"] = {
+            "$ref": "#/$defs/NewParticipants",
+            "description": "New accounts apply creates for added candidates, and how they will sign in "
+                           "(Questionmark; absent when there are none)."}
 
 
 def generate() -> dict[str, dict[str, Any]]:

@@ -17,12 +17,15 @@ from .state import RunState
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--save-samples", "samples_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Write one redacted sample per kind of answer read (for a bug report or a test fixture).")
+@click.option("--probe-access", is_flag=True, default=False,
+              help="Questionmark: ask the tenant (read-only POST Participants(id)/ActionableSchedules) whether a "
+              "seat is offered to its participant and not to the rest of its group (assumption Q-02).")
 @sandbox_option
 @sandbox_dir_option
 @click.pass_obj
 @handle_errors
-def doctor(state: RunState, config_path: Path, fmt: str, samples_dir: Path | None, sandbox: bool,
-           sandbox_dir: Path | None) -> None:
+def doctor(state: RunState, config_path: Path, fmt: str, samples_dir: Path | None, probe_access: bool,
+           sandbox: bool, sandbox_dir: Path | None) -> None:
     """Check, reading only, that the vendors behave as this tool assumes (docs/vendor-assumptions.md).
 
     Prints one row per check: ✓ passed, ✗ failed (with the fix), – manual or skipped. Exit 0 when
@@ -32,7 +35,7 @@ def doctor(state: RunState, config_path: Path, fmt: str, samples_dir: Path | Non
 
     loaded = load(config_path, state)
     with session(loaded, sandbox, sandbox_dir) as providers:
-        report, probes = diagnose(loaded, providers)
+        report, probes = diagnose(loaded, providers, probe_access=probe_access)
     if samples_dir is not None:
         mettl = loaded.project.providers.mettl
         public_key = (mettl.public_key,) if mettl and mettl.public_key else ()  # `ak`: kept out of samples too

@@ -17,8 +17,10 @@ from .samples import save_samples
 __all__ = ["Report", "Result", "diagnose", "render_json", "render_text", "save_samples"]
 
 
-def diagnose(loaded: LoadedProject, providers: Mapping[str, Provider]) -> tuple[Report, list[Probe]]:
-    """Run every check of every configured provider; each provider's client is made GET-only first."""
+def diagnose(loaded: LoadedProject, providers: Mapping[str, Provider], *,
+             probe_access: bool = False) -> tuple[Report, list[Probe]]:
+    """Run every check of every configured provider; each provider's client is made GET-only first (but for
+    the read-only ActionableSchedules action of `probe_access`)."""
     results: list[Result] = []
     probes: list[Probe] = []
     desired, positions = loaded.desired.schedules, loaded.positions
@@ -29,7 +31,8 @@ def diagnose(loaded: LoadedProject, providers: Mapping[str, Provider]) -> tuple[
             results += MettlDoctor(provider.client, probe, desired, positions).run()
         elif isinstance(provider, QuestionmarkProvider):
             http, probe = read_only(provider.client, name)
-            results += QuestionmarkDoctor(provider.client, http, probe, desired, positions).run()
+            results += QuestionmarkDoctor(provider.client, http, probe, desired, positions, config=provider.config,
+                                          probe_access=probe_access).run()
         else:  # pragma: no cover - every provider has its doctor
             raise TypeError(f"no doctor for provider {name!r}")
         probes.append(probe)

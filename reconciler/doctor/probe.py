@@ -9,6 +9,7 @@ way, for the checks (status, `Date`, raw body) and for `--save-samples`.
 from __future__ import annotations
 
 import email.utils
+import re
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -97,6 +98,19 @@ class Probe:
         return None if answer is None or server is None else server - answer.received_at
 
 
+READ_ONLY_POST = re.compile(r"/Participants\(\d+\)/ActionableSchedules")
+"""participant.rst: `POST Participants(id)/ActionableSchedules` "takes no parameters" and changes nothing: the
+only POST doctor sends (`--probe-access`, assumption Q-02)."""
+
+
+def read_only_post(method: str, url: str, options: dict[str, Any]) -> bool:
+    """Whether this is exactly the documented read-only action: POST, that path's end, body `{}`, nothing else."""
+    split = urlsplit(url)
+    return (method.upper() == "POST" and READ_ONLY_POST.search(split.path) is not None
+            and split.path.endswith("ActionableSchedules") and not split.query
+            and options.get("json") == {} and options.get("data") is None)
+
+
 class ReadOnlyHttp(HttpClient):
     """An HttpClient that only ever sends GET. Built from a client's own HttpClient, sharing its state."""
 
@@ -106,7 +120,10 @@ class ReadOnlyHttp(HttpClient):
         self._session.hooks["response"].append(probe.keep)
 
     def request(self, method: str, url: str, **options: Any) -> requests.Response:
-        """A GET with retries (options as HttpClient.request); anything else raises WriteRefused, unsent."""
+        """A GET with retries (options as HttpClient.request), or the one documented read-only action
+        (`READ_ONLY_POST` with an empty JSON object); anything else raises WriteRefused, unsent."""
+        if read_only_post(method, url, options):
+            return super().request("POST", url, **options)
         if method.upper() != "GET" or options.get("data") is not None or options.get("json") is not None:
             raise WriteRefused(f"{self.provider}: doctor reads only; refused {method.upper()} {urlsplit(url).path}")
         return super().request("GET", url, **options)

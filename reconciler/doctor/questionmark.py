@@ -14,10 +14,11 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from ..errors import AuthenticationError, Position, ProviderError
-from ..models import Schedule, ScheduleKey
+from ..models import QuestionmarkProviderConfig, Schedule, ScheduleKey
 from ..providers.questionmark.client import AUTH_HINT, EXPAND, QuestionmarkClient, quote_literal
-from ..providers.questionmark.mapping import DEFAULT_MONITORING_TYPE_ID, SETTINGS
+from ..providers.questionmark.mapping import SETTINGS
 from ..providers.questionmark.observe import fingerprint
+from . import qm_identity
 from .common import clock_result, in_order, json_of
 from .edmx import entity_sets
 from .probe import Probe, ReadOnlyHttp
@@ -43,9 +44,6 @@ REQUIRED: dict[str, tuple[frozenset[str], frozenset[str]]] = {
 }
 PERMISSION_RULE = "only owners of a group associated with an assessment may schedule it"
 MANUAL = (
-    Check(PROVIDER, "questionmark participant schedules", "Q-02").manual(
-        "schedule one participant (GroupID set) on a test assessment; log in as another member of that group: "
-        "the test must not be offered"),
     Check(PROVIDER, "questionmark ExternalID round trip", "Q-03").manual(
         "in a test area, create and then PATCH a schedule with an ExternalID; read it back unchanged"),
     Check(PROVIDER, "questionmark disabled exception schedule", "Q-06").manual(
@@ -86,8 +84,11 @@ class QuestionmarkDoctor:
     """Runs the Questionmark checks in order; later checks are skipped when the credentials fail."""
 
     def __init__(self, client: QuestionmarkClient, http: ReadOnlyHttp, probe: Probe, desired: Sequence[Schedule],
-                 positions: Mapping[ScheduleKey, Position]) -> None:
+                 positions: Mapping[ScheduleKey, Position], *, config: QuestionmarkProviderConfig | None = None,
+                 probe_access: bool = False) -> None:
         self.client = client
+        self.config = config or QuestionmarkProviderConfig()
+        self.probe_access = probe_access
         self.http = http
         self.probe = probe
         self.desired = [s for s in desired if s.provider == PROVIDER]
@@ -99,10 +100,16 @@ class QuestionmarkDoctor:
     def run(self) -> list[Result]:
         first = self.credentials()
         clock = clock_result(_LATER[0], self.probe, "monitoring-types", None)
+        access = [qm_identity.PROBE_NOTE]
         if first.status == "fail":
-            return [first, clock, *skip_all(_LATER[1:]), *MANUAL]
+            return [first, clock, *skip_all(_LATER[1:]), *skip_all(qm_identity.LATER), *MANUAL, *access,
+                    *qm_identity.MANUAL]
+        if self.probe_access:
+            access = qm_identity.probe_access(self.client, self.probe)
+        identity = qm_identity.participant_feed(self.client, self.probe, self.config)
         return [first, clock, self.metadata(), *self.schedules(), self.metadata_feed(), self.participant_lookup(),
-                self.attempts(), *self.permissions(), self.monitoring_types(), self.error_envelope(), *MANUAL]
+                self.attempts(), *self.permissions(), self.monitoring_types(), self.error_envelope(), *identity,
+                *access, *MANUAL, *qm_identity.MANUAL]
 
     def credentials(self) -> Result:
         check = Check(PROVIDER, "questionmark credentials")
@@ -360,25 +367,8 @@ class QuestionmarkDoctor:
         return found
 
     def monitoring_types(self) -> Result:
-        check = Check(PROVIDER, "questionmark monitoring types")
-        if not self.desired:
-            return check.skipped("no desired Questionmark schedule")
-        users: dict[int, list[str]] = {}
-        for schedule in self.desired:
-            settings = schedule.questionmark
-            wanted = settings.monitoring_type_id if settings and settings.monitoring_type_id is not None else None
-            users.setdefault(DEFAULT_MONITORING_TYPE_ID if wanted is None else wanted, []).append(schedule.name)
-        known = {t.get("ID"): t for t in self.types}
-        missing = sorted(i for i in users if i not in known)
-        disabled = sorted(i for i in users if i in known and known[i].get("Disabled"))
-        choices = ", ".join(f"{t.get('ID')} ({t.get('Name')})" for t in self.types if not t.get("Disabled"))
-        if missing or disabled:
-            bad = [f"{i} ({'missing' if i in missing else 'disabled'}; used by {', '.join(users[i])})"
-                   for i in missing + disabled]
-            return check.failed(f"monitoring type(s) {'; '.join(bad)}; {DEFAULT_MONITORING_TYPE_ID} is the "
-                                "default when unset", f"set questionmark.monitoring_type_id to one of: "
-                                f"{choices or 'none exists'}")
-        return check.passed(f"monitoring type(s) {', '.join(map(str, sorted(users)))} exist and are enabled")
+        """Q-20: the monitoring types the desired schedules name (or the default name) exist and are enabled."""
+        return qm_identity.monitoring_types(self.types, self.desired, self.config)
 
     def error_envelope(self) -> Result:
         """Q-05: a refused request answers 4xx with `{"odata.error": {"code", "message": {"value"}}}`."""
@@ -408,5 +398,5 @@ _LATER = tuple(Check(PROVIDER, name, assumption) for name, assumption in (
     ("questionmark schedule metadata feed", "Q-09"), ("questionmark participant lookup", "Q-10"),
     ("questionmark attempts feed", DOCUMENTED),
     ("questionmark service account", "Q-07"), ("questionmark scheduling permission", DOCUMENTED),
-    ("questionmark monitoring types", DOCUMENTED),
+    ("questionmark monitoring types", "Q-20"),
     ("questionmark error envelope", "Q-05")))

@@ -1,4 +1,7 @@
-"""Candidate lists kept in CSV files: header `email,name[,other registration fields]`.
+"""Candidate lists kept in CSV files: header `email,name[,questionmark_login][,other registration fields]`.
+
+A `questionmark_login` column is the candidate's Questionmark login name (`Candidate.questionmark_login`), not a
+registration field; an empty cell means none.
 
 A problem names the row and column; it never quotes more of the file than the one offending cell.
 """
@@ -20,6 +23,8 @@ from ..errors import Position, Problem
 from ..models import Candidate, checked_candidates, checked_emails
 from .validation import validation_problems
 from .yaml_source import Loc, SourceDoc, format_loc
+
+LOGIN_COLUMN = "questionmark_login"
 
 
 @dataclass
@@ -103,7 +108,8 @@ def read_csv_list(
         return entries, [Problem(Position(display, header_line, 1), format_loc(shown), "a column name appears twice")]
 
     email_at, name_at = lowered.index("email"), lowered.index("name")
-    others = [(i, column) for i, column in enumerate(columns) if i not in (email_at, name_at) and column]
+    login_at = lowered.index(LOGIN_COLUMN) if LOGIN_COLUMN in lowered else None
+    others = [(i, column) for i, column in enumerate(columns) if i not in (email_at, name_at, login_at) and column]
     width = len(columns)
     body = rows[1:]
     del rows
@@ -119,8 +125,34 @@ def read_csv_list(
             body = [body[at] for at in entries.indexes]
     emails, given = _column(body, email_at), _column(body, name_at)
     extras = _extras(body, others) if others else None
+    logins = _column(body, login_at) if login_at is not None else None
+    by_row = dict(zip(entries.indexes, logins, strict=True)) if logins is not None and any(logins) else None
     del body
-    return _candidates(entries, path, emails, given, extras, problems)
+    entries, problems = _candidates(entries, path, emails, given, extras, problems)
+    if by_row is not None:
+        _with_logins(entries, path, by_row, problems)
+    return entries, problems
+
+
+def _with_logins(entries: ListEntries, path: Path, logins: dict[int, str], problems: list[Problem]) -> None:
+    """The candidates of rows with a `questionmark_login` cell, validated again with it (a bad login is a
+    problem naming the row, and the row is dropped)."""
+    kept: list[int] = []
+    candidates: list[Candidate] = []
+    for candidate, at in zip(entries.candidates, list(entries.indexes), strict=True):
+        login = logins.get(at)
+        if login:
+            row = {"email": candidate.email, "name": candidate.name, "fields": candidate.fields,
+                   "questionmark_login": login}
+            try:
+                candidate = Candidate.model_validate(row)
+            except ValidationError as exc:
+                row_doc = SourceDoc(path, entries.file, row, {(): (entries.starts[at + 1], 1)})
+                problems.extend(validation_problems(exc, row_doc, (), Candidate, shown=(*entries.shown, at)))
+                continue
+        candidates.append(candidate)
+        kept.append(at)
+    entries.candidates, entries.indexes = candidates, kept
 
 
 def _extras(body: list[list[str]], others: list[tuple[int, str]]) -> list[dict[str, str]]:

@@ -166,7 +166,7 @@ def validate(model: type[M], data: Any, doc: SourceDoc, base: Loc, problems: lis
         return None
 
 
-_CANDIDATE_KEYS = frozenset(Candidate.model_fields)
+_CANDIDATE_KEYS = frozenset(Candidate.model_fields) - {"questionmark_login"}  # with a login: pydantic
 _ABSENT: Any = object()
 
 

@@ -74,6 +74,11 @@ class Provider(ABC):
         Default: the platform tells nothing, nobody is protected this way."""
         return {}
 
+    def annotate(self, change: Writing, observed: Observed | None) -> Writing:
+        """The change with what the provider adds to the plan before review (new accounts apply would create).
+        Default: the change as it is."""
+        return change
+
     def review(self, change: Writing, observed: Observed | None) -> tuple[str, ...]:
         """Reasons this change cannot be applied through the API (apply refuses, exit 3). Default: none."""
         return ()

@@ -257,6 +257,8 @@ def _details(view: _View, level: Level, cap: int | None, shortened: list[bool]) 
                     f"{_names(row.protected, cap)}"
                 )
         lines.append("")
+    if row.new_participants:
+        lines += [f"**New participants:** {escape_md(row.new_participants)}", ""]
     lines.extend(f"⚠️ Needs `--force`: {escape_md(reason)}  " for reason in view.needs_force)
     lines.extend(f"⛔ Cannot apply: {escape_md(reason)}  " for reason in view.blocked)
     if view.needs_force or view.blocked:

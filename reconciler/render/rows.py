@@ -53,6 +53,8 @@ class ChangeRow:
     remove: list[str] = field(default_factory=list)
     protected: list[str] = field(default_factory=list)
     note: str | None = None
+    new_participants: str | None = None
+    """`2 new participant(s) (sign in: welcome email): a@…, b@…`: the accounts apply creates."""
 
     @property
     def window_changed(self) -> bool:
@@ -112,7 +114,21 @@ def change_row(change: ScheduleChange, mask: Mask = no_mask) -> ChangeRow:
         protected=[f"{person(e, None, mask)} ({candidates.protected_reasons.get(e, 'has started or submitted')})"
                    for e in candidates.protected],
         note=RETIRE_NOTE if change.action == "disable" else None,
+        new_participants=new_participants(change, mask),
     )
+
+
+def new_participants(change: ScheduleChange, mask: Mask = no_mask) -> str | None:
+    """The new accounts line of a change, emails masked as the rest of the row; None when there are none."""
+    participants = getattr(change, "participants", None)
+    if participants is None:
+        return None
+    shown = ", ".join(mask(email) for email in participants.emails[:COMPACT_OVER])
+    more = len(participants.emails) - COMPACT_OVER
+    unchecked = (f"; {participants.unchecked} more added candidate(s) not looked up while planning (created if "
+                 "not found)") if participants.unchecked else ""
+    return (f"{len(participants.emails)} new participant(s) (sign in: {participants.sign_in}): {shown}"
+            f"{f', … and {more} more' if more > 0 else ''}{unchecked}")
 
 
 def is_large(change: ScheduleChange) -> bool:

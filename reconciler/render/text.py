@@ -73,6 +73,8 @@ def _block(change: ScheduleChange, mask: Mask, full: bool) -> list[Line]:
     lines += _listed(row.add, "+", str, "to add", compact)
     lines += _listed(row.remove, "-", str, "to remove", compact)
     lines += _listed(row.protected, "=", lambda entry: f"{entry}: protected, not removed", "protected", compact)
+    if row.new_participants:
+        lines.append(_marked("    ", "+", row.new_participants))
     lines.extend(_marked("    ", "!", f"needs --force: {reason}") for reason in change.needs_force)
     lines.extend(_marked("    ", "✗", f"cannot apply: {reason}") for reason in change.blocked)
     return [*lines, ()]

@@ -40,10 +40,11 @@ class Quirk:
     rewrite: Rewrite | None = None
     clock_offset: float = 0.0
     delivery: str = ""  # "drip" or "huge": how the server sends the answer (hostile.py)
+    method: str = "GET"  # a read-only POST action (ActionableSchedules) is rewritten too
 
     def applies(self, request: SandboxRequest) -> bool:
         matches = re.fullmatch(self.path, request.path) is not None
-        return (self.rewrite is not None or bool(self.delivery)) and request.method == "GET" and matches
+        return (self.rewrite is not None or bool(self.delivery)) and request.method == self.method and matches
 
 
 # ------------------------------------------------------------------------------------------------ rewrites
@@ -137,6 +138,39 @@ def _metadata_without_external_id(app: SandboxApp, request: SandboxRequest, resp
         response.body = re.sub(pattern.encode(), b"", response.body)
 
 
+def _no_unmonitored(app: SandboxApp, request: SandboxRequest, response: SandboxResponse) -> None:
+    """The tenant's types carry other names: none is called UNMONITORED (the default name, Q-20)."""
+    for item in _body(response).get("value") or ():
+        if isinstance(item, dict) and item.get("Name") == "UNMONITORED":
+            item["Name"] = "NOT_MONITORED"
+
+
+def _logins_not_emails(app: SandboxApp, request: SandboxRequest, response: SandboxResponse) -> None:
+    """Every participant logs in with an employee number, not their email (Q-22)."""
+    for item in _body(response).get("value") or ():
+        if isinstance(item, dict) and isinstance(item.get("ID"), int):
+            item["Name"] = f"E{item['ID']}"
+
+
+def _no_primary_email(app: SandboxApp, request: SandboxRequest, response: SandboxResponse) -> None:
+    """The Participants feed leaves PrimaryEmail out (Q-26: nobody can be found by email)."""
+    for item in _body(response).get("value") or ():
+        if isinstance(item, dict):
+            item.pop("PrimaryEmail", None)
+
+
+def _reading(reading: str) -> Rewrite:
+    """ActionableSchedules answered under another reading of a participant schedule (assumption Q-02)."""
+    def rewrite(app: SandboxApp, request: SandboxRequest, response: SandboxResponse) -> None:
+        from .questionmark.actions import actionable
+        from .questionmark.odata import as_utc
+        world = getattr(app, "world", None)
+        key = re.search(r"Participants\((\d+)\)", request.path)
+        if response.status == 200 and world is not None and key is not None:
+            _body(response)["value"] = actionable(world, int(key.group(1)), as_utc(world.now()), reading)  # type: ignore[arg-type]
+    return rewrite
+
+
 QUIRKS: dict[str, Quirk] = {q.name: q for q in (
     Quirk("M-01", "M-01", "schedule listings answer without `paging`",
           rf"{_METTL}(?:/assessments/[^/]+)?/schedules", _drop_paging),
@@ -162,10 +196,19 @@ QUIRKS: dict[str, Quirk] = {q.name: q for q in (
           rf"{_QM}/\$metadata", _metadata_without_external_id),
     Quirk("qm-permission", "documented", "no group of the service account may schedule any assessment",
           rf"{_QM}/Groups\([^/]+\)/SchedulableAssessments", _empty_feed),
-    Quirk("qm-monitoring-types", "documented", "the tenant has no MonitoringTypes",
+    Quirk("qm-monitoring-types", "Q-20", "the tenant has no MonitoringTypes",
           rf"{_QM}/MonitoringTypes", _empty_feed),
     Quirk("qm-participant-lookup", "Q-10", "`Participants?$filter=Name eq '…' or Name eq '…'` is refused with 400",
           rf"{_QM}/Participants", _refuse_bad_request),
+    Quirk("Q-20", "Q-20", "no monitoring type is named UNMONITORED", rf"{_QM}/MonitoringTypes", _no_unmonitored),
+    Quirk("Q-22", "Q-22", "participants log in with an employee number, not their email", rf"{_QM}/Participants",
+          _logins_not_emails),
+    Quirk("Q-26", "Q-26", "the Participants feed carries no PrimaryEmail", rf"{_QM}/Participants", _no_primary_email),
+    Quirk("Q-02", "Q-02", "ActionableSchedules offers a participant schedule only while the participant is also a "
+          "member of its group (the AND reading)", rf"{_QM}/Participants\(\d+\)/ActionableSchedules",
+          _reading("and"), method="POST"),
+    Quirk("Q-02-or", "Q-02", "ActionableSchedules offers a participant schedule to every member of its group too "
+          "(the OR reading)", rf"{_QM}/Participants\(\d+\)/ActionableSchedules", _reading("or"), method="POST"),
     Quirk("qm-attempts", "documented", "`Attempts?$filter=ScheduleID eq N` is refused with 400",
           rf"{_QM}/Attempts", _refuse_bad_request),
     Quirk("M-01-offset", "M-01", "an assessment's schedule listing ignores `offset`: every page starts at the first",

@@ -84,7 +84,7 @@ def test_json_output_has_the_same_rows(tenant: TenantFactory) -> None:
         assert row["name"].startswith(row["provider"] + " ")
         assert bool(row["fix"]) == (row["status"] == "fail")
     assert [r["name"] for r in data["checks"]] == [m[2] for m in map(ROW.match, text.stdout.splitlines()) if m]
-    assert rows["questionmark participant schedules"]["status"] == "manual"
+    assert rows["questionmark access probe"]["status"] == "manual"  # checked only with --probe-access
 
 
 def test_only_the_configured_provider_is_checked(tenant: TenantFactory) -> None:

@@ -16,7 +16,7 @@ from ruamel.yaml import YAML
 
 from reconciler import schemas
 from reconciler.models import Candidate, DesiredFile, ProjectConfig, Window
-from reconciler.plan import CandidateChanges, FieldChange, Plan
+from reconciler.plan import CandidateChanges, FieldChange, NewParticipants, Plan
 from reconciler.render.jsonplan import plan_document
 from tests.changes import update
 
@@ -194,3 +194,18 @@ def test_a_real_plan_document_validates(generated: dict[str, dict[str, Any]]) ->
     assert any("unknown field" in e for e in errors({**document, "extra": 1}, generated["plan.schema.json"]))
     assert any("missing 'checksum'" in e for e in errors({k: v for k, v in document.items() if k != "checksum"},
                                                          generated["plan.schema.json"]))
+
+
+def test_a_plan_with_new_participants_validates(generated: dict[str, dict[str, Any]]) -> None:
+    change = update("questionmark", "1", "A", ref="7", fingerprint="f" * 16,
+                    candidates=CandidateChanges(add=(Candidate(email="a@example.com", name="A"),), existing=1))
+    planned = change.model_copy(update={"participants": NewParticipants(emails=("a@example.com",),
+                                                                        sign_in="welcome email")})
+    document = json.loads(json.dumps(plan_document(Plan.build([planned]))))
+    assert document["changes"][0]["participants"] == {"emails": ["a@example.com"], "sign_in": "welcome email",
+                                                      "unchecked": 0}
+    schema = generated["plan.schema.json"]
+    assert errors(document, schema) == []
+    updated = document["changes"][0]  # the changes are a oneOf, which `errors` leaves out: check the Update
+    assert errors(updated, schema["$defs"]["Update"], schema) == []
+    assert errors({**updated, "participants": {"emails": "a@example.com"}}, schema["$defs"]["Update"], schema) != []

@@ -142,7 +142,7 @@ def test_adopt_then_plan_shows_no_changes(project: Project) -> None:
         "language": "en-GB", "hidden": True, "resume_allowed": True, "resume_until": "2027-04-03T12:00:00",
         "report_window": {"start": "2027-03-27T00:00:00", "end": "2027-06-30T00:00:00"},
         "report_template": "Coaching Report", "reported_result": "Best", "extra_time": 10, "max_attempts": 2,
-        "monitoring_type_id": 2, "observer_initiated": True, "test_center_id": 7, "rules_of_conduct_id": 3,
+        "monitoring": "QSB_WITH_EVENTS", "observer_initiated": True, "test_center_id": 7, "rules_of_conduct_id": 3,
     }
     refresher = found["Safety Refresher"]
     assert "questionmark" not in refresher and "window" not in refresher  # all defaults

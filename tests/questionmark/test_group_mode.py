@@ -90,21 +90,33 @@ def test_retired_then_put_back(reconcile: Reconcile) -> None:
 
 
 def test_a_group_schedule_becomes_a_candidate_list(reconcile: Reconcile) -> None:
-    """How schedules made before seats existed move over: the group schedule becomes the disabled anchor."""
-    group = _team(reconcile)
+    """How schedules made before seats existed move over: the group schedule becomes the disabled anchor (its
+    group has no members: seats need a group of their own)."""
+    group = reconcile.app.add_group("Ops Team")
     old = reconcile.app.add_schedule(Name="Ops Certification", AssessmentID=ASSESSMENT, GroupID=group,
                                      MonitoringTypeID=1, ExternalID=MARK)
-    mei = reconcile.app.add_participant("mei@example.com", "mei@example.com", groups=[group])
-    child = reconcile.app.add_schedule(Name="x", AssessmentID=ASSESSMENT, ParentScheduleID=old, ParticipantID=mei,
-                                       MonitoringTypeID=1, ExtraTime=5)
     run = reconcile.plan(qm_schedule())
     change = run.plan.changes[0]
     assert [f.text for f in change.fields if f.text == "invitation_only"] == ["invitation_only"]
     assert not change.blocked and len(change.candidates.add) == 2
     reconcile.apply(qm_schedule())
-    assert reconcile.anchor()["Disabled"] and reconcile.app.schedule(child)["Disabled"]
+    assert reconcile.anchor()["ID"] == old and reconcile.anchor()["Disabled"] and reconcile.anchor()["Hidden"]
     assert sorted(reconcile.seats()) == ["ana@example.com", "raj@example.com"]
     assert not reconcile.plan(qm_schedule()).plan.has_changes
+
+
+def test_a_group_with_members_is_refused_for_seats(reconcile: Reconcile) -> None:
+    """Seats mode never adds members, so members were put there by someone else: the list is refused, saying
+    why and pointing at membership mode."""
+    group = _team(reconcile)
+    reconcile.app.add_schedule(Name="Ops Certification", AssessmentID=ASSESSMENT, GroupID=group,
+                               MonitoringTypeID=1, ExternalID=MARK)
+    (reason,) = reconcile.plan(qm_schedule()).plan.changes[0].blocked
+    assert reason.startswith("group 'Ops Team' has 2 member(s) this tool did not put there")
+    assert "membership mode (set providers.questionmark.qmwise_url)" in reason
+    before = reconcile.app.schedules()
+    assert reconcile.plan(qm_schedule(name="Ops Retake")).plan.changes[0].blocked  # a create into it too
+    assert reconcile.app.schedules() == before
 
 
 def test_a_candidate_list_cannot_be_opened_to_the_group(reconcile: Reconcile) -> None:

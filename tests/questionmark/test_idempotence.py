@@ -27,6 +27,7 @@ SETTINGS: dict[str, Any] = {
     "extra_time": 15,
     "max_attempts": 3,
     "monitoring_type_id": 2,
+    "monitoring": "QSB_WITH_EVENTS",  # the emulator's type 2, found by Name
     "observer_initiated": True,
     "test_center_id": 7,
     "rules_of_conduct_id": 4,
@@ -43,6 +44,7 @@ WIRE: dict[str, dict[str, Any]] = {
     "extra_time": {"ExtraTime": 15},
     "max_attempts": {"MaxAttempts": 3},
     "monitoring_type_id": {"MonitoringTypeID": 2},
+    "monitoring": {"MonitoringTypeID": 2},
     "observer_initiated": {"ObserverInitiated": True},
     "test_center_id": {"TestCenterID": 7},
     "rules_of_conduct_id": {"RulesOfConductID": 4},
@@ -70,7 +72,8 @@ def test_setting_on_create_converges(reconcile: Reconcile, name: str) -> None:
     anchor = reconcile.write_calls()[1].json
     seat = next(c.json for c in reconcile.write_calls() if c.json and "ParticipantID" in c.json)
     assert {k: seat[k] for k in WIRE[name]} == WIRE[name]
-    expected = {"Disabled": True} if name == "disabled" else WIRE[name]  # the anchor is always disabled
+    always = {"disabled": {"Disabled": True}, "hidden": {"Hidden": True}}  # the anchor is always disabled, hidden
+    expected = always.get(name, WIRE[name])
     assert {k: anchor[k] for k in WIRE[name]} == expected
     assert_converged(reconcile, with_setting(name))
 
@@ -81,7 +84,7 @@ def test_setting_on_update_patches_the_anchor_and_each_seat_and_converges(reconc
     reconcile.server.reset_calls()
     reconcile.apply(with_setting(name))
     seats = [f"Schedules({s['ID']})" for s in reconcile.seats().values()]
-    anchor = [] if name == "disabled" else [f"Schedules({reconcile.anchor()['ID']})"]
+    anchor = [] if name in ("disabled", "hidden") else [f"Schedules({reconcile.anchor()['ID']})"]
     assert phases([path for _, path in reconcile.writes()], len(anchor)) == phases(anchor + seats, len(anchor))
     assert all(c.method == "PATCH" and c.json == WIRE[name] for c in reconcile.write_calls())
     assert_converged(reconcile, with_setting(name))
@@ -123,7 +126,8 @@ def test_metadata_and_accommodations_converge(reconcile: Reconcile) -> None:
 
 
 def test_everything_at_once_converges(reconcile: Reconcile) -> None:
-    desired = qm_schedule(window=ACROSS_DST, questionmark=QuestionmarkSettings(**SETTINGS),
+    every = {k: v for k, v in SETTINGS.items() if k != "monitoring"}  # not with monitoring_type_id
+    desired = qm_schedule(window=ACROSS_DST, questionmark=QuestionmarkSettings(**every),
                           metadata={"k": "v"}, accommodations={"ana@example.com": Accommodation(extra_time=5)})
     reconcile.apply(desired)
     assert_converged(reconcile, desired)

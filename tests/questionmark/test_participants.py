@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from reconciler import engine
+from reconciler.errors import UnsafePlanError
 from reconciler.models import Candidate
 from reconciler.providers.questionmark.logins import is_legal, login_names
 from reconciler.sandbox.base import SandboxRequest, SandboxResponse
@@ -80,11 +81,12 @@ def test_both_spellings_taken_fails_that_change_naming_both(reconcile: Reconcile
     first, second = login_names("ana@example.com")
     reconcile.app.add_participant(first, "x@example.com")
     reconcile.app.add_participant(second, "y@example.com")
-    report = engine.apply_plan(reconcile.plan(qm_schedule()), reconcile.providers)
-    (outcome,) = report.failed
-    assert f"{first!r} (held by x@example.com)" in outcome.message
-    assert f"{second!r} (held by y@example.com)" in outcome.message
-    assert sorted(reconcile.seats()) == ["raj@example.com"]  # the others were still seated
+    (reason,) = reconcile.plan(qm_schedule()).plan.changes[0].blocked  # known while planning: apply refuses it
+    assert f"{first!r} (held by x@example.com)" in reason
+    assert f"{second!r} (held by y@example.com)" in reason
+    with pytest.raises(UnsafePlanError):
+        reconcile.apply(qm_schedule())
+    assert reconcile.seats() == {}
 
 
 def test_150_candidates_plan_clean_after_apply_in_the_fewest_reads(reconcile: Reconcile) -> None:

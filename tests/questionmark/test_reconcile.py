@@ -20,11 +20,13 @@ MOVED = Window(start="2026-11-03T08:00:00", end="2026-11-03T17:30:00", time_zone
 
 def test_create_makes_a_disabled_anchor_and_one_seat_per_candidate(reconcile: Reconcile) -> None:
     reconcile.apply(qm_schedule(metadata={"Country": "UK"}))
+    welcomed = [("POST", f"Participants({s['ParticipantID']})/SendWelcomeEmail") for s in reconcile.seats().values()]
     assert phases(reconcile.writes(), 2) == phases([
         ("POST", "Groups"), ("POST", "Schedules"), ("POST", "ScheduleMetadata"),
-        ("POST", "Participants"), ("POST", "Participants"),
+        ("POST", "Participants"), ("POST", "Participants"), *welcomed,
         ("POST", "Schedules"), ("POST", "ScheduleMetadata"), ("POST", "Schedules"), ("POST", "ScheduleMetadata"),
     ], 2)
+    assert sorted(reconcile.app.welcome_emails) == sorted(s["ParticipantID"] for s in reconcile.seats().values())
     calls = reconcile.write_calls()
     anchor, seats = reconcile.anchor(), reconcile.seats()
     ana = seats["ana@example.com"]
@@ -35,7 +37,7 @@ def test_create_makes_a_disabled_anchor_and_one_seat_per_candidate(reconcile: Re
     assert calls[1].json == {
         "Name": "Ops Certification", "ExternalID": MARK, "AssessmentID": ASSESSMENT, "GroupID": anchor["GroupID"],
         "MonitoringTypeID": 1, "StartFrom": "2026-11-02T08:00:00Z", "StartTo": "2026-11-02T17:30:00Z",
-        "Disabled": True,
+        "Disabled": True, "Hidden": True,
     }
     assert {"Name": "ana@example.com", "FirstName": "Ana", "LastName": "Lima",
             "PrimaryEmail": "ana@example.com"} in [c.json for c in calls if c.path.endswith("/Participants")]
@@ -59,14 +61,17 @@ def test_replan_reads_only_the_listing(reconcile: Reconcile) -> None:
 
 
 def test_existing_group_and_participants_are_reused_and_other_members_get_nothing(reconcile: Reconcile) -> None:
-    group = reconcile.app.add_group("Ops Team")
-    ana = reconcile.app.add_participant("ana@example.com", "ana@example.com", groups=[group])
-    reconcile.app.add_participant("mei@example.com", "mei@example.com", groups=[group])
+    reconcile.app.add_group("Ops Team")  # the tool's own: no members
+    ana = reconcile.app.add_participant("ana@example.com", "ana@example.com")
+    mei = reconcile.app.add_participant("mei@example.com", "mei@example.com")
     reconcile.apply(qm_schedule())
-    assert reconcile.writes() == [("POST", "Schedules"), ("POST", "Participants"), ("POST", "Schedules"),
+    raj = reconcile.seats()["raj@example.com"]["ParticipantID"]
+    assert reconcile.writes() == [("POST", "Schedules"), ("POST", "Participants"),
+                                  ("POST", f"Participants({raj})/SendWelcomeEmail"), ("POST", "Schedules"),
                                   ("POST", "Schedules")]
     seats = reconcile.seats()
     assert seats["ana@example.com"]["ParticipantID"] == ana and "mei@example.com" not in seats
+    assert reconcile.app.welcome_emails == [raj] and mei not in reconcile.app.welcome_emails
     assert reconcile.anchor()["Disabled"] is True  # Mei, a member, cannot take it through the anchor
 
 
@@ -88,7 +93,7 @@ def test_removed_candidate_has_their_seat_revoked_in_one_patch(reconcile: Reconc
     reconcile.apply(qm_schedule(candidates=(ANA,)))
     raj = reconcile.seats()["raj@example.com"]
     assert reconcile.writes() == [("PATCH", f"Schedules({raj['ID']})")]
-    assert reconcile.write_calls()[0].json == {"Disabled": True, "ExternalID": f"{MARK}:revoked"}
+    assert reconcile.write_calls()[0].json == {"Disabled": True, "Hidden": True, "ExternalID": f"{MARK}:revoked"}
     assert raj["Disabled"] is True
     reconcile.server.reset_calls()
     assert not reconcile.plan(qm_schedule(candidates=(ANA,))).plan.has_changes
@@ -103,7 +108,7 @@ def test_readded_candidate_gets_their_seat_back_in_one_patch(reconcile: Reconcil
     assert [c.email for c in run.plan.changes[0].candidates.add] == ["raj@example.com"]
     reconcile.apply(qm_schedule(window=MOVED))
     anchor, seats = reconcile.anchor(), reconcile.seats()
-    raj_patch = {"Disabled": False, "ExternalID": f"{MARK}:seat", "StartFrom": "2026-11-03T08:00:00Z",
+    raj_patch = {"Disabled": False, "Hidden": False, "ExternalID": f"{MARK}:seat", "StartFrom": "2026-11-03T08:00:00Z",
                  "StartTo": "2026-11-03T17:30:00Z"}
     written = [(w, c.json) for w, c in zip(reconcile.writes(), reconcile.write_calls(), strict=True)]
     assert phases(written, 1) == phases([
@@ -121,9 +126,14 @@ def test_new_candidate_is_found_or_created_then_seated(reconcile: Reconcile) -> 
     reconcile.apply(qm_schedule())
     reconcile.server.reset_calls()
     reconcile.apply(qm_schedule(candidates=(ANA, RAJ, MEI)))
-    assert reconcile.writes() == [("POST", "Participants"), ("POST", "Schedules")]
-    lookups = [q["$filter"] for path, q in reconcile.reads() if path == "Participants"]
-    assert len(lookups) == 1 and lookups[0].startswith("Name eq 'mei@example.com' or Name eq 'mei@example.com~")
+    mei = reconcile.seats()["mei@example.com"]["ParticipantID"]
+    assert reconcile.writes() == [("POST", "Participants"), ("POST", f"Participants({mei})/SendWelcomeEmail"),
+                                  ("POST", "Schedules")]
+    lookups = [q.get("$filter") for path, q in reconcile.reads() if path == "Participants"]
+    # by login while planning (to list the new participant) and applying; the feed was read once, by the first
+    # apply of this provider (one run), and is not read again
+    assert len(lookups) == 2 and lookups[0] == lookups[1]
+    assert str(lookups[0]).startswith("Name eq 'mei@example.com' or Name eq 'mei@example.com~")
     assert reconcile.seats()["mei@example.com"]["Disabled"] is False
 
 
@@ -152,7 +162,7 @@ def test_schedule_settings_reach_seats_but_not_over_an_accommodation(reconcile: 
                                 questionmark=QuestionmarkSettings(extra_time=10, hidden=True)))
     anchor, seats = reconcile.anchor(), reconcile.seats()
     assert phases([(w[1], c.json) for w, c in zip(reconcile.writes(), reconcile.write_calls(), strict=True)], 1) == [
-        [(f"Schedules({anchor['ID']})", {"Hidden": True, "ExtraTime": 10})],
+        [(f"Schedules({anchor['ID']})", {"ExtraTime": 10})],  # the anchor is hidden already
         sorted([(f"Schedules({seats['ana@example.com']['ID']})", {"Hidden": True, "ExtraTime": 10}),
                 (f"Schedules({seats['raj@example.com']['ID']})", {"Hidden": True})], key=repr),
     ]

@@ -83,6 +83,23 @@ class GroupEntity(Answer):
     Name: str | None
 
 
+class MonitoringTypeEntity(Answer):
+    """`monitoring_type.rst`: the ID and the symbolic Name a schedule's monitoring is chosen by."""
+
+    ID: int
+    Name: str | None
+    Disabled: bool = False
+
+
+class ActionableScheduleEntity(Answer):
+    """`schedule.rst` ActionableSchedule: what one participant may do with one schedule now."""
+
+    ScheduleID: int
+    ParticipantID: int
+    Actions: list[str]
+    Hidden: bool = False
+
+
 class AttemptEntity(Answer):
     ID: int
     ParticipantID: int

@@ -8,7 +8,9 @@ before ends the listing at once with an error.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
 from itertools import count
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -25,10 +27,12 @@ from ...errors import (
 from ...http import HttpClient, VendorError, describe_call, json_body, not_json
 from . import mapping
 from .answers import (
+    ActionableScheduleEntity,
     AttemptEntity,
     GroupEntity,
     ListedSchedule,
     MetadataEntity,
+    MonitoringTypeEntity,
     ParticipantEntity,
     ScheduleEntity,
     check,
@@ -43,6 +47,16 @@ LISTING = {"$expand": EXPAND}  # assumption Q-01
 Page = tuple[list[dict[str, Any]], str | None]
 """One page of a collection: its entities and its `odata.nextLink` (None on the last page)."""
 EXISTS_NOW = "exists now (another apply?) — plan again"
+
+
+@dataclass
+class EmailIndex:
+    """Participant IDs by normalised PrimaryEmail, from one read of the Participants feed (assumption Q-26).
+    `complete` is False when the feed had more than the bound: an email missing here may still be taken."""
+
+    ids: dict[str, list[int]] = field(default_factory=dict)
+    read: int = 0
+    complete: bool = True
 
 
 def quote_literal(value: str) -> str:
@@ -95,6 +109,9 @@ class QuestionmarkClient:
     ) -> None:
         self.base_url = base_url.rstrip("/") + "/"
         self._or_filter = True  # assumption Q-10, until the tenant refuses it
+        self._lock = threading.Lock()
+        self._monitoring: list[dict[str, Any]] | None = None
+        self._by_email: EmailIndex | None = None
         secrets = (password,)
         self.http = HttpClient(
             PROVIDER,
@@ -254,6 +271,72 @@ class QuestionmarkClient:
         return [entity for login in logins for entity in
                 self.feed("Participants", {"$filter": f"Name eq {quote_literal(login)}"}, ParticipantEntity,
                           "participant")]
+
+    def participants_by_email(self, limit: int) -> EmailIndex:
+        """Every participant's PrimaryEmail, read once per run (the first caller reads, the others wait) and
+        cached: ceil(n/100) GETs of the Participants feed, at most `limit` participants (assumption Q-26;
+        `PrimaryEmail` cannot be filtered on, participant.rst)."""
+        with self._lock:
+            if self._by_email is None:
+                self._by_email = self._scan_participants(limit)
+            return self._by_email
+
+    def _scan_participants(self, limit: int) -> EmailIndex:
+        index = EmailIndex()
+        if limit <= 0:
+            return EmailIndex(complete=False)
+        for page in self.pages("Participants", None, ParticipantEntity, "participant"):
+            for participant in page:
+                if index.read >= limit:
+                    index.complete = False
+                    return index
+                index.read += 1
+                email = mapping.email_of({"PrimaryEmail": participant.get("PrimaryEmail")})
+                if email is not None:
+                    index.ids.setdefault(email, []).append(int(participant["ID"]))
+        return index
+
+    def forget_participants(self) -> None:
+        """Drop the cached PrimaryEmail index (a later lookup reads the feed again)."""
+        with self._lock:
+            self._by_email = None
+
+    def _monitoring_list(self) -> list[dict[str, Any]]:
+        """Every monitoring type (`GET MonitoringTypes`, read once per run: tenant data, a page or two)."""
+        with self._lock:
+            if self._monitoring is None:
+                self._monitoring = list(self.feed("MonitoringTypes", None, MonitoringTypeEntity, "monitoring type"))
+            return self._monitoring
+
+    def monitoring_types(self) -> dict[str, int]:
+        """Enabled monitoring type IDs by Name."""
+        return {str(t["Name"]): int(t["ID"]) for t in self._monitoring_list()
+                if t.get("Name") and t.get("Disabled") is not True}
+
+    def monitoring_names(self) -> dict[int, str]:
+        """Every monitoring type's Name by ID (disabled ones too: a live schedule may use one)."""
+        return {int(t["ID"]): str(t["Name"]) for t in self._monitoring_list() if t.get("Name")}
+
+    def monitoring_type_id(self, name: str) -> int:
+        """The ID of the monitoring type with this Name; a clear error when the tenant has none such."""
+        types = self.monitoring_types()
+        if name not in types:
+            raise BadRequestError(PROVIDER, f"monitoring type {name!r} does not exist (or is disabled) on this "
+                                  f"tenant; GET MonitoringTypes lists: {', '.join(sorted(types)) or 'none'}")
+        return types[name]
+
+    def send_welcome_email(self, participant_id: int) -> None:
+        """`POST Participants(id)/SendWelcomeEmail` (participant.rst, 2021.05): the standard welcome email."""
+        self.send("POST", f"Participants({int(participant_id)})/SendWelcomeEmail", {})
+
+    def actionable_schedules(self, participant_id: int) -> list[dict[str, Any]]:
+        """`POST Participants(id)/ActionableSchedules`: read-only, what this participant may act on now."""
+        path = f"Participants({int(participant_id)})/ActionableSchedules"
+        body = self.send("POST", path, {}) or {}
+        values = body.get("value")
+        if not isinstance(values, list):
+            raise MalformedResponseError(PROVIDER, f"POST {path}: answer has no 'value' list")
+        return [check(ActionableScheduleEntity, v, f"POST {path}", "actionable schedule") for v in values]
 
     def attempts(self, schedule_id: int) -> list[dict[str, Any]]:
         """The attempts made through a schedule (attempt.rst: the Attempts feed filters on ScheduleID)."""

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ...errors import NotFoundError
-from ...models import Accommodation, ScheduleKey
+from ...models import Accommodation, QuestionmarkProviderConfig, ScheduleKey
 from ...observed import Observed
 from . import mapping
 from .client import PROVIDER
@@ -30,7 +30,7 @@ VENDOR_DEFAULTS: dict[str, Any] = {
     "hidden": False,
     "resume_allowed": False,
     "observer_initiated": False,
-    "monitoring_type_id": mapping.DEFAULT_MONITORING_TYPE_ID,
+    "monitoring": QuestionmarkProviderConfig().monitoring,
 }
 """What a schedule created without a setting has (JSON view of `questionmark:`): left out on import."""
 
@@ -158,10 +158,17 @@ def _importable(observed: Observed, time_zone: str, provider: QuestionmarkProvid
         accommodations = {email: a for email, a in schedule.accommodations.items()
                           if email in members and a.model_dump(exclude_none=True)}
     update: dict[str, Any] = {"accommodations": accommodations}
+    settings = schedule.questionmark
     if time_zone != "UTC":
         window = mapping.window_from_wire(view, time_zone)
         update["window"] = window
         # The provider reads local times in the window's zone (UTC without a window): write them so.
-        update["questionmark"] = mapping.settings_from_wire(view, window.time_zone if window else "UTC")
+        settings = mapping.settings_from_wire(view, window.time_zone if window else "UTC")
+    if settings is not None and settings.monitoring_type_id is not None:  # by name: IDs are tenant data
+        names = {number: name for name, number in provider.client.monitoring_types().items()}
+        if settings.monitoring_type_id in names:
+            settings = settings.model_copy(update={"monitoring": names[settings.monitoring_type_id],
+                                                   "monitoring_type_id": None})
+    update["questionmark"] = settings
     return Observed(schedule=schedule.model_copy(update=update), ref=observed.ref,
                     fingerprint=observed.fingerprint, protected=observed.protected, raw=observed.raw, live=live)

@@ -34,7 +34,8 @@ from ...plan import WINDOW, FieldPath
 
 EXTERNAL_ID_PREFIX = "reconciler:v1:"
 SEAT, REVOKED = "seat", "revoked"
-DEFAULT_MONITORING_TYPE_ID = 1  # MonitoringTypeID is NOT NULL on create; 1 is the vendor's own example
+MONITORING = ("questionmark", "monitoring")
+"""The field path of a schedule's monitoring type by name (resolved through `GET MonitoringTypes`)."""
 
 
 @dataclass(frozen=True)
@@ -264,14 +265,15 @@ def parent_changes(paths: Iterable[FieldPath], desired: Schedule) -> dict[str, A
     return body
 
 
-def create_body(desired: Schedule, group_id: int, shard: str | None = None) -> dict[str, Any]:
-    """POST Schedules: identity, ownership mark, group, window and every managed setting."""
+def create_body(desired: Schedule, group_id: int, shard: str | None, monitoring_id: int) -> dict[str, Any]:
+    """POST Schedules: identity, ownership mark, group, window and every managed setting. `monitoring_id`:
+    the MonitoringTypeID (NOT NULL on create), resolved by name unless the schedule sets the ID."""
     body: dict[str, Any] = {
         "Name": desired.name,
         "ExternalID": external_id(desired.assessment_id, desired.name, shard),
         "AssessmentID": str(desired.assessment_id),
         "GroupID": group_id,
-        "MonitoringTypeID": DEFAULT_MONITORING_TYPE_ID,
+        "MonitoringTypeID": monitoring_id,
     }
     if desired.window is not None:
         body.update(window_to_wire(desired.window))
@@ -369,7 +371,9 @@ def mapping_table() -> list[tuple[str, str]]:
          "the seat's ExtraTime / MaxAttempts (group mode: an exception schedule's)"),
         ("metadata.<key>", "ScheduleMetadata Key/Value on the anchor and every seat (write-once)"),
     ]
-    notes = {"MonitoringTypeID": f" (required: {DEFAULT_MONITORING_TYPE_ID} on create when not set)",
+    rows.append(("questionmark.monitoring", "MonitoringTypeID of the type with this Name in GET MonitoringTypes "
+                 "(unset on create: providers.questionmark.monitoring, UNMONITORED)"))
+    notes = {"MonitoringTypeID": " (required on create: resolved from questionmark.monitoring when not set)",
              "Disabled": " (list mode: on the seats; the anchor is always disabled)"}
     rows.extend((s.yaml_path, s.wire + (" (UTC)" if s.time else "") + notes.get(s.wire, "")) for s in SETTINGS)
     return rows

@@ -108,7 +108,7 @@ def anchor_view(raw: Mapping[str, Any], seats: Seats, desired: Schedule | None) 
                                                          for s in group]
     everyone += [(None, s) for s in seats.unnamed]
     personal = set(mapping.ACCOMMODATION_PROPS.values())
-    props = [prop for prop in mapping.INHERITED if desired is not None or prop not in personal]
+    props = [prop for prop in mapping.INHERITED if (desired is not None or prop not in personal) and prop != "Hidden"]
     # without a desired state a seat's own ExtraTime/MaxAttempts is its accommodation
     wire = tuple(map(raw.get, props))
     kinds = tuple(map(type, wire))
@@ -128,6 +128,7 @@ def anchor_view(raw: Mapping[str, Any], seats: Seats, desired: Schedule | None) 
                 continue  # the same object (None, True, False) or text, explained, or the same instant
             view[prop] = value
             break
+    view["Hidden"] = _seats_hidden(raw, [seat for _, seat in everyone], desired)
     wanted = _wanted_disabled(desired)
     states = {seat.get("Disabled") is True for _, seat in everyone}
     if raw.get("Disabled") is not True:
@@ -137,6 +138,18 @@ def anchor_view(raw: Mapping[str, Any], seats: Seats, desired: Schedule | None) 
     else:  # mixed: show the state the plan must change; no seats: nothing to change
         view["Disabled"] = (not wanted if states else wanted) if wanted is not None else not states
     return view
+
+
+def _seats_hidden(raw: Mapping[str, Any], seats: Sequence[Mapping[str, Any]], desired: Schedule | None) -> Any:
+    """`hidden` of a candidate list is its seats' (the anchor is always hidden): their one value; mixed, the
+    value the plan must change; no seats, the desired value (nothing to change) or the anchor's."""
+    wanted = desired.questionmark.hidden if desired is not None and desired.questionmark else None
+    states = {seat.get("Hidden") for seat in seats}
+    if len(states) == 1:
+        return states.pop()
+    if states:
+        return (not wanted) if wanted is not None else True
+    return wanted if wanted is not None else raw.get("Hidden")
 
 
 def _accommodation(schedule: Mapping[str, Any]) -> Accommodation:

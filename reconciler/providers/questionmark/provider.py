@@ -18,6 +18,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from typing import Any
 
 from ...errors import NotFoundError, ProviderError
@@ -25,9 +26,9 @@ from ...heap import bulk_build
 from ...http import RunDeadline
 from ...models import QuestionmarkProviderConfig, Schedule, ScheduleKey
 from ...observed import ApplyOutcome, Observed, ObservedWorld
-from ...plan import GROUP, INVITATION_ONLY, METADATA, Create, Disable, Update, Writing
+from ...plan import GROUP, INVITATION_ONLY, METADATA, Create, Disable, NewParticipants, Update, Writing
 from ..base import Endpoint, Provider
-from . import logins, mapping
+from . import mapping, people
 from .client import PROVIDER, QuestionmarkClient
 from .listing import Classified, Listing, classify, find_owned
 from .live import questionmark_live
@@ -36,6 +37,8 @@ from .reading import read_listing
 from .writes import Writer
 
 STARTED, UNKNOWN = "has started", "status unknown"
+PLAN_LOOKUPS = 500
+"""Added candidates a plan looks up (to list the new participants) in one run; past it they are counted."""
 
 
 class QuestionmarkProvider(Provider):
@@ -43,8 +46,11 @@ class QuestionmarkProvider(Provider):
 
     name = PROVIDER
 
-    def __init__(self, client: QuestionmarkClient, *, max_workers: int = 8, shard: str | None = None) -> None:
+    def __init__(self, client: QuestionmarkClient, *, max_workers: int = 8, shard: str | None = None,
+                 config: QuestionmarkProviderConfig | None = None) -> None:
         self.client = client
+        self.config = config or QuestionmarkProviderConfig()
+        self._lookups = 0
         self.shard = shard
         self.max_workers = max_workers
         self._write_pool: ThreadPoolExecutor | None = None
@@ -85,7 +91,8 @@ class QuestionmarkProvider(Provider):
         members = self._members([(raw, wanted) for raw, wanted in classified.managed.values()])
         world = ObservedWorld(unmanaged=list(classified.unmanaged))
         for key, (raw, wanted) in classified.managed.items():
-            world.managed[key] = build_observed(raw, key, wanted, listing, members.get(raw.get("GroupID")))
+            world.managed[key] = self._named(build_observed(raw, key, wanted, listing, members.get(raw.get("GroupID"))),
+                                             wanted)
         for key, raw in classified.retired.items():
             observed = build_observed(raw, key, None, listing)
             if not observed.live.disabled:
@@ -99,7 +106,18 @@ class QuestionmarkProvider(Provider):
         if raw is None:
             return None
         members = self._members([(raw, desired)] if desired is not None else [])
-        return build_observed(raw, key, desired, listing, members.get(raw.get("GroupID")))
+        return self._named(build_observed(raw, key, desired, listing, members.get(raw.get("GroupID"))), desired)
+
+    def _named(self, observed: Observed, desired: Schedule | None) -> Observed:
+        """The live monitoring type shown by Name where the desired schedule names it (one read of
+        MonitoringTypes per run, only then)."""
+        wanted = desired.questionmark if desired is not None else None
+        live = observed.schedule.questionmark
+        if wanted is None or wanted.monitoring is None or live is None or live.monitoring_type_id is None:
+            return observed
+        name = self.client.monitoring_names().get(live.monitoring_type_id, f"#{live.monitoring_type_id}")
+        schedule = observed.schedule.model_copy(update={"questionmark": live.model_copy(update={"monitoring": name})})
+        return replace(observed, schedule=schedule)
 
     def _members(self, pairs: Sequence[tuple[dict[str, Any], Schedule]]) -> dict[Any, dict[str, int]]:
         """Members by email of the groups whose group-mode schedules want accommodations (read concurrently)."""
@@ -136,12 +154,36 @@ class QuestionmarkProvider(Provider):
 
     # ------------------------------------------------------------------ reviewing
 
+    def annotate(self, change: Writing, observed: Observed | None) -> Writing:
+        """The new participants apply would create for this change's added candidates (looked up by login, then
+        by PrimaryEmail, as apply does; at most PLAN_LOOKUPS a run), and how they will sign in. A candidate
+        that matches two participants, or cannot be given a login, blocks the change."""
+        if isinstance(change, Disable) or not change.candidates.add:
+            return change
+        revoked = questionmark_live(observed).revoked if observed is not None and observed.live is not None else {}
+        adds = [c for c in change.candidates.add if c.email not in revoked]
+        with self._pool_lock:
+            budget = max(0, min(len(adds), PLAN_LOOKUPS - self._lookups))
+            self._lookups += budget
+        matches = people.lookup(self.client, adds[:budget], max_workers=self.max_workers,
+                                scan_limit=self.config.max_participants_scanned)
+        new = tuple(c.email for c, m in zip(adds, matches, strict=False) if isinstance(m, people.New))
+        refused = tuple(m.reason for m in matches if isinstance(m, people.Refused))
+        unchecked = len(adds) - budget
+        if not (new or unchecked or refused):
+            return change
+        participants = NewParticipants(emails=new, sign_in=self.config.sign_in.describe(), unchecked=unchecked)
+        return change.model_copy(update={"participants": participants if new or unchecked else None,
+                                         "blocked": (*change.blocked, *refused)})
+
     def review(self, change: Writing, observed: Observed | None) -> tuple[str, ...]:
         """Reasons this change cannot be applied through the API (apply refuses, exit 3)."""
         if isinstance(change, Disable):
             return ()
         desired = change.desired
         reasons: list[str] = []
+        reasons.extend(self._monitoring_problems(change))
+        reasons.extend(self._dedicated_group(change, observed))
         if not desired.assessment_id.isdigit():
             reasons.append(f"assessment_id {desired.assessment_id!r} is not a Questionmark assessment ID "
                            "(an Int64 number)")
@@ -163,6 +205,51 @@ class QuestionmarkProvider(Provider):
                     f"{item.after!r}): rename the key, or disable this schedule and create a new one")
         reasons.extend(self._accommodation_problems(desired, observed))
         return tuple(reasons)
+
+    def _monitoring_problems(self, change: Create | Update) -> list[str]:
+        """A monitoring type named in the YAML (or the default of a create) that the tenant does not have."""
+        settings = change.desired.questionmark
+        if settings is not None and settings.monitoring_type_id is not None:
+            return []
+        named = settings.monitoring if settings is not None else None
+        if named is None and not isinstance(change, Create):
+            return []
+        if isinstance(change, Update) and not any(f.path == mapping.MONITORING for f in change.fields):
+            return []
+        name = named or self.config.monitoring
+        types = self.client.monitoring_types()
+        if name in types:
+            return []
+        where = "questionmark.monitoring" if named else "providers.questionmark.monitoring (the default)"
+        return [f"{where} {name!r} is not a monitoring type of this tenant (assumption Q-20); GET MonitoringTypes "
+                f"lists: {', '.join(sorted(types)) or 'none'}"]
+
+    def _dedicated_group(self, change: Create | Update, observed: Observed | None) -> list[str]:
+        """Seats mode: the roster group must be the tool's own, with no members (the tool never adds any). One
+        read of the group's first member page, for a create or an update that adds candidates."""
+        desired = change.desired
+        if desired.candidates is None or (isinstance(change, Update) and not change.candidates.add):
+            return []
+        name = mapping.group_name(desired)
+        if isinstance(change, Update) and observed is not None and observed.live is not None:
+            group_id = questionmark_live(observed).group_id
+        else:
+            found = self.client.find_group(name)
+            group_id = found.get("ID") if found else None
+        if not isinstance(group_id, int):
+            return []
+        try:
+            members, more = self.client.page(f"Groups({group_id})/Participants")
+        except NotFoundError:
+            return []
+        if not members:
+            return []
+        count = f"{len(members)}{'+' if more else ''}"
+        return [f"group {name!r} has {count} member(s) this tool did not put there: a candidate list in seats mode "
+                "needs a group of its own (each seat carries the group's ID; members would be reported with the "
+                "exam, and a tenant reading a seat as 'participant AND member' would mix the two, Q-02) — give "
+                "the schedule its own `group:`, or use membership mode (set providers.questionmark.qmwise_url), "
+                "where the group's members are the candidates"]
 
     @staticmethod
     def _accommodation_problems(desired: Schedule, observed: Observed | None) -> list[str]:
@@ -186,13 +273,15 @@ class QuestionmarkProvider(Provider):
         if isinstance(change, (Create, Update)):
             names.add(f"group:{mapping.group_name(change.desired)}")
             names.update(f"login:{login.casefold()}"
-                         for c in change.candidates.add for login in logins.login_names(c.email))
+                         for c in change.candidates.add for login in people.spellings_of(c))
+            names.update(f"email:{c.email}" for c in change.candidates.add)
         return frozenset(names)
 
     def apply(self, change: Writing, observed: Observed | None) -> ApplyOutcome:
         """Create, update or disable with the fewest calls (see writes.Writer)."""
         before = self.calls
-        writer = Writer(self.client, max_workers=self.max_workers, shard=self.shard, pool=self.write_pool())
+        writer = Writer(self.client, max_workers=self.max_workers, shard=self.shard, pool=self.write_pool(),
+                        config=self.config)
         if isinstance(change, Create):
             ref = writer.create(change.desired)
         elif observed is None:
@@ -212,4 +301,4 @@ def make_questionmark_provider(
     workers = config.max_workers if config else 8
     client = QuestionmarkClient(endpoint.base_url, endpoint.user, endpoint.secret, timeout=timeout,
                                 pool_size=max(workers, 4), max_in_flight=workers)
-    return QuestionmarkProvider(client, max_workers=workers, shard=shard)
+    return QuestionmarkProvider(client, max_workers=workers, shard=shard, config=config)

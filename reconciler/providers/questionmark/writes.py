@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from ...errors import AmbiguousWriteError, BadRequestError
-from ...models import Candidate, Schedule
+from ...models import Candidate, QuestionmarkProviderConfig, Schedule
 from ...observed import Observed
 from ...plan import ACCOMMODATIONS, NAME, FieldPath, Update
 from . import mapping, people
@@ -67,14 +67,24 @@ def _disabled(desired: Schedule) -> bool:
     return bool(desired.questionmark and desired.questionmark.disabled)
 
 
+def _hidden(desired: Schedule) -> bool:
+    """A seat's Hidden: the desired one (the anchor is always hidden, so never inherited from it)."""
+    return bool(desired.questionmark and desired.questionmark.hidden)
+
+
+ANCHOR = {"Disabled": True, "Hidden": True}
+"""An anchor (and a revoked seat) is disabled and hidden: nobody starts it, nobody sees it in the portal."""
+
+
 class Writer:
     """Turns one change into calls. A fresh Writer per change."""
 
     def __init__(
         self, client: QuestionmarkClient, *, max_workers: int = 8, shard: str | None = None,
-        pool: Executor | None = None,
+        pool: Executor | None = None, config: QuestionmarkProviderConfig | None = None,
     ) -> None:
         self.client = client
+        self.config = config or QuestionmarkProviderConfig()
         self.shard = shard
         self.max_workers = max_workers
         self.batch = Batch(pool)
@@ -147,16 +157,25 @@ class Writer:
         with self._settled():
             name = mapping.group_name(desired)
             group_id = int((self.client.find_group(name) or self.client.create_group(name))["ID"])
-            body = mapping.create_body(desired, group_id, self.shard)
+            body = mapping.create_body(desired, group_id, self.shard, self.monitoring_id(desired))
             if desired.candidates is None:
                 parent = self.client.create_schedule(body)
                 self._patch(int(parent["ID"]), {}, self._metadata(int(parent["ID"]), desired.metadata, {}))
                 self._exceptions(desired, parent, {}, [], members=self._members(desired, group_id))
                 return self.finish(str(parent["ID"]))
-            anchor = self.client.create_schedule({**body, "Disabled": True})
+            anchor = self.client.create_schedule({**body, **ANCHOR})
             self._patch(int(anchor["ID"]), {}, self._metadata(int(anchor["ID"]), desired.metadata, {}))
             self._seat(desired, anchor, list(desired.candidates), {})
             return self.finish(str(anchor["ID"]))
+
+    def monitoring_id(self, desired: Schedule) -> int:
+        """The MonitoringTypeID a new schedule gets: its `monitoring_type_id`, else the ID of its `monitoring`
+        name (or of providers.questionmark.monitoring) in `GET MonitoringTypes` (assumption Q-20)."""
+        settings = desired.questionmark
+        if settings is not None and settings.monitoring_type_id is not None:
+            return settings.monitoring_type_id
+        name = settings.monitoring if settings is not None and settings.monitoring else self.config.monitoring
+        return self.client.monitoring_type_id(name)
 
     def _members(self, desired: Schedule, group_id: int) -> dict[str, int]:
         """The group's members by email, read only when accommodations need them."""
@@ -176,14 +195,16 @@ class Writer:
 
         def target(email: str) -> dict[str, Any]:
             overrides = mapping.accommodation_overrides(desired, email)
-            return {**template, **overrides, "Disabled": _disabled(desired), "ExternalID": mapping.seat_mark(mark)}
+            return {**template, **overrides, "Disabled": _disabled(desired), "Hidden": _hidden(desired),
+                    "ExternalID": mapping.seat_mark(mark)}
 
         for candidate in (c for c in adds if c.email in revoked):
             seat = revoked[candidate.email][0]
             self._patch(int(seat["ID"]), differing(target(candidate.email), seat),
                         self._metadata(int(seat["ID"]), desired.metadata, metadata_of(seat)))
         new = sorted((c for c in adds if c.email not in revoked), key=lambda c: c.email)
-        ids, failures = people.resolve(self.client, new, max_workers=self.max_workers)
+        ids, failures = people.resolve(self.client, new, max_workers=self.max_workers, sign_in=self.config.sign_in,
+                                       scan_limit=self.config.max_participants_scanned)
         self.failures.extend(failures)
         for candidate in new:
             if candidate.email not in ids:
@@ -191,7 +212,8 @@ class Writer:
             body = {"Name": desired.name, "AssessmentID": str(desired.assessment_id), "GroupID": anchor.get("GroupID"),
                     "ParticipantID": ids[candidate.email],
                     **{k: v for k, v in target(candidate.email).items() if v is not None}}
-            body.setdefault("MonitoringTypeID", mapping.DEFAULT_MONITORING_TYPE_ID)
+            if "MonitoringTypeID" not in body:
+                body["MonitoringTypeID"] = self.monitoring_id(desired)
             self._create(body, list(desired.metadata.items()))  # assumption Q-02: for this participant only
 
     # ------------------------------------------------------------------ update
@@ -207,10 +229,12 @@ class Writer:
         if NAME in paths:
             self.pending = rename_bodies(desired, observed, self.shard)
         wanted = mapping.parent_changes(paths, desired)
+        if mapping.MONITORING in paths:
+            wanted["MonitoringTypeID"] = self.monitoring_id(desired)
         live = dict(observed.raw or {})
         schedule_id = state.schedule_id
         listed = desired.candidates is not None
-        body = differing({**wanted, "Disabled": True} if listed else wanted, live)
+        body = differing({**wanted, **ANCHOR} if listed else wanted, live)
         after = {**live, **body}
         self._patch(schedule_id, body, self._metadata(schedule_id, desired.metadata,
                                                       state.metadata.get(schedule_id, {})))
@@ -239,7 +263,7 @@ class Writer:
         for seat in questionmark_live(observed).active_seats:
             email = mapping.email_of(seat.get("Participant"))
             if email in removed:
-                self._patch(int(seat["ID"]), {"Disabled": True, "ExternalID": mapping.seat_mark(mark, revoked=True)})
+                self._patch(int(seat["ID"]), {**ANCHOR, "ExternalID": mapping.seat_mark(mark, revoked=True)})
                 continue
             overrides = mapping.accommodation_overrides(desired, email) if email else {}
             target = {k: v for k, v in wanted.items() if k not in overrides}
@@ -280,7 +304,8 @@ class Writer:
                         "AssessmentID": str(desired.assessment_id), "GroupID": parent.get("GroupID"),
                         "Name": mapping.child_name(desired.name, email),
                         **{k: v for k, v in {**template, **overrides}.items() if v is not None}, "Disabled": False}
-                body.setdefault("MonitoringTypeID", mapping.DEFAULT_MONITORING_TYPE_ID)
+                if "MonitoringTypeID" not in body:
+                    body["MonitoringTypeID"] = self.monitoring_id(desired)
                 self._create(body)  # assumption Q-06: evaluated instead of the parent
 
     # ------------------------------------------------------------------ disable

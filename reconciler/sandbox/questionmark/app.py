@@ -22,6 +22,7 @@ from typing import Any
 from urllib.parse import quote, unquote
 
 from ..base import AnsweredFault, PreEncoded, SandboxApp, SandboxRequest, SandboxResponse
+from .actions import COLLECTION, Reading, actionable
 from .edmx import metadata_document
 from .model import (
     FILTERS,
@@ -32,7 +33,7 @@ from .model import (
     TYPES,
     filter_types,
 )
-from .odata import ODataError, bad_request, equality_values, matcher, parse_filter, parse_orderby
+from .odata import ODataError, as_utc, bad_request, equality_values, matcher, parse_filter, parse_orderby
 from .seed import DEFAULT_MONITORING_TYPES, Seeding
 from .store import LISTING_EXPAND, QuestionmarkWorld
 
@@ -44,6 +45,8 @@ COLLECTION_OPTIONS = ("$filter", "$top", "$skip", "$skiptoken", "$expand", "$ord
 _SEGMENT = re.compile(r"^([A-Za-z$][A-Za-z0-9_$]*)(?:\((.*)\))?$")
 _KEY = re.compile(r"^(?:ID=)?(-?\d+)(L?)$")
 # Indexed lookups for `prop eq value` filters: feed → properties answered from an index.
+PARTICIPANT_ACTIONS = ("SendWelcomeEmail", "ActionableSchedules")
+"""participant.rst: the bound actions the emulator serves (CheckPassword and ActionableSchedule are not used)."""
 _INDEXED = {"Participants": ("ID", "Name"), "Groups": ("ID", "Name"), "Administrators": ("ID", "Name"),
             "Attempts": ("ID", "ScheduleID"), "Schedules": ("ID",), "MonitoringTypes": ("ID",),
             "Assessments": ("ID",)}
@@ -118,6 +121,10 @@ class QuestionmarkApp(Seeding, SandboxApp):
         self.legacy_tenant = legacy_tenant
         self.prefix = f"/deliveryodata/{customer_id}"
         self.world = QuestionmarkWorld(now, legacy=legacy_tenant, expansion_limit=page_size)
+        self.welcome_emails: list[int] = []
+        """Participant IDs `SendWelcomeEmail` was called for, in order (the emulator sends no mail)."""
+        self.reading: Reading = "participant"
+        """How ActionableSchedules reads a participant schedule (assumption Q-02; quirks Q-02, Q-02-or)."""
         for monitoring in DEFAULT_MONITORING_TYPES:  # tenant data: every tenant has monitoring types
             self.add_monitoring_type(monitoring)
         for user in self.users:
@@ -232,12 +239,27 @@ class QuestionmarkApp(Seeding, SandboxApp):
             else:
                 self.world.update_participant(key, body)
             return self._ok(204)
+        if len(rest) == 1 and entity_set == "Participants" and rest[0] in PARTICIPANT_ACTIONS:
+            return self._action(call, key, rest[0])
         if len(rest) == 1 and (entity_set, rest[0]) in NAVIGATION_FEEDS:
             self._allow(request, ("GET",))
             target = NAVIGATIONS[(entity_set, rest[0])].target
             items = self.world.related(entity_set, rest[0], key)
             return self._collection(call, target, items, f"{entity_set}({key})/{rest[0]}", by_key=False)
         raise ODataError(404, f"Resource not found for the segment '{rest[0]}'.")
+
+    def _action(self, call: _Call, key: int, action: str) -> SandboxResponse:
+        """A bound action on a participant (participant.rst): POST with an empty JSON object."""
+        self._allow(call.request, ("POST",))
+        self.world.get("Participants", key)  # 404 for a participant that does not exist
+        body = self._json_body(call.request)
+        if not isinstance(body, dict) or body:
+            raise bad_request(f"{action} takes no parameters: send {{}}")
+        if action == "SendWelcomeEmail":
+            self.welcome_emails.append(key)
+            return self._ok(204)
+        return self._ok(200, {"odata.metadata": f"{call.root}{COLLECTION}",
+                              "value": actionable(self.world, key, as_utc(self.world.now()), self.reading)})
 
     # ------------------------------------------------------------------ building answers
 

@@ -42,7 +42,7 @@ class PropSpec:
     read_only: bool = False
     zulu: bool = False  # datetimes: emit with fractional seconds and Z
     newer: bool = False  # absent on legacy tenants
-    write_only: bool = False  # accepted on writes, never returned (Participant.Password)
+    write_only: bool = False  # accepted on writes, never stored: always read as null (Participant.Password)
 
 
 def _p(kind: Kind, **flags: bool) -> PropSpec:
@@ -320,7 +320,7 @@ def _wire_plan(entity_set: str, legacy: bool) -> tuple[tuple[str, ...], tuple[st
     """The property names an entity set sends (in the service's order), its Int64 ones, and its datetime ones
     with their form (zulu or not)."""
     specs = [(name, spec) for name, spec in TYPES[entity_set][1].items()
-             if not (spec.write_only or (legacy and spec.newer))]
+             if not (legacy and spec.newer)]  # a write-only property reads as null (participant.rst, Password)
     return (tuple(name for name, _ in specs), tuple(name for name, spec in specs if spec.kind == "int64"),
             tuple((name, bool(spec.zulu)) for name, spec in specs if spec.kind == "datetime"))
 
