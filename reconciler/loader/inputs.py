@@ -17,6 +17,7 @@ from pydantic import TypeAdapter, ValidationError
 from ..errors import Position, Problem
 from ..models import DesiredFile, LimitsConfig, ProjectConfig
 from .env import EnvReader, conventional_names
+from .trusted import TrustedSettings
 from .files import Refused, YamlWalk, read_bytes, real_path, resolve_inside
 from .yaml_source import Loc, SourceDoc, read_yaml
 
@@ -33,6 +34,8 @@ class Inputs:
     limits: LimitsConfig = field(default_factory=LimitsConfig)
     reads: int = 0
     reader: EnvReader | None = None
+    trusted: TrustedSettings | None = None
+    """The trusted project file's settings: its `secrets` list and `limits` rule this run (see `trust`)."""
 
     @property
     def root(self) -> Path:
@@ -65,6 +68,11 @@ class Inputs:
         problems, missing = self.reader.expand(doc, ProjectConfig, lenient=True)
         self.problems += problems
         self.limits = _limits(doc.data)
+        if self.trusted is not None:  # desired files read only what the trusted file lists, within its limits
+            read = self.reader.secrets | set(self.trusted.secret_values)
+            self.reader = EnvReader(self.env, frozenset(self.trusted.project.secrets),
+                                    f"the trusted project file {self.trusted.display}", read)
+            self.limits = self.trusted.project.limits
         return doc, missing
 
     def desired_files(self, doc: SourceDoc) -> list[tuple[Path, Loc]]:
