@@ -81,8 +81,9 @@ _GLOBAL_SPECS: tuple[tuple[str, dict[str, Any]], ...] = (
                     "help": "No colour in the output (also: NO_COLOR set, or not a terminal)."}),
     ("--trusted-config", {"default": None, "type": click.Path(dir_okay=False, path_type=Path),
                           "callback": _keep_trusted, "metavar": "FILE",
-                          "help": f"The trusted project file (in CI: the base branch's): its providers, safety, "
-                                  f"secrets, prune and limits replace the project file's. Also ${TRUSTED_CONFIG_ENV}."}),
+                          "help": "The trusted project file (in CI: the base branch's): its providers, safety, "
+                                  "secrets, prune and limits replace the project file's. Also "
+                                  f"${TRUSTED_CONFIG_ENV}."}),
 )
 """The five global options, stored on the run's `RunState` rather than passed (a command's own
 --config/--sandbox win)."""

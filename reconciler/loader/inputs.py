@@ -17,8 +17,8 @@ from pydantic import TypeAdapter, ValidationError
 from ..errors import Position, Problem
 from ..models import DesiredFile, LimitsConfig, ProjectConfig
 from .env import EnvReader, conventional_names
-from .trusted import TrustedSettings
 from .files import Refused, YamlWalk, read_bytes, real_path, resolve_inside
+from .trusted import TrustedSettings
 from .yaml_source import Loc, SourceDoc, read_yaml
 
 _STRINGS: TypeAdapter[list[str]] = TypeAdapter(list[str])

@@ -34,8 +34,8 @@ from ..models import (
     Suppression,
     normalize_email,
 )
-from .csv_lists import ListEntries, read_csv_list
 from ..trust import TRUSTED_KEYS
+from .csv_lists import ListEntries, read_csv_list
 from .inputs import Inputs, display_path
 from .rules import previous_name_problems, schedule_problems
 from .trusted import TrustedSettings

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Mapping
-
 from dataclasses import dataclass
 
 from ..errors import ConfigError, Position, Problem
