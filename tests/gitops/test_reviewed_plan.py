@@ -230,9 +230,48 @@ def test_drift_opens_one_issue_and_closes_it_when_back_in_sync(tmp_path: Path) -
     assert opened.called("issues.createLabel")
     closed = run_script(found, tmp_path, context=_context("schedule"), env={"DRIFT_RESULT": "in-sync",
                         "MARKDOWN": str(report)}, responses={"issues.listForRepo": [{"number": 5}]})
-    assert closed.called("issues.update") == [{**OWNER, "issue_number": 5, "state": "closed",
-                                               "state_reason": "completed"}]
+    # the fake answers both searches (drift issues, failing-check issues) with #5: closed for each
+    assert [c["labels"] for c in closed.called("issues.listForRepo")] == ["reconciler-drift-failing",
+                                                                          "reconciler-drift"]
+    assert closed.called("issues.update")[-1] == {**OWNER, "issue_number": 5, "state": "closed",
+                                                  "state_reason": "completed"}
     assert not closed.called("issues.create")
+
+
+@pytest.mark.parametrize("result", ["error", "invalid", "input-error", ""])
+def test_a_failing_drift_check_opens_one_issue_saying_so(tmp_path: Path, result: str) -> None:
+    found = step(template("drift"), "drift", "Open, update or close the drift issue")
+    assert found["if"] == "${{ !cancelled() }}"  # also after the drift step failed
+    summary = tmp_path / "summary.md"
+    summary.write_text("### reconciler drift\n\n⛔ Drift failed (exit code 1).\n\nerror: questionmark: 401\n")
+    done = run_script(found, tmp_path, context=_context("schedule"),
+                      env={"DRIFT_RESULT": result, "MARKDOWN": str(summary)}, errors={"issues.getLabel": {"status": 404}})
+    [issue] = done.called("issues.create")
+    assert issue["title"] == "Drift check failing" and issue["labels"] == ["reconciler-drift-failing"]
+    assert "error: questionmark: 401" in issue["body"] and "actions/runs/7" in issue["body"]
+    assert not done.called("issues.update")  # nothing closed: the drift issue (if any) stays as it was
+
+
+def test_a_failing_check_updates_its_open_issue(tmp_path: Path) -> None:
+    found = step(template("drift"), "drift", "Open, update or close the drift issue")
+    done = run_script(found, tmp_path, context=_context("schedule"), env={"DRIFT_RESULT": "error", "MARKDOWN": ""},
+                      responses={"issues.listForRepo": [{"number": 9, "body": "old error\n<sub>Last checked x"}]})
+    [update] = done.called("issues.update")
+    assert update["issue_number"] == 9 and "The drift check failed (error)" in update["body"]
+    assert not done.called("issues.create") and len(done.called("issues.createComment")) == 1
+
+
+@pytest.mark.parametrize("result", ["drift", "error"])
+def test_an_issue_body_stays_under_githubs_limit_with_a_link_to_the_run(tmp_path: Path, result: str) -> None:
+    found = step(template("drift"), "drift", "Open, update or close the drift issue")
+    report = tmp_path / "drift.md"
+    report.write_text("## Drift\n\n" + "| schedule | field |\n" * 20_000, encoding="utf-8")  # 400,000 characters
+    done = run_script(found, tmp_path, context=_context("schedule"), env={"DRIFT_RESULT": result,
+                      "MARKDOWN": str(report)})
+    [issue] = done.called("issues.create")
+    assert len(issue["body"]) < 65_536
+    assert "… cut: the full report is in [the run](https://github.example/acme/schedules/actions/runs/7)" in (
+        issue["body"])
 
 
 # --------------------------------------------------------------------------- the sharded template's gate

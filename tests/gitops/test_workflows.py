@@ -246,7 +246,7 @@ def test_every_call_of_the_action_gives_only_its_inputs(path: Path) -> None:
 
 def test_plan_triggers_permissions_and_records_the_checksum() -> None:
     workflow = template("plan")
-    assert workflow["on"] == {"pull_request": {"paths": [*CONFIG_PATHS, ".github/workflows/plan.yml"]}}
+    assert workflow["on"] == {"pull_request": None, "merge_group": None}  # every pull request gets a status
     assert workflow["jobs"]["plan"]["permissions"] == {
         "contents": "read", "pull-requests": "write", "statuses": "write"}
     assert step(workflow, "plan", "plan")["with"]["command"] == "plan"
@@ -263,7 +263,8 @@ def test_apply_is_serialised_applies_only_the_reviewed_plan_and_is_never_forced_
     assert inputs["force"]["type"] == "boolean" and inputs["force"]["default"] is False
     assert inputs["checksum"]["type"] == "string" and inputs["checksum"]["default"] == ""
     job = workflow["jobs"]["apply"]
-    assert job["permissions"] == {"contents": "read", "pull-requests": "read", "statuses": "read"}
+    assert job["permissions"] == {"actions": "read", "contents": "read", "pull-requests": "read",
+                                  "statuses": "read"}
     assert "refs/heads/main" in job["if"]
     applying = step(workflow, "apply", "apply")["with"]
     assert applying["expect-checksum"] == "${{ steps.reviewed.outputs.checksum }}"
@@ -271,7 +272,7 @@ def test_apply_is_serialised_applies_only_the_reviewed_plan_and_is_never_forced_
     assert applying["force"].startswith("${{ github.event_name == 'workflow_dispatch' && inputs.force")
     tag = workflow["jobs"]["tag"]
     assert tag["needs"] == "apply" and tag["permissions"] == {"contents": "write"}
-    assert tag["if"] == "needs.apply.outputs.applied == 'true'"
+    assert tag["if"] == "github.ref == 'refs/heads/main' && needs.apply.outputs.applied == 'true'"
     assert job["outputs"]["applied"] == "${{ steps.apply.outputs.result == 'applied' }}"
 
 
