@@ -245,7 +245,8 @@ def test_a_failing_drift_check_opens_one_issue_saying_so(tmp_path: Path, result:
     summary = tmp_path / "summary.md"
     summary.write_text("### reconciler drift\n\n⛔ Drift failed (exit code 1).\n\nerror: questionmark: 401\n")
     done = run_script(found, tmp_path, context=_context("schedule"),
-                      env={"DRIFT_RESULT": result, "MARKDOWN": str(summary)}, errors={"issues.getLabel": {"status": 404}})
+                      env={"DRIFT_RESULT": result, "MARKDOWN": str(summary)},
+                      errors={"issues.getLabel": {"status": 404}})
     [issue] = done.called("issues.create")
     assert issue["title"] == "Drift check failing" and issue["labels"] == ["reconciler-drift-failing"]
     assert "error: questionmark: 401" in issue["body"] and "actions/runs/7" in issue["body"]
