@@ -36,10 +36,21 @@ class Listener:
     url: str
     connections: list[str] = field(default_factory=list)
     authorizations: list[str] = field(default_factory=list)
+    redirect_to: str = ""
+    """Answer every call with a 302 to this URL (a vendor host sending the client elsewhere)."""
 
 
 @pytest.fixture
 def listener() -> Iterator[Listener]:
+    yield from _listen()
+
+
+@pytest.fixture
+def other_listener() -> Iterator[Listener]:
+    yield from _listen()
+
+
+def _listen() -> Iterator[Listener]:
     found = Listener("")
 
     class Handler(BaseHTTPRequestHandler):
@@ -53,6 +64,12 @@ def listener() -> Iterator[Listener]:
         def do_GET(self) -> None:
             found.authorizations.append(self.headers.get("Authorization") or "")
             body = b'{"value": []}'
+            if found.redirect_to:
+                self.send_response(302)
+                self.send_header("Location", found.redirect_to + self.path)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
             self.send_response(200)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(body)))
@@ -114,6 +131,20 @@ def test_the_listener_would_have_seen_the_password_had_the_environment_opted_it_
     run("plan", "--config", config, env={**QM_ENV, ALLOWED_BASE_URLS_ENV: listener.url + "/"})
 
     assert listener.connections and any(a.startswith("Basic ") for a in listener.authorizations)
+
+
+def test_a_redirect_to_another_host_is_never_followed(
+        run: Cli, listener: Listener, other_listener: Listener, tmp_path: Path) -> None:
+    """An opted-in host (a proxy, say) that answers with a redirect does not pass the credentials on."""
+    listener.redirect_to = other_listener.url
+    config = _project(tmp_path / "pr", _questionmark_at(listener.url))
+
+    result = run("plan", "--config", config, env={**QM_ENV, ALLOWED_BASE_URLS_ENV: listener.url + "/"})
+
+    assert result.exit_code == 1 and "redirect" in result.stderr, result.output
+    assert listener.connections  # the opted-in host was called
+    assert other_listener.connections == [] and other_listener.authorizations == []
+    assert PASSWORD not in all_output(result)
 
 
 @pytest.fixture

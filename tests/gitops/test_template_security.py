@@ -200,3 +200,21 @@ def test_forks_and_dependabot_are_skipped_with_a_clear_summary(tmp_path: Path, w
 def test_a_missing_base_commit_fails(tmp_path: Path) -> None:
     code, output, _ = _decide(tmp_path, "desired/exams.yaml", BASE_SHA="")
     assert code == 1 and "no base commit" in output
+
+
+def test_every_test_the_threat_model_names_exists() -> None:
+    """docs/security.md proves each claim with a test: every `tests/…py::name` (and `::name` after it) it
+    cites is a test function of that file."""
+    text = (ROOT / "docs" / "security.md").read_text(encoding="utf-8")
+    cited, current = 0, ROOT
+    for cell in re.findall(r"`(tests/[\w/]+\.py(?:::\w+)?|::test_\w+)`", text):
+        if cell.startswith("tests/"):
+            path, _, name = cell.partition("::")
+            current = ROOT / path
+            assert current.is_file(), cell
+        else:
+            name = cell.removeprefix("::")
+        if name:
+            assert re.search(rf"^def {name}\(", current.read_text(encoding="utf-8"), re.M), cell
+            cited += 1
+    assert cited >= 30
