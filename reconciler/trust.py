@@ -38,21 +38,30 @@ def allowed_prefixes(env: Mapping[str, str]) -> tuple[str, ...]:
 
 def url_refusal(provider: str, url: str, env: Mapping[str, str]) -> str | None:
     """Why credentials may not be sent to url (None: they may)."""
-    if url.startswith(allowed_prefixes(env)):
-        return None
     documented = DOCUMENTED_HOSTS.get(provider, ())
     try:
         parts = urlsplit(url)
-        fits = (parts.scheme == "https" and parts.hostname in documented and parts.port in (None, 443)
-                and not parts.username and not parts.password)
+        plain = "@" not in parts.netloc  # `http://127.0.0.1:80@evil.example/` is evil.example's
+        fits = plain and parts.scheme == "https" and parts.hostname in documented and parts.port in (None, 443)
     except ValueError:
-        fits = False
-    if fits:
+        plain = fits = False
+    if fits or (plain and url.startswith(allowed_prefixes(env))):
         return None
     hosts = ", ".join(f"https://{h}" for h in documented)
-    return (f"{url} is not a documented {provider} host ({hosts}): credentials are sent only there, unless "
+    return (f"{_shown(url)} is not a documented {provider} host ({hosts}): credentials are sent only there, unless "
             f"the environment lists the URL's prefix in {ALLOWED_BASE_URLS_ENV} (comma-separated, e.g. "
             "http://127.0.0.1:); the repository cannot opt in")
+
+
+def _shown(url: str) -> str:
+    """The URL without user info, query or fragment (never echo a password written into it)."""
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        port = f":{parts.port}" if parts.port is not None else ""
+    except ValueError:
+        return "the URL given"
+    return f"{parts.scheme}://{host}{port}{parts.path}" if parts.scheme else "the URL given"
 
 
 def provider_urls(config: BaseModel) -> list[tuple[str, str]]:

@@ -19,7 +19,7 @@ import pytest
 
 from reconciler.sandbox.launch import Sandbox
 from reconciler.sandbox.mettl import MettlApp
-from reconciler.trust import ALLOWED_BASE_URLS_ENV, TRUSTED_CONFIG_ENV, url_refusal
+from reconciler.trust import ALLOWED_BASE_URLS_ENV, TRUSTED_CONFIG_ENV, provider_urls, url_refusal
 
 from .conftest import Cli, all_output, error_lines, no_traceback
 
@@ -277,3 +277,30 @@ def test_the_opt_in_is_a_list_of_prefixes() -> None:
     assert url_refusal("questionmark", "http://127.0.0.1:8080/deliveryodata/1", env) is None
     assert url_refusal("questionmark", "https://proxy.example/qm/deliveryodata/1", env) is None
     assert url_refusal("questionmark", "http://127.0.0.1:9090/deliveryodata/1", env) is not None
+    # user info makes another host of a URL that starts like an opted-in one
+    assert url_refusal("questionmark", "http://127.0.0.1:8080/@evil.example/", env) is None  # a path: fine
+    assert url_refusal("questionmark", "http://127.0.0.1:8080@evil.example/", {ALLOWED_BASE_URLS_ENV:
+                                                                               "http://127.0.0.1:8080"}) is not None
+
+
+def test_a_refusal_never_echoes_a_password_written_into_the_url() -> None:
+    reason = url_refusal("mettl", "https://admin:hunter2-secret@evil.example:8443/v2?token=abc#x", {})
+    assert reason is not None and reason.startswith("https://evil.example:8443/v2 is not a documented mettl host")
+    assert "hunter2" not in reason and "token" not in reason
+
+
+def test_every_url_setting_of_a_provider_section_is_checked() -> None:
+    """Provider sections are handled wholesale: a `*_url` key added later (Questionmark's qmwise_url) is
+    covered without naming it."""
+    from pydantic import BaseModel
+
+    class Section(BaseModel):
+        base_url: str = "https://ondemand.questionmark.com/deliveryodata/1"
+        qmwise_url: str | None = "http://127.0.0.1:9/qmwise.asmx"
+        username: str = "admin"
+
+    urls = provider_urls(Section())
+    assert urls == [("base_url", "https://ondemand.questionmark.com/deliveryodata/1"),
+                    ("qmwise_url", "http://127.0.0.1:9/qmwise.asmx")]
+    assert [field for field, url in urls if url_refusal("questionmark", url, {})] == ["qmwise_url"]
+    assert provider_urls(Section(qmwise_url=None)) == [("base_url", Section().base_url)]
