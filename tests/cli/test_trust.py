@@ -304,3 +304,11 @@ def test_every_url_setting_of_a_provider_section_is_checked() -> None:
                     ("qmwise_url", "http://127.0.0.1:9/qmwise.asmx")]
     assert [field for field, url in urls if url_refusal("questionmark", url, {})] == ["qmwise_url"]
     assert provider_urls(Section(qmwise_url=None)) == [("base_url", Section().base_url)]
+
+
+def test_an_empty_trusted_config_variable_means_none(run: Cli, tmp_path: Path) -> None:
+    """The plan template passes an empty value when the base branch has no project file yet."""
+    config = _project(tmp_path / "pr", "  mettl:\n    base_url: http://10.9.8.7:1234\n")
+    result = run("plan", "--sandbox", "--config", config, env={TRUSTED_CONFIG_ENV: "", **NOT_ALLOWED})
+    assert result.exit_code == 0, result.output
+    assert "warning:" not in result.output

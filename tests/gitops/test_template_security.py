@@ -122,8 +122,21 @@ def test_the_plan_uses_the_base_branchs_project_file() -> None:
     assert trusted["with"]["ref"] == "${{ github.event.pull_request.base.sha || github.event.merge_group.base_sha }}"
     assert trusted["with"]["sparse-checkout"] == "reconciler.yaml" and trusted["with"]["persist-credentials"] is False
     planning = step(workflow, "plan", "plan")
-    assert planning["env"]["RECONCILER_TRUSTED_CONFIG"] == f"{trusted['with']['path']}/reconciler.yaml"
+    assert planning["env"]["RECONCILER_TRUSTED_CONFIG"] == "${{ steps.trusted.outputs.path }}"
     assert "RECONCILER_ALLOWED_BASE_URLS" not in json.dumps(workflow)  # the documented hosts only
+    finder = step(workflow, "plan", "trusted")
+    assert finder["env"]["TRUSTED"] == f"{trusted['with']['path']}/reconciler.yaml"
+
+
+def test_the_first_plan_without_a_project_file_on_the_base_branch_says_so(tmp_path: Path) -> None:
+    finder = step(template("plan"), "plan", "trusted")
+    code, output, outputs = run_bash(finder["run"], tmp_path, {"TRUSTED": finder["env"]["TRUSTED"]})
+    assert code == 0 and outputs == {"path": ""}  # unset: the tool reads the pull request's file
+    assert "::warning title=reconciler plan::the base branch has no reconciler.yaml yet" in output
+    (tmp_path / ".reconciler-trusted").mkdir()
+    (tmp_path / ".reconciler-trusted" / "reconciler.yaml").write_text("providers: {}\n")
+    code, output, outputs = run_bash(finder["run"], tmp_path, {"TRUSTED": finder["env"]["TRUSTED"]})
+    assert code == 0 and outputs == {"path": ".reconciler-trusted/reconciler.yaml"}
 
 
 def test_codeowners_suggestion_covers_the_workflows_and_the_project_file() -> None:
