@@ -9,6 +9,7 @@ them the pull request changes.
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -193,6 +194,8 @@ def test_with_a_trusted_project_file_the_pull_requests_settings_are_not_used_and
     assert warning.startswith("warning: This change sets `providers`, `safety`, `secrets`, `prune`"), warning
     assert "computed with the trusted values" in warning
     assert markdown.exit_code == 0 and "> [!WARNING]\n> This change sets `providers`" in markdown.stdout
+    as_json = run("plan", "--format", "json", "--config", pr, *args, env=env)
+    assert json.loads(as_json.stdout)["changes"] and as_json.stderr.startswith("warning: This change sets")
     assert listener.connections == []
     assert PRIVATE_KEY not in all_output(text) + all_output(markdown)
 
