@@ -22,6 +22,8 @@ CREDENTIAL_ENV = {"mettl": ("METTL_PUBLIC_KEY", "METTL_PRIVATE_KEY"),
                   "questionmark": ("QUESTIONMARK_USERNAME", "QUESTIONMARK_PASSWORD")}
 _CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 _CALLS_LINE = re.compile(r"HTTP calls: (.*)")
+LOOPBACK_OPT_IN = {"RECONCILER_ALLOWED_BASE_URLS": "http://127.0.0.1:"}
+"""The environment's opt-in for the emulators on loopback (credentials go only to the vendors' hosts otherwise)."""
 
 
 def process_cpu(pid: int) -> float:
@@ -115,7 +117,8 @@ def run_cli(args: Sequence[str], env: dict[str, str], *, timeout: float = 3600.0
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         started = time.perf_counter()
         process = subprocess.Popen([sys.executable, "-m", "reconciler", *args], cwd=ROOT, stdin=subprocess.DEVNULL,
-                                   stdout=out, stderr=err, env={**os.environ, **env, "NO_COLOR": "1"})
+                                   stdout=out, stderr=err,
+                                   env={**os.environ, **LOOPBACK_OPT_IN, **env, "NO_COLOR": "1"})
         try:
             status, usage = _wait(process.pid, started + timeout)
         except BaseException:

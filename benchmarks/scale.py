@@ -31,7 +31,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from .measure import Emulator
+from .measure import LOOPBACK_OPT_IN, Emulator
 from .world import SOURCE_APP, Scenario, write_project
 
 ENV = {"METTL_PUBLIC_KEY": "bench-public", "METTL_PRIVATE_KEY": "bench-private"}
@@ -69,7 +69,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 child = [sys.executable, "-m", "benchmarks.scale", "--child", str(config), "--gc", args.gc]
                 done = subprocess.run([*child, *(["--over-http"] if args.over_http else [])], check=False,
                                       capture_output=True, text=True, timeout=3600,
-                                      env={**os.environ, **(emulator.credentials if args.over_http else {})})
+                                      env={**os.environ, **LOOPBACK_OPT_IN,
+                                           **(emulator.credentials if args.over_http else {})})
             if done.returncode != 0:
                 print(done.stderr, file=sys.stderr)
                 return done.returncode

@@ -9,6 +9,7 @@ from itertools import repeat
 from typing import Annotated, Any, NamedTuple
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     Field,
     SecretStr,
@@ -24,16 +25,21 @@ from .models_base import (
     Frozen as Frozen,
     IPv4 as IPv4,
     LocalDateTime as LocalDateTime,
+    OneLine as OneLine,
     ProviderName as ProviderName,
     Secret as Secret,
     ZoneName as ZoneName,
     checked_email,
     checked_emails as checked_emails,
+    control_character,
+    has_control,
     is_email as is_email,
     localize as localize,
     normalize_email as normalize_email,
     offset_label as offset_label,
+    one_line,
     parse_zone as parse_zone,
+    printable_text,
     to_utc as to_utc,
 )
 from .models_project import (
@@ -119,6 +125,19 @@ class Candidate(Frozen):
         default=None, description="Questionmark: this person's participant login name (`Participant.Name`), when "
         "it is not their email (e.g. `jsmith`, an employee number). Found by it first; created with it if missing.")
 
+    @field_validator("name")
+    @classmethod
+    def _printable_name(cls, value: str) -> str:
+        return one_line(value)
+
+    @field_validator("fields")
+    @classmethod
+    def _printable_fields(cls, value: dict[str, str]) -> dict[str, str]:
+        for key, item in value.items():
+            one_line(key)
+            one_line(item)
+        return value
+
     @classmethod
     def read(cls, email: object, name: object) -> Candidate:
         """A candidate from a vendor's answer, checked and normalised as validation does but built without
@@ -162,8 +181,8 @@ def desired_candidate(email: object, name: object, fields: dict[str, str] | None
         normalized = checked_email(email)
     except ValueError:
         return None
-    if not name:
-        return None
+    if not name or has_control(name) or (fields and has_control("".join([*fields, *fields.values()]))):
+        return None  # validation says why, at its line
     candidate = _new(Candidate)
     _SET_DICT(candidate, {"email": normalized, "name": name, "fields": _NO_FIELDS if fields is None else fields,
                           "questionmark_login": None})
@@ -188,10 +207,22 @@ def checked_candidates(emails: Sequence[str | None], names: Sequence[str],
     _run(map(_SET_FIELDS_SET, built, repeat(fields_set, count)))
     _run(map(_SET_EXTRA, built, repeat(None, count)))
     _run(map(_SET_PRIVATE, built, repeat(None, count)))
-    if not (all(emails) and all(names)):
-        return [candidate if email and name else None
-                for candidate, email, name in zip(built, emails, names, strict=True)]
+    printable = _printable_rows(names, fields)
+    if not (all(emails) and all(names) and printable is None):
+        return [candidate if email and name and (printable is None or printable[at]) else None
+                for at, (candidate, email, name) in enumerate(zip(built, emails, names, strict=True))]
     return built
+
+
+def _printable_rows(names: Sequence[str], fields: Sequence[dict[str, str]] | None) -> list[bool] | None:
+    """None when no name or field holds a control character (one search over them all); else per row whether
+    it holds none."""
+    every = "".join(names) + ("".join("".join([*extra, *extra.values()]) for extra in {id(f): f for f in fields}
+                                      .values()) if fields else "")
+    if not has_control(every):
+        return None
+    return [not has_control(name) and not (fields and has_control("".join([*fields[at], *fields[at].values()])))
+            for at, name in enumerate(names)]
 
 
 _new = object.__new__
@@ -290,7 +321,37 @@ class ScheduleBase(Frozen):
 
 
 class ScheduleDoc(ScheduleBase):
-    """A schedule as written in a desired-state file: candidates name lists or are inline."""
+    """A schedule as written in a desired-state file: candidates name lists or are inline. Its strings are
+    printable, one line each (a metadata value may hold line feeds and tabs)."""
+
+    @field_validator("name", "group")
+    @classmethod
+    def _one_line(cls, value: str | None) -> str | None:
+        return value if value is None else one_line(value)
+
+    @field_validator("previous_names")
+    @classmethod
+    def _one_line_each(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for name in value:
+            one_line(name)
+        return value
+
+    @field_validator("metadata")
+    @classmethod
+    def _printable_metadata(cls, value: dict[str, str]) -> dict[str, str]:
+        for key, item in value.items():
+            one_line(key)
+            printable_text(item)
+        return value
+
+    @field_validator("mettl", "questionmark")
+    @classmethod
+    def _printable_settings(cls, value: BaseModel | None) -> BaseModel | None:
+        for path, text in _strings(value, ()):
+            reason = control_character(text)
+            if reason is not None:
+                raise ValueError(f"{'.'.join(path)} {reason}")
+        return value
 
     archived: bool = Field(
         default=False,
@@ -326,14 +387,26 @@ class Schedule(ScheduleBase):
 class Suppression(Frozen):
     """Known drift to stop reporting, with an owner, a reason and an expiry date."""
 
-    schedule: str
+    schedule: OneLine
     provider: ProviderName | None = None
-    paths: tuple[str, ...] = Field(
+    paths: tuple[OneLine, ...] = Field(
         default=(), description="Field paths (e.g. window, mettl.web_proctoring); empty = all."
     )
-    owner: str = Field(min_length=1)
-    reason: str = Field(min_length=1)
+    owner: OneLine = Field(min_length=1)
+    reason: Annotated[str, AfterValidator(printable_text)] = Field(min_length=1)
     expires: CalendarDate
+
+
+def _strings(value: object, path: tuple[str, ...]) -> Iterable[tuple[tuple[str, ...], str]]:
+    """(field path, string) of every string in a settings block (secrets left out: never printed)."""
+    if isinstance(value, str):
+        yield path, value
+    elif isinstance(value, BaseModel):
+        for name in type(value).model_fields:
+            yield from _strings(getattr(value, name), (*path, name))
+    elif isinstance(value, tuple | list):
+        for at, item in enumerate(value):
+            yield from _strings(item, (*path, str(at)))
 
 
 class DesiredFile(Frozen):

@@ -40,6 +40,50 @@ class Secret:
     env: str | None = None
 
 
+_CONTROL_IN_LINE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+"""C0 and C1 control characters (tab and line breaks too) and the Unicode line and paragraph separators."""
+_CONTROL_IN_TEXT = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+"""In free text (a reason, a metadata value): the same but tab and line feed."""
+_CONTROL_NAMES = {"\n": "a line feed", "\r": "a carriage return", "\t": "a tab", "\x1b": "an escape"}
+
+
+def control_character(value: str, *, text: bool = False) -> str | None:
+    """Why value may not be used as a name or user string (None: it may). Output that carries it reaches logs
+    and CI runners, where a control character or a line break could pose as a workflow command (docs/security.md)."""
+    found = (_CONTROL_IN_TEXT if text else _CONTROL_IN_LINE).search(value)
+    if found is None:
+        return None
+    char = found.group()
+    shown = _CONTROL_NAMES.get(char, f"U+{ord(char):04X}")
+    return (f"contains a control character ({shown}, at character {found.start() + 1}): names and other text "
+            "must be printable, on one line")
+
+
+def has_control(value: str) -> bool:
+    """Whether value holds a character `control_character` refuses in a one-line string (quick)."""
+    return _CONTROL_IN_LINE.search(value) is not None
+
+
+def one_line(value: str) -> str:
+    """A validator: value unless it holds a control character or a line break."""
+    reason = control_character(value)
+    if reason is not None:
+        raise ValueError(reason)
+    return value
+
+
+def printable_text(value: str) -> str:
+    """A validator: value unless it holds a control character other than tab and line feed."""
+    reason = control_character(value, text=True)
+    if reason is not None:
+        raise ValueError(reason.replace(", on one line", " (tabs and line feeds allowed)"))
+    return value
+
+
+OneLine = Annotated[str, AfterValidator(one_line)]
+"""A name or other user string: printable, one line (no C0/C1 control characters)."""
+
+
 class Frozen(BaseModel):
     """Base for every model: unknown fields are errors, instances are immutable."""
 

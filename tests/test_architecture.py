@@ -22,7 +22,7 @@ LAYERS = [
     {"observed"},
     {"plan"},
     {"models", "http", "lock", "answers"},
-    {"errors", "vendors", "styled", "clock", "heap"},
+    {"errors", "vendors", "styled", "clock", "heap", "trust"},
 ]
 
 

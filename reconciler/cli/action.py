@@ -3,7 +3,9 @@
 It reads the action's inputs from RECONCILER_INPUT_* variables (action.yml passes them through `env:`, never
 into a script), exports the `secrets` mapping to the tool's environment with every value masked in the log
 (`::add-mask::`), validates, runs one `reconciler` command, masks emails in everything it prints, and writes
-the step outputs (exit-code, result, checksum, markdown, plan-file) and the job summary.
+the step outputs (exit-code, result, checksum, markdown, plan-file) and the job summary. What the CLI prints
+(plans name schedules and people, some read from the vendors) is framed by `::stop-commands::<random token>`,
+so no line of it is taken as a workflow command (`::add-mask::`, `::warning`, …).
 
 Step result: success for validate 0, plan 0/2, apply 0, drift 0/2; a failed step otherwise, with the outputs
 set all the same.
@@ -142,6 +144,14 @@ class Runner:
         argv = [self.program, *args, *common]
         print(f"$ reconciler {' '.join(args)} --config {self.inputs.config}"
               f"{' --sandbox' if self.inputs.sandbox else ''}", flush=True)
+        token = tokens.token_hex(16)  # the runner reads no workflow command in what the CLI prints
+        print(f"::stop-commands::{token}", flush=True)
+        try:
+            return self._stream(argv, stdout, token)
+        finally:
+            print(f"::{token}::", flush=True)
+
+    def _stream(self, argv: list[str], stdout: Path | None, token: str) -> Run:
         lines: list[str] = []
         with stdout.open("w", encoding="utf-8") if stdout else nullcontext(None) as out:
             process = subprocess.Popen(argv, stdout=out or subprocess.PIPE, env=self.env, encoding="utf-8",
@@ -149,7 +159,7 @@ class Runner:
             stream = process.stderr if out else process.stdout
             assert stream is not None
             for line in stream:
-                masked = self.clean(line)
+                masked = self.clean(line).replace(token, "***")
                 lines.append(masked)
                 sys.stdout.write(masked)
                 sys.stdout.flush()

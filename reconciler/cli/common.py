@@ -23,6 +23,7 @@ from .. import clock
 from ..errors import ReconcilerError, redact
 from ..loader import LoadedProject, load_project
 from ..styled import Line
+from ..trust import TRUSTED_CONFIG_ENV
 from ..vendors import VENDORS
 from .options import PII_KEY_ENV, with_global_options
 from .output import echo_lines
@@ -121,9 +122,22 @@ def _as_error(exc: click.UsageError) -> click.UsageError:
 def load(config_path: Path, run: RunState) -> LoadedProject:
     """Load the project; from then on every secret value of it is scrubbed from the run's output."""
     run.secrets = tuple(v for v in [os.environ.get(PII_KEY_ENV)] if v)
-    loaded = load_project(config_path, now=clock.utcnow())
+    trusted = run.trusted_config or os.environ.get(TRUSTED_CONFIG_ENV) or None
+    loaded = load_project(config_path, now=clock.utcnow(), trusted=trusted)
     run.secrets = _secret_values(loaded, run.secrets)
     return loaded
+
+
+def untrusted_notice(loaded: LoadedProject) -> str:
+    """One line saying which trusted settings the project file changes ("" when none): the run used the
+    trusted file's."""
+    if not loaded.untrusted_changes:
+        return ""
+    keys = ", ".join(f"`{key}`" for key in loaded.untrusted_changes)
+    where = loaded.trusted_path.name if loaded.trusted_path else "the trusted project file"
+    return (f"This change sets {keys} in {loaded.path.name} otherwise than the trusted project file ({where}, "
+            "the base branch): this plan was computed with the trusted values; the new ones take effect only "
+            "once merged.")
 
 
 def _secret_values(loaded: LoadedProject, known: tuple[str, ...]) -> tuple[str, ...]:
@@ -205,7 +219,7 @@ def session(
 
     with _maybe_sandbox(loaded, sandbox, sandbox_dir, names) as endpoints:
         providers = make_providers(loaded.project, names, missing_env=loaded.missing_env, endpoints=endpoints,
-                                   config_file=str(loaded.path))
+                                   config_file=str(loaded.path), positions=loaded.setting_positions)
         from ..http import RunDeadline
 
         deadline = RunDeadline.after(loaded.project.limits.max_run_seconds)

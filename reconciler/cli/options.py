@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 import click
 
 from ..models_base import PROVIDERS
+from ..trust import TRUSTED_CONFIG_ENV
 from .state import RunState
 
 DISTRIBUTION = "exam-reconciler"
@@ -47,6 +48,11 @@ def _keep_sandbox(ctx: click.Context, param: click.Parameter, value: bool) -> No
         ctx.ensure_object(RunState).sandbox = True
 
 
+def _keep_trusted(ctx: click.Context, param: click.Parameter, value: Path | None) -> None:
+    if value is not None:
+        ctx.ensure_object(RunState).trusted_config = value
+
+
 def _resolve_config(ctx: click.Context, param: click.Parameter, value: Path | None) -> Path:
     return value if value is not None else (ctx.ensure_object(RunState).config or DEFAULT_CONFIG)
 
@@ -73,8 +79,13 @@ _GLOBAL_SPECS: tuple[tuple[str, dict[str, Any]], ...] = (
     ("--sandbox", {"is_flag": True, "callback": _keep_sandbox, "help": _SANDBOX_HELP}),
     ("--no-color", {"is_flag": True, "callback": _no_color,
                     "help": "No colour in the output (also: NO_COLOR set, or not a terminal)."}),
+    ("--trusted-config", {"default": None, "type": click.Path(dir_okay=False, path_type=Path),
+                          "callback": _keep_trusted, "metavar": "FILE",
+                          "help": "The trusted project file (in CI: the base branch's): its providers, safety, "
+                                  "secrets, prune and limits replace the project file's. Also "
+                                  f"${TRUSTED_CONFIG_ENV}."}),
 )
-"""The four global options, stored on the run's `RunState` rather than passed (a command's own
+"""The five global options, stored on the run's `RunState` rather than passed (a command's own
 --config/--sandbox win)."""
 
 

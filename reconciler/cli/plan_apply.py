@@ -19,7 +19,7 @@ from ..render.jsonplan import render_json
 from ..render.rows import COMPACT_OVER, COMPACT_SHOW, summary_line
 from ..render.text import plan_lines
 from ..scope import Scope
-from .common import EXIT_CHANGES, calls_line, handle_errors, load, masker, session, text_masker
+from .common import EXIT_CHANGES, calls_line, handle_errors, load, masker, session, text_masker, untrusted_notice
 from .options import (
     PII_KEY_ENV,
     config_option,
@@ -46,18 +46,35 @@ full_option = click.option(
 
 
 def _print_plan(state: RunState, plan: Plan, fmt: str = "text", *, show_pii: bool = False,
-                full: bool = False) -> None:
+                full: bool = False, notice: str = "") -> None:
+    """The plan in fmt; `notice` (settings of the project file the run did not use) heads a text or markdown
+    plan, and goes to stderr beside a JSON one."""
     if fmt == "text":
         mask = text_masker(show_pii)
-        echo_lines(plan_lines(plan, mask, full=full) if mask else plan_lines(plan, full=full), state)
+        lines = plan_lines(plan, mask, full=full) if mask else plan_lines(plan, full=full)
+        echo_lines(([(("warning:", "bold yellow"), (f" {notice}", "")), (("", ""),)] if notice else []) + lines,
+                   state)
         return
     if fmt == "json":
         text = render_json(plan)
+        if notice:
+            click.echo(f"warning: {notice}", err=True)
     else:
         from ..render.markdown import render_markdown
 
-        text = render_markdown(plan, mask=masker(show_pii), full=full)
+        text = _with_notice(render_markdown(plan, mask=masker(show_pii), full=full), notice)
     click.echo(state.clean(text), nl=False)
+
+
+def _with_notice(markdown: str, notice: str) -> str:
+    """The markdown plan with the notice as a warning right under its heading."""
+    if not notice:
+        return markdown
+    head, found, rest = markdown.partition("\n## ")
+    if not found:
+        return f"> [!WARNING]\n> {notice}\n\n{markdown}"
+    title, _, body = rest.partition("\n")
+    return f"{head}\n## {title}\n\n> [!WARNING]\n> {notice}\n{body}"
 
 
 def _write_plan(state: RunState, out: Path, plan: Plan) -> None:
@@ -97,7 +114,7 @@ def plan(state: RunState, config_path: Path, fmt: str, show_pii: bool, out: Path
         run = engine.make_plan(loaded.desired, providers, safety=loaded.project.safety,
                                resend_secrets=resend_secrets, on_read=on_read, scope=scope)
     scope.require_match(loaded.desired, run.plan)
-    _print_plan(state, run.plan, fmt, show_pii=show_pii, full=full)
+    _print_plan(state, run.plan, fmt, show_pii=show_pii, full=full, notice=untrusted_notice(loaded))
     if out:
         _write_plan(state, out, run.plan)
         click.echo(f"Saved plan to {out} (checksum {run.plan.checksum[:12]}).", err=True)

@@ -28,6 +28,8 @@ class RunState:
     """--config given before the subcommand."""
     sandbox: bool = False
     """--sandbox given before the subcommand."""
+    trusted_config: Path | None = None
+    """--trusted-config (before or after the subcommand); else $RECONCILER_TRUSTED_CONFIG."""
     secrets: tuple[str, ...] = ()
     """Secret values of the loaded project (credentials, webhook headers, every value read from the
     environment): scrubbed from every message, in any case and URL/base64-encoded."""

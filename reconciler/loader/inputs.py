@@ -18,6 +18,7 @@ from ..errors import Position, Problem
 from ..models import DesiredFile, LimitsConfig, ProjectConfig
 from .env import EnvReader, conventional_names
 from .files import Refused, YamlWalk, read_bytes, real_path, resolve_inside, too_large
+from .trusted import TrustedSettings
 from .yaml_source import Loc, SourceDoc, read_yaml
 
 _STRINGS: TypeAdapter[list[str]] = TypeAdapter(list[str])
@@ -36,6 +37,8 @@ class Inputs:
     pending: Mapping[Path, bytes] = field(default_factory=dict)
     """Desired files not written yet (real path → content): read as if they were on disk (import checks a
     file before writing it)."""
+    trusted: TrustedSettings | None = None
+    """The trusted project file's settings: its `secrets` list and `limits` rule this run (see `trust`)."""
 
     @property
     def root(self) -> Path:
@@ -68,6 +71,11 @@ class Inputs:
         problems, missing = self.reader.expand(doc, ProjectConfig, lenient=True)
         self.problems += problems
         self.limits = _limits(doc.data)
+        if self.trusted is not None:  # desired files read only what the trusted file lists, within its limits
+            read = self.reader.secrets | set(self.trusted.secret_values)
+            self.reader = EnvReader(self.env, frozenset(self.trusted.project.secrets),
+                                    f"the trusted project file {self.trusted.display}", read)
+            self.limits = self.trusted.project.limits
         return doc, missing
 
     def desired_files(self, doc: SourceDoc) -> list[tuple[Path, Loc]]:

@@ -34,13 +34,15 @@ from ..models import (
     Suppression,
     normalize_email,
 )
+from ..trust import TRUSTED_KEYS
 from .csv_lists import ListEntries, read_csv_list
 from .inputs import Inputs, display_path
 from .rules import previous_name_problems, schedule_problems
+from .trusted import TrustedSettings
 from .validation import describe, suggest, validate, validate_candidate, validation_problems
 from .yaml_source import Loc, SourceDoc, format_loc, interpolate
 
-__all__ = ["LoadedProject", "interpolate", "load_project"]
+__all__ = ["LoadedProject", "interpolate", "load_project", "read_trusted"]
 
 
 @dataclass(frozen=True)
@@ -55,29 +57,65 @@ class LoadedProject:
     missing_env: Mapping[str, tuple[str, Position]]
     secrets: frozenset[str] = frozenset()
     """Every value read from the environment (and of every variable the project may read): to scrub."""
+    setting_positions: Mapping[str, Position] = field(default_factory=dict)
+    """Where each provider setting in force is written (`providers.mettl.base_url` → file:line)."""
+    untrusted_changes: tuple[str, ...] = ()
+    """The trusted settings (`trust.TRUSTED_KEYS`) this project file sets otherwise than the trusted file: the
+    run uses the trusted file's values."""
+    trusted_path: Path | None = None
 
 
 def load_project(
     path: str | Path, env: Mapping[str, str] | None = None, *, now: datetime | None = None,
-    pending: Mapping[Path, str] | None = None,
+    pending: Mapping[Path, str] | None = None, trusted: str | Path | None = None,
 ) -> LoadedProject:
     """Load a project; raises ConfigError listing every problem found in every file.
 
     now: a schedule window that ended before it is an error unless the schedule is `archived: true`;
     None skips that check (for a past snapshot of the desired state, such as a drift baseline).
     pending: desired files not written yet (path → text), loaded as if they were (where `desired:` names them).
+    trusted: the trusted project file; its providers, safety, secrets, prune and limits replace the project
+    file's (which may come from a pull request), and `untrusted_changes` names those the project file changes.
     """
     project_path = Path(path).absolute()
+    environment = os.environ if env is None else env
+    settings = read_trusted(Path(trusted).absolute(), environment) if trusted is not None else None
     unwritten = {p.parent.resolve() / p.name: text.encode("utf-8") for p, text in (pending or {}).items()}
-    inputs = Inputs(os.environ if env is None else env, project_path, pending=unwritten)
     with bulk_build():  # loading builds millions of objects and no cyclic garbage
-        return _Loader(inputs, now).run(project_path)
+        inputs = Inputs(environment, project_path, pending=unwritten, trusted=settings)
+        loaded = _Loader(inputs, now).run(project_path)
+    if settings is None:
+        return loaded
+    return dataclasses.replace(loaded, trusted_path=Path(trusted or "").absolute())
 
 
 def _details(candidate: Candidate) -> str:
     """`name 'Ana Lima'` (and its fields): what two entries of one person must agree on."""
     fields = f", fields {dict(candidate.fields)}" if candidate.fields else ""
     return f"name {candidate.name!r}{fields}"
+
+
+def read_trusted(path: Path, env: Mapping[str, str]) -> TrustedSettings:
+    """The trusted project file's settings (its desired files are not read); ConfigError at its file:line."""
+    loader = _Loader(Inputs(env, path), None, path)
+    doc, missing = loader.inputs.project_doc()
+    project = loader.project(doc) if doc is not None else None
+    if doc is None or project is None or loader.problems or loader.unresolved:
+        raise loader.error(loader.problems)
+    return TrustedSettings(display_path(path), project,
+                           MappingProxyType({format_loc(loc): found for loc, found in missing.items()}),
+                           loader.inputs.secrets(), MappingProxyType(_setting_positions(doc)))
+
+
+def _setting_positions(doc: SourceDoc) -> dict[str, Position]:
+    """file:line of every `providers.<name>.<key>` written in a project file."""
+    found: dict[str, Position] = {}
+    providers = doc.data.get("providers") if isinstance(doc.data, dict) else None
+    for name, section in (providers or {}).items() if isinstance(providers, dict) else ():
+        for key in section if isinstance(section, dict) else ():
+            loc: Loc = ("providers", name, key)
+            found[format_loc(loc)] = doc.position(loc)
+    return found
 
 
 def _source(source: str | Loc) -> str:
@@ -142,6 +180,11 @@ class _Loader:
         if doc is None:
             raise self.error([])
         project = self.project(doc)
+        trusted = self.inputs.trusted
+        changed: tuple[str, ...] = ()
+        if trusted is not None and project is not None:
+            changed = tuple(k for k in TRUSTED_KEYS if getattr(project, k) != getattr(trusted.project, k))
+            project = project.model_copy(update={k: getattr(trusted.project, k) for k in TRUSTED_KEYS})
         self.default_zone = project.time_zone if project is not None else None
         for desired, loc in self.inputs.desired_files(doc):
             self.desired_file(desired, doc, loc)
@@ -155,8 +198,11 @@ class _Loader:
                                  prune=project.pruned_providers()),
             files=tuple(self.files),
             positions=MappingProxyType(positions),
-            missing_env=MappingProxyType({format_loc(loc): found for loc, found in missing.items()}),
+            missing_env=trusted.missing_env if trusted is not None else MappingProxyType(
+                {format_loc(loc): found for loc, found in missing.items()}),
             secrets=self.inputs.secrets(),
+            setting_positions=trusted.positions if trusted is not None else MappingProxyType(_setting_positions(doc)),
+            untrusted_changes=changed,
         )
 
     def error(self, problems: list[Problem]) -> ConfigError:
@@ -351,7 +397,9 @@ class _Loader:
                 self.problems.append(
                     doc.problem(
                         (*loc, "provider"),
-                        f"provider {schedule.provider!r} is not configured under providers: in {self.path.name}",
+                        f"provider {schedule.provider!r} is not configured under providers: in "
+                        + (f"the trusted project file {self.inputs.trusted.display}" if self.inputs.trusted
+                           else self.path.name),
                     )
                 )
             ok, candidates = self.expand(definition)

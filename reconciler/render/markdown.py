@@ -28,7 +28,7 @@ from .rows import (
 )
 
 DEFAULT_MARKER = "<!-- reconciler-plan -->"
-DEFAULT_HINT = "Download the `plan.json` artifact of this run for the full plan."
+DEFAULT_HINT = "For the full plan, run `reconciler plan --full` where personal data may be shown."
 
 MAX_VALUE = 300
 """Characters of one field value shown in a table cell; the plan file has the rest."""

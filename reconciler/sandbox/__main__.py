@@ -68,6 +68,8 @@ def describe(sandbox: Sandbox, state: Path | None) -> str:
         *(f"  {c.key}: {c.value}" for c in sandbox.credentials),
         f"A project file's providers.{sandbox.vendor} takes these keys; for the ${{VARS}} of the examples:",
         "  export " + " ".join(f"{c.env}={c.value}" for c in sandbox.credentials),
+        f"  export RECONCILER_ALLOWED_BASE_URLS={sandbox.server.url}/  (credentials go only to the vendors' hosts "
+        "otherwise)",
         f"Faults: POST {control}/faults; quirks: POST {control}/quirks; the call log: GET {control}/calls.",
         "Stop with Ctrl-C.",
     ]

@@ -62,6 +62,7 @@ cat > "$3/bin/python" <<'STUB'
 #!/usr/bin/env bash
 spec="${@: -1}"
 echo "pip $spec" >> "$CALLS"
+case "$spec" in check|*.txt) exit 0 ;; esac
 case "$spec" in exam-reconciler==*) got="${spec#exam-reconciler==}" ;; *) got="$OWN" ;; esac
 printf '#!/bin/sh\necho "reconciler %s"\n' "$got" > "$(dirname "$0")/reconciler"
 chmod +x "$(dirname "$0")/reconciler"
@@ -95,10 +96,12 @@ def test_install_pins_the_tool(install: tuple[Path, dict[str, str]], wanted: str
     given = wanted or env["OWN"]  # the input's default is the action's own version
     code, log, outputs = run_bash(_install_script(), folder, {**env, "WANTED": given})
     assert code == 0, log
-    assert (folder / "calls").read_text().splitlines()[-1] == f"pip {source}"
+    # the hashed dependencies first, then the tool alone, then pip's consistency check
+    assert (folder / "calls").read_text().splitlines()[1:] == [
+        f"pip {ROOT}/action-requirements.txt", f"pip {source}", "pip check"]
     assert outputs["python"] == f"{folder}/temp/reconciler-venv/bin/python"
     again, log, _ = run_bash(_install_script(), folder, {**env, "WANTED": given})
-    assert again == 0 and (folder / "calls").read_text().count("pip ") == 1, "the same version is installed once"
+    assert again == 0 and (folder / "calls").read_text().count("pip ") == 3, "the same version is installed once"
 
 
 @pytest.mark.parametrize("wanted", ["latest", "0.2; curl evil.example", "--index-url=https://evil.example", ""])
@@ -328,3 +331,24 @@ def test_the_pre_commit_hook_validates_the_config_files(project: Path) -> None:
                               env={"WEBHOOK_AUTH": WEBHOOK})
     assert done.exit_code == 0 and done.output.startswith("valid: ")
 
+
+
+def test_what_the_cli_prints_is_framed_by_stop_commands(project: Path) -> None:
+    """A schedule or person name read from a vendor reaches the log: between `::stop-commands::<token>` and
+    `::<token>::` the runner takes no line as a workflow command. The masks come first, outside the frame."""
+    planned = _action(project, "plan", secrets=SECRETS)
+    lines = planned.log.splitlines()
+    starts = [at for at, line in enumerate(lines) if line.startswith("::stop-commands::")]
+    assert len(starts) == 2  # validate, then plan
+    frames = []
+    for start in starts:
+        token = lines[start].removeprefix("::stop-commands::")
+        assert re.fullmatch(r"[0-9a-f]{32}", token)
+        end = lines.index(f"::{token}::", start)
+        assert lines[start - 1].startswith("$ reconciler ")
+        frames.append((token, lines[start + 1:end]))
+    assert frames[0][0] != frames[1][0]  # a fresh token each time: none can be guessed from an earlier log
+    assert any("HTTP calls:" in line for line in frames[1][1])  # the CLI's own output is inside the frame
+    assert max(at for at, line in enumerate(lines) if line.startswith("::add-mask::")) < starts[0]
+    outside = [line for at, line in enumerate(lines) if not any(s <= at for s in starts)]
+    assert all(not line.startswith("::") or line.startswith("::add-mask::") for line in outside)

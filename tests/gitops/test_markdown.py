@@ -13,7 +13,7 @@ from pydantic import ValidationError
 
 from reconciler.models import Candidate, Schedule, Window, normalize_email
 from reconciler.plan import CandidateChanges, Create, FieldChange, NoOp, Plan, UnmanagedSchedule
-from reconciler.render.markdown import render_markdown
+from reconciler.render.markdown import DEFAULT_HINT, render_markdown
 from reconciler.render.mdtext import escape_md, mermaid_label
 from reconciler.render.pii import identity_mask, make_masker, scrub
 from tests.changes import update as _update
@@ -287,7 +287,7 @@ def test_five_thousand_candidates_fit_the_budget_and_say_so() -> None:
     assert len(text) <= 60_000
     assert text.splitlines()[0] == MARKER
     assert "summarised" in text
-    assert text.rstrip().endswith("Download the `plan.json` artifact of this run for the full plan.")
+    assert text.rstrip().endswith(DEFAULT_HINT)
     assert "| Exam 0 \\| day |" in text  # the summary table is still whole
     lowered = text.lower()
     assert not any(e in lowered for e in emails[::50])

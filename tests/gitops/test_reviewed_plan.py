@@ -33,7 +33,8 @@ def _record(tmp_path: Path, result: str, checksum: str = "", markdown: str | Non
     path = tmp_path / "plan.md"
     if markdown is not None:
         path.write_text(markdown, encoding="utf-8")
-    env = {"RESULT": result, "CHECKSUM": checksum, "MARKDOWN": str(path) if markdown is not None else ""}
+    env = {"RUN": "plan", "RESULT": result, "CHECKSUM": checksum,
+           "MARKDOWN": str(path) if markdown is not None else ""}
     return run_script(found, tmp_path, context=_context("pull_request"), env=env,
                       responses={"issues.listComments": comments or []})
 
@@ -79,11 +80,18 @@ def test_a_failed_plan_records_a_failure_without_checksum(tmp_path: Path, result
 # --------------------------------------------------------------------------- apply.yml: find the reviewed plan
 
 
+PLAN_RUN = {"id": 7, "path": ".github/workflows/plan.yml", "event": "pull_request", "head_sha": HEAD,
+            "repository": {"full_name": "acme/schedules"}}
+"""The plan workflow's own run for the pull request's head, as GET /actions/runs/7 answers."""
+RUN_URL = "https://github.example/acme/schedules/actions/runs/7"
+
+
 def _find(tmp_path: Path, *, prs: list[dict[str, Any]] | None = None, statuses: list[dict[str, Any]] | None = None,
-          event: str = "push", by_hand: str = "") -> ScriptRun:
+          event: str = "push", by_hand: str = "", run: dict[str, Any] | None = None) -> ScriptRun:
     found = step(template("apply"), "apply", "reviewed")
     responses = {"repos.listPullRequestsAssociatedWithCommit": prs or [],
-                 "repos.listCommitStatusesForRef": statuses or []}
+                 "repos.listCommitStatusesForRef": statuses or [],
+                 "actions.getWorkflowRun": PLAN_RUN if run is None else run}
     return run_script(found, tmp_path, context=_context(event), env={"BY_HAND": by_hand}, responses=responses)
 
 
@@ -91,8 +99,9 @@ MERGED = {"number": 12, "merged_at": "2026-11-20T10:00:00Z", "merge_commit_sha":
 
 
 def _status(state: str = "success", description: str = f"checksum {CHECKSUM}", creator: dict[str, str] = BOT,
-            context: str = "reconciler/plan") -> dict[str, Any]:
-    return {"context": context, "state": state, "description": description, "creator": creator}
+            context: str = "reconciler/plan", target_url: str = RUN_URL) -> dict[str, Any]:
+    return {"context": context, "state": state, "description": description, "creator": creator,
+            "target_url": target_url}
 
 
 def test_the_merged_pull_requests_reviewed_checksum_is_applied(tmp_path: Path) -> None:
@@ -101,13 +110,60 @@ def test_the_merged_pull_requests_reviewed_checksum_is_applied(tmp_path: Path) -
     assert done.outputs == {"command": "apply", "checksum": CHECKSUM} and not done.failures
     [lookup] = done.called("repos.listCommitStatusesForRef")
     assert lookup["ref"] == HEAD  # the status of the pull request's last commit, not of the merge
+    assert done.called("actions.getWorkflowRun") == [{**OWNER, "run_id": 7}]  # the run that set it, checked
+
+
+# --------------------------------------------------------------------------- apply.yml: the status's origin
+
+
+@pytest.mark.parametrize(("run", "why"), [
+    ({**PLAN_RUN, "path": ".github/workflows/forge.yml"}, "set by .github/workflows/forge.yml, not "
+                                                          ".github/workflows/plan.yml"),
+    ({**PLAN_RUN, "path": ".github/workflows/plan.yml.bak"}, "not .github/workflows/plan.yml"),
+    ({**PLAN_RUN, "event": "workflow_dispatch"}, "set by a workflow_dispatch run, not a pull_request run"),
+    ({**PLAN_RUN, "event": "pull_request_target"}, "set by a pull_request_target run"),
+    ({**PLAN_RUN, "event": "push"}, "set by a push run"),
+    ({**PLAN_RUN, "head_sha": "e" * 40}, "set by a run for another commit (eeeeeeeeeeee)"),
+    ({**PLAN_RUN, "repository": {"full_name": "mallory/schedules"}}, "a run of another repository"),
+    ({}, "set by an unknown workflow"),
+])
+def test_a_status_not_set_by_the_plan_workflows_own_run_for_that_commit_applies_nothing(
+        tmp_path: Path, run: dict[str, Any], why: str) -> None:
+    """Any workflow with `statuses: write` can set reconciler/plan as github-actions[bot]: only the plan
+    workflow's own pull_request run for the pull request's head commit counts."""
+    done = _find(tmp_path, prs=[MERGED], statuses=[_status()], run=run)
+    assert "command" not in done.outputs and "checksum" not in done.outputs
+    assert len(done.failures) == 1 and why in done.failures[0], done.failures
+
+
+def test_the_run_path_may_carry_its_ref(tmp_path: Path) -> None:
+    run = {**PLAN_RUN, "path": ".github/workflows/plan.yml@refs/pull/12/merge"}
+    assert _find(tmp_path, prs=[MERGED], statuses=[_status()], run=run).outputs["checksum"] == CHECKSUM
+
+
+@pytest.mark.parametrize("target_url", [
+    "", "https://evil.example/acme/schedules/actions/runs/7", "https://github.example/mallory/x/actions/runs/7",
+    f"{RUN_URL}/attempts/1", "https://github.example/acme/schedules/actions/runs/7?x=1",
+])
+def test_a_status_naming_no_run_of_this_repository_applies_nothing(tmp_path: Path, target_url: str) -> None:
+    done = _find(tmp_path, prs=[MERGED], statuses=[_status(target_url=target_url)])
+    assert "checksum" not in done.outputs and "names no workflow run of this repository" in done.failures[0]
+    assert not done.called("actions.getWorkflowRun")
+
+
+def test_a_newer_forged_status_shadows_the_genuine_one_and_nothing_is_applied(tmp_path: Path) -> None:
+    """Fail closed: the newest reconciler/plan status counts; a forged one on top is refused, not skipped."""
+    forged = _status(target_url="https://github.example/acme/schedules/actions/runs/8")
+    done = _find(tmp_path, prs=[MERGED], statuses=[forged, _status()],
+                 run={**PLAN_RUN, "id": 8, "path": ".github/workflows/forge.yml"})
+    assert "checksum" not in done.outputs and done.called("actions.getWorkflowRun") == [{**OWNER, "run_id": 8}]
 
 
 @pytest.mark.parametrize(("prs", "statuses", "why"), [
     ([], [], "is not the merge of a pull request"),
     ([{**MERGED, "merge_commit_sha": "c" * 40}], [_status()], "is not the merge of a pull request"),
     ([MERGED], [], "has no reconciler/plan status"),
-    ([MERGED], [_status(creator={"login": "mallory", "type": "User"})], "has no reconciler/plan status"),
+    ([MERGED], [_status(creator={"login": "mallory", "type": "User"})], "was not set by GitHub Actions"),
     ([MERGED], [_status("failure", "no plan (error)"), _status()], "plan of pull request #12 failed"),
     ([MERGED], [_status(description="checksum 0123")], "no checksum"),
 ])
@@ -139,7 +195,7 @@ def test_by_hand_a_malformed_checksum_is_refused(tmp_path: Path) -> None:
 def test_round_trip_the_recorded_status_is_what_apply_reads(tmp_path: Path) -> None:
     recorded = _record(tmp_path, "changes", CHECKSUM, f"{MARKER}\nplan\n").called("repos.createCommitStatus")[0]
     status = {"context": recorded["context"], "state": recorded["state"], "description": recorded["description"],
-              "creator": BOT}
+              "creator": BOT, "target_url": recorded["target_url"]}
     assert _find(tmp_path, prs=[MERGED], statuses=[status]).outputs["checksum"] == CHECKSUM
 
 
@@ -174,9 +230,49 @@ def test_drift_opens_one_issue_and_closes_it_when_back_in_sync(tmp_path: Path) -
     assert opened.called("issues.createLabel")
     closed = run_script(found, tmp_path, context=_context("schedule"), env={"DRIFT_RESULT": "in-sync",
                         "MARKDOWN": str(report)}, responses={"issues.listForRepo": [{"number": 5}]})
-    assert closed.called("issues.update") == [{**OWNER, "issue_number": 5, "state": "closed",
-                                               "state_reason": "completed"}]
+    # the fake answers both searches (drift issues, failing-check issues) with #5: closed for each
+    assert [c["labels"] for c in closed.called("issues.listForRepo")] == ["reconciler-drift-failing",
+                                                                          "reconciler-drift"]
+    assert closed.called("issues.update")[-1] == {**OWNER, "issue_number": 5, "state": "closed",
+                                                  "state_reason": "completed"}
     assert not closed.called("issues.create")
+
+
+@pytest.mark.parametrize("result", ["error", "invalid", "input-error", ""])
+def test_a_failing_drift_check_opens_one_issue_saying_so(tmp_path: Path, result: str) -> None:
+    found = step(template("drift"), "drift", "Open, update or close the drift issue")
+    assert found["if"] == "${{ !cancelled() }}"  # also after the drift step failed
+    summary = tmp_path / "summary.md"
+    summary.write_text("### reconciler drift\n\n⛔ Drift failed (exit code 1).\n\nerror: questionmark: 401\n")
+    done = run_script(found, tmp_path, context=_context("schedule"),
+                      env={"DRIFT_RESULT": result, "MARKDOWN": str(summary)},
+                      errors={"issues.getLabel": {"status": 404}})
+    [issue] = done.called("issues.create")
+    assert issue["title"] == "Drift check failing" and issue["labels"] == ["reconciler-drift-failing"]
+    assert "error: questionmark: 401" in issue["body"] and "actions/runs/7" in issue["body"]
+    assert not done.called("issues.update")  # nothing closed: the drift issue (if any) stays as it was
+
+
+def test_a_failing_check_updates_its_open_issue(tmp_path: Path) -> None:
+    found = step(template("drift"), "drift", "Open, update or close the drift issue")
+    done = run_script(found, tmp_path, context=_context("schedule"), env={"DRIFT_RESULT": "error", "MARKDOWN": ""},
+                      responses={"issues.listForRepo": [{"number": 9, "body": "old error\n<sub>Last checked x"}]})
+    [update] = done.called("issues.update")
+    assert update["issue_number"] == 9 and "The drift check failed (error)" in update["body"]
+    assert not done.called("issues.create") and len(done.called("issues.createComment")) == 1
+
+
+@pytest.mark.parametrize("result", ["drift", "error"])
+def test_an_issue_body_stays_under_githubs_limit_with_a_link_to_the_run(tmp_path: Path, result: str) -> None:
+    found = step(template("drift"), "drift", "Open, update or close the drift issue")
+    report = tmp_path / "drift.md"
+    report.write_text("## Drift\n\n" + "| schedule | field |\n" * 20_000, encoding="utf-8")  # 400,000 characters
+    done = run_script(found, tmp_path, context=_context("schedule"), env={"DRIFT_RESULT": result,
+                      "MARKDOWN": str(report)})
+    [issue] = done.called("issues.create")
+    assert len(issue["body"]) < 65_536
+    assert "… cut: the full report is in [the run](https://github.example/acme/schedules/actions/runs/7)" in (
+        issue["body"])
 
 
 # --------------------------------------------------------------------------- the sharded template's gate

@@ -86,6 +86,7 @@ class Scan:
 
     def env(self) -> dict[str, str]:
         return {"PATH": os.environ.get("PATH", ""), "HOME": str(self.root), "NO_COLOR": "1",
+                "RECONCILER_ALLOWED_BASE_URLS": "http://127.0.0.1:",  # the emulators on loopback
                 **self.vendors.env, "WEBHOOK_AUTH": WEBHOOK, "RECONCILER_PII_KEY": PII_KEY}
 
     def run(self, *args: str | Path, quirks: dict[str, list[str]] | None = None) -> int:
