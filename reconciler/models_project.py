@@ -42,6 +42,30 @@ class QuestionmarkProviderConfig(Frozen):
     timeout: float = Field(default=30.0, gt=0)
     max_workers: int = Field(default=8, ge=1, le=64)
     prune: bool | None = Field(default=None, description=_PRUNE_HERE)
+    qmwise_url: Url | None = Field(
+        default=None,
+        description="The tenant's QMWISe SOAP endpoint (an .asmx URL from Questionmark, e.g. "
+        "https://ondemand.questionmark.com/qmwise/123456/qmwise.asmx): group membership is changed there.")
+    qmwise_username: Annotated[str | None, Secret("QUESTIONMARK_QMWISE_USERNAME")] = Field(
+        default=None, description="QMWISe login (HTTP Basic); unset: `username`.")
+    qmwise_password: Annotated[SecretStr | None, Secret("QUESTIONMARK_QMWISE_PASSWORD")] = Field(
+        default=None, description="QMWISe password (HTTP Basic); unset: `password`.")
+    qmwise_batch: int = Field(
+        default=500, ge=1, le=1000,
+        description="Participant IDs per AddGroupParticipantList/DeleteGroupParticipantList call (the vendor "
+        "documents no limit; assumption Q-14).")
+    access: Literal["membership", "seats"] | None = Field(
+        default=None,
+        description="How a schedule's candidate list reaches Questionmark: `membership` (one group schedule, "
+        "the candidates are the group's members, changed through QMWISe) or `seats` (a disabled anchor and one "
+        "schedule per candidate, OData only). Unset: membership when qmwise_url is set, else seats.")
+
+    @property
+    def access_mode(self) -> Literal["membership", "seats"]:
+        """The effective access mode (see `access`)."""
+        if self.access is not None:
+            return self.access
+        return "membership" if self.qmwise_url else "seats"
 
 
 class ProvidersConfig(Frozen):

@@ -26,6 +26,8 @@ class Endpoint:
     base_url: str
     user: str
     secret: str
+    qmwise_url: str | None = None
+    """Questionmark's QMWISe endpoint when the sandbox provides one (it replaces the configured one)."""
 
 
 class Provider(ABC):
