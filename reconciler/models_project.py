@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 from pydantic import (
     Field,
     SecretStr,
+    model_validator,
 )
 
 from .models_base import (
@@ -59,6 +60,12 @@ class QuestionmarkProviderConfig(Frozen):
         description="How a schedule's candidate list reaches Questionmark: `membership` (one group schedule, "
         "the candidates are the group's members, changed through QMWISe) or `seats` (a disabled anchor and one "
         "schedule per candidate, OData only). Unset: membership when qmwise_url is set, else seats.")
+
+    @model_validator(mode="after")
+    def _membership_needs_qmwise(self) -> QuestionmarkProviderConfig:
+        if self.access == "membership" and not self.qmwise_url:
+            raise ValueError("access: membership needs qmwise_url (the tenant's QMWISe .asmx URL)")
+        return self
 
     @property
     def access_mode(self) -> Literal["membership", "seats"]:

@@ -76,6 +76,11 @@ class Provider(ABC):
         Default: the platform tells nothing, nobody is protected this way."""
         return {}
 
+    def access_modes(self, desired: Sequence[Schedule]) -> dict[str, str]:
+        """How each of these schedules holds its candidates, by schedule key path, for the plan header (e.g.
+        Questionmark's `membership`/`seats`). Default: nothing to say."""
+        return {}
+
     def review(self, change: Writing, observed: Observed | None) -> tuple[str, ...]:
         """Reasons this change cannot be applied through the API (apply refuses, exit 3). Default: none."""
         return ()

@@ -20,7 +20,7 @@ from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from ...errors import NotFoundError, ProviderError
+from ...errors import ConfigError, NotFoundError, Position, Problem, ProviderError
 from ...heap import bulk_build
 from ...http import RunDeadline
 from ...models import QuestionmarkProviderConfig, Schedule, ScheduleKey
@@ -31,7 +31,18 @@ from . import logins, mapping
 from .client import PROVIDER, QuestionmarkClient
 from .listing import Classified, Listing, classify, find_owned
 from .live import questionmark_live
+from .membership import (
+    MEMBERSHIP,
+    SEATS,
+    MembershipLive,
+    MembershipWriter,
+    build_membership_observed,
+    has_roster,
+    mode_of,
+    review_problems,
+)
 from .observe import build_observed
+from .qmwise import QmwiseClient
 from .reading import read_listing
 from .writes import Writer
 
@@ -43,8 +54,15 @@ class QuestionmarkProvider(Provider):
 
     name = PROVIDER
 
-    def __init__(self, client: QuestionmarkClient, *, max_workers: int = 8, shard: str | None = None) -> None:
+    def __init__(
+        self, client: QuestionmarkClient, *, max_workers: int = 8, shard: str | None = None,
+        qmwise: QmwiseClient | None = None, access: str = SEATS,
+    ) -> None:
+        if access == MEMBERSHIP and qmwise is None:
+            raise ValueError("membership access needs a QMWISe client (providers.questionmark.qmwise_url)")
         self.client = client
+        self.qmwise = qmwise
+        self.access = access
         self.shard = shard
         self.max_workers = max_workers
         self._write_pool: ThreadPoolExecutor | None = None
@@ -52,7 +70,14 @@ class QuestionmarkProvider(Provider):
 
     @property
     def calls(self) -> int:
-        return self.client.http.stats.total
+        return self.client.http.stats.total + (self.qmwise.http.stats.total if self.qmwise else 0)
+
+    def access_modes(self, desired: Sequence[Schedule]) -> dict[str, str]:
+        """How each of these Questionmark schedules holds its candidates: membership, seats or group."""
+        return {s.key.path: mode_of(s, self.access) for s in desired if s.provider == PROVIDER}
+
+    def _membership(self, wanted: Schedule | None) -> bool:
+        return self.access == MEMBERSHIP and wanted is not None and wanted.candidates is not None
 
     def close(self) -> None:
         with self._pool_lock:
@@ -60,6 +85,8 @@ class QuestionmarkProvider(Provider):
         if pool is not None:
             pool.shutdown()
         self.client.close()
+        if self.qmwise is not None:
+            self.qmwise.close()
 
     def write_pool(self) -> ThreadPoolExecutor:
         """The threads every change's seat and exception writes share (the client caps what is in flight)."""
@@ -82,10 +109,11 @@ class QuestionmarkProvider(Provider):
 
     def _world(self, classified: Classified, listing: Listing) -> ObservedWorld:
         """The classified listing as the shared model; retired schedules only while something is still live."""
-        members = self._members([(raw, wanted) for raw, wanted in classified.managed.values()])
+        pairs = [(raw, wanted) for raw, wanted in classified.managed.values()]
+        members, rosters = self._members(pairs), self._rosters(pairs)
         world = ObservedWorld(unmanaged=list(classified.unmanaged))
         for key, (raw, wanted) in classified.managed.items():
-            world.managed[key] = build_observed(raw, key, wanted, listing, members.get(raw.get("GroupID")))
+            world.managed[key] = self._observed(raw, key, wanted, listing, members, rosters)
         for key, raw in classified.retired.items():
             observed = build_observed(raw, key, None, listing)
             if not observed.live.disabled:
@@ -98,8 +126,32 @@ class QuestionmarkProvider(Provider):
         raw = find_owned(listing, key)
         if raw is None:
             return None
-        members = self._members([(raw, desired)] if desired is not None else [])
-        return build_observed(raw, key, desired, listing, members.get(raw.get("GroupID")))
+        pairs = [(raw, desired)] if desired is not None else []
+        return self._observed(raw, key, desired, listing, self._members(pairs), self._rosters(pairs))
+
+    def _observed(
+        self, raw: dict[str, Any], key: ScheduleKey, desired: Schedule | None, listing: Listing,
+        members: Mapping[Any, dict[str, int]], rosters: Mapping[int, list[dict[str, Any]]],
+    ) -> Observed:
+        group_id = raw.get("GroupID")
+        if desired is not None and self._membership(desired) and isinstance(group_id, int):
+            return build_membership_observed(raw, key, desired, listing, rosters.get(group_id, []))
+        return build_observed(raw, key, desired, listing, members.get(group_id))
+
+    def _rosters(self, pairs: Sequence[tuple[dict[str, Any], Schedule]]) -> dict[int, list[dict[str, Any]]]:
+        """Membership mode: every participant of each schedule's group (`Groups(id)/Participants`, followed
+        page by page; the groups read concurrently). A deleted group has none."""
+        ids = sorted({int(raw["GroupID"]) for raw, wanted in pairs
+                      if self._membership(wanted) and isinstance(raw.get("GroupID"), int)})
+
+        def read(group_id: int) -> list[dict[str, Any]]:
+            try:
+                return self.client.group_members(group_id)
+            except NotFoundError:
+                return []
+
+        with ThreadPoolExecutor(max(1, min(self.max_workers, len(ids)))) as pool:
+            return dict(zip(ids, pool.map(read, ids), strict=True))
 
     def _members(self, pairs: Sequence[tuple[dict[str, Any], Schedule]]) -> dict[Any, dict[str, int]]:
         """Members by email of the groups whose group-mode schedules want accommodations (read concurrently)."""
@@ -116,7 +168,10 @@ class QuestionmarkProvider(Provider):
             return {}
 
     def started(self, observed: Observed, emails: frozenset[str]) -> Mapping[str, str]:
-        """Candidates about to lose their seat who have attempts on it (read per seat, fail closed)."""
+        """Candidates about to lose their seat (or membership) who have attempts on it (read per seat, or per
+        group schedule and exception schedule; fail closed)."""
+        if isinstance(observed.live, MembershipLive):
+            return self._started_members(observed.live, emails)
         seats = [(email, int(seat["ID"])) for email in sorted(emails)
                  for seat in questionmark_live(observed).seats.get(email, ())]
 
@@ -134,6 +189,17 @@ class QuestionmarkProvider(Provider):
                 result[email] = STARTED if answer else UNKNOWN
         return result
 
+    def _started_members(self, live: MembershipLive, emails: frozenset[str]) -> Mapping[str, str]:
+        """Members about to be removed with any Attempt through the group schedule or its exceptions."""
+        schedules = [live.schedule_id, *(int(c["ID"]) for c in live.children.values())]
+        try:
+            with ThreadPoolExecutor(max(1, min(self.max_workers, len(schedules)))) as pool:
+                attempts = [a for found in pool.map(self.client.attempts, schedules) for a in found]
+        except ProviderError:
+            return dict.fromkeys(sorted(emails), UNKNOWN)
+        started = {int(a["ParticipantID"]) for a in attempts}
+        return {email: STARTED for email in sorted(emails) if live.member_ids.get(email) in started}
+
     # ------------------------------------------------------------------ reviewing
 
     def review(self, change: Writing, observed: Observed | None) -> tuple[str, ...]:
@@ -142,6 +208,12 @@ class QuestionmarkProvider(Provider):
             return ()
         desired = change.desired
         reasons: list[str] = []
+        if self._membership(desired):
+            reasons.extend(review_problems(desired, observed))
+        elif desired.candidates is not None and observed is not None and has_roster(observed.raw):
+            reasons.append("this schedule holds its candidates as the members of its group (membership mode); "
+                           "providers.questionmark.access is seats: switching an existing schedule is not done in "
+                           "place — set access: membership, or retire it and declare it under a new name")
         if not desired.assessment_id.isdigit():
             reasons.append(f"assessment_id {desired.assessment_id!r} is not a Questionmark assessment ID "
                            "(an Int64 number)")
@@ -192,7 +264,10 @@ class QuestionmarkProvider(Provider):
     def apply(self, change: Writing, observed: Observed | None) -> ApplyOutcome:
         """Create, update or disable with the fewest calls (see writes.Writer)."""
         before = self.calls
-        writer = Writer(self.client, max_workers=self.max_workers, shard=self.shard, pool=self.write_pool())
+        options: dict[str, Any] = {"max_workers": self.max_workers, "shard": self.shard, "pool": self.write_pool()}
+        writer = (MembershipWriter(self.client, self.qmwise, **options)
+                  if self.qmwise is not None and not isinstance(change, Disable) and self._membership(change.desired)
+                  else Writer(self.client, **options))
         if isinstance(change, Create):
             ref = writer.create(change.desired)
         elif observed is None:
@@ -212,4 +287,16 @@ def make_questionmark_provider(
     workers = config.max_workers if config else 8
     client = QuestionmarkClient(endpoint.base_url, endpoint.user, endpoint.secret, timeout=timeout,
                                 pool_size=max(workers, 4), max_in_flight=workers)
-    return QuestionmarkProvider(client, max_workers=workers, shard=shard)
+    access = config.access_mode if config else SEATS
+    qmwise: QmwiseClient | None = None
+    url = endpoint.qmwise_url or (config.qmwise_url if config else None)  # the sandbox's replaces the configured
+    if access == MEMBERSHIP:
+        if url is None or config is None:
+            raise ConfigError([Problem(Position("reconciler.yaml"), "providers.questionmark.qmwise_url",
+                                       "access: membership needs the tenant's QMWISe URL")])
+        user = config.qmwise_username or endpoint.user
+        secret = config.qmwise_password.get_secret_value() if config.qmwise_password else endpoint.secret
+        if endpoint.qmwise_url:  # the sandbox: its own login
+            user, secret = endpoint.user, endpoint.secret
+        qmwise = QmwiseClient(url, user, secret, timeout=timeout, batch=config.qmwise_batch, max_in_flight=workers)
+    return QuestionmarkProvider(client, max_workers=workers, shard=shard, qmwise=qmwise, access=access)
