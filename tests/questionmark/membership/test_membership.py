@@ -4,13 +4,14 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 from reconciler.models import Accommodation, Candidate, Window
 from reconciler.providers.questionmark.mapping import external_id
 from reconciler.providers.questionmark.membership import ROSTER_KEY
 
-from .conftest import ANA, ASSESSMENT, MEI, RAJ, qm_schedule
-from .membership_support import ADD, DELETE, Membership, membership  # noqa: F401  (the fixture)
+from ..conftest import ANA, ASSESSMENT, MEI, RAJ, qm_schedule
+from .conftest import ADD, DELETE, Membership
 
 MARK = external_id(ASSESSMENT, "Ops Certification")
 MOVED = Window(start="2026-11-03T08:00:00", end="2026-11-03T17:30:00", time_zone="Europe/London")
@@ -77,23 +78,10 @@ def test_adding_k_is_one_add_plus_the_new_participants(membership: Membership) -
     assert membership.members(membership.anchor()["GroupID"]) == {c.email for c in (ANA, RAJ, *added)}
 
 
-def test_adding_past_the_batch_size_splits_only_there(membership: Membership) -> None:
-    from .membership_support import membership_provider
-
-    sandbox_url = membership.provider.client.base_url.rstrip("/")
-    assert sandbox_url
-    membership.provider.close()
-    membership.provider = membership_provider(_sandbox_of(membership), batch=25)
+def test_adding_past_the_batch_size_splits_only_there(make_membership: Callable[..., Membership]) -> None:
+    membership = make_membership(batch=25)
     membership.apply(qm_schedule(candidates=people(60)))
     assert [c.ids for c in membership.soap()] == [25, 25, 10]
-
-
-def _sandbox_of(membership: Membership):  # type: ignore[no-untyped-def]
-    from reconciler.sandbox.launch import Credential, Sandbox
-    from reconciler.sandbox.questionmark import SANDBOX_PASSWORD, SANDBOX_USERNAME
-
-    return Sandbox("questionmark", membership.server, membership.server.url + "/deliveryodata/123456",
-                   (Credential("username", "", SANDBOX_USERNAME), Credential("password", "", SANDBOX_PASSWORD)))
 
 
 def test_removing_is_one_delete_and_the_participant_stays(membership: Membership) -> None:

@@ -1,9 +1,9 @@
-"""Helpers for membership-mode tests: the provider in `access: membership` against the emulator, and the
+"""Fixtures for membership-mode tests: the provider in `access: membership` against the emulator, and the
 QMWISe calls the emulator answered."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 
@@ -15,7 +15,7 @@ from reconciler.sandbox.launch import Sandbox
 from reconciler.sandbox.questionmark import QuestionmarkApp
 from reconciler.sandbox.questionmark.qmwise import QmwiseCall
 
-from .conftest import ROOT, Reconcile
+from ..conftest import ROOT, Reconcile
 
 ADD, DELETE = "AddGroupParticipantList", "DeleteGroupParticipantList"
 
@@ -58,7 +58,20 @@ class Membership(Reconcile):
 
 
 @pytest.fixture
-def membership(questionmark_sandbox: Sandbox, qm_app: QuestionmarkApp) -> Iterator[Membership]:
-    provider = membership_provider(questionmark_sandbox)
-    yield Membership(provider, questionmark_sandbox.server, qm_app)
-    provider.close()
+def make_membership(questionmark_sandbox: Sandbox, qm_app: QuestionmarkApp) -> Iterator[Callable[..., Membership]]:
+    """`Membership` over a new provider (batch size, workers as given)."""
+    made: list[QuestionmarkProvider] = []
+
+    def make(**options: int) -> Membership:
+        provider = membership_provider(questionmark_sandbox, **options)
+        made.append(provider)
+        return Membership(provider, questionmark_sandbox.server, qm_app)
+
+    yield make
+    for provider in made:
+        provider.close()
+
+
+@pytest.fixture
+def membership(make_membership: Callable[..., Membership]) -> Membership:
+    return make_membership()
