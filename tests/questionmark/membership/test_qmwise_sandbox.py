@@ -75,7 +75,8 @@ def test_bad_credentials(questionmark_sandbox: Sandbox, qm_app: QuestionmarkApp)
     with pytest.raises(AuthenticationError, match="credentials refused"):
         client.get_group(group)
     client.close()
-    bad = '<Security xmlns="http://questionmark.com/QMWISe/"><ClientID>sandbox-user</ClientID><Checksum>no</Checksum></Security>'
+    bad = ('<Security xmlns="http://questionmark.com/QMWISe/"><ClientID>sandbox-user</ClientID>'
+           "<Checksum>no</Checksum></Security>")
     answer = _post(questionmark_sandbox, "GetGroup", f"<Group_ID>{group}</Group_ID>", header=bad)
     assert answer.status_code == 500 and b"Access denied" in answer.content
     nothing = _post(questionmark_sandbox, "GetGroup", f"<Group_ID>{group}</Group_ID>")
@@ -108,7 +109,8 @@ def test_an_empty_list_and_a_dtd_are_refused(questionmark_sandbox: Sandbox, qm_a
     empty = _post(questionmark_sandbox, "AddGroupParticipantList", membership_body(group, []), basic=True)
     assert empty.status_code == 500 and b"at least one Participant_ID" in empty.content
     assert questionmark_sandbox.qmwise_url is not None
-    dtd = requests.post(questionmark_sandbox.qmwise_url, data=b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "b">]><x/>',
+    bomb = b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "b">]><x/>'
+    dtd = requests.post(questionmark_sandbox.qmwise_url, data=bomb,
                         headers={"Content-Type": "text/xml", "SOAPAction": soap_action("GetGroup")},
                         auth=(questionmark_sandbox.user, questionmark_sandbox.secret), timeout=5)
     assert dtd.status_code == 500 and b"not a well-formed SOAP message" in dtd.content
