@@ -5,7 +5,9 @@ imported as they are. A schedule created in the Questionmark UI has no mark: `ad
 PATCH of ExternalID per schedule, nothing else), after which the imported file plans with no changes. A
 schedule whose ExternalID is used by something else, or marked for another name, is never touched.
 A marked anchor with seats imports as a candidate list; any other group schedule imports in group mode
-(no `candidates:`: access is whoever is in the group).
+(no `candidates:`: access is whoever is in the group). With `access: membership`, adopting a group schedule
+also writes its roster record (`membership.ROSTER_KEY`): its group's members import as its candidates, and the
+tool manages them from then on.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from . import mapping
 from .client import PROVIDER
 from .listing import Classified, Listing, key_of
 from .live import questionmark_live
+from .membership import MEMBERSHIP, ROSTER_KEY, has_roster, imported_observed
 from .observe import LIST, build_observed
 from .provider import QuestionmarkProvider
 
@@ -97,10 +100,33 @@ def discover(
             marks.add(mark)
             raw = {**raw, "ExternalID": mark}
             found.adopted.append(key)
+            raw = _adopt_roster(provider, raw)
         classified.retired[key] = raw  # read as "no desired schedule"
-    observed = [build_observed(raw, key, None, listing) for key, raw in classified.retired.items()]
+    observed = [_read(provider, raw, key, listing) for key, raw in classified.retired.items()]
     found.schedules = sorted((_importable(o, time_zone, provider) for o in observed), key=lambda o: o.schedule.name)
     return found
+
+
+def _adopt_roster(provider: QuestionmarkProvider, raw: dict[str, Any]) -> dict[str, Any]:
+    """Membership mode: an adopted group schedule's group becomes its roster (the record is written; its members
+    are imported as the candidates)."""
+    group_id = raw.get("GroupID")
+    if provider.access != MEMBERSHIP or not isinstance(group_id, int) or has_roster(raw):
+        return raw
+    made = provider.client.create_metadata(int(raw["ID"]), ROSTER_KEY, str(group_id))
+    return {**raw, "ScheduleMetadata": [*(raw.get("ScheduleMetadata") or []), made]}
+
+
+def _read(provider: QuestionmarkProvider, raw: dict[str, Any], key: ScheduleKey, listing: Listing) -> Observed:
+    """One importable schedule as read; a roster (membership mode, the record present) with its members."""
+    group_id = raw.get("GroupID")
+    if provider.access == MEMBERSHIP and has_roster(raw) and isinstance(group_id, int):
+        try:
+            participants = provider.client.group_members(group_id)
+        except NotFoundError:
+            participants = []
+        return imported_observed(raw, key, listing, participants)
+    return build_observed(raw, key, None, listing)
 
 
 def _unimportable(raw: Mapping[str, Any], key: ScheduleKey, adopt: bool, shard: str | None) -> str | None:

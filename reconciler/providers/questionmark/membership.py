@@ -85,6 +85,23 @@ def build_membership_observed(
     return Observed(schedule=schedule, ref=base.ref, fingerprint=digest, raw=raw, live=state, candidates=candidates)
 
 
+def imported_observed(
+    raw: dict[str, Any], key: ScheduleKey, listing: Listing, participants: Sequence[Mapping[str, Any]],
+) -> Observed:
+    """`import` of a roster (owned or just adopted): the group schedule with every member as a candidate."""
+    members = mapping.members_by_email(participants)
+    base = build_observed(raw, key, None, listing, members)
+    candidates = tuple(sorted((c for p in participants if (c := mapping.candidate_of(p)) is not None
+                               and c.email in members), key=lambda c: c.email))
+    unique = tuple({c.email: c for c in candidates}.values())
+    metadata = {k: v for k, v in base.schedule.metadata.items() if k != ROSTER_KEY}
+    schedule = base.schedule.model_copy(update={"candidates": unique, "metadata": metadata})
+    live = questionmark_live(base)
+    state = MembershipLive(**{f.name: getattr(live, f.name) for f in fields(live)}, member_ids=members,
+                           roster_owned=True)
+    return replace(base, schedule=schedule, live=replace(state, mode=MEMBERSHIP))
+
+
 def review_problems(desired: Schedule, observed: Observed | None) -> list[str]:
     """Why a membership-mode change cannot be applied: a seats-mode schedule, or a group that is not ours."""
     if observed is None or not isinstance(observed.live, MembershipLive):

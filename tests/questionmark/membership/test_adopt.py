@@ -1,0 +1,35 @@
+"""`import --adopt` in membership mode: a group schedule made in the portal is adopted with its group as its roster
+(the record written, the members imported as candidates); the imported schedule then plans with no changes and
+the tool manages its members from then on."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from reconciler.providers.questionmark.discover import discover
+from reconciler.providers.questionmark.membership import ROSTER_KEY
+
+from ..conftest import ANA, ASSESSMENT, MEI, RAJ, qm_schedule
+from .conftest import ADD, Membership
+
+
+def test_adopting_a_populated_group_schedule_makes_its_group_the_roster(membership: Membership) -> None:
+    app = membership.app
+    group = app.add_group("Ops Team")
+    for person in (ANA, RAJ):
+        app.add_participant(person.email, person.email, groups=[group], FirstName=person.name.split()[0],
+                            LastName=person.name.split()[1])
+    schedule_id = app.add_schedule(Name="Ops Certification", AssessmentID=int(ASSESSMENT), GroupID=group,
+                                   MonitoringTypeID=1, StartFrom=datetime(2026, 11, 2, 8, 0),
+                                   StartTo=datetime(2026, 11, 2, 17, 30))
+    found = discover(membership.provider, group="Ops Team", adopt=True, time_zone="Europe/London")
+    (imported,) = found.schedules
+    assert found.adopted == [imported.schedule.key]
+    assert app.metadata_of(schedule_id) == {ROSTER_KEY: str(group)}
+    assert imported.schedule.candidates == (ANA, RAJ) and imported.schedule.metadata == {}
+    desired = imported.schedule.model_copy(update={"group": "Ops Team"})
+    assert not membership.plan(desired).plan.has_changes
+    membership.reset()
+    membership.apply(desired.model_copy(update={"candidates": (ANA, RAJ, MEI)}))  # now managed: one add
+    assert membership.soap_methods() == [ADD] and membership.members(group) == {ANA.email, RAJ.email, MEI.email}
+    assert qm_schedule().key == imported.schedule.key
