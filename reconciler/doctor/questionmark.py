@@ -19,6 +19,7 @@ from ..providers.questionmark.mapping import DEFAULT_MONITORING_TYPE_ID, SETTING
 from ..providers.questionmark.observe import fingerprint
 from .common import clock_result, in_order, json_of
 from .edmx import entity_sets
+from .membership import MEMBERSHIP_MANUAL, membership_navigations
 from .probe import Probe, ReadOnlyHttp
 from .report import DOCUMENTED, REPORT_ADVICE, Check, Result, skip_all
 
@@ -88,14 +89,16 @@ class QuestionmarkDoctor:
         self.positions = positions
         self.types: list[dict[str, Any]] = []
         self.schedule_ids: list[int] = []
+        self.group_ids: list[int] = []
 
     def run(self) -> list[Result]:
         first = self.credentials()
         clock = clock_result(_LATER[0], self.probe, "monitoring-types", None)
         if first.status == "fail":
-            return [first, clock, *skip_all(_LATER[1:]), *MANUAL]
+            return [first, clock, *skip_all(_LATER[1:]), *MANUAL, *MEMBERSHIP_MANUAL]
         return [first, clock, self.metadata(), *self.schedules(), self.metadata_feed(), self.participant_lookup(),
-                self.attempts(), *self.permissions(), self.monitoring_types(), self.error_envelope(), *MANUAL]
+                self.attempts(), *self.permissions(), self.monitoring_types(), self.error_envelope(),
+                membership_navigations(self.client, self.probe, self.group_ids), *MANUAL, *MEMBERSHIP_MANUAL]
 
     def credentials(self) -> Result:
         check = Check(PROVIDER, "questionmark credentials")
@@ -159,6 +162,7 @@ class QuestionmarkDoctor:
                     skip.skipped("no page to compare")]
         entities = [v for v in values if isinstance(v, dict)]
         self.schedule_ids = [v["ID"] for v in entities if isinstance(v.get("ID"), int)]
+        self.group_ids = [v["GroupID"] for v in entities if isinstance(v.get("GroupID"), int)]
         expanded = [v for v in entities if isinstance(v.get("ScheduleMetadata"), list)
                     and all(nav in v for nav in EXPANSIONS)]
         bad = len(values) - len(expanded)
@@ -388,4 +392,4 @@ _LATER = tuple(Check(PROVIDER, name, assumption) for name, assumption in (
     ("questionmark attempts feed", DOCUMENTED),
     ("questionmark service account", "Q-07"), ("questionmark scheduling permission", DOCUMENTED),
     ("questionmark monitoring types", DOCUMENTED),
-    ("questionmark error envelope", "Q-05")))
+    ("questionmark error envelope", "Q-05"), ("questionmark membership navigations", "Q-16")))

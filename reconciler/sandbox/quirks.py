@@ -52,6 +52,12 @@ def _body(response: SandboxResponse) -> dict[str, Any]:
     return response.body if isinstance(response.body, dict) else {}
 
 
+def _no_groups(app: SandboxApp, request: SandboxRequest, response: SandboxResponse) -> None:
+    body = _body(response)
+    if "Groups" in body:
+        body["Groups"] = []
+
+
 def _drop_paging(app: SandboxApp, request: SandboxRequest, response: SandboxResponse) -> None:
     _body(response).pop("paging", None)
 
@@ -167,6 +173,8 @@ QUIRKS: dict[str, Quirk] = {q.name: q for q in (
           rf"{_QM}/Participants", _refuse_bad_request),
     Quirk("qm-attempts", "documented", "`Attempts?$filter=ScheduleID eq N` is refused with 400",
           rf"{_QM}/Attempts", _refuse_bad_request),
+    Quirk("Q-16", "Q-16", "`Participants(id)?$expand=Groups` lists no group (membership not shown there)",
+          rf"{_QM}/Participants\(\d+\)", _no_groups),
 )}
 
 HOSTILE_QUIRKS: dict[str, Quirk] = {

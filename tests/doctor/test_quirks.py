@@ -27,6 +27,7 @@ BROKEN_CHECK = {
     "qm-monitoring-types": ("questionmark", "questionmark monitoring types"),
     "qm-participant-lookup": ("questionmark", "questionmark participant lookup"),
     "qm-attempts": ("questionmark", "questionmark attempts feed"),
+    "Q-16": ("questionmark", "questionmark membership navigations"),
 }
 
 
