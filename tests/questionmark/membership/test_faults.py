@@ -100,3 +100,21 @@ def test_two_applies_at_once_make_one_schedule_and_one_roster(make_membership: C
 
 def membership_of(membership: Membership, group: int) -> set[str]:
     return membership.members(group)
+
+
+def test_a_member_added_since_the_plan_is_added_again_harmlessly(membership: Membership) -> None:
+    """Assumption Q-15: adding a current member is ignored. The quirk (a fault instead) ends in a clear error
+    naming the method; nothing else is written."""
+    membership.apply(qm_schedule(candidates=(ANA,)))
+    run = membership.plan(qm_schedule())
+    group = membership.anchor()["GroupID"]
+    raj = membership.app.add_participant(RAJ.email, RAJ.email, groups=[group])  # since the plan, by hand
+    assert raj
+    membership.app.qmwise.add_existing_fault = True
+    (outcome,) = engine.apply_plan(run, membership.providers).outcomes
+    assert not outcome.ok and "QMWISe AddGroupParticipantList failed: Participant is already a member" in (
+        outcome.message)
+    membership.app.qmwise.add_existing_fault = False
+    membership.app.world.memberships.discard(group, raj)
+    (outcome,) = engine.apply_plan(membership.plan(qm_schedule()), membership.providers).outcomes
+    assert outcome.ok and membership.members(group) == {ANA.email, RAJ.email}
