@@ -97,6 +97,8 @@ class QuestionmarkProvider(Provider):
 
     def limit_run(self, deadline: RunDeadline) -> None:
         self.client.http.run_deadline = deadline
+        if self.qmwise is not None:
+            self.qmwise.http.run_deadline = deadline
 
     # ------------------------------------------------------------------ reading
 
