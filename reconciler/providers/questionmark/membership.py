@@ -28,6 +28,7 @@ from ...models import Candidate, Schedule, ScheduleKey
 from ...observed import LiveCandidates, Observed
 from ...plan import NAME, Update
 from . import mapping, people
+from .answers import MetadataEntity
 from .client import PROVIDER, QuestionmarkClient
 from .listing import Listing
 from .live import QuestionmarkLive, questionmark_live
@@ -134,12 +135,14 @@ class MembershipWriter(Writer):
         with self._settled():
             name = mapping.group_name(desired)
             group = self.client.find_group(name)
+            existing: dict[str, int] = {}
             if group is not None:
                 members = self.client.group_members(int(group["ID"]))
-                if members:
+                if members and not self._our_roster(int(group["ID"])):
                     raise BadRequestError(PROVIDER, f"group {name!r} already has {len(members)} member(s) this tool "
                                           "did not add: it is never taken over — adopt it (import questionmark "
                                           f"--group {name!r} --adopt) or choose another group")
+                existing = mapping.members_by_email(members)
             else:
                 group = self.client.create_group(name)
             group_id = int(group["ID"])
@@ -147,9 +150,21 @@ class MembershipWriter(Writer):
             parent_id = int(parent["ID"])
             self.client.create_metadata(parent_id, ROSTER_KEY, str(group_id))  # before any member
             self._patch(parent_id, {}, self._metadata(parent_id, desired.metadata, {}))
-            ids = self._add(group_id, list(desired.candidates or ()), {})
+            ids = self._add(group_id, list(desired.candidates or ()), existing)
             self._exceptions(desired, parent, {}, [], members=ids)
             return self.finish(str(parent_id))
+
+    def _our_roster(self, group_id: int) -> bool:
+        """Whether another group schedule of ours (this shard's mark) already holds this group as its roster: two
+        desired schedules may share one (validation makes them list the same candidates)."""
+        ours = [s for s in self.client.group_schedules(group_id) if mapping.is_owned(s, self.shard)
+                and s.get("ParticipantID") is None and s.get("ParentScheduleID") is None]
+        for schedule in ours:
+            path = f"Schedules({int(schedule['ID'])})/ScheduleMetadata"
+            for item in self.client.feed(path, None, MetadataEntity, "metadata"):
+                if item.get("Key") == ROSTER_KEY and item.get("Value") == str(group_id):
+                    return True
+        return False
 
     def _add(self, group_id: int, adds: Sequence[Candidate], members: Mapping[str, int]) -> dict[str, int]:
         """Find or create the added candidates' participants, make them members; their IDs by email."""

@@ -192,11 +192,15 @@ class QuestionmarkProvider(Provider):
         return result
 
     def _started_members(self, live: MembershipLive, emails: frozenset[str]) -> Mapping[str, str]:
-        """Members about to be removed with any Attempt through the group schedule or its exceptions."""
-        schedules = [live.schedule_id, *(int(c["ID"]) for c in live.children.values())]
+        """Members about to be removed with any Attempt through the group schedule or its exceptions, or through
+        another group schedule of the same group (or its exceptions): leaving the group ends access to all."""
+        schedules = {live.schedule_id, *(int(c["ID"]) for c in live.children.values())}
         try:
+            if isinstance(live.group_id, int):
+                schedules |= {int(s["ID"]) for s in self.client.group_schedules(live.group_id)
+                              if s.get("ParticipantID") is None or s.get("ParentScheduleID") is not None}
             with ThreadPoolExecutor(max(1, min(self.max_workers, len(schedules)))) as pool:
-                attempts = [a for found in pool.map(self.client.attempts, schedules) for a in found]
+                attempts = [a for found in pool.map(self.client.attempts, sorted(schedules)) for a in found]
         except ProviderError:
             return dict.fromkeys(sorted(emails), UNKNOWN)
         started = {int(a["ParticipantID"]) for a in attempts}
