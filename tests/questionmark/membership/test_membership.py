@@ -3,12 +3,16 @@
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Callable
 
 from reconciler.models import Accommodation, Candidate, Window
 from reconciler.providers.questionmark.mapping import external_id
 from reconciler.providers.questionmark.membership import ROSTER_KEY
+from reconciler.render.jsonplan import render_json
+from reconciler.render.markdown import render_markdown
+from reconciler.render.text import render_text
 
 from ..conftest import ANA, ASSESSMENT, MEI, RAJ, qm_schedule
 from .conftest import ADD, DELETE, Membership
@@ -39,6 +43,9 @@ def test_plan_header_says_the_mode(membership: Membership) -> None:
     run = membership.plan(qm_schedule(), qm_schedule(name="Open", candidates=None))
     assert run.plan.access == {qm_schedule().key.path: "membership", qm_schedule(name="Open").key.path: "group"}
     assert run.plan.access_line() == "Questionmark access: group 1, membership 1"
+    assert "Questionmark access: group 1, membership 1\n" in render_text(run.plan).splitlines(keepends=True)
+    assert "\nQuestionmark access: group 1, membership 1\n" in render_markdown(run.plan, mask=str)
+    assert json.loads(render_json(run.plan))["access"] == run.plan.access
 
 
 def test_no_op_plan_reads_the_listing_and_the_roster_pages(membership: Membership) -> None:
