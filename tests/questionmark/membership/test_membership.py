@@ -13,6 +13,7 @@ from reconciler.providers.questionmark.membership import ROSTER_KEY
 from reconciler.render.jsonplan import render_json
 from reconciler.render.markdown import render_markdown
 from reconciler.render.text import render_text
+from reconciler.sandbox.questionmark import SANDBOX_USERNAME
 
 from ..conftest import ANA, ASSESSMENT, MEI, RAJ, qm_schedule
 from .conftest import ADD, DELETE, Membership
@@ -156,3 +157,20 @@ def test_an_empty_existing_group_is_used(membership: Membership) -> None:
     membership.apply(qm_schedule())
     assert membership.anchor()["GroupID"] == group
     assert membership.members(group) == {ANA.email, RAJ.email}
+
+
+def test_no_op_plan_past_one_listing_page_adds_the_count(membership: Membership) -> None:
+    """150 schedules seeded as membership mode leaves them: 2 listing pages + `Schedules/$count` (asked when
+    the first page has a next link, reading.read_listing) + one roster page per schedule."""
+    from benchmarks.world import Scenario, desired, prepare_questionmark, seed_membership
+
+    scenario = Scenario(150, 2, "membership")
+    prepare_questionmark(membership.app, SANDBOX_USERNAME)
+    seed_membership(membership.app, scenario)
+    schedules = [desired("questionmark", scenario, i) for i in range(scenario.schedules)]
+    membership.reset()
+    assert not membership.plan(*schedules).plan.has_changes
+    reads = [path for path, _ in membership.reads()]
+    assert reads.count("Schedules") == math.ceil(150 / 100) and reads.count("Schedules/$count") == 1
+    assert sum(path.endswith("/Participants") for path in reads) == 150
+    assert len(reads) == math.ceil(150 / 100) + 1 + 150
