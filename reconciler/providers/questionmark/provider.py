@@ -2,9 +2,10 @@
 
 Choices the vendor documentation leaves open (also in docs/questionmark-mapping.md):
 - Ownership is the ExternalID mark; schedules without it are reported as unmanaged and never written.
-- A candidate list (list mode) is an always-disabled *anchor* schedule for the group plus one *seat* per
-  candidate (a schedule with their ParticipantID); removal disables the seat and marks it revoked. Group
-  membership is never changed (the Delivery OData API documents no way to).
+- A candidate list in membership mode (`access: membership`, see `membership`) is the group schedule's group:
+  members are added and removed through QMWISe. In seats mode (list mode) it is an always-disabled *anchor*
+  schedule for the group plus one *seat* per candidate (a schedule with their ParticipantID); removal disables
+  the seat and marks it revoked, and group membership is never changed.
 - Without `candidates:` (group mode) the group schedule is open to the group; accommodations are exception
   schedules for members.
 - Metadata is write-once: a changed value blocks the plan, a key removed from the YAML is left alone.
@@ -103,8 +104,8 @@ class QuestionmarkProvider(Provider):
     # ------------------------------------------------------------------ reading
 
     def observe(self, desired: Sequence[Schedule]) -> ObservedWorld:
-        """List Schedules once (its pages + 1 for `$count`, read concurrently); read group members only for
-        group-mode accommodations."""
+        """List Schedules once (its pages + 1 for `$count`, read concurrently); read group members for
+        group-mode accommodations and, in membership mode, each candidate list's roster."""
         with bulk_build():
             listing = read_listing(self.client, self.max_workers, self.shard)
             return self._world(classify(listing, [s for s in desired if s.provider == PROVIDER]), listing)
