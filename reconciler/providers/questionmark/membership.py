@@ -12,8 +12,10 @@ schedule's group, the schedule is one group schedule "for all members of the gro
   Members are changed only under that record. A group schedule of ours without it (a lost answer before the
   record was written) is claimed only while the group has no members; a group that exists already with
   members is never taken over (adopt it with `import questionmark --group NAME --adopt`).
-- Switching an existing schedule between seats and membership is refused (its results and seats would split
-  between two shapes): keep its mode, or retire it and declare it under a new name.
+- An existing seats-mode schedule (it has seats) keeps its seats when the project turns to membership mode: the
+  project's mode applies to new schedules, the plan header names each schedule's mode. To move one to
+  membership, retire it and declare it under a new name. A membership-mode schedule under `access: seats`
+  (no QMWISe) is refused with a message.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from .answers import MetadataEntity
 from .client import PROVIDER, QuestionmarkClient
 from .listing import Listing
 from .live import QuestionmarkLive, questionmark_live
-from .observe import LIST, build_observed, metadata_of
+from .observe import build_observed, metadata_of
 from .qmwise import QmwiseClient
 from .writes import Writer, differing, rename_bodies
 
@@ -44,12 +46,11 @@ manages for it (metadata is write-once: the record stays with the schedule)."""
 
 @dataclass(frozen=True, kw_only=True)
 class MembershipLive(QuestionmarkLive):
-    """A membership-mode group schedule: its group's members (ID by email), whether the roster record is there,
-    and whether seats of the other mode exist under its mark."""
+    """A membership-mode group schedule: its group's members (ID by email) and whether the roster record is
+    there."""
 
     member_ids: Mapping[str, int] = field(default_factory=dict)
     roster_owned: bool = False
-    seated: bool = False
 
 
 def has_roster(raw: Mapping[str, Any] | None) -> bool:
@@ -73,15 +74,14 @@ def build_membership_observed(
     members = mapping.members_by_email(participants)
     base = build_observed(raw, key, open_desired, listing, members)
     live = questionmark_live(base)
-    seated = live.mode == LIST or bool(live.revoked)
     names = {email: mapping.name_of(p, email) for p in participants if (email := mapping.email_of(p)) is not None}
     metadata = {k: v for k, v in base.schedule.metadata.items() if k != ROSTER_KEY}
     schedule = base.schedule.model_copy(update={"candidates": (), "metadata": metadata})
     known = desired.candidate_emails()
     candidates = LiveCandidates(frozenset(members), {e: n for e, n in names.items() if e not in known})
     state = MembershipLive(**{f.name: getattr(live, f.name) for f in fields(live)},
-                           member_ids=members, roster_owned=has_roster(raw), seated=seated)
-    state = replace(state, mode=MEMBERSHIP if not seated else LIST)
+                           member_ids=members, roster_owned=has_roster(raw))
+    state = replace(state, mode=MEMBERSHIP)
     digest = hashlib.blake2b(f"{base.fingerprint}:{sorted(members.values())}".encode(), digest_size=8).hexdigest()
     return Observed(schedule=schedule, ref=base.ref, fingerprint=digest, raw=raw, live=state, candidates=candidates)
 
@@ -104,15 +104,11 @@ def imported_observed(
 
 
 def review_problems(desired: Schedule, observed: Observed | None) -> list[str]:
-    """Why a membership-mode change cannot be applied: a seats-mode schedule, or a group that is not ours."""
+    """Why a membership-mode change cannot be applied: a group that is not ours."""
     if observed is None or not isinstance(observed.live, MembershipLive):
         return []
     live = observed.live
     group = mapping.group_name(desired)
-    if live.seated:
-        return ["this schedule holds its candidates as seats (one schedule each); providers.questionmark.access "
-                "is membership: switching an existing schedule is not done in place — keep access: seats for "
-                "this project, or retire it and declare it under a new name"]
     if not live.roster_owned and live.member_ids:
         return [f"group {group!r} already has {len(live.member_ids)} member(s) this tool did not add; it never "
                 "changes the members of a group it does not own — adopt it (reconciler import questionmark "
@@ -184,7 +180,7 @@ class MembershipWriter(Writer):
 
     def _update_members(self, change: Update, desired: Schedule, observed: Observed) -> str:
         live = observed.live
-        if not isinstance(live, MembershipLive) or live.seated:
+        if not isinstance(live, MembershipLive):
             raise BadRequestError(PROVIDER, "not a membership-mode schedule; plan again")
         raw = dict(observed.raw or {})
         schedule_id, group_id = live.schedule_id, int(raw["GroupID"])

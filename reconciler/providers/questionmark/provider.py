@@ -64,6 +64,7 @@ class QuestionmarkProvider(Provider):
         self.client = client
         self.qmwise = qmwise
         self.access = access
+        self._seats_kept: set[ScheduleKey] = set()  # membership access: live seats-mode schedules keep seats
         self.shard = shard
         self.max_workers = max_workers
         self._write_pool: ThreadPoolExecutor | None = None
@@ -75,7 +76,8 @@ class QuestionmarkProvider(Provider):
 
     def access_modes(self, desired: Sequence[Schedule]) -> dict[str, str]:
         """How each of these Questionmark schedules holds its candidates: membership, seats or group."""
-        return {s.key.path: mode_of(s, self.access) for s in desired if s.provider == PROVIDER}
+        return {s.key.path: SEATS if s.key in self._seats_kept else mode_of(s, self.access)
+                for s in desired if s.provider == PROVIDER}
 
     def _membership(self, wanted: Schedule | None) -> bool:
         return self.access == MEMBERSHIP and wanted is not None and wanted.candidates is not None
@@ -113,7 +115,7 @@ class QuestionmarkProvider(Provider):
     def _world(self, classified: Classified, listing: Listing) -> ObservedWorld:
         """The classified listing as the shared model; retired schedules only while something is still live."""
         pairs = [(raw, wanted) for raw, wanted in classified.managed.values()]
-        members, rosters = self._members(pairs), self._rosters(pairs)
+        members, rosters = self._members(pairs), self._rosters(pairs, listing)
         world = ObservedWorld(unmanaged=list(classified.unmanaged))
         for key, (raw, wanted) in classified.managed.items():
             world.managed[key] = self._observed(raw, key, wanted, listing, members, rosters)
@@ -130,7 +132,7 @@ class QuestionmarkProvider(Provider):
         if raw is None:
             return None
         pairs = [(raw, desired)] if desired is not None else []
-        return self._observed(raw, key, desired, listing, self._members(pairs), self._rosters(pairs))
+        return self._observed(raw, key, desired, listing, self._members(pairs), self._rosters(pairs, listing))
 
     def _observed(
         self, raw: dict[str, Any], key: ScheduleKey, desired: Schedule | None, listing: Listing,
@@ -138,14 +140,18 @@ class QuestionmarkProvider(Provider):
     ) -> Observed:
         group_id = raw.get("GroupID")
         if desired is not None and self._membership(desired) and isinstance(group_id, int):
-            return build_membership_observed(raw, key, desired, listing, rosters.get(group_id, []))
+            if not listing.seats_of(raw, desired):
+                return build_membership_observed(raw, key, desired, listing, rosters.get(group_id, []))
+            self._seats_kept.add(desired.key)  # a live seats-mode schedule keeps its seats
         return build_observed(raw, key, desired, listing, members.get(group_id))
 
-    def _rosters(self, pairs: Sequence[tuple[dict[str, Any], Schedule]]) -> dict[int, list[dict[str, Any]]]:
+    def _rosters(self, pairs: Sequence[tuple[dict[str, Any], Schedule]],
+                 listing: Listing) -> dict[int, list[dict[str, Any]]]:
         """Membership mode: every participant of each schedule's group (`Groups(id)/Participants`, followed
-        page by page; the groups read concurrently). A deleted group has none."""
-        ids = sorted({int(raw["GroupID"]) for raw, wanted in pairs
-                      if self._membership(wanted) and isinstance(raw.get("GroupID"), int)})
+        page by page; the groups read concurrently), but for live seats-mode schedules. A deleted group has
+        none."""
+        ids = sorted({int(raw["GroupID"]) for raw, wanted in pairs if self._membership(wanted)
+                      and isinstance(raw.get("GroupID"), int) and not listing.seats_of(raw, wanted)})
 
         def read(group_id: int) -> list[dict[str, Any]]:
             try:
@@ -272,8 +278,10 @@ class QuestionmarkProvider(Provider):
         """Create, update or disable with the fewest calls (see writes.Writer)."""
         before = self.calls
         options: dict[str, Any] = {"max_workers": self.max_workers, "shard": self.shard, "pool": self.write_pool()}
+        membership = isinstance(observed.live, MembershipLive) if observed is not None else (
+            isinstance(change, Create) and self._membership(change.desired))
         writer = (MembershipWriter(self.client, self.qmwise, **options)
-                  if self.qmwise is not None and not isinstance(change, Disable) and self._membership(change.desired)
+                  if self.qmwise is not None and membership and not isinstance(change, Disable)
                   else Writer(self.client, **options))
         if isinstance(change, Create):
             ref = writer.create(change.desired)

@@ -1,24 +1,23 @@
-"""Switching a live schedule between seats and membership is refused in place, with a message saying what to do;
-a schedule of ours whose roster record never arrived is claimed only while its group is empty."""
+"""A live seats-mode schedule keeps its seats when the project turns to membership mode (new schedules use
+membership); a membership schedule under `access: seats` is refused with a message; a schedule of ours whose
+roster record never arrived is claimed only while its group is empty."""
 
 from __future__ import annotations
-
-import pytest
-
-from reconciler.errors import UnsafePlanError
 
 from ..conftest import ANA, MEI, RAJ, Reconcile, qm_schedule
 from .conftest import ADD, Membership
 
 
-def test_seats_to_membership_is_refused(reconcile: Reconcile, membership: Membership) -> None:
+def test_a_seats_schedule_keeps_its_seats_in_membership_mode(reconcile: Reconcile, membership: Membership) -> None:
     reconcile.apply(qm_schedule())  # seats mode: an anchor and two seats
-    run = membership.plan(qm_schedule(candidates=(ANA, RAJ, MEI)))
-    (change,) = run.plan.changes
-    assert change.blocked and "holds its candidates as seats" in change.blocked[0]
-    with pytest.raises(UnsafePlanError, match="cannot apply"):
-        membership.engine_apply(qm_schedule(candidates=(ANA, RAJ, MEI)))
-    assert membership.soap_methods() == []
+    run = membership.plan(qm_schedule(candidates=(ANA, RAJ, MEI)), qm_schedule(name="New Exam", group="New"))
+    assert run.plan.access == {qm_schedule().key.path: "seats", qm_schedule(name="New Exam").key.path: "membership"}
+    (change, _) = sorted(run.plan.changes, key=lambda c: c.name != "Ops Certification")
+    assert not change.blocked and [c.email for c in change.candidates.add] == [MEI.email]
+    membership.reset()
+    membership.apply(qm_schedule(candidates=(ANA, RAJ, MEI)))
+    assert membership.soap_methods() == [] and MEI.email in reconcile.seats()  # a seat, not a member
+    assert membership.members(reconcile.anchor()["GroupID"]) == set()
 
 
 def test_membership_to_seats_is_refused(reconcile: Reconcile, membership: Membership) -> None:
