@@ -100,6 +100,7 @@ def discover(
             marks.add(mark)
             raw = {**raw, "ExternalID": mark}
             found.adopted.append(key)
+        if adopt and not listing.seats_of(raw):  # membership mode: the group becomes the roster (a marked one's too)
             raw = _adopt_roster(provider, raw)
         classified.retired[key] = raw  # read as "no desired schedule"
     observed = [_read(provider, raw, key, listing) for key, raw in classified.retired.items()]

@@ -111,8 +111,9 @@ def review_problems(desired: Schedule, observed: Observed | None) -> list[str]:
     group = mapping.group_name(desired)
     if not live.roster_owned and live.member_ids:
         return [f"group {group!r} already has {len(live.member_ids)} member(s) this tool did not add; it never "
-                "changes the members of a group it does not own — adopt it (reconciler import questionmark "
-                f"--group {group!r} --adopt) or choose another group"]
+                "changes the members of a group it does not own — adopt the group explicitly (with this schedule "
+                f"not yet in the YAML: reconciler import questionmark --group {group!r} --adopt) or choose another "
+                "group"]
     return []
 
 

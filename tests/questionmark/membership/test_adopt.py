@@ -9,7 +9,7 @@ from datetime import datetime
 from reconciler.providers.questionmark.discover import discover
 from reconciler.providers.questionmark.membership import ROSTER_KEY
 
-from ..conftest import ANA, ASSESSMENT, MEI, RAJ, qm_schedule
+from ..conftest import ANA, ASSESSMENT, MEI, RAJ, Reconcile, qm_schedule
 from .conftest import ADD, Membership
 
 
@@ -33,3 +33,24 @@ def test_adopting_a_populated_group_schedule_makes_its_group_the_roster(membersh
     membership.apply(desired.model_copy(update={"candidates": (ANA, RAJ, MEI)}))  # now managed: one add
     assert membership.soap_methods() == [ADD] and membership.members(group) == {ANA.email, RAJ.email, MEI.email}
     assert qm_schedule().key == imported.schedule.key
+
+
+def test_adopting_a_marked_group_mode_schedule_makes_its_group_the_roster(membership: Membership) -> None:
+    group = membership.app.add_group("Ops Team")
+    membership.app.add_participant("boss@example.com", "boss@example.com", groups=[group])
+    membership.apply(qm_schedule(candidates=None))  # group mode: ours, no roster record
+    assert membership.plan(qm_schedule()).plan.changes[0].blocked  # not taken over by surprise
+    found = discover(membership.provider, group="Ops Team", adopt=True)
+    (imported,) = found.schedules
+    assert found.adopted == [] and [c.email for c in imported.schedule.candidates or ()] == ["boss@example.com"]
+    membership.reset()
+    assert not membership.plan(imported.schedule.model_copy(update={"group": "Ops Team"})).plan.has_changes
+    membership.apply(qm_schedule())  # now the roster is ours: the boss leaves, Ana and Raj join
+    assert membership.members(group) == {ANA.email, RAJ.email}
+
+
+def test_adopting_never_records_a_roster_on_a_seats_anchor(reconcile: Reconcile, membership: Membership) -> None:
+    reconcile.apply(qm_schedule())  # seats mode
+    found = discover(membership.provider, group="Ops Team", adopt=True)
+    assert [s.schedule.name for s in found.schedules] == ["Ops Certification"]
+    assert ROSTER_KEY not in membership.app.metadata_of(reconcile.anchor()["ID"])
