@@ -70,15 +70,21 @@ def build_membership_observed(
     participants: Sequence[Mapping[str, Any]],
 ) -> Observed:
     """The group schedule as the shared model, its candidates the group's members."""
-    open_desired = desired.model_copy(update={"candidates": None})
-    members = mapping.members_by_email(participants)
-    base = build_observed(raw, key, open_desired, listing, members)
+    known = desired.candidate_emails()
+    members: dict[str, int] = {}
+    names: dict[str, str] = {}  # only those the desired state does not list (the plan may remove them)
+    for participant in participants:  # one pass; emails the desired state lists are taken as they are
+        email = mapping.email_of(participant, known)
+        if email is None or not isinstance(participant.get("ID"), int) or email in members:
+            continue
+        members[email] = int(participant["ID"])
+        if email not in known:
+            names[email] = mapping.name_of(participant, email)
+    base = build_observed(raw, key, desired.model_copy(update={"candidates": None}), listing, members)
     live = questionmark_live(base)
-    names = {email: mapping.name_of(p, email) for p in participants if (email := mapping.email_of(p)) is not None}
     metadata = {k: v for k, v in base.schedule.metadata.items() if k != ROSTER_KEY}
     schedule = base.schedule.model_copy(update={"candidates": (), "metadata": metadata})
-    known = desired.candidate_emails()
-    candidates = LiveCandidates(frozenset(members), {e: n for e, n in names.items() if e not in known})
+    candidates = LiveCandidates(frozenset(members), names)
     state = MembershipLive(**{f.name: getattr(live, f.name) for f in fields(live)},
                            member_ids=members, roster_owned=has_roster(raw))
     state = replace(state, mode=MEMBERSHIP)
