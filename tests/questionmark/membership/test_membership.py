@@ -174,3 +174,15 @@ def test_no_op_plan_past_one_listing_page_adds_the_count(membership: Membership)
     assert reads.count("Schedules") == math.ceil(150 / 100) and reads.count("Schedules/$count") == 1
     assert sum(path.endswith("/Participants") for path in reads) == 150
     assert len(reads) == math.ceil(150 / 100) + 1 + 150
+
+
+def test_create_call_counts(membership: Membership) -> None:
+    membership.apply(qm_schedule(candidates=people(3), metadata={"Cohort": "Q4"}))
+    writes = sorted(membership.odata_writes())
+    assert writes == sorted([("POST", "Groups"), ("POST", "Schedules"), ("POST", "ScheduleMetadata"),
+                             ("POST", "ScheduleMetadata"), *[("POST", "Participants")] * 3])
+    assert membership.soap_methods() == [ADD]
+    reads = [path for path, _ in membership.reads()]
+    assert reads.count("Groups") == 1 and reads.count("Participants") == 3  # group lookup, one per person
+    assert membership.app.metadata_of(membership.anchor()["ID"]) == {
+        ROSTER_KEY: str(membership.anchor()["GroupID"]), "Cohort": "Q4"}
