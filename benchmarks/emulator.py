@@ -26,9 +26,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--schedules", type=int, default=0, help="schedules already live (0: an empty world)")
     parser.add_argument("--candidates", type=int, default=0)
     parser.add_argument("--latency-ms", type=float, default=20.0)
+    parser.add_argument("--access", choices=("seats", "membership"), default="seats")
     args = parser.parse_args(argv)
     app = new_app(args.vendor)
-    scenario = Scenario(args.schedules, args.candidates)
+    scenario = Scenario(args.schedules, args.candidates, args.access)
     if args.vendor == "mettl":
         from reconciler.sandbox.mettl import MettlApp
 
@@ -57,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
     threading.Thread(target=orphaned, daemon=True).start()
     with start(app, latency=args.latency_ms / 1000) as sandbox:
         print(json.dumps({"url": sandbox.url, "control": sandbox.server.url, "user": sandbox.user,
-                          "secret": sandbox.secret}), flush=True)
+                          "secret": sandbox.secret, "qmwise_url": sandbox.qmwise_url}), flush=True)
         stopped.wait(24 * 3600)  # bounded: a forgotten emulator ends after a day at most
     return 0
 

@@ -36,10 +36,10 @@ class Emulator:
     """`python -m benchmarks.emulator` in its own process, seeded before it serves."""
 
     def __init__(self, vendor: str, schedules: int, candidates: int, latency_ms: float, *,
-                 start_timeout: float = 900.0) -> None:
+                 start_timeout: float = 900.0, access: str = "seats") -> None:
         self.vendor = vendor
         command = [sys.executable, "-m", "benchmarks.emulator", vendor, "--schedules", str(schedules),
-                   "--candidates", str(candidates), "--latency-ms", str(latency_ms)]
+                   "--candidates", str(candidates), "--latency-ms", str(latency_ms), "--access", access]
         self.process = subprocess.Popen(command, cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                         text=True)
         try:
@@ -49,6 +49,7 @@ class Emulator:
             raise
         self.url: str = info["url"]
         self.control: str = info["control"]
+        self.qmwise_url: str | None = info.get("qmwise_url")
         self.credentials = dict(zip(CREDENTIAL_ENV[vendor], (info["user"], info["secret"]), strict=True))
         self._seen = 0
 

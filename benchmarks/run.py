@@ -2,6 +2,7 @@
 
     python -m benchmarks.run                                   # both vendors, 100 x 200, 20 ms, parallelism 8 and 1
     python -m benchmarks.run --vendor mettl --schedules 1000 --candidates 200 --phases noop,change
+    python -m benchmarks.run --vendor questionmark --access membership --schedules 1000 --candidates 200
 
 Phases (`--phases`): `noop` (plan against a world seeded to match: must show no change), `change` (plan with
 1 % of the schedules' window end moved), `apply` (apply that change; reverted unmeasured afterwards), `create`
@@ -37,6 +38,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--vendor", choices=("mettl", "questionmark", "both"), default="both")
     parser.add_argument("--runs", type=int, default=1, help="repetitions of each measurement")
     parser.add_argument("--phases", default=",".join(PHASES), help=f"comma-separated subset of {', '.join(PHASES)}")
+    parser.add_argument("--access", choices=("seats", "membership"), default="seats",
+                        help="Questionmark's access mode (membership: group schedule + members through QMWISe)")
     return parser
 
 
@@ -51,7 +54,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     vendors = ["mettl", "questionmark"] if args.vendor == "both" else [args.vendor]
     try:
-        bench(vendors, Scenario(args.schedules, args.candidates), args.latency_ms, parallelism, phases,
+        bench(vendors, Scenario(args.schedules, args.candidates, args.access), args.latency_ms, parallelism, phases,
               runs=args.runs, emit=lambda record: print(json.dumps(record), flush=True))
     except KeyboardInterrupt:
         print("interrupted; emulators stopped", file=sys.stderr)
@@ -79,7 +82,7 @@ def bench(vendors: list[str], scenario: Scenario, latency_ms: float, parallelism
         if "create" in phases:
             for workers in parallelism:
                 for _ in range(runs):
-                    with emulators(vendors, Scenario(0, scenario.candidates), latency_ms) as running:
+                    with emulators(vendors, Scenario(0, scenario.candidates, scenario.access), latency_ms) as running:
                         _Bench(running, scenario, latency_ms, root, emit).measure(
                             "apply-create-all", workers, changed=False, apply=True)
 
@@ -90,7 +93,8 @@ def emulators(vendors: list[str], scenario: Scenario, latency_ms: float) -> Iter
     with ExitStack() as stack:
         running: dict[str, Emulator] = {}
         for vendor in vendors:
-            running[vendor] = Emulator(vendor, scenario.schedules, scenario.candidates, latency_ms)
+            running[vendor] = Emulator(vendor, scenario.schedules, scenario.candidates, latency_ms,
+                                       access=scenario.access)
             stack.callback(running[vendor].stop)
         yield running
 
@@ -105,8 +109,9 @@ class _Bench:
         self.env = {k: v for e in running.values() for k, v in e.credentials.items()}
 
     def run(self, workers: int, *, changed: bool, apply: bool) -> CliRun:
+        qmwise = self.running["questionmark"].qmwise_url if "questionmark" in self.running else None
         config = write_project(self.root, list(self.running), {v: e.url for v, e in self.running.items()},
-                               self.scenario, parallelism=workers, changed=changed)
+                               self.scenario, parallelism=workers, changed=changed, qmwise_url=qmwise)
         args = ["apply", "--auto-approve"] if apply else ["plan", "--format", "json"]
         result = run_cli([*args, "--config", str(config)], self.env)
         if result.exit_code != 0:
@@ -124,7 +129,8 @@ class _Bench:
         sent = {v: k["reads"] + k["writes"] + k["retries"] for v, k in requests.items()}
         limit = max(sent.values()) * self.latency_ms / 1000 / workers
         record: dict[str, Any] = {
-            "run": name, "vendors": list(self.running), "schedules": self.scenario.schedules,
+            "run": name, "vendors": list(self.running), "access": self.scenario.access,
+            "schedules": self.scenario.schedules,
             "candidates": self.scenario.candidates, "latency_ms": self.latency_ms, "parallelism": workers,
             "requests": requests, "requests_total": sum(sent.values()), "wall_s": round(result.wall, 3),
             "reconciler_cpu_s": round(result.cpu, 3),

@@ -4,7 +4,7 @@ The same scenario is written twice: as a project (reconciler.yaml, one YAML file
 per schedule) the CLI reads, and into an emulator (its seeding helpers, no HTTP) exactly as the reconciler's
 own create would have left it, so the first plan is a no-op. The "1 % change" moves the window end of
 ceil(1 % of N) schedules by one day: one write per changed object (a Mettl edit per schedule; a Questionmark
-PATCH per anchor and per seat).
+PATCH per anchor and per seat, or in membership mode one PATCH per group schedule).
 """
 
 from __future__ import annotations
@@ -32,6 +32,8 @@ class Scenario:
 
     schedules: int
     candidates: int
+    access: str = "seats"
+    """Questionmark's access mode: `seats` (anchor + seats) or `membership` (group schedule + members)."""
 
     @property
     def changed(self) -> int:
@@ -64,7 +66,7 @@ def desired(vendor: str, scenario: Scenario, index: int, *, changed: bool = Fals
 
 
 def write_project(root: Path, vendors: list[str], urls: dict[str, str], scenario: Scenario, *,
-                  parallelism: int, changed: bool = False) -> Path:
+                  parallelism: int, changed: bool = False, qmwise_url: str | None = None) -> Path:
     """The project folder the CLI reads; returns its reconciler.yaml. Credentials come from the environment."""
     desired_dir = root / "desired"
     desired_dir.mkdir(parents=True, exist_ok=True)
@@ -72,7 +74,7 @@ def write_project(root: Path, vendors: list[str], urls: dict[str, str], scenario
     entries: list[str] = []
     lists: list[str] = []
     for vendor in vendors:
-        providers.append(_provider_yaml(vendor, urls[vendor], parallelism))
+        providers.append(_provider_yaml(vendor, urls[vendor], parallelism, scenario.access, qmwise_url))
         for index in range(scenario.schedules):
             list_file = desired_dir / f"{vendor}-{index:04d}.csv"
             if not list_file.exists():
@@ -96,11 +98,14 @@ def write_project(root: Path, vendors: list[str], urls: dict[str, str], scenario
     return config
 
 
-def _provider_yaml(vendor: str, url: str, parallelism: int) -> str:
+def _provider_yaml(vendor: str, url: str, parallelism: int, access: str = "seats",
+                   qmwise_url: str | None = None) -> str:
     if vendor == "mettl":
         keys = "    public_key: ${METTL_PUBLIC_KEY}\n    private_key: ${METTL_PRIVATE_KEY}\n"
     else:
         keys = "    username: ${QUESTIONMARK_USERNAME}\n    password: ${QUESTIONMARK_PASSWORD}\n"
+        if access == "membership" and qmwise_url:
+            keys += f"    qmwise_url: {qmwise_url}\n    access: membership\n"
     return f"  {vendor}:\n    base_url: {url}\n{keys}    max_workers: {parallelism}\n"
 
 
@@ -125,9 +130,12 @@ def prepare_questionmark(app: QuestionmarkApp, user: str) -> None:
 
 def seed_questionmark(app: QuestionmarkApp, scenario: Scenario) -> None:
     """Per schedule: its group, the disabled anchor, one participant and one seat per candidate, as the
-    reconciler's create leaves them."""
+    reconciler's create leaves them (membership: the group schedule, its roster record, the members)."""
     from reconciler.providers.questionmark import logins, mapping
 
+    if scenario.access == "membership":
+        seed_membership(app, scenario)
+        return
     world = app.world
     unmonitored = next(int(t["ID"]) for t in world.tables["MonitoringTypes"].values() if t["Name"] == "UNMONITORED")
     for index in range(scenario.schedules):
@@ -145,3 +153,22 @@ def seed_questionmark(app: QuestionmarkApp, scenario: Scenario) -> None:
             login = logins.login_names(candidate.email)[0]
             participant = world.create_participant(logins.participant_body(candidate, login))
             world.create_schedule({**seat, "ParticipantID": participant["ID"]}, None)
+
+
+def seed_membership(app: QuestionmarkApp, scenario: Scenario) -> None:
+    """Membership mode as the reconciler's create leaves it: per schedule its group, the group schedule with the
+    roster record, and one participant per candidate, a member of the group."""
+    from reconciler.providers.questionmark import logins, mapping
+    from reconciler.providers.questionmark.membership import ROSTER_KEY
+
+    world = app.world
+    unmonitored = next(int(t["ID"]) for t in world.tables["MonitoringTypes"].values() if t["Name"] == "UNMONITORED")
+    for index in range(scenario.schedules):
+        schedule = desired("questionmark", scenario, index)
+        group_id = int(world.create_group({"Name": mapping.group_name(schedule)})["ID"])
+        created = world.create_schedule(mapping.create_body(schedule, group_id, None, unmonitored), None)
+        world.create_metadata({"ScheduleID": created["ID"], "Key": ROSTER_KEY, "Value": str(group_id)})
+        for candidate in schedule.candidates or ():
+            login = logins.login_names(candidate.email)[0]
+            participant = world.create_participant(logins.participant_body(candidate, login))
+            world.memberships.add(group_id, participant["ID"])

@@ -109,6 +109,9 @@ def _make_plan(
                       resend_secrets=resend_secrets, undeclared=undeclared)
     plan = _review(plan, providers, {**observed, **{o.schedule.key: o for o in retired}})
     plan = plan.model_copy(update={"scope": scope.label}) if scope else plan
+    access = {path: mode for provider in providers.values() for path, mode in
+              provider.access_modes(desired.schedules).items()}
+    plan = plan.model_copy(update={"access": dict(sorted(access.items()))}) if access else plan
     return PlanRun(plan, {**observed, **{o.schedule.key: o for o in retired}},
                    {name: p.calls for name, p in providers.items()})
 

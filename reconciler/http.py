@@ -210,8 +210,10 @@ class HttpClient:
         json: Any = None,
         sign: Callable[[], Mapping[str, str]] | None = None,
         headers: Mapping[str, str] | None = None,
+        content: bytes | None = None,
     ) -> requests.Response:
-        """Send a request; reads are retried on transient failures. `sign` is called per attempt."""
+        """Send a request; reads are retried on transient failures. `sign` is called per attempt. `content`: a
+        raw body (its Content-Type in `headers`)."""
         method = method.upper()
         is_read = method in READ_METHODS
         attempts = self.retry.attempts
@@ -224,7 +226,8 @@ class HttpClient:
                 log.debug("%s: retrying %s after %.2fs (%s)", self.provider, method, delay, last)
                 time.sleep(delay)
             try:
-                return self._once(method, url, params=params, data=data, json=json, sign=sign, headers=headers)
+                return self._once(method, url, params=params, data=data, json=json, sign=sign, headers=headers,
+                                  content=content)
             except TransientError as exc:
                 last = exc
                 if not is_read and not _refused(exc):
@@ -248,6 +251,7 @@ class HttpClient:
         json: Any,
         sign: Callable[[], Mapping[str, str]] | None,
         headers: Mapping[str, str] | None = None,
+        content: bytes | None = None,
     ) -> requests.Response:
         self.check_target(url)
         budget = self._budget(method, url)
@@ -267,7 +271,8 @@ class HttpClient:
             # deadline (requests' own timeout bounds each socket read, not the whole answer). A call given up
             # at its deadline frees its slot then.
             budget = max(0.0, budget - (time.monotonic() - started))
-            outcome = self._workers.run(lambda: self._fetch(method, url, query, body, json, headers, budget), budget)
+            outcome = self._workers.run(lambda: self._fetch(method, url, query, body, json, headers, budget, content),
+                                        budget)
         finally:
             if self._slots is not None:
                 self._slots.release()
@@ -321,9 +326,11 @@ class HttpClient:
         json: Any,
         headers: Mapping[str, str] | None,
         budget: float,
+        content: bytes | None = None,
     ) -> requests.Response:
         """One exchange, the body read in chunks under the size cap; redirects are answers, never followed."""
-        response = self._transport.send(method, url, query, body, json, headers, (min(10.0, budget), budget))
+        response = self._transport.send(method, url, query, body, json, headers, (min(10.0, budget), budget),
+                                        content)
         with closing(response):
             if 300 <= response.status_code < 400:
                 location = urlsplit(response.headers.get("Location") or "")

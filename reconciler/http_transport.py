@@ -175,8 +175,10 @@ class Transport:
         return f"{url}&{encoded}" if "?" in url else f"{url}?{encoded}"
 
     def send(self, method: str, url: str, query: Mapping[str, str] | None, form: Mapping[str, str] | None,
-             json: Any, headers: Mapping[str, str] | None, timeout: tuple[float, float]) -> requests.Response:
-        """One exchange, the body left unread (stream); redirects are answers, never followed."""
+             json: Any, headers: Mapping[str, str] | None, timeout: tuple[float, float],
+             content: bytes | None = None) -> requests.Response:
+        """One exchange, the body left unread (stream); redirects are answers, never followed. `content`: a
+        body sent as it is (a SOAP envelope), its Content-Type given in `headers`."""
         session = self.session
         request = PreparedRequest()
         request.method = method
@@ -186,7 +188,7 @@ class Transport:
             check_header_validity(header)
             merged[header[0]] = header[1]
         encoded = form_body(form) if form else None
-        request.prepare_body(form if encoded is None else encoded, None, json)
+        request.prepare_body(content if content is not None else form if encoded is None else encoded, None, json)
         if encoded is not None and "Content-Type" not in merged:
             merged["Content-Type"] = "application/x-www-form-urlencoded"
         auth = session.auth

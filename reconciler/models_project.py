@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 from pydantic import (
     Field,
     SecretStr,
+    model_validator,
 )
 
 from .models_base import (
@@ -70,6 +71,36 @@ class QuestionmarkProviderConfig(Frozen):
         description="A candidate not found by login name is looked for by PrimaryEmail in the Participants feed, "
         "read once per run (100 a page) and at most this many; a feed longer than that stops the lookup and "
         "such candidates are not created (give them questionmark_login). 0: no lookup (logins are emails).")
+    qmwise_url: Url | None = Field(
+        default=None,
+        description="The tenant's QMWISe SOAP endpoint (an .asmx URL from Questionmark, e.g. "
+        "https://ondemand.questionmark.com/qmwise/123456/qmwise.asmx): group membership is changed there.")
+    qmwise_username: Annotated[str | None, Secret("QUESTIONMARK_QMWISE_USERNAME")] = Field(
+        default=None, description="QMWISe login (HTTP Basic); unset: `username`.")
+    qmwise_password: Annotated[SecretStr | None, Secret("QUESTIONMARK_QMWISE_PASSWORD")] = Field(
+        default=None, description="QMWISe password (HTTP Basic); unset: `password`.")
+    qmwise_batch: int = Field(
+        default=500, ge=1, le=1000,
+        description="Participant IDs per AddGroupParticipantList/DeleteGroupParticipantList call (the vendor "
+        "documents no limit; assumption Q-14).")
+    access: Literal["membership", "seats"] | None = Field(
+        default=None,
+        description="How a schedule's candidate list reaches Questionmark: `membership` (one group schedule, "
+        "the candidates are the group's members, changed through QMWISe) or `seats` (a disabled anchor and one "
+        "schedule per candidate, OData only). Unset: membership when qmwise_url is set, else seats.")
+
+    @model_validator(mode="after")
+    def _membership_needs_qmwise(self) -> QuestionmarkProviderConfig:
+        if self.access == "membership" and not self.qmwise_url:
+            raise ValueError("access: membership needs qmwise_url (the tenant's QMWISe .asmx URL)")
+        return self
+
+    @property
+    def access_mode(self) -> Literal["membership", "seats"]:
+        """The effective access mode (see `access`)."""
+        if self.access is not None:
+            return self.access
+        return "membership" if self.qmwise_url else "seats"
 
 
 class ProvidersConfig(Frozen):

@@ -332,6 +332,9 @@ class Plan(Frozen):
     fingerprints: dict[str, str] = Field(
         default_factory=dict, description="Schedule key → fingerprint of every live object the plan touches."
     )
+    access: dict[str, str] = Field(
+        default_factory=dict, description="Schedule key → how its candidates reach the platform (Questionmark: "
+        "`membership` = the group's members, `seats` = one schedule per candidate, `group` = no candidate list).")
 
     @classmethod
     def build(
@@ -351,6 +354,15 @@ class Plan(Frozen):
             fingerprints=fingerprints,
         )
 
+    def access_line(self) -> str:
+        """`Questionmark access: membership 3, group 1` — the plan header's count of schedules per mode."""
+        if not self.access:
+            return ""
+        counts: dict[str, int] = {}
+        for mode in self.access.values():
+            counts[mode] = counts.get(mode, 0) + 1
+        return "Questionmark access: " + ", ".join(f"{mode} {n}" for mode, n in sorted(counts.items()))
+
     @property
     def has_changes(self) -> bool:
         return any(c.actionable for c in self.changes)
@@ -364,6 +376,8 @@ class Plan(Frozen):
         data = self.model_dump(mode="json", exclude={"format_version", "changes"})
         if not data["scope"]:
             del data["scope"]  # a whole-project plan reads as before scopes existed
+        if not data["access"]:
+            del data["access"]  # likewise a plan without Questionmark schedules
         data["changes"] = [change.document() for change in self.changes]
         return data
 

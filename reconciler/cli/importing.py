@@ -235,7 +235,7 @@ def import_questionmark(state: RunState, config_path: Path, group_name: str | No
         read.append(result)
         label = f"group {group_name}" if group_name is not None else f"assessment {assessment_id}"
         return Discovery("questionmark", label, result.schedules, found.VENDOR_DEFAULTS, found.NOTES,
-                         tuple(result.skipped), pending=len(result.marks))
+                         tuple(result.skipped), pending=len(result.marks) + len(result.rosters))
 
     def write_marks(provider: Any) -> list[ScheduleKey]:
         found.write_marks(provider, read[0])

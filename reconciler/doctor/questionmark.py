@@ -21,6 +21,7 @@ from ..providers.questionmark.observe import fingerprint
 from . import qm_identity
 from .common import clock_result, in_order, json_of
 from .edmx import entity_sets
+from .membership import MEMBERSHIP_MANUAL, membership_navigations
 from .probe import Probe, ReadOnlyHttp
 from .report import DOCUMENTED, REPORT_ADVICE, Check, Result, skip_all
 
@@ -96,6 +97,7 @@ class QuestionmarkDoctor:
         self.types: list[dict[str, Any]] = []
         self.schedule_ids: list[int] = []
         self.second_link = ""  # the first page's `odata.nextLink` (Q-13 reads that page twice)
+        self.group_ids: list[int] = []
 
     def run(self) -> list[Result]:
         first = self.credentials()
@@ -103,13 +105,14 @@ class QuestionmarkDoctor:
         access = [qm_identity.PROBE_NOTE]
         if first.status == "fail":
             return [first, clock, *skip_all(_LATER[1:]), *skip_all(qm_identity.LATER), *MANUAL, *access,
-                    *qm_identity.MANUAL]
+                    *qm_identity.MANUAL, *MEMBERSHIP_MANUAL]
         if self.probe_access:
             access = qm_identity.probe_access(self.client, self.probe)
         identity = qm_identity.participant_feed(self.client, self.probe, self.config)
         return [first, clock, self.metadata(), *self.schedules(), self.metadata_feed(), self.participant_lookup(),
-                self.attempts(), *self.permissions(), self.monitoring_types(), self.error_envelope(), *identity,
-                *access, *MANUAL, *qm_identity.MANUAL]
+                self.attempts(), *self.permissions(), self.monitoring_types(), self.error_envelope(),
+                membership_navigations(self.client, self.probe, self.group_ids), *identity,
+                *access, *MANUAL, *qm_identity.MANUAL, *MEMBERSHIP_MANUAL]
 
     def credentials(self) -> Result:
         check = Check(PROVIDER, "questionmark credentials")
@@ -173,6 +176,7 @@ class QuestionmarkDoctor:
                     skip.skipped("no page to compare")]
         entities = [v for v in values if isinstance(v, dict)]
         self.schedule_ids = [v["ID"] for v in entities if isinstance(v.get("ID"), int)]
+        self.group_ids = [v["GroupID"] for v in entities if isinstance(v.get("GroupID"), int)]
         expanded = [v for v in entities if isinstance(v.get("ScheduleMetadata"), list)
                     and all(nav in v for nav in EXPANSIONS)]
         bad = len(values) - len(expanded)
@@ -399,4 +403,4 @@ _LATER = tuple(Check(PROVIDER, name, assumption) for name, assumption in (
     ("questionmark attempts feed", DOCUMENTED),
     ("questionmark service account", "Q-07"), ("questionmark scheduling permission", DOCUMENTED),
     ("questionmark monitoring types", "Q-20"),
-    ("questionmark error envelope", "Q-05")))
+    ("questionmark error envelope", "Q-05"), ("questionmark membership navigations", "Q-16")))

@@ -416,7 +416,30 @@ class _Loader:
         for index, message in previous_name_problems([d.schedule for d in self.schedules]):
             definition = self.schedules[index]
             self.problems.append(definition.doc.problem((*definition.loc, "previous_names"), message))
+        self.check_shared_rosters(resolved, project)
         return resolved, positions
+
+    def check_shared_rosters(self, resolved: list[Schedule], project: ProjectConfig | None) -> None:
+        """Questionmark membership mode: the candidates of a schedule are its group's members, so two schedules
+        with one group must list the same candidates."""
+        config = project.providers.questionmark if project is not None else None
+        if config is None or config.access_mode != "membership":
+            return
+        first: dict[str, tuple[Schedule, Position]] = {}
+        where = {d.schedule.key: d for d in self.schedules}
+        for schedule in resolved:
+            if schedule.provider != "questionmark" or schedule.candidates is None:
+                continue
+            definition = where[schedule.key]
+            group = schedule.group or schedule.name
+            seen = first.setdefault(group.casefold(), (schedule, definition.position))
+            other, position = seen
+            if other is not schedule and other.candidate_emails() != schedule.candidate_emails():
+                self.problems.append(definition.doc.problem(
+                    (*definition.loc, "candidates"),
+                    f"{schedule.key} and {other.key} (at {position}) share the Questionmark group {group!r} but list "
+                    "different candidates: in membership mode the candidates are the group's members, so they must "
+                    "be the same (or give each schedule its own group:)"))
 
     def expand(self, definition: _ScheduleDef) -> tuple[bool, tuple[Candidate, ...] | None]:
         """Whether the candidates resolve, and the schedule's candidates with lists expanded (None: not managed)."""

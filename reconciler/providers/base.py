@@ -26,6 +26,8 @@ class Endpoint:
     base_url: str
     user: str
     secret: str
+    qmwise_url: str | None = None
+    """Questionmark's QMWISe endpoint when the sandbox provides one (it replaces the configured one)."""
 
 
 class Provider(ABC):
@@ -78,6 +80,10 @@ class Provider(ABC):
         """The change with what the provider adds to the plan before review (new accounts apply would create).
         Default: the change as it is."""
         return change
+    def access_modes(self, desired: Sequence[Schedule]) -> dict[str, str]:
+        """How each of these schedules holds its candidates, by schedule key path, for the plan header (e.g.
+        Questionmark's `membership`/`seats`). Default: nothing to say."""
+        return {}
 
     def review(self, change: Writing, observed: Observed | None) -> tuple[str, ...]:
         """Reasons this change cannot be applied through the API (apply refuses, exit 3). Default: none."""

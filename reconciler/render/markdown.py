@@ -341,7 +341,7 @@ def _compose(
 ) -> str:
     shortened: list[bool] = []
     lines = [marker, f"## {escape_md(title)}", "", f"**{escape_md(summary_line(plan))}**",
-             f"Plan checksum: `{plan.checksum}`", ""]
+             f"Plan checksum: `{plan.checksum}`", "", *([escape_md(plan.access_line()), ""] if plan.access else [])]
     lines += _attention(plan, rec)
     if views:
         lines += [*_table(views, rows), ""]

@@ -117,6 +117,8 @@ def _undeclared(plan: Plan) -> list[Line]:
 def plan_lines(plan: Plan, mask: Mask = no_mask, *, full: bool = False) -> list[Line]:
     """The plan: what needs --force or is blocked, the changes, notes, unmanaged, summary and checksum."""
     lines = _attention(plan)
+    if plan.access:  # after what needs attention, before the changes
+        lines += [((plan.access_line(), "dim"),), ()]
     for change in plan.actionable:
         lines += _block(change, mask, full)
     lines += _kept(plan, mask, full) + _unmanaged(plan) + _undeclared(plan)

@@ -65,6 +65,7 @@ def describe(sandbox: Sandbox, state: Path | None) -> str:
     lines = [
         f"{sandbox.vendor} sandbox on {sandbox.server.url} ({where})",
         f"  base_url: {sandbox.url}",
+        *([f"  qmwise_url: {sandbox.qmwise_url}"] if sandbox.qmwise_url else []),
         *(f"  {c.key}: {c.value}" for c in sandbox.credentials),
         f"A project file's providers.{sandbox.vendor} takes these keys; for the ${{VARS}} of the examples:",
         "  export " + " ".join(f"{c.env}={c.value}" for c in sandbox.credentials),

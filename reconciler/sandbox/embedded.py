@@ -8,8 +8,8 @@ from pathlib import Path
 
 from .launch import start_vendor
 
-# name -> (base_url, user, secret); plain tuples so this layer does not import the providers.
-Endpoints = dict[str, tuple[str, str, str]]
+# name -> (base_url, user, secret, QMWISe URL or None); plain tuples so this layer does not import the providers.
+Endpoints = dict[str, tuple[str, str, str, str | None]]
 
 
 @contextmanager
@@ -19,5 +19,5 @@ def embedded_sandbox(state_dir: Path, names: Iterable[str]) -> Iterator[Endpoint
     with ExitStack() as stack:
         for name in sorted(set(names)):
             sandbox = stack.enter_context(start_vendor(name, seed_world=True, state_dir=state_dir))
-            endpoints[name] = (sandbox.url, sandbox.user, sandbox.secret)
+            endpoints[name] = (sandbox.url, sandbox.user, sandbox.secret, sandbox.qmwise_url)
         yield endpoints

@@ -47,6 +47,13 @@ class Sandbox:
         return self.credentials[1].value
 
     @property
+    def qmwise_url(self) -> str | None:
+        """Questionmark's QMWISe SOAP endpoint (group membership); None for a vendor without one."""
+        service = getattr(self.app, "qmwise", None)
+        path = getattr(service, "path", None)
+        return self.server.url + path if isinstance(path, str) else None
+
+    @property
     def faults(self) -> Faults:
         return self.server.faults
 

@@ -54,6 +54,12 @@ def _body(response: SandboxResponse) -> dict[str, Any]:
     return response.body if isinstance(response.body, dict) else {}
 
 
+def _no_groups(app: SandboxApp, request: SandboxRequest, response: SandboxResponse) -> None:
+    body = _body(response)
+    if "Groups" in body:
+        body["Groups"] = []
+
+
 def _drop_paging(app: SandboxApp, request: SandboxRequest, response: SandboxResponse) -> None:
     _body(response).pop("paging", None)
 
@@ -223,6 +229,8 @@ QUIRKS: dict[str, Quirk] = {q.name: q for q in (
           rf"{_QM}/Schedules", guess.skip_drifts),
     Quirk("Q-13-later-pages", "Q-13", "two reads of a Schedules page other than the first list the properties in "
           "different orders", rf"{_QM}/Schedules", guess.unstable_later_pages),
+    Quirk("Q-16", "Q-16", "`Participants(id)?$expand=Groups` lists no group (membership not shown there)",
+          rf"{_QM}/Participants\(\d+\)", _no_groups),
 )}
 
 HOSTILE_QUIRKS: dict[str, Quirk] = {

@@ -35,6 +35,7 @@ BROKEN_CHECK = {
     "Q-13-later-pages": ("questionmark", "questionmark stable reads"),
     "Q-20": ("questionmark", "questionmark monitoring types"),
     "Q-26": ("questionmark", "questionmark PrimaryEmail lookup"),
+    "Q-16": ("questionmark", "questionmark membership navigations"),
 }
 ELSEWHERE = {"Q-02", "Q-02-or", "Q-22"}
 """Quirks whose checks need a flag or a setting: tests/doctor/test_qm_identity.py."""

@@ -77,6 +77,9 @@ def test_the_module_serves_one_vendor_until_ctrl_c(vendor: str, demo_schedule: s
         settings = _settings(lines)
         assert settings["base_url"].startswith("http://127.0.0.1:")
         assert demo_schedule in _read_one_schedule_name(vendor, settings)
+        if vendor == "questionmark":  # membership mode's QMWISe endpoint, as a project file takes it
+            expected = settings["base_url"].replace("/deliveryodata/", "/qmwise/") + "/qmwise.asmx"
+            assert settings["qmwise_url"] == expected
     finally:
         process.send_signal(signal.SIGINT)
         process.wait(timeout=STARTUP_SECONDS)

@@ -6,7 +6,9 @@ marked and returns the mark; `write_marks` writes it (one PATCH of ExternalID pe
 the imported file has passed its checks, after which the file plans with no changes. A
 schedule whose ExternalID is used by something else, or marked for another name, is never touched.
 A marked anchor with seats imports as a candidate list; any other group schedule imports in group mode
-(no `candidates:`: access is whoever is in the group).
+(no `candidates:`: access is whoever is in the group). With `access: membership`, adopting a group schedule
+also writes its roster record (`membership.ROSTER_KEY`, with the marks, once the file has passed its checks):
+its group's members import as its candidates, and the tool manages them from then on.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from . import mapping
 from .client import PROVIDER
 from .listing import Classified, Listing, key_of
 from .live import questionmark_live
+from .membership import MEMBERSHIP, ROSTER_KEY, has_roster, imported_observed
 from .observe import LIST, build_observed
 from .provider import QuestionmarkProvider
 
@@ -50,6 +53,8 @@ class Found:
     marks: list[tuple[int, str]] = field(default_factory=list)
     """(schedule ID, ownership mark) to write to adopt them: nothing is written by `discover`
     (`write_marks`, once the imported file is checked)."""
+    rosters: list[tuple[int, int]] = field(default_factory=list)
+    """(schedule ID, group ID): roster records to write with the marks (membership mode)."""
 
 
 def discover(
@@ -102,21 +107,49 @@ def discover(
             marks.add(mark)
             raw = {**raw, "ExternalID": mark}
             found.adopted.append(key)
+        if adopt and not listing.seats_of(raw):  # membership mode: the group becomes the roster (a marked one's too)
+            raw = _adopt_roster(provider, raw, found)
         classified.retired[key] = raw  # read as "no desired schedule"
-    observed = [build_observed(raw, key, None, listing) for key, raw in classified.retired.items()]
+    observed = [_read(provider, raw, key, listing) for key, raw in classified.retired.items()]
     found.schedules = sorted((_importable(o, time_zone, provider) for o in observed), key=lambda o: o.schedule.name)
     return found
 
 
 def write_marks(provider: QuestionmarkProvider, found: Found) -> None:
-    """Adopt: one PATCH of ExternalID per schedule `discover` found unmarked, nothing else."""
+    """Adopt: one PATCH of ExternalID per schedule `discover` found unmarked, and the roster record of each
+    adopted membership-mode group schedule (one metadata POST), nothing else."""
     for schedule_id, mark in found.marks:
         provider.client.update_schedule(schedule_id, {"ExternalID": mark})
+    for schedule_id, group_id in found.rosters:
+        provider.client.create_metadata(schedule_id, ROSTER_KEY, str(group_id))
 
 
 def group_names(provider: QuestionmarkProvider) -> list[str]:
     """The names of every group the account can see, sorted."""
     return sorted(str(g.get("Name")) for g in provider.client.groups())
+
+
+def _adopt_roster(provider: QuestionmarkProvider, raw: dict[str, Any], found: Found) -> dict[str, Any]:
+    """Membership mode: an adopted group schedule's group becomes its roster. The schedule is read as if it
+    carried the record (its members are imported as the candidates); the record is written by `write_marks`."""
+    group_id = raw.get("GroupID")
+    if provider.access != MEMBERSHIP or not isinstance(group_id, int) or has_roster(raw):
+        return raw
+    found.rosters.append((int(raw["ID"]), group_id))
+    record = {"ScheduleID": int(raw["ID"]), "Key": ROSTER_KEY, "Value": str(group_id)}
+    return {**raw, "ScheduleMetadata": [*(raw.get("ScheduleMetadata") or []), record]}
+
+
+def _read(provider: QuestionmarkProvider, raw: dict[str, Any], key: ScheduleKey, listing: Listing) -> Observed:
+    """One importable schedule as read; a roster (membership mode, the record present) with its members."""
+    group_id = raw.get("GroupID")
+    if provider.access == MEMBERSHIP and has_roster(raw) and isinstance(group_id, int):
+        try:
+            participants = provider.client.group_members(group_id)
+        except NotFoundError:
+            participants = []
+        return imported_observed(raw, key, listing, participants)
+    return build_observed(raw, key, None, listing)
 
 
 def _unimportable(raw: Mapping[str, Any], key: ScheduleKey, adopt: bool, shard: str | None) -> str | None:

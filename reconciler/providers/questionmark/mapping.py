@@ -364,8 +364,11 @@ def mapping_table() -> list[tuple[str, str]]:
         ("assessment_id", "AssessmentID (Edm.Int64, sent as a JSON string)"),
         ("window.start / end / time_zone", "StartFrom / StartTo (UTC)"),
         ("group (default: the schedule name)", "GroupID (found by Name, created if missing)"),
-        ("candidates", "one seat per candidate: a schedule with ParticipantID, ExternalID <mark>:seat; "
-                       "removal = Disabled + <mark>:revoked; the anchor stays Disabled"),
+        ("candidates (access: membership)", "the members of the group: one group schedule; added with QMWISe "
+                                            "AddGroupParticipantList, removed with DeleteGroupParticipantList; "
+                                            "ScheduleMetadata reconciler:roster = GroupID records the group as ours"),
+        ("candidates (access: seats)", "one seat per candidate: a schedule with ParticipantID, ExternalID "
+                                       "<mark>:seat; removal = Disabled + <mark>:revoked; the anchor stays Disabled"),
         ("candidates omitted", "group mode: the group schedule itself, open to the group's members"),
         ("accommodations.<email>.extra_time / max_attempts",
          "the seat's ExtraTime / MaxAttempts (group mode: an exception schedule's)"),

@@ -2,9 +2,10 @@
 
 Choices the vendor documentation leaves open (also in docs/questionmark-mapping.md):
 - Ownership is the ExternalID mark; schedules without it are reported as unmanaged and never written.
-- A candidate list (list mode) is an always-disabled *anchor* schedule for the group plus one *seat* per
-  candidate (a schedule with their ParticipantID); removal disables the seat and marks it revoked. Group
-  membership is never changed (the Delivery OData API documents no way to).
+- A candidate list in membership mode (`access: membership`, see `membership`) is the group schedule's group:
+  members are added and removed through QMWISe. In seats mode (list mode) it is an always-disabled *anchor*
+  schedule for the group plus one *seat* per candidate (a schedule with their ParticipantID); removal disables
+  the seat and marks it revoked, and group membership is never changed.
 - Without `candidates:` (group mode) the group schedule is open to the group; accommodations are exception
   schedules for members.
 - Metadata is write-once: a changed value blocks the plan, a key removed from the YAML is left alone.
@@ -21,7 +22,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from typing import Any
 
-from ...errors import NotFoundError, ProviderError
+from ...errors import ConfigError, NotFoundError, Position, Problem, ProviderError
 from ...heap import bulk_build
 from ...http import RunDeadline
 from ...models import QuestionmarkProviderConfig, Schedule, ScheduleKey
@@ -31,8 +32,19 @@ from ..base import Endpoint, Provider
 from . import mapping, people
 from .client import PROVIDER, QuestionmarkClient
 from .listing import Classified, Listing, classify, find_owned
-from .live import questionmark_live
+from .live import QuestionmarkLive, questionmark_live
+from .membership import (
+    MEMBERSHIP,
+    SEATS,
+    MembershipLive,
+    MembershipWriter,
+    build_membership_observed,
+    has_roster,
+    mode_of,
+    review_problems,
+)
 from .observe import build_observed
+from .qmwise import QmwiseClient
 from .reading import read_listing
 from .writes import Writer
 
@@ -46,11 +58,18 @@ class QuestionmarkProvider(Provider):
 
     name = PROVIDER
 
-    def __init__(self, client: QuestionmarkClient, *, max_workers: int = 8, shard: str | None = None,
-                 config: QuestionmarkProviderConfig | None = None) -> None:
+    def __init__(
+        self, client: QuestionmarkClient, *, max_workers: int = 8, shard: str | None = None,
+        config: QuestionmarkProviderConfig | None = None, qmwise: QmwiseClient | None = None, access: str = SEATS,
+    ) -> None:
+        if access == MEMBERSHIP and qmwise is None:
+            raise ValueError("membership access needs a QMWISe client (providers.questionmark.qmwise_url)")
         self.client = client
         self.config = config or QuestionmarkProviderConfig()
         self._lookups = 0
+        self.qmwise = qmwise
+        self.access = access
+        self._seats_kept: set[ScheduleKey] = set()  # membership access: live seats-mode schedules keep seats
         self.shard = shard
         self.max_workers = max_workers
         self._write_pool: ThreadPoolExecutor | None = None
@@ -58,7 +77,15 @@ class QuestionmarkProvider(Provider):
 
     @property
     def calls(self) -> int:
-        return self.client.http.stats.total
+        return self.client.http.stats.total + (self.qmwise.http.stats.total if self.qmwise else 0)
+
+    def access_modes(self, desired: Sequence[Schedule]) -> dict[str, str]:
+        """How each of these Questionmark schedules holds its candidates: membership, seats or group."""
+        return {s.key.path: SEATS if s.key in self._seats_kept else mode_of(s, self.access)
+                for s in desired if s.provider == PROVIDER}
+
+    def _membership(self, wanted: Schedule | None) -> bool:
+        return self.access == MEMBERSHIP and wanted is not None and wanted.candidates is not None
 
     def close(self) -> None:
         with self._pool_lock:
@@ -66,6 +93,8 @@ class QuestionmarkProvider(Provider):
         if pool is not None:
             pool.shutdown()
         self.client.close()
+        if self.qmwise is not None:
+            self.qmwise.close()
 
     def write_pool(self) -> ThreadPoolExecutor:
         """The threads every change's seat and exception writes share (the client caps what is in flight)."""
@@ -76,23 +105,25 @@ class QuestionmarkProvider(Provider):
 
     def limit_run(self, deadline: RunDeadline) -> None:
         self.client.http.run_deadline = deadline
+        if self.qmwise is not None:
+            self.qmwise.http.run_deadline = deadline
 
     # ------------------------------------------------------------------ reading
 
     def observe(self, desired: Sequence[Schedule]) -> ObservedWorld:
-        """List Schedules once (its pages + 1 for `$count`, read concurrently); read group members only for
-        group-mode accommodations."""
+        """List Schedules once (its pages + 1 for `$count`, read concurrently); read group members for
+        group-mode accommodations and, in membership mode, each candidate list's roster."""
         with bulk_build():
             listing = read_listing(self.client, self.max_workers, self.shard)
             return self._world(classify(listing, [s for s in desired if s.provider == PROVIDER]), listing)
 
     def _world(self, classified: Classified, listing: Listing) -> ObservedWorld:
         """The classified listing as the shared model; retired schedules only while something is still live."""
-        members = self._members([(raw, wanted) for raw, wanted in classified.managed.values()])
+        pairs = [(raw, wanted) for raw, wanted in classified.managed.values()]
+        members, rosters = self._members(pairs), self._rosters(pairs, listing)
         world = ObservedWorld(unmanaged=list(classified.unmanaged))
         for key, (raw, wanted) in classified.managed.items():
-            world.managed[key] = self._named(build_observed(raw, key, wanted, listing, members.get(raw.get("GroupID"))),
-                                             wanted)
+            world.managed[key] = self._named(self._observed(raw, key, wanted, listing, members, rosters), wanted)
         for key, raw in classified.retired.items():
             observed = build_observed(raw, key, None, listing)
             if not observed.live.disabled:
@@ -105,8 +136,9 @@ class QuestionmarkProvider(Provider):
         raw = find_owned(listing, key)
         if raw is None:
             return None
-        members = self._members([(raw, desired)] if desired is not None else [])
-        return self._named(build_observed(raw, key, desired, listing, members.get(raw.get("GroupID"))), desired)
+        pairs = [(raw, desired)] if desired is not None else []
+        return self._named(self._observed(raw, key, desired, listing, self._members(pairs),
+                                          self._rosters(pairs, listing)), desired)
 
     def _named(self, observed: Observed, desired: Schedule | None) -> Observed:
         """The live monitoring type shown by Name where the desired schedule names it (one read of
@@ -118,6 +150,34 @@ class QuestionmarkProvider(Provider):
         name = self.client.monitoring_names().get(live.monitoring_type_id, f"#{live.monitoring_type_id}")
         schedule = observed.schedule.model_copy(update={"questionmark": live.model_copy(update={"monitoring": name})})
         return replace(observed, schedule=schedule)
+
+    def _observed(
+        self, raw: dict[str, Any], key: ScheduleKey, desired: Schedule | None, listing: Listing,
+        members: Mapping[Any, dict[str, int]], rosters: Mapping[int, list[dict[str, Any]]],
+    ) -> Observed:
+        group_id = raw.get("GroupID")
+        if desired is not None and self._membership(desired) and isinstance(group_id, int):
+            if not listing.seats_of(raw, desired):
+                return build_membership_observed(raw, key, desired, listing, rosters.get(group_id, []))
+            self._seats_kept.add(desired.key)  # a live seats-mode schedule keeps its seats
+        return build_observed(raw, key, desired, listing, members.get(group_id))
+
+    def _rosters(self, pairs: Sequence[tuple[dict[str, Any], Schedule]],
+                 listing: Listing) -> dict[int, list[dict[str, Any]]]:
+        """Membership mode: every participant of each schedule's group (`Groups(id)/Participants`, followed
+        page by page; the groups read concurrently), but for live seats-mode schedules. A deleted group has
+        none."""
+        ids = sorted({int(raw["GroupID"]) for raw, wanted in pairs if self._membership(wanted)
+                      and isinstance(raw.get("GroupID"), int) and not listing.seats_of(raw, wanted)})
+
+        def read(group_id: int) -> list[dict[str, Any]]:
+            try:
+                return self.client.group_members(group_id)
+            except NotFoundError:
+                return []
+
+        with ThreadPoolExecutor(max(1, min(self.max_workers, len(ids)))) as pool:
+            return dict(zip(ids, pool.map(read, ids), strict=True))
 
     def _members(self, pairs: Sequence[tuple[dict[str, Any], Schedule]]) -> dict[Any, dict[str, int]]:
         """Members by email of the groups whose group-mode schedules want accommodations (read concurrently)."""
@@ -134,7 +194,10 @@ class QuestionmarkProvider(Provider):
             return {}
 
     def started(self, observed: Observed, emails: frozenset[str]) -> Mapping[str, str]:
-        """Candidates about to lose their seat who have attempts on it (read per seat, fail closed)."""
+        """Candidates about to lose their seat (or membership) who have attempts on it (read per seat, or per
+        group schedule and exception schedule; fail closed)."""
+        if isinstance(observed.live, MembershipLive):
+            return self._started_members(observed.live, emails)
         seats = [(email, int(seat["ID"])) for email in sorted(emails)
                  for seat in questionmark_live(observed).seats.get(email, ())]
 
@@ -152,6 +215,21 @@ class QuestionmarkProvider(Provider):
                 result[email] = STARTED if answer else UNKNOWN
         return result
 
+    def _started_members(self, live: MembershipLive, emails: frozenset[str]) -> Mapping[str, str]:
+        """Members about to be removed with any Attempt through the group schedule or its exceptions, or through
+        another group schedule of the same group (or its exceptions): leaving the group ends access to all."""
+        schedules = {live.schedule_id, *(int(c["ID"]) for c in live.children.values())}
+        try:
+            if isinstance(live.group_id, int):
+                schedules |= {int(s["ID"]) for s in self.client.group_schedules(live.group_id)
+                              if s.get("ParticipantID") is None or s.get("ParentScheduleID") is not None}
+            with ThreadPoolExecutor(max(1, min(self.max_workers, len(schedules)))) as pool:
+                attempts = [a for found in pool.map(self.client.attempts, sorted(schedules)) for a in found]
+        except ProviderError:
+            return dict.fromkeys(sorted(emails), UNKNOWN)
+        started = {int(a["ParticipantID"]) for a in attempts}
+        return {email: STARTED for email in sorted(emails) if live.member_ids.get(email) in started}
+
     # ------------------------------------------------------------------ reviewing
 
     def annotate(self, change: Writing, observed: Observed | None) -> Writing:
@@ -160,7 +238,8 @@ class QuestionmarkProvider(Provider):
         that matches two participants, or cannot be given a login, blocks the change."""
         if isinstance(change, Disable) or not change.candidates.add:
             return change
-        revoked = questionmark_live(observed).revoked if observed is not None and observed.live is not None else {}
+        live = observed.live if observed is not None else None
+        revoked = live.revoked if isinstance(live, QuestionmarkLive) else {}
         adds = [c for c in change.candidates.add if c.email not in revoked]
         with self._pool_lock:
             budget = max(0, min(len(adds), PLAN_LOOKUPS - self._lookups))
@@ -183,7 +262,14 @@ class QuestionmarkProvider(Provider):
         desired = change.desired
         reasons: list[str] = []
         reasons.extend(self._monitoring_problems(change))
-        reasons.extend(self._dedicated_group(change, observed))
+        if self._membership(desired):
+            reasons.extend(review_problems(desired, observed))
+        else:
+            if desired.candidates is not None and observed is not None and has_roster(observed.raw):
+                reasons.append("this schedule holds its candidates as the members of its group (membership mode); "
+                               "providers.questionmark.access is seats: switching an existing schedule is not done "
+                               "in place — set access: membership, or retire it and declare it under a new name")
+            reasons.extend(self._dedicated_group(change, observed))
         if not desired.assessment_id.isdigit():
             reasons.append(f"assessment_id {desired.assessment_id!r} is not a Questionmark assessment ID "
                            "(an Int64 number)")
@@ -280,8 +366,12 @@ class QuestionmarkProvider(Provider):
     def apply(self, change: Writing, observed: Observed | None) -> ApplyOutcome:
         """Create, update or disable with the fewest calls (see writes.Writer)."""
         before = self.calls
-        writer = Writer(self.client, max_workers=self.max_workers, shard=self.shard, pool=self.write_pool(),
-                        config=self.config)
+        options: dict[str, Any] = {"max_workers": self.max_workers, "shard": self.shard, "pool": self.write_pool()}
+        membership = isinstance(observed.live, MembershipLive) if observed is not None else (
+            isinstance(change, Create) and self._membership(change.desired))
+        writer = (MembershipWriter(self.client, self.qmwise, **options)
+                  if self.qmwise is not None and membership and not isinstance(change, Disable)
+                  else Writer(self.client, config=self.config, **options))
         if isinstance(change, Create):
             ref = writer.create(change.desired)
         elif observed is None:
@@ -301,4 +391,17 @@ def make_questionmark_provider(
     workers = config.max_workers if config else 8
     client = QuestionmarkClient(endpoint.base_url, endpoint.user, endpoint.secret, timeout=timeout,
                                 pool_size=max(workers, 4), max_in_flight=workers)
-    return QuestionmarkProvider(client, max_workers=workers, shard=shard, config=config)
+    access = config.access_mode if config else SEATS
+    qmwise: QmwiseClient | None = None
+    url = endpoint.qmwise_url or (config.qmwise_url if config else None)  # the sandbox's replaces the configured
+    if access == MEMBERSHIP:
+        if url is None or config is None:
+            raise ConfigError([Problem(Position("reconciler.yaml"), "providers.questionmark.qmwise_url",
+                                       "access: membership needs the tenant's QMWISe URL")])
+        user = config.qmwise_username or endpoint.user
+        secret = config.qmwise_password.get_secret_value() if config.qmwise_password else endpoint.secret
+        if endpoint.qmwise_url:  # the sandbox: its own login
+            user, secret = endpoint.user, endpoint.secret
+        qmwise = QmwiseClient(url, user, secret, timeout=timeout, batch=config.qmwise_batch, max_in_flight=workers)
+    return QuestionmarkProvider(client, max_workers=workers, shard=shard, config=config, qmwise=qmwise,
+                                access=access)

@@ -34,6 +34,7 @@ from .model import (
     filter_types,
 )
 from .odata import ODataError, as_utc, bad_request, equality_values, matcher, parse_filter, parse_orderby
+from .qmwise import MembershipStore, QmwiseService
 from .seed import DEFAULT_MONITORING_TYPES, Seeding
 from .store import LISTING_EXPAND, QuestionmarkWorld
 
@@ -129,10 +130,24 @@ class QuestionmarkApp(Seeding, SandboxApp):
             self.add_monitoring_type(monitoring)
         for user in self.users:
             self.add_administrator(user)  # assumption Q-07: the service account is an Administrator
+        self.qmwise = QmwiseService(f"/qmwise/{customer_id}/qmwise.asmx", self.users, self._membership_store())
+
+    def _membership_store(self) -> MembershipStore:
+        """The world as QMWISe sees it (looked up per call: `load_state` replaces the world's tables)."""
+        world = self.world
+        return MembershipStore(
+            group_exists=lambda key: key in world.tables["Groups"],
+            participant_exists=lambda key: key in world.tables["Participants"],
+            add=lambda group, participant: world.memberships.add(group, participant),
+            discard=lambda group, participant: world.memberships.discard(group, participant),
+            group=lambda key: world.get("Groups", key),
+            groups_of=lambda participant: sorted(world.memberships.lefts(participant)))
 
     # ------------------------------------------------------------------ HTTP entry
 
     def handle(self, request: SandboxRequest) -> SandboxResponse:
+        if unquote(request.path) == self.qmwise.path:
+            return self.qmwise.handle(request)
         try:
             user = self._authenticate(request)
             return self._route(request, user)

@@ -80,6 +80,10 @@ class Links:
     def lefts(self, right: int) -> set[int]:
         return self.backward.get(right, set())
 
+    def discard(self, left: int, right: int) -> None:
+        self.forward.get(left, set()).discard(right)
+        self.backward.get(right, set()).discard(left)
+
     def drop_left(self, left: int) -> None:
         for right in self.forward.pop(left, set()):
             self.backward[right].discard(left)
