@@ -2,3 +2,4 @@
 for the sandbox's own pytest plugin (`mettl_sandbox`, `questionmark_sandbox`: loaded from its entry point)."""
 
 pytest_plugins = ["tests.mettl.fixtures", "pytester"]
+pytest_plugins += ["tests.clocks"]
