@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
 import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -20,7 +21,7 @@ SHIFT_VARIABLE = "RECONCILER_TEST_CLOCK_SHIFT"
 _SPEC = re.compile(r"(?P<count>-?\d+)(?P<unit>[dy])")
 _started: list[time_machine.travel] = []
 
-# The acme example's windows start in 2027 (the first ends 2027-01-20): tests that plan, apply, import or doctor
+# Before every window of the acme example (and of the demo worlds): tests that plan, apply, import or doctor
 # it run at this instant, before all of them, whatever today's date is.
 ACME_NOW = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 AT_INSTANT = Path(__file__).resolve().parent / "support" / "at_instant.py"
@@ -30,6 +31,17 @@ def python_at_test_time() -> list[str]:
     """The start of a command line that runs Python at the test's current instant (frozen or shifted):
     `[*python_at_test_time(), "-m", "reconciler", "plan", ...]`, `-c CODE`, or a script's path."""
     return [sys.executable, str(AT_INSTANT), datetime.now(UTC).isoformat()]
+
+
+def reconciler_at_test_time(folder: Path) -> Path:
+    """`folder/reconciler`, a stand-in for the installed command that runs it at the test's current instant:
+    for programs that start `reconciler` themselves (a shell script, the action's runner)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    shim = folder / "reconciler"
+    command = " ".join(shlex.quote(part) for part in python_at_test_time())
+    shim.write_text(f'#!/bin/sh\nexec {command} -m reconciler "$@"\n', encoding="utf-8")
+    shim.chmod(0o755)
+    return shim
 
 
 @pytest.fixture

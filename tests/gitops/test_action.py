@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shlex
 import subprocess
 import tomllib
 from dataclasses import dataclass
@@ -23,7 +22,7 @@ from ruamel.yaml import YAML
 from reconciler import cli
 from reconciler.cli.action import CHANGED_PLAN, InputError, parse_secrets, read_inputs
 
-from ..clocks import python_at_test_time
+from ..clocks import python_at_test_time, reconciler_at_test_time
 from ..support.examples import copy_example
 from .gha import ACTION, ROOT, load, run_bash
 
@@ -189,15 +188,6 @@ raise SystemExit(action.main())
 """
 
 
-def _shim(folder: Path) -> str:
-    (folder / "bin").mkdir(exist_ok=True)
-    shim = folder / "bin" / "reconciler"
-    command = " ".join(shlex.quote(part) for part in python_at_test_time())
-    shim.write_text(f'#!/bin/sh\nexec {command} -m reconciler "$@"\n', encoding="utf-8")
-    shim.chmod(0o755)
-    return str(shim)
-
-
 def _action(root: Path, command: str, *, secrets: str = "", **inputs: str) -> Step:
     temp = root.parent / "runner-temp"
     temp.mkdir(exist_ok=True)
@@ -208,7 +198,8 @@ def _action(root: Path, command: str, *, secrets: str = "", **inputs: str) -> St
            "GITHUB_OUTPUT": str(output), "GITHUB_STEP_SUMMARY": str(summary), "RECONCILER_INPUT_COMMAND": command,
            "RECONCILER_INPUT_SANDBOX": "true", "RECONCILER_INPUT_SECRETS": secrets,
            **{f"RECONCILER_INPUT_{k.upper()}": v for k, v in inputs.items()}}
-    done = subprocess.run([*python_at_test_time(), "-c", _RUNNER_AT_TEST_TIME, _shim(root.parent)], cwd=root, env=env,
+    shim = reconciler_at_test_time(root.parent / "bin")
+    done = subprocess.run([*python_at_test_time(), "-c", _RUNNER_AT_TEST_TIME, str(shim)], cwd=root, env=env,
                           capture_output=True, text=True, timeout=300)
     outputs = dict(line.split("=", 1) for line in output.read_text().splitlines())
     return Step(done.returncode, done.stdout + done.stderr, outputs, summary.read_text(encoding="utf-8"))
