@@ -70,7 +70,7 @@ def test_the_readme_quick_start_and_walkthrough_work_in_a_fresh_clone(tmp_path: 
     out = done.stdout
     assert "+ create Mettl · 769700 · Ops On-call Certification" in out
     assert "mettl.web_proctoring.count: live 3, desired 10 (as applied)" in out
-    assert out.rstrip().splitlines()[-1].startswith("$ git tag -d") or "In sync." in out
+    assert "In sync." in out.split("mettl.web_proctoring.count")[-1]  # drift after the apply
     # what the walkthrough left behind is ignored by git: a fresh clone stays clean
     status = subprocess.run(["git", "status", "--porcelain"], cwd=clone, capture_output=True, text=True, check=True)
     assert status.stdout == ""
