@@ -1,6 +1,7 @@
 """Move the whole suite's clock: `pytest --clock-shift 3y` (or `RECONCILER_TEST_CLOCK_SHIFT=3y`) runs every test
 as if today were three years later, to prove that no test depends on today's date. Tests that need a fixed
-instant travel to it themselves (`time_machine.travel`, or `frozen_at` below); the shift only moves "today".
+instant travel to it themselves (`time_machine.travel`, or the `at_acme_time` fixture below); the shift only
+moves "today".
 Subprocesses started by a test do not inherit its clock; tests that start Python programs start them through
 `python_at_test_time()`, which runs the child at the test's instant (frozen or shifted) too."""
 
@@ -72,8 +73,7 @@ def pytest_configure(config: pytest.Config) -> None:
     shift = parse_shift(str(config.getoption("--clock-shift")))
     if not shift:
         return
-    # Workers of pytest-xdist configure themselves too: each moves its own clock.
-    os.environ[SHIFT_VARIABLE] = str(config.getoption("--clock-shift"))
+    # Workers of pytest-xdist get the same options and configure themselves too: each moves its own clock.
     traveller = time_machine.travel(datetime.now(UTC) + shift, tick=True)
     traveller.start()
     _started.append(traveller)
