@@ -9,6 +9,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from datetime import datetime
 from pathlib import Path
 
 from ..clocks import reconciler_at_test_time
@@ -31,7 +32,9 @@ def _run(script: str, cwd: Path) -> subprocess.CompletedProcess[str]:
                           text=True, timeout=300)
 
 
-def test_step_1_writes_a_valid_project_that_plans_applies_and_converges(tmp_path: Path) -> None:
+def test_step_1_writes_a_valid_project_that_plans_applies_and_converges(
+        tmp_path: Path, at_acme_time: datetime) -> None:
+    """At a fixed instant before the example's window (2036), whatever today's date is."""
     first = _blocks()[0]
     assert 'pip install "git+https://github.com/OWNER/reconciler"' in first  # nothing is published on PyPI
     script = "\n".join(line for line in first.splitlines() if not line.startswith(("python3 -m venv", "pip ")))
