@@ -17,15 +17,13 @@ from datetime import datetime
 
 import time_machine
 
-PROGRAM_NAMES = {"reconciler": "reconciler"}
-
 
 def main(argv: list[str]) -> None:
     instant, how, *rest = argv
     with time_machine.travel(datetime.fromisoformat(instant), tick=True):
         if how == "-m":
             module, *args = rest
-            sys.argv = [PROGRAM_NAMES.get(module, module), *args]
+            sys.argv = [module, *args]
             sys.path.insert(0, os.getcwd())
             runpy.run_module(module, run_name="__main__", alter_sys=False)
         elif how == "-c":
