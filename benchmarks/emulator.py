@@ -27,9 +27,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--candidates", type=int, default=0)
     parser.add_argument("--latency-ms", type=float, default=20.0)
     parser.add_argument("--access", choices=("seats", "membership"), default="seats")
+    parser.add_argument("--year", type=int, default=None, help="the year of the windows (default: two years ahead)")
     args = parser.parse_args(argv)
     app = new_app(args.vendor)
-    scenario = Scenario(args.schedules, args.candidates, args.access)
+    scenario = Scenario(args.schedules, args.candidates, args.access, *([args.year] if args.year else []))
     if args.vendor == "mettl":
         from reconciler.sandbox.mettl import MettlApp
 

@@ -16,12 +16,16 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
+from reconciler import clock
+
 from .measure import ROOT, CliRun, run_cli
 
 PER_SCHEDULE = 200
 SCHEDULES_PER_FILE = 100
 ROWS_PER_LIST = 1_000
-WINDOW = '{start: "2027-06-07T09:00:00", end: "2027-06-11T18:00:00", time_zone: Europe/London}'
+# Two years ahead of today: the window is never over, whatever the date.
+YEAR = clock.utcnow().year + 2
+WINDOW = f'{{start: "{YEAR}-06-07T09:00:00", end: "{YEAR}-06-11T18:00:00", time_zone: Europe/London}}'
 PROJECT = ("providers:\n  mettl: {base_url: https://api.mettl.com, public_key: k, private_key: p}\n"
            "desired: [desired]\nlimits: {max_files: 10000}\n")
 

@@ -36,10 +36,11 @@ class Emulator:
     """`python -m benchmarks.emulator` in its own process, seeded before it serves."""
 
     def __init__(self, vendor: str, schedules: int, candidates: int, latency_ms: float, *,
-                 start_timeout: float = 900.0, access: str = "seats") -> None:
+                 start_timeout: float = 900.0, access: str = "seats", year: int | None = None) -> None:
         self.vendor = vendor
         command = [sys.executable, "-m", "benchmarks.emulator", vendor, "--schedules", str(schedules),
-                   "--candidates", str(candidates), "--latency-ms", str(latency_ms), "--access", access]
+                   "--candidates", str(candidates), "--latency-ms", str(latency_ms), "--access", access,
+                   *(["--year", str(year)] if year else [])]
         self.process = subprocess.Popen(command, cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                         text=True)
         try:

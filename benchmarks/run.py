@@ -82,7 +82,8 @@ def bench(vendors: list[str], scenario: Scenario, latency_ms: float, parallelism
         if "create" in phases:
             for workers in parallelism:
                 for _ in range(runs):
-                    with emulators(vendors, Scenario(0, scenario.candidates, scenario.access), latency_ms) as running:
+                    with emulators(vendors, Scenario(0, scenario.candidates, scenario.access, scenario.year),
+                                   latency_ms) as running:
                         _Bench(running, scenario, latency_ms, root, emit).measure(
                             "apply-create-all", workers, changed=False, apply=True)
 
@@ -94,7 +95,7 @@ def emulators(vendors: list[str], scenario: Scenario, latency_ms: float) -> Iter
         running: dict[str, Emulator] = {}
         for vendor in vendors:
             running[vendor] = Emulator(vendor, scenario.schedules, scenario.candidates, latency_ms,
-                                       access=scenario.access)
+                                       access=scenario.access, year=scenario.year)
             stack.callback(running[vendor].stop)
         yield running
 

@@ -27,9 +27,10 @@ import tempfile
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+from reconciler import clock
 
 from .measure import LOOPBACK_OPT_IN, Emulator
 from .world import SOURCE_APP, Scenario, write_project
@@ -62,7 +63,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             with ExitStack() as stack:
                 url = "http://127.0.0.1:9"
                 if args.over_http:
-                    emulator = Emulator("mettl", scenario.schedules, scenario.candidates, 20.0)
+                    emulator = Emulator("mettl", scenario.schedules, scenario.candidates, 20.0, year=scenario.year)
                     stack.callback(emulator.stop)
                     url = emulator.url
                 config = write_project(Path(tmp), ["mettl"], {"mettl": url}, scenario, parallelism=8)
@@ -99,7 +100,7 @@ def measure(config: Path, gc_mode: str) -> dict[str, Any]:
     cpu: dict[str, float] = {}
     rss: dict[str, float] = {"start": _rss_mb()}
     with _cpu(cpu, "load"):
-        desired = load_project(config, ENV, now=datetime.now(UTC)).desired
+        desired = load_project(config, ENV, now=clock.utcnow()).desired
     rss["loaded"] = _rss_mb()
     if gc_mode == "freeze":
         gc.freeze()  # as heap.settled does for engine.make_plan
@@ -114,7 +115,7 @@ def measure(config: Path, gc_mode: str) -> dict[str, Any]:
                                                          schedule)
     rss["observed"] = _rss_mb()
     with _cpu(cpu, "diff"):
-        plan = build_plan(desired.schedules, observed, now=datetime.now(UTC))
+        plan = build_plan(desired.schedules, observed, now=clock.utcnow())
     if gc_mode == "freeze":
         gc.unfreeze()
     candidates = sum(len(s.candidates or ()) for s in desired.schedules)
@@ -141,7 +142,7 @@ def measure_http(config: Path) -> dict[str, Any]:
     from reconciler.loader.project import load_project
     from reconciler.providers.factory import make_providers
 
-    loaded = load_project(config, now=datetime.now(UTC))
+    loaded = load_project(config, now=clock.utcnow())
     providers = make_providers(loaded.project, ["mettl"])
     cpu: dict[str, float] = {}
     started = time.perf_counter()

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import csv
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from reconciler import clock
 from reconciler.models import Candidate, Schedule, Window
 from reconciler.sandbox.mettl import MettlApp
 from reconciler.sandbox.questionmark import QuestionmarkApp
@@ -21,7 +22,9 @@ from reconciler.sandbox.questionmark import QuestionmarkApp
 METTL_ASSESSMENTS = (769688, 769689, 769690, 769691)
 QM_ASSESSMENT = "65433000065433"
 QM_ADMIN_GROUP = "bench-administrators"
-START, END, CHANGED_END = "2027-06-07T09:00:00", "2027-06-11T18:00:00", "2027-06-12T18:00:00"
+# The windows: 7-11 June (the changed end: 12 June) of `Scenario.year`, two years after the current one by default,
+# so no window is ever over or live, whatever today's date is.
+START, END, CHANGED_END = "06-07T09:00:00", "06-11T18:00:00", "06-12T18:00:00"
 ZONE = "Europe/London"
 SOURCE_APP = "reconciler"
 
@@ -34,6 +37,11 @@ class Scenario:
     candidates: int
     access: str = "seats"
     """Questionmark's access mode: `seats` (anchor + seats) or `membership` (group schedule + members)."""
+    year: int = field(default_factory=lambda: clock.utcnow().year + 2)
+
+    def window(self, *, changed: bool = False) -> tuple[str, str]:
+        """The window's start and end, local times in ZONE."""
+        return f"{self.year}-{START}", f"{self.year}-{CHANGED_END if changed else END}"
 
     @property
     def changed(self) -> int:
@@ -55,11 +63,11 @@ def assessment_of(vendor: str, index: int) -> str:
 
 def desired(vendor: str, scenario: Scenario, index: int, *, changed: bool = False) -> Schedule:
     """Schedule `index` of `vendor` as the reconciler's model (what the seeder writes live)."""
-    end = CHANGED_END if changed and index < scenario.changed else END
+    start, end = scenario.window(changed=changed and index < scenario.changed)
     people = tuple(Candidate(email=email(vendor, index, c), name=f"Candidate {c}")
                    for c in range(scenario.candidates))
     return Schedule(name=schedule_name(vendor, index), provider=vendor, assessment_id=assessment_of(vendor, index),
-                    window=Window(start=START, end=end, time_zone=ZONE), candidates=people)
+                    window=Window(start=start, end=end, time_zone=ZONE), candidates=people)
 
 
 # ---------------------------------------------------------------------------------------- the project
@@ -83,11 +91,11 @@ def write_project(root: Path, vendors: list[str], urls: dict[str, str], scenario
                     writer.writerow(["email", "name"])
                     writer.writerows((email(vendor, index, c), f"Candidate {c}") for c in range(scenario.candidates))
             lists.append(f"  {list_file.stem}: {{csv: {list_file.name}}}\n")
-            end = CHANGED_END if changed and index < scenario.changed else END
+            start, end = scenario.window(changed=changed and index < scenario.changed)
             entries.append(
                 f"  - name: {json.dumps(schedule_name(vendor, index))}\n    provider: {vendor}\n"
                 f"    assessment_id: \"{assessment_of(vendor, index)}\"\n"
-                f"    window: {{start: \"{START}\", end: \"{end}\", time_zone: {ZONE}}}\n"
+                f"    window: {{start: \"{start}\", end: \"{end}\", time_zone: {ZONE}}}\n"
                 f"    candidates: [{list_file.stem}]\n")
     text = "candidate_lists:\n" + "".join(lists) + "schedules:\n" + "".join(entries)
     (desired_dir / "schedules.yaml").write_text(text, encoding="utf-8")

@@ -2,6 +2,7 @@
 for the sandbox's own pytest plugin (`mettl_sandbox`, `questionmark_sandbox`: loaded from its entry point)."""
 
 pytest_plugins = ["tests.mettl.fixtures", "pytester"]
+pytest_plugins += ["tests.clocks"]
 
 # The tests point real clients at emulators on loopback: opt those hosts in, as an operator's environment
 # would (reconciler.trust; the repository itself cannot). A test of the refusal removes it.

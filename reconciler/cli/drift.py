@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import sys
-from datetime import UTC, datetime
 from pathlib import Path
 
 import click
 
-from .. import engine
+from .. import clock, engine
 from ..baseline import APPLIED_TAG, find_baseline
 from ..drift import classify
 from ..render.drift import render_json, render_markdown, render_text
@@ -47,7 +46,7 @@ def drift(state: RunState, config_path: Path, fmt: str, baseline_ref: str | None
         run = engine.make_plan(loaded.desired, providers, safety=loaded.project.safety, on_read=on_read, scope=scope)
     scope.require_match(loaded.desired, run.plan)
     before = scope.narrow(baseline.desired) if baseline else None
-    report = classify(run.plan, scope.narrow(loaded.desired), before, datetime.now(UTC).date(),
+    report = classify(run.plan, scope.narrow(loaded.desired), before, clock.utcnow().date(),
                       baseline_label=baseline.label if baseline else None)
     if fmt == "json":
         text = render_json(report)

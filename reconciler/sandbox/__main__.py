@@ -3,6 +3,9 @@
 Prints the base URL and the credentials a client (or a project file) uses. The world lives in memory, or in
 `--state DIR` (saved after every write, found again on the next start); `--seed-world` starts an empty state
 from the demo world. Faults and quirks are switched on through `/__sandbox/faults` and `/__sandbox/quirks`.
+
+`python -m reconciler.sandbox VENDOR --state DIR edit --schedule NAME --set JSON` changes a saved world by hand
+(the vendor's own edit call, see `edit.py`) and exits: what `drift` is for.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from pathlib import Path
 from types import FrameType
 from typing import NoReturn
 
+from .edit import EditError, edit, parse_body
 from .launch import VENDORS, Sandbox, start_vendor
 
 EXIT_OK, EXIT_ERROR = 0, 1
@@ -38,6 +42,11 @@ def _parser() -> _Parser:
                         help="milliseconds to wait before each answer")
     parser.add_argument("--seed-world", action="store_true",
                         help="start from the demo world (when --state holds no world yet)")
+    actions = parser.add_subparsers(dest="action", metavar="edit", parser_class=_Parser)
+    editing = actions.add_parser("edit", help="change a schedule of the world in --state by hand, then exit")
+    editing.add_argument("--schedule", required=True, metavar="NAME", help="the schedule's name")
+    editing.add_argument("--set", dest="body", required=True, metavar="JSON",
+                         help="the vendor's own fields: Mettl an `sc` fragment, Questionmark a PATCH body")
     return parser
 
 
@@ -77,11 +86,26 @@ def describe(sandbox: Sandbox, state: Path | None) -> str:
     return "\n".join(lines)
 
 
+def _edit(vendor: str, state: Path | None, schedule: str, body: str) -> int:
+    if state is None:
+        print("error: edit needs --state DIR, the folder of the world to change (see --help)", file=sys.stderr)
+        return EXIT_ERROR
+    try:
+        changed = edit(vendor, state, schedule, parse_body(body))
+    except EditError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    print(f"edited {vendor} schedule {schedule!r} ({', '.join(changed)}) in {state}", flush=True)
+    return EXIT_OK
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.state is not None and args.state.exists() and not args.state.is_dir():
         print(f"error: --state {args.state} is not a folder", file=sys.stderr)
         return EXIT_ERROR
+    if args.action == "edit":
+        return _edit(args.vendor, args.state, args.schedule, args.body)
     try:
         sandbox = start_vendor(args.vendor, seed_world=args.seed_world, port=args.port, state_dir=args.state,
                                latency=args.latency)

@@ -48,8 +48,8 @@ def seed_mettl(app: MettlApp) -> None:
         "scheduleType": "Fixed",
         "scheduleWindow": {
             "fixedAccessOption": "ExactTime",
-            "startsOnDate": "Mon, 07 Jun 2027", "startsOnTime": "09:00:00",
-            "endsOnDate": "Thu, 10 Jun 2027", "endsOnTime": "18:00:00",
+            "startsOnDate": "Sat, 07 Jun 2036", "startsOnTime": "09:00:00",
+            "endsOnDate": "Tue, 10 Jun 2036", "endsOnTime": "18:00:00",
             "locationTimeZone": "Asia/Kolkata",
         },
         "webProctoring": {"enabled": True, "count": 5, "showRemainingCounts": True},

@@ -4,10 +4,9 @@ SandboxServer started here). Nothing below the CLI is patched except the plannin
 from __future__ import annotations
 
 import re
-import shutil
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from io import StringIO
 from pathlib import Path
 
@@ -16,6 +15,9 @@ from click.testing import CliRunner, Result
 from ruamel.yaml import YAML
 
 from reconciler import cli, clock
+
+from ..clocks import ACME_NOW
+from ..support.examples import copy_example
 
 REPO = Path(__file__).resolve().parents[2]
 ACME = REPO / "examples" / "acme"
@@ -32,13 +34,14 @@ CLEAN_ENV: dict[str, str | None] = {
 
 # The acme example's windows start in 2027: plan as of a fixed day before them, so the
 # "live window" safety rule does not start refusing the example as the calendar moves on.
-PLAN_NOW = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
+PLAN_NOW = ACME_NOW
 
 CALLS = re.compile(r"HTTP calls: (.+)")
 
 
 @pytest.fixture(autouse=True)
-def fixed_plan_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+def fixed_plan_clock(monkeypatch: pytest.MonkeyPatch, at_acme_time: datetime) -> None:
+    """The process runs at ACME_NOW (emulators and signatures too); the planning clock stands still there."""
     monkeypatch.setattr(clock, "utcnow", lambda: PLAN_NOW)
 
 
@@ -86,7 +89,7 @@ class Project:
 @pytest.fixture
 def acme(tmp_path: Path) -> Iterator[Project]:
     root = tmp_path / "acme"
-    shutil.copytree(ACME, root)
+    copy_example(ACME, root)
     yield Project(root, tmp_path / "sandbox")
 
 

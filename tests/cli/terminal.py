@@ -10,16 +10,15 @@ import os
 import re
 import select
 import subprocess
-import sys
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..clocks import python_at_test_time
 from .conftest import CLEAN_ENV
 
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
-PROGRAM = Path(sys.executable).with_name("reconciler")
 
 
 @dataclass
@@ -46,7 +45,7 @@ def run_in_terminal(args: Sequence[str | Path], *, ttys: set[str], env: Mapping[
             environ[key] = value
     ends: dict[str, tuple[int, int]] = {name: os.openpty() for name in ("stdin", "stdout", "stderr") if name in ttys}
     process = subprocess.Popen(
-        [str(PROGRAM), *map(str, args)], env=environ,
+        [*python_at_test_time(), "-m", "reconciler", *map(str, args)], env=environ,
         stdin=ends["stdin"][1] if "stdin" in ends else subprocess.DEVNULL,
         stdout=ends["stdout"][1] if "stdout" in ends else subprocess.PIPE,
         stderr=ends["stderr"][1] if "stderr" in ends else subprocess.PIPE,

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 
+from ..clocks import python_at_test_time
 from .conftest import ACME
 
 PROBE = """
@@ -23,7 +23,7 @@ HEAVY = ("deepdiff", "requests", "urllib3", "reconciler.render", "reconciler.dif
 
 
 def _validate_modules(config: str) -> tuple[int, list[str], str]:
-    done = subprocess.run([sys.executable, "-c", PROBE, config], capture_output=True, text=True, timeout=120,
+    done = subprocess.run([*python_at_test_time(), "-c", PROBE, config], capture_output=True, text=True, timeout=120,
                           env={"PATH": "", "NO_COLOR": "1"})
     found = json.loads(done.stdout.strip().splitlines()[-1])
     return found["code"], found["modules"], done.stdout

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 from collections.abc import Mapping
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -78,7 +79,8 @@ class Repo:
 
 
 @pytest.fixture
-def repo(tmp_path: Path) -> Repo:
+def repo(tmp_path: Path, at_acme_time: datetime) -> Repo:
+    """Applied and tagged; the test runs at a fixed instant before the windows (2030), whatever today's date."""
     project = Repo(tmp_path)
     project.commit("first schedules")
     project.git("tag", "reconciler-applied")

@@ -7,11 +7,10 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import subprocess
-import sys
 import tomllib
 from dataclasses import dataclass
+from datetime import datetime
 from importlib.metadata import version as installed_version
 from pathlib import Path
 from typing import Any
@@ -23,6 +22,8 @@ from ruamel.yaml import YAML
 from reconciler import cli
 from reconciler.cli.action import CHANGED_PLAN, InputError, parse_secrets, read_inputs
 
+from ..clocks import python_at_test_time, reconciler_at_test_time
+from ..support.examples import copy_example
 from .gha import ACTION, ROOT, load, run_bash
 
 ACME = ROOT / "examples" / "acme"
@@ -166,10 +167,11 @@ class Step:
 
 
 @pytest.fixture
-def project(tmp_path: Path) -> Path:
-    """A copy of examples/acme whose webhook header comes from ${WEBHOOK_AUTH}, a secret only the mapping gives."""
+def project(tmp_path: Path, at_acme_time: datetime) -> Path:
+    """A copy of examples/acme whose webhook header comes from ${WEBHOOK_AUTH}, a secret only the mapping gives;
+    the test runs at ACME_NOW (and so do the processes it starts)."""
     root = tmp_path / "schedules"
-    shutil.copytree(ACME, root, ignore=shutil.ignore_patterns(".reconciler-sandbox"))
+    copy_example(ACME, root)
     mettl = root / "desired" / "mettl.yaml"
     text = mettl.read_text(encoding="utf-8")
     hook = "      test_finish_notification_url: https://hooks.example.com/mettl/finished\n"
@@ -177,6 +179,16 @@ def project(tmp_path: Path) -> Path:
     mettl.write_text(text.replace(hook, hook + "      test_notification_basic_auth_header: ${WEBHOOK_AUTH}\n"),
                      encoding="utf-8")
     return root
+
+
+# The runner starts `reconciler` beside its Python; here it starts a shim that runs it at the test's instant too
+# (a clock does not cross processes), so the example's windows are read as of the test's date, not today's.
+_RUNNER_AT_TEST_TIME = """
+import sys
+from reconciler.cli import action
+action._program = lambda: sys.argv[1]
+raise SystemExit(action.main())
+"""
 
 
 def _action(root: Path, command: str, *, secrets: str = "", **inputs: str) -> Step:
@@ -189,8 +201,9 @@ def _action(root: Path, command: str, *, secrets: str = "", **inputs: str) -> St
            "GITHUB_OUTPUT": str(output), "GITHUB_STEP_SUMMARY": str(summary), "RECONCILER_INPUT_COMMAND": command,
            "RECONCILER_INPUT_SANDBOX": "true", "RECONCILER_INPUT_SECRETS": secrets,
            **{f"RECONCILER_INPUT_{k.upper()}": v for k, v in inputs.items()}}
-    done = subprocess.run([sys.executable, "-m", "reconciler.cli.action"], cwd=root, env=env, capture_output=True,
-                          text=True, timeout=300)
+    shim = reconciler_at_test_time(root.parent / "bin")
+    done = subprocess.run([*python_at_test_time(), "-c", _RUNNER_AT_TEST_TIME, str(shim)], cwd=root, env=env,
+                          capture_output=True, text=True, timeout=300)
     outputs = dict(line.split("=", 1) for line in output.read_text().splitlines())
     return Step(done.returncode, done.stdout + done.stderr, outputs, summary.read_text(encoding="utf-8"))
 

@@ -1,5 +1,5 @@
-"""README "Set up your schedules repository", steps 1 and 3, run as written (the install line aside: this
-test uses the package under test) in a temp directory, against the sandbox."""
+"""README "Adopt it in your config repo", steps 1 and 3, run as written (the install line aside: this test uses
+the package under test, run at the test's instant) in a temp directory, against the sandbox."""
 
 from __future__ import annotations
 
@@ -8,28 +8,35 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
+from datetime import datetime
 from pathlib import Path
 
+from ..clocks import reconciler_at_test_time
 from .gha import PLACEHOLDER, ROOT, TEMPLATES
 
-SECTION = re.compile(r"### Set up your schedules repository\n(.*?)\n### ", re.DOTALL)
+SECTION = re.compile(r"\n## Adopt it in your config repo\n(.*?)\n## ", re.DOTALL)
 
 
 def _blocks() -> list[str]:
     found = SECTION.search((ROOT / "README.md").read_text(encoding="utf-8"))
-    assert found, "README has no section 'Set up your schedules repository'"
+    assert found, "README has no section 'Adopt it in your config repo'"
     return re.findall(r"```sh\n(.*?)```", found[1], re.DOTALL)
 
 
 def _run(script: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {"PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}", "HOME": str(cwd)}
+    shims = reconciler_at_test_time(Path(tempfile.mkdtemp(prefix="shim-"))).parent
+    env = {"PATH": f"{shims}{os.pathsep}{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+           "HOME": str(cwd)}
     return subprocess.run(["bash", "-euo", "pipefail", "-c", script], cwd=cwd, env=env, capture_output=True,
                           text=True, timeout=300)
 
 
-def test_step_1_writes_a_valid_project_that_plans_applies_and_converges(tmp_path: Path) -> None:
+def test_step_1_writes_a_valid_project_that_plans_applies_and_converges(
+        tmp_path: Path, at_acme_time: datetime) -> None:
+    """At a fixed instant before the example's window (2036), whatever today's date is."""
     first = _blocks()[0]
-    assert "pip install exam-reconciler" in first
+    assert 'pip install "git+https://github.com/OWNER/reconciler"' in first  # nothing is published on PyPI
     script = "\n".join(line for line in first.splitlines() if not line.startswith(("python3 -m venv", "pip ")))
     done = _run(script, tmp_path)
     assert done.returncode == 0, done.stdout + done.stderr
@@ -37,7 +44,8 @@ def test_step_1_writes_a_valid_project_that_plans_applies_and_converges(tmp_path
     assert "+ create Mettl · 769688 · Spring Intake" in done.stdout
     last = done.stdout.rstrip().splitlines()
     assert last[-2].startswith("No changes.") and re.fullmatch(r"Plan checksum: [0-9a-f]{64}", last[-1])
-    assert (tmp_path / "schedules" / ".gitignore").read_text() == ".reconciler-sandbox/\n.reconciler-apply.lock*\n"
+    ignored = (tmp_path / "schedules" / ".gitignore").read_text().splitlines()
+    assert ignored == [".reconciler-sandbox/", ".reconciler-apply.lock*", "plan.json", "*.plan", "*.plan.json"]
 
 
 def test_step_3_pins_the_templates_to_the_release_commit(tmp_path: Path) -> None:

@@ -4,10 +4,10 @@ it is patched except the planning clock."""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import ExitStack
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -17,10 +17,11 @@ from reconciler import clock
 from reconciler.sandbox.live import Credentials, LiveVendors, live_vendors
 
 from ..cli.conftest import ACME, PLAN_NOW, Cli
+from ..support.examples import copy_example
 
 
 @pytest.fixture(autouse=True)
-def fixed_plan_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+def fixed_plan_clock(monkeypatch: pytest.MonkeyPatch, at_acme_time: datetime) -> None:
     monkeypatch.setattr(clock, "utcnow", lambda: PLAN_NOW)
 
 
@@ -58,7 +59,7 @@ def acme_live(tmp_path: Path) -> Iterator[AcmeFactory]:
                  credentials: Credentials | None = None, extra: str = "") -> Acme:
             vendors = stack.enter_context(live_vendors(credentials, quirks=quirks, quirk_settings=quirk_settings))
             root = tmp_path / "acme"
-            shutil.copytree(ACME / "desired", root / "desired")
+            copy_example(ACME / "desired", root / "desired")
             return Acme(vendors, vendors.write_project(root, timeout=timeout, extra=extra))
 
         yield make

@@ -9,15 +9,16 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
+
+from ..clocks import python_at_test_time
 
 SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "faults.py"
 
 
 def test_one_apply_converges_under_faults_without_duplicates() -> None:
     done = subprocess.run(
-        [sys.executable, str(SCRIPT), "--trials", "3", "--seed", "11", "--project", "both", "--schedules", "4",
+        [*python_at_test_time(), str(SCRIPT), "--trials", "3", "--seed", "11", "--project", "both", "--schedules", "4",
          "--candidates", "5"], capture_output=True, text=True, timeout=300, check=False)
 
     lines = [json.loads(line) for line in done.stdout.splitlines()]

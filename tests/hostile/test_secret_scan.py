@@ -14,7 +14,6 @@ from __future__ import annotations
 import base64
 import os
 import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +22,8 @@ from urllib.parse import quote, quote_plus
 import pytest
 
 from reconciler.sandbox.live import Credentials, LiveVendors, live_vendors
+
+from ..clocks import python_at_test_time
 
 METTL_PRIVATE_KEY = "MettlPriv-7Qx9Zk2Lw4Hv"
 QM_PASSWORD = "QmPass-5Rt8Yv1Np3Ga"
@@ -92,7 +93,8 @@ class Scan:
     def run(self, *args: str | Path, quirks: dict[str, list[str]] | None = None) -> int:
         for name, server in self.vendors.servers.items():
             server.quirks.set((quirks or {}).get(name, ()))
-        argv = [sys.executable, "-c", "from reconciler.cli import main; main()", *(str(a) for a in args), "--debug"]
+        argv = [*python_at_test_time(), "-c", "from reconciler.cli import main; main()", *(str(a) for a in args),
+                "--debug"]
         done = subprocess.run(argv, cwd=self.root, env=self.env(), capture_output=True, timeout=120, check=False)
         label = " ".join(str(a) for a in args)
         self.seen += [(f"{label} (stdout)", done.stdout), (f"{label} (stderr)", done.stderr)]

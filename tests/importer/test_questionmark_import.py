@@ -26,6 +26,11 @@ desired: [desired]
 """
 
 
+@pytest.fixture(autouse=True)
+def _acme_time(at_acme_time: datetime) -> None:
+    """The seeded windows (2027) are read at an instant before them, whatever today's date is."""
+
+
 def utc(year: int, month: int, day: int, hour: int = 0) -> datetime:
     return datetime(year, month, day, hour, tzinfo=UTC)
 

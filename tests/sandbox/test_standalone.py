@@ -15,6 +15,8 @@ import pytest
 from reconciler.providers.mettl.client import MettlClient
 from reconciler.providers.questionmark.client import QuestionmarkClient
 
+from ..clocks import python_at_test_time
+
 STARTUP_SECONDS = 30
 
 
@@ -68,7 +70,7 @@ def _read_one_schedule_name(vendor: str, settings: dict[str, str]) -> list[str]:
 @pytest.mark.parametrize(("vendor", "demo_schedule"), [("mettl", "Java Hiring Drive"),
                                                        ("questionmark", "Manual Retake")])
 def test_the_module_serves_one_vendor_until_ctrl_c(vendor: str, demo_schedule: str, tmp_path: Path) -> None:
-    command = [sys.executable, "-m", "reconciler.sandbox", vendor, "--seed-world", "--state", str(tmp_path),
+    command = [*python_at_test_time(), "-m", "reconciler.sandbox", vendor, "--seed-world", "--state", str(tmp_path),
                "--latency", "1"]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     assert process.stdout is not None and process.stderr is not None
