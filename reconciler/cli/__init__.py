@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import click
 
+from .. import heap
 from .common import Group
 from .options import DISTRIBUTION, global_options
 from .state import RunState
@@ -39,6 +40,7 @@ def main() -> None:
     Exit codes: 0 ok; 1 error (also a wrong option); 2 changes present (plan --detailed-exitcode);
     3 refused as unsafe. The global options work before or after the subcommand.
     """
+    heap.configure()  # the process's one heap policy, before any thread starts
 
 
 __all__ = ["COMMANDS", "RunState", "main"]

@@ -20,7 +20,6 @@ from typing import Any
 from pydantic import ValidationError
 
 from ..errors import ConfigError, Position, Problem, scrub
-from ..heap import bulk_build
 from ..models import (
     Candidate,
     CsvList,
@@ -66,8 +65,7 @@ def load_project(
     None skips that check (for a past snapshot of the desired state, such as a drift baseline).
     """
     project_path = Path(path).absolute()
-    with bulk_build():  # loading builds millions of objects and no cyclic garbage
-        return _Loader(Inputs(os.environ if env is None else env, project_path), now).run(project_path)
+    return _Loader(Inputs(os.environ if env is None else env, project_path), now).run(project_path)
 
 
 def _source(source: str | Loc) -> str:

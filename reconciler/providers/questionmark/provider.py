@@ -21,7 +21,6 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from ...errors import NotFoundError, ProviderError
-from ...heap import bulk_build
 from ...http import RunDeadline
 from ...models import QuestionmarkProviderConfig, Schedule, ScheduleKey
 from ...observed import ApplyOutcome, Observed, ObservedWorld
@@ -76,9 +75,8 @@ class QuestionmarkProvider(Provider):
     def observe(self, desired: Sequence[Schedule]) -> ObservedWorld:
         """List Schedules once (its pages + 1 for `$count`, read concurrently); read group members only for
         group-mode accommodations."""
-        with bulk_build():
-            listing = read_listing(self.client, self.max_workers, self.shard)
-            return self._world(classify(listing, [s for s in desired if s.provider == PROVIDER]), listing)
+        listing = read_listing(self.client, self.max_workers, self.shard)
+        return self._world(classify(listing, [s for s in desired if s.provider == PROVIDER]), listing)
 
     def _world(self, classified: Classified, listing: Listing) -> ObservedWorld:
         """The classified listing as the shared model; retired schedules only while something is still live."""
