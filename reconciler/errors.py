@@ -173,6 +173,11 @@ class TransientError(ProviderError):
     """A failure that may pass: 5xx, 429, timeouts, dropped connections on reads."""
 
 
+class UnreachableError(ProviderError):
+    """No connection could be made: the host does not resolve, or refuses the connection. Nothing was sent,
+    so a write did not land; not retried (it does not pass in seconds)."""
+
+
 class RateLimitedError(TransientError):
     """The vendor asked us to slow down."""
 

@@ -84,7 +84,7 @@ class MettlClient:
         self._private_key = private_key
         self._clock = clock
         self.http = HttpClient(PROVIDER, timeout=timeout, pool_size=pool_size, error_extractor=envelope_error,
-                               base_url=self.base_url)
+                               base_url=self.base_url, echoed_params=("asgn",))
 
     def close(self) -> None:
         self.http.close()
