@@ -21,7 +21,7 @@ from ...errors import (
     TransientError,
 )
 from ...http import HttpClient, VendorError, json_body, not_json
-from .answers import ListedSchedule, checked, checked_schedule
+from .answers import ListedSchedule, LiveSchedule, checked
 from .signing import signature
 
 PROVIDER = "mettl"
@@ -156,7 +156,7 @@ class MettlClient:
         """One schedule in full, and the bytes of the answer (what its fingerprint hashes)."""
         path = f"/schedules/{quote(access_key, safe='')}"
         body, content = self.answer("GET", path)
-        return checked_schedule(_schedule_of(body, "schedule"), f"GET /{self.version}{path}"), content
+        return checked(LiveSchedule, _schedule_of(body, "schedule"), f"GET /{self.version}{path}"), content
 
     def schedule_candidates(self, access_key: str) -> Iterator[dict[str, Any]]:
         """Per-candidate status rows of one schedule, paged by `offset` only: the v2 page documents no
