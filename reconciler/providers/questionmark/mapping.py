@@ -21,7 +21,6 @@ from typing import Any
 from pydantic import ValidationError
 
 from ...models import (
-    Candidate,
     QuestionmarkSettings,
     Schedule,
     Window,
@@ -321,14 +320,6 @@ def email_of(participant: Mapping[str, Any] | None, known: Container[str] = ()) 
         value = participant.get("Name")
     email = normalize_email(str(value or ""))
     return email if email in known or is_email(email) else None
-
-
-def candidate_of(participant: Mapping[str, Any] | None) -> Candidate | None:
-    """A participant as a candidate (name from FirstName/LastName, else the email); None without an email."""
-    email = email_of(participant)
-    if email is None or participant is None:
-        return None
-    return Candidate.read(email, name_of(participant, email))
 
 
 def name_of(participant: Mapping[str, Any], email: str) -> str:
