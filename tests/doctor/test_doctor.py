@@ -195,5 +195,5 @@ def test_unstable_questionmark_reads_fail_q13(tenant: TenantFactory) -> None:
     assert result.exit_code == 1
     assert rows["questionmark stable reads"]["status"] == "fail", rows["questionmark stable reads"]
     assert "came back in another form" in rows["questionmark stable reads"]["detail"]
-    assert rows["questionmark schedules $expand"]["status"] == "pass"  # the same content, in another order
+    assert rows["questionmark schedules $expand"]["status"] == "pass"  # an extra property is allowed
     assert live.writes() == []
