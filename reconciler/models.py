@@ -316,7 +316,14 @@ class DesiredState(Frozen):
 
 # --------------------------------------------------------------------------- views
 
-WRITE_ONLY_FIELDS = frozenset({"test_notification_basic_auth_header"})
+def _secret_fields(*models: type[BaseModel]) -> frozenset[str]:
+    """The fields marked `Secret()`: write-only at the vendor (never read back, so never compared)."""
+    return frozenset(name for model in models for name, info in model.model_fields.items()
+                     if any(isinstance(marker, Secret) for marker in info.metadata))
+
+
+WRITE_ONLY_FIELDS = _secret_fields(MettlSettings, QuestionmarkSettings)
+"""Vendor settings that are secrets, derived from the `Secret` marker (the one list)."""
 
 
 def managed_view(value: Any) -> Any:

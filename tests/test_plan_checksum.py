@@ -25,3 +25,4 @@ def test_the_scope_is_part_of_the_checksum() -> None:
     scoped = plan.model_copy(update={"scope": "--select Exam*"})
     other = plan.model_copy(update={"scope": "--select Ex*"})
     assert len({plan.checksum, scoped.checksum, other.checksum}) == 3
+
