@@ -205,9 +205,10 @@ class QuestionmarkProvider(Provider):
 def make_questionmark_provider(
     config: QuestionmarkProviderConfig | None, endpoint: Endpoint, *, shard: str | None = None
 ) -> QuestionmarkProvider:
-    """The provider for a project's `providers.questionmark` block (or a sandbox endpoint)."""
-    timeout = config.timeout if config else 30.0
-    workers = config.max_workers if config else 8
-    client = QuestionmarkClient(endpoint.base_url, endpoint.user, endpoint.secret, timeout=timeout,
+    """The provider for a project's `providers.questionmark` block (or a sandbox endpoint); without one, the
+    settings model's defaults."""
+    config = config or QuestionmarkProviderConfig()
+    workers = config.max_workers
+    client = QuestionmarkClient(endpoint.base_url, endpoint.user, endpoint.secret, timeout=config.timeout,
                                 pool_size=max(workers, 4), max_in_flight=workers)
     return QuestionmarkProvider(client, max_workers=workers, shard=shard)
