@@ -22,6 +22,7 @@ import io
 import ipaddress
 import re
 import socket
+import ssl
 import threading
 from collections.abc import Callable, Collection, Iterator, Mapping
 from queue import SimpleQueue
@@ -185,12 +186,14 @@ _CAUSES: tuple[tuple[Callable[[BaseException], bool], str], ...] = (
     (lambda e: isinstance(e, ConnectionRefusedError) or getattr(e, "errno", None) == errno.ECONNREFUSED,
      "connection refused (nothing listens on that port)"),
     (lambda e: getattr(e, "errno", None) in (errno.ENETUNREACH, errno.EHOSTUNREACH), "network unreachable"),
+    (lambda e: isinstance(e, ssl.SSLCertVerificationError), "its TLS certificate is not trusted"),
 )
 
 
 def unreachable(exc: BaseException) -> str | None:
     """Why no connection could be made, when that is what `exc` (a requests ConnectionError) says: the name
-    does not resolve, or the connection was refused. None for anything else (a dropped connection)."""
+    does not resolve, the connection was refused, the network is unreachable or the certificate is not
+    trusted. None for anything else (a dropped connection: worth another try)."""
     for cause in _causes(exc):
         for test, text in _CAUSES:
             if test(cause):

@@ -129,3 +129,28 @@ def test_a_signature_echoed_by_the_vendor_is_scrubbed(mettl_sandbox: Sandbox) ->
             assert form not in str(error) and form not in error.body
     assert any(set("+/") & set(s) for s in sent)
     client.close()
+
+
+def test_the_cause_is_found_however_deeply_wrapped() -> None:
+    import errno
+    import ssl
+
+    import requests
+
+    from reconciler.http_transport import unreachable
+
+    def wrapped(inner: BaseException) -> requests.ConnectionError:
+        try:
+            try:
+                raise inner
+            except OSError as exc:
+                raise RuntimeError("pool gave up") from exc
+        except RuntimeError as outer:
+            return requests.ConnectionError(outer)
+
+    assert unreachable(wrapped(socket.gaierror(-2, "Name or service not known"))) == \
+        "unknown host (the name does not resolve)"
+    assert unreachable(wrapped(ConnectionRefusedError(errno.ECONNREFUSED, "refused"))) == \
+        "connection refused (nothing listens on that port)"
+    assert unreachable(wrapped(ssl.SSLCertVerificationError("bad cert"))) == "its TLS certificate is not trusted"
+    assert unreachable(wrapped(ConnectionResetError(errno.ECONNRESET, "reset"))) is None  # worth another try
