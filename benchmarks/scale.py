@@ -17,7 +17,6 @@ emulator seeded in its own process (20 ms a request, parallelism 8); its CPU is 
 from __future__ import annotations
 
 import argparse
-import gc
 import json
 import os
 import resource
@@ -44,8 +43,8 @@ def _parser() -> argparse.ArgumentParser:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--candidates", type=int, action="append", help=f"total candidates (default {SIZES})")
     parser.add_argument("--per-schedule", type=int, default=200, help="candidates per schedule")
-    parser.add_argument("--gc", choices=("freeze", "default"), default="freeze",
-                        help="freeze: gc.freeze() after loading, as engine.make_plan does (default: without)")
+    parser.add_argument("--gc", choices=("tuned", "default"), default="tuned",
+                        help="tuned: the CLI's heap policy (reconciler.heap.configure); default: the interpreter's")
     parser.add_argument("--over-http", action="store_true", help="measure make_plan against the emulator")
     parser.add_argument("--child", help=argparse.SUPPRESS)  # internal: the project to measure
     return parser
@@ -90,6 +89,7 @@ def _cpu(into: dict[str, float], name: str) -> Iterator[None]:
 
 def measure(config: Path, gc_mode: str) -> dict[str, Any]:
     """Load, observe and plan in this process; CPU per phase and this process's peak RSS."""
+    from reconciler import heap
     from reconciler.diff import build_plan
     from reconciler.loader.project import load_project
     from reconciler.plan import fingerprint_bytes
@@ -97,13 +97,13 @@ def measure(config: Path, gc_mode: str) -> dict[str, Any]:
     from reconciler.providers.mettl.client import MettlClient
     from reconciler.providers.mettl.provider import MettlProvider
 
+    if gc_mode == "tuned":
+        heap.configure()
     cpu: dict[str, float] = {}
     rss: dict[str, float] = {"start": _rss_mb()}
     with _cpu(cpu, "load"):
         desired = load_project(config, ENV, now=clock.utcnow()).desired
     rss["loaded"] = _rss_mb()
-    if gc_mode == "freeze":
-        gc.freeze()  # as heap.settled does for engine.make_plan
     provider = MettlProvider(MettlClient("http://127.0.0.1:9", "bench-public", "bench-private"))
     observed = {}
     for number, schedule in enumerate(desired.schedules):
@@ -116,8 +116,6 @@ def measure(config: Path, gc_mode: str) -> dict[str, Any]:
     rss["observed"] = _rss_mb()
     with _cpu(cpu, "diff"):
         plan = build_plan(desired.schedules, observed, now=clock.utcnow())
-    if gc_mode == "freeze":
-        gc.unfreeze()
     candidates = sum(len(s.candidates or ()) for s in desired.schedules)
     assert plan.in_sync == len(desired.schedules) and not plan.has_changes, "the generated world is not in sync"
     return {"candidates": candidates, "schedules": len(desired.schedules), "gc": gc_mode,

@@ -10,7 +10,6 @@ from datetime import datetime
 from . import clock
 from .engine_pool import run_in_order
 from .errors import AmbiguousWriteError, ProviderError, ReconcilerError, StalePlanError, UnsafePlanError
-from .heap import settled
 from .models import DesiredState, SafetyConfig, ScheduleKey
 from .observed import ApplyOutcome, Observed, ObservedWorld
 from .plan import Create, Disable, NoOp, Plan, ScheduleChange, UnmanagedSchedule, Update, Writing
@@ -77,9 +76,8 @@ def make_plan(
 ) -> PlanRun:
     """Read live state and compute the plan, with safety and provider reviews folded in; with a scope, only
     its schedules are read, planned, retired and reported, and the plan records it."""
-    with settled():
-        return _make_plan(desired, providers, safety=safety, now=now, resend_secrets=resend_secrets,
-                          on_read=on_read, scope=scope or Scope())
+    return _make_plan(desired, providers, safety=safety, now=now, resend_secrets=resend_secrets,
+                      on_read=on_read, scope=scope or Scope())
 
 
 def _make_plan(

@@ -119,7 +119,17 @@ class PlanFileError(ReconcilerError):
 
 
 class StalePlanError(PlanFileError):
-    """Live state moved since the plan was made."""
+    """Live state moved since the plan was made: the plan changed since it was reviewed (exit code 4)."""
+
+    exit_code = 4
+
+
+class PlanChangedError(StalePlanError):
+    """`apply --expect-checksum`: the fresh plan is not the reviewed one (`fresh_checksum` is its checksum)."""
+
+    def __init__(self, message: str, fresh_checksum: str) -> None:
+        super().__init__(message)
+        self.fresh_checksum = fresh_checksum
 
 
 class UnsafePlanError(ReconcilerError):
@@ -171,6 +181,11 @@ class BadRequestError(ProviderError):
 
 class TransientError(ProviderError):
     """A failure that may pass: 5xx, 429, timeouts, dropped connections on reads."""
+
+
+class UnreachableError(ProviderError):
+    """No connection could be made: the host does not resolve, or refuses the connection. Nothing was sent,
+    so a write did not land; not retried (it does not pass in seconds)."""
 
 
 class RateLimitedError(TransientError):

@@ -21,7 +21,6 @@ import random
 import threading
 import time
 from collections.abc import Callable, Mapping
-from contextlib import closing
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -38,15 +37,15 @@ from .errors import (
     ProviderError,
     RateLimitedError,
     TransientError,
+    UnreachableError,
     redact,
 )
-from .http_transport import LeanAdapter, Transport, Workers
+from .http_transport import AnswerAdapter, AnswerTooLarge, Transport, Workers, unreachable
 
 log = logging.getLogger("reconciler.http")
 
 READ_METHODS = frozenset({"GET", "HEAD"})
 DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024
-_CHUNK = 256 * 1024  # read size when the answer does not declare its length
 
 
 @dataclass
@@ -67,12 +66,16 @@ class RunDeadline:
 class RetryPolicy:
     """How reads (and refused writes) are retried: exponential backoff with jitter, or the vendor's
     Retry-After when it sends one. A call that got no complete answer within its deadline is tried at most
-    `timeout_attempts` times (each costs the whole timeout), one refused or failed outright `attempts` times."""
+    `timeout_attempts` times (each costs the whole timeout), one answered 500 (or another server error that is
+    not "busy") `error_attempts` times, one refused (429, 502-504) or dropped `attempts` times. A host that does
+    not resolve or refuses the connection is not retried (UnreachableError)."""
 
     attempts: int = 10
     base_delay: float = 0.2
     max_delay: float = 8.0
     timeout_attempts: int = 2
+    error_attempts: int = 3
+    """Tries of a call answered with a server error other than 429/502/503/504 (a 500 is seldom passing)."""
 
     def delay(self, attempt: int, retry_after: float | None) -> float:
         if retry_after is not None:
@@ -138,7 +141,7 @@ def check_response(provider: str, response: requests.Response, extract: ErrorExt
             return
         found = VendorError(response.reason or "request failed")
     kind = found.kind or next((k for test, k in _BY_STATUS if test(status)), ProviderError)
-    message, body = redact(found.message, secrets), redact(response.text, secrets)
+    message, body = f"{describe_call(response)}: " + redact(found.message, secrets), redact(response.text, secrets)
     if issubclass(kind, RateLimitedError):
         raise kind(provider, message, retry_after=retry_after(response), status=status, code=found.code, body=body)
     raise kind(provider, message, status=status, code=found.code, body=body)
@@ -167,6 +170,7 @@ class HttpClient:
         retry: RetryPolicy | None = None,
         error_extractor: ErrorExtractor | None = None,
         secrets: tuple[str, ...] = (),
+        echoed_params: tuple[str, ...] = (),
         auth: tuple[str, str] | None = None,
         headers: Mapping[str, str] | None = None,
         base_url: str | None = None,
@@ -184,15 +188,15 @@ class HttpClient:
         self._extract = error_extractor
         self._secrets = secrets
         self._session = requests.Session()
-        adapter = LeanAdapter(pool_connections=pool_size, pool_maxsize=pool_size, max_retries=0)
+        adapter = AnswerAdapter(max_bytes=max_response_bytes, echoed_params=echoed_params,
+                                pool_connections=pool_size, pool_maxsize=pool_size, max_retries=0)
         self._session.mount("http://", adapter)
         self._session.mount("https://", adapter)
-        self._session.trust_env = False  # the environment's proxies are resolved once, by the Transport
         if auth:
             self._session.auth = auth
         if headers:
             self._session.headers.update(headers)
-        self._transport = Transport(self._session, adapter, self.base_url)
+        self._transport = Transport(self._session, self.base_url)
         self._workers = Workers(provider)
         self._slots = threading.BoundedSemaphore(max_in_flight) if max_in_flight else None
 
@@ -230,6 +234,8 @@ class HttpClient:
                                   content=content)
             except TransientError as exc:
                 last = exc
+                if exc.status is not None and exc.status not in _BUSY and attempt + 1 >= self.retry.error_attempts:
+                    break  # a server error that is no "busy" answer: a few tries, not the whole back-off
                 if not is_read and not _refused(exc):
                     raise AmbiguousWriteError(
                         self.provider, f"{method} {_path(url)} failed with HTTP {exc.status}; it may have been applied"
@@ -279,8 +285,14 @@ class HttpClient:
         if not outcome:
             raise self._no_answer(method, url, f"no complete answer within {budget:.0f} s", timed_out=True)
         result = outcome[0]
+        if isinstance(result, requests.ConnectionError) and not isinstance(result, requests.Timeout):
+            cause = unreachable(result)
+            if cause is not None:
+                host = urlsplit(url).netloc
+                raise UnreachableError(self.provider, f"cannot reach {host}: {cause} ({method} {_path(url)}); "
+                                       "check the configured base URL and the network")
         if isinstance(result, (requests.ConnectionError, requests.Timeout)):
-            raise self._no_answer(method, url, type(result).__name__)
+            raise self._no_answer(method, url, _reason(result))
         if isinstance(result, BaseException):
             raise result
         response = result
@@ -328,29 +340,18 @@ class HttpClient:
         budget: float,
         content: bytes | None = None,
     ) -> requests.Response:
-        """One exchange, the body read in chunks under the size cap; redirects are answers, never followed."""
-        response = self._transport.send(method, url, query, body, json, headers, (min(10.0, budget), budget),
-                                        content)
-        with closing(response):
-            if 300 <= response.status_code < 400:
-                location = urlsplit(response.headers.get("Location") or "")
-                where = f" to {location.scheme}://{location.netloc}" if location.netloc else ""
-                raise MalformedResponseError(
-                    self.provider, f"{method} {_path(url)} answered with a redirect{where}; redirects are not "
-                    "followed (check the configured base URL)", status=response.status_code)
-            declared = response.headers.get("Content-Length", "")
-            length = int(declared) if declared.isdigit() else 0
-            if length > self.max_response_bytes:
-                raise self._too_big(method, url)
-            chunks: list[bytes] = []
-            size = 0
-            for chunk in response.iter_content(length or _CHUNK):  # a declared length: read at once
-                chunks.append(chunk)
-                size += len(chunk)
-                if size > self.max_response_bytes:
-                    raise self._too_big(method, url)
-            response._content = b"".join(chunks)
-            response._content_consumed = True  # type: ignore[attr-defined]  # closing() then pools the connection
+        """One exchange, the body read whole under the size cap; redirects are answers, never followed."""
+        try:
+            response = self._transport.send(method, url, query, body, json, headers, (min(10.0, budget), budget),
+                                            content)
+        except AnswerTooLarge:
+            raise self._too_big(method, url) from None
+        if 300 <= response.status_code < 400:
+            location = urlsplit(response.headers.get("Location") or "")
+            where = f" to {location.scheme}://{location.netloc}" if location.netloc else ""
+            raise MalformedResponseError(
+                self.provider, f"{method} {_path(url)} answered with a redirect{where}; redirects are not "
+                "followed (check the configured base URL)", status=response.status_code)
         return response
 
     def _too_big(self, method: str, url: str) -> MalformedResponseError:
@@ -399,6 +400,23 @@ class _OutOfTime(TransientError):
 
 class _NotSent(_OutOfTime):
     """A call that found no free slot (see `max_in_flight`) within its deadline: nothing was sent."""
+
+
+_BUSY = frozenset({429, 502, 503, 504})
+"""Answers that say "not now": retried with the whole back-off."""
+
+
+def _reason(exc: BaseException) -> str:
+    """The exception's kind and its innermost cause, for a message (`ConnectionError: Connection reset by peer`)."""
+    inner = exc
+    while True:
+        wrapped = next((a for a in inner.args if isinstance(a, BaseException)), None)
+        wrapped = wrapped or getattr(inner, "reason", None) or inner.__cause__
+        if not isinstance(wrapped, BaseException) or wrapped is inner:
+            break
+        inner = wrapped
+    detail = str(inner).split(": ", 1)[-1].strip() if inner is not exc else ""
+    return f"{type(exc).__name__}: {detail}" if detail else type(exc).__name__
 
 
 def _refused(exc: TransientError) -> bool:

@@ -1,19 +1,15 @@
-"""The lean path of one HTTP exchange beneath HttpClient, on requests' own pieces.
+"""The pieces of one HTTP exchange beneath HttpClient, on the public APIs of requests and urllib3.
 
-`requests.Session.request` rebuilds per call what never changes for a client of one base URL: it merges the
-session's settings, headers, cookies and hooks through case-insensitive copies, re-reads the environment's
-proxies, parses the URL three times, and runs the cookie jar's request/response mocks even when no cookie was
-ever set. `Transport` prepares the same `PreparedRequest` (the session's headers, auth, cookies and response
-hooks still apply, read at each call) and hands it to the session's `HTTPAdapter`:
+`AnswerAdapter` is an `HTTPAdapter` whose `build_response` (the hook requests documents for subclasses) reads
+the body at once, under the client's size cap, and scrubs from it any signature the request carried (a vendor
+that echoes the request must not put the signature into an error message or a log). The response is
+requests' own, with the body kept in memory (`Response.raw`).
 
-- the environment's proxies (HTTP_PROXY, HTTPS_PROXY, ALL_PROXY, NO_PROXY) are resolved once, for the base URL
-  every call goes to (HttpClient refuses any other), as requests would resolve them per call; a loopback
-  base URL (the sandbox) never goes through a proxy;
-- a URL of plain characters under that base URL is joined with its encoded query directly (what
-  `PreparedRequest.prepare_url` makes of it, asserted by the tests); anything else goes through requests;
-- the cookie jar is touched only when it holds cookies or the answer sets one;
-- a form of plain strings is encoded by `form_body` (what requests' `urlencode` makes of it, byte for byte, in
-  C-level loops instead of one Python call per byte: a Mettl `sc` of 200 candidates is ~20 kB).
+`Transport` sends through a `requests.Session` (`Session.request`: its headers, auth, cookies and hooks
+apply), never following redirects, with the environment's proxies (HTTP_PROXY, HTTPS_PROXY, ALL_PROXY,
+NO_PROXY) resolved once for the base URL every call goes to; a loopback base URL (the sandbox) never goes
+through a proxy. `form_body` encodes a form of plain strings as requests would, in C-level loops (a Mettl
+`sc` of 200 candidates is ~20 kB). `unreachable` names why no connection could be made.
 
 `Workers` runs exchanges on reused daemon threads, so a call can be abandoned at its deadline without a new
 thread per call.
@@ -21,31 +17,29 @@ thread per call.
 
 from __future__ import annotations
 
+import errno
+import io
 import ipaddress
 import re
+import socket
+import ssl
 import threading
-from collections.abc import Callable, Mapping
-from functools import lru_cache
+from collections.abc import Callable, Collection, Iterator, Mapping
 from queue import SimpleQueue
 from typing import Any, TypeVar
-from urllib.parse import quote_plus, urlsplit
+from urllib.parse import unquote_plus, urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
-from requests.auth import _basic_auth_str
-from requests.cookies import extract_cookies_to_jar
-from requests.hooks import dispatch_hook
 from requests.models import PreparedRequest
-from requests.structures import CaseInsensitiveDict
-from requests.utils import check_header_validity, get_encoding_from_headers, get_environ_proxies
+from requests.utils import get_environ_proxies
+from urllib3.exceptions import DecodeError, HTTPError as Urllib3Error, ProtocolError, ReadTimeoutError
 
-# Characters that requests' URL preparation (IDNA, percent re-quoting) leaves as they are.
+from .errors import scrub
+
 T = TypeVar("T")
 
-# urlencode's quoting of one key or value, remembered: the same names and most values recur on every call.
-_quote = lru_cache(maxsize=4096)(quote_plus)
-
-_PLAIN = re.compile(r"[A-Za-z0-9\-._~/?&=+,;:@!$'()*]*\Z")
+_CHUNK = 256 * 1024  # read size when the answer does not declare its length
 
 
 #: Byte → its form-urlencoded spelling, as `urllib.parse.quote_plus(bytes, safe="")` spells it.
@@ -77,61 +71,78 @@ def _form_text(text: str) -> str:
     return raw
 
 
-class LeanAdapter(HTTPAdapter):
-    """An HTTPAdapter that keeps the connection pool of each origin at hand (requests parses the URL and
-    looks the pool up again per call) and whose responses skip the cookie jar unless the answer sets one."""
+class AnswerTooLarge(Exception):
+    """The answer's body is larger than the cap (nothing of it is kept)."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._pools: dict[tuple[str, object, object], Any] = {}
-        self._verified: set[tuple[int, object, object]] = set()
 
-    def get_connection_with_tls_context(self, request: PreparedRequest, verify: Any, proxies: Any = None,
-                                        cert: Any = None) -> Any:
-        if proxies:
-            return super().get_connection_with_tls_context(request, verify, proxies, cert)
-        url = request.url or ""
-        end = _path_start(url)
-        key = (url if end < 0 else url[:end], verify, cert)
-        pool = self._pools.get(key)
-        if pool is None or pool.pool is None:  # a pool closed (evicted, or the session closed) is not reused
-            if pool is not None:
-                self._verified = {v for v in self._verified if v[0] != id(pool)}
-            pool = self._pools[key] = super().get_connection_with_tls_context(request, verify, proxies, cert)
-        return pool
+class AnswerAdapter(HTTPAdapter):
+    """Reads each answer's body whole, at most `max_bytes`, and scrubs the values of `echoed_params` the request
+    carried (in its query or form body) from it."""
 
-    def cert_verify(self, conn: Any, url: str, verify: Any, cert: Any) -> None:
-        """Set the pool's TLS settings once (requests does it per call, looking the CA bundle up on disk)."""
-        key = (id(conn), verify, cert)
-        if key not in self._verified:
-            super().cert_verify(conn, url, verify, cert)  # type: ignore[no-untyped-call]
-            self._verified.add(key)
-
-    def request_url(self, request: PreparedRequest, proxies: Any) -> str:
-        url = request.url or ""
-        end = _path_start(url)
-        if proxies or end < 0 or "#" in url or url.startswith("//", end):
-            return super().request_url(request, proxies)
-        return url[end:]  # what requests sends without a proxy: the path and query
-
-    def close(self) -> None:
-        self._pools.clear()
-        self._verified.clear()
-        super().close()
+    def __init__(self, *, max_bytes: int, echoed_params: Collection[str] = (), **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.max_bytes = max_bytes
+        self._echoed = re.compile("(?:^|&)(?:" + "|".join(map(re.escape, echoed_params)) + ")=([^&]*)") \
+            if echoed_params else None
 
     def build_response(self, req: PreparedRequest, resp: Any) -> requests.Response:
-        if "Set-Cookie" in resp.headers:
-            return super().build_response(req, resp)
-        response = requests.Response()
-        response.status_code = resp.status
-        response.headers = CaseInsensitiveDict(resp.headers)
-        response.encoding = get_encoding_from_headers(response.headers)
-        response.raw = resp
-        response.reason = resp.reason
-        response.url = req.url.decode("utf-8") if isinstance(req.url, bytes) else (req.url or "")
-        response.request = req
-        response.connection = self
+        response = super().build_response(req, resp)
+        body = self._read(req, resp)
+        signatures = self._sent_signatures(req)
+        if signatures:
+            body = scrubbed(body, signatures)
+        response.raw = io.BytesIO(body)
         return response
+
+    def _read(self, req: PreparedRequest, resp: Any) -> bytes:
+        """The whole (decoded) body; the connection goes back to the pool when it was read to its end."""
+        declared = resp.headers.get("Content-Length", "")
+        length = int(declared) if declared.isdigit() else 0
+        chunks: list[bytes] = []
+        size = 0
+        complete = False
+        try:
+            if length > self.max_bytes:
+                raise AnswerTooLarge
+            for chunk in resp.stream(length or _CHUNK, decode_content=True):
+                chunks.append(chunk)
+                size += len(chunk)
+                if size > self.max_bytes:
+                    raise AnswerTooLarge
+            complete = True
+        except ReadTimeoutError as exc:
+            raise requests.ReadTimeout(exc, request=req) from None
+        except DecodeError as exc:
+            raise requests.exceptions.ContentDecodingError(exc, request=req) from None
+        except (ProtocolError, Urllib3Error, OSError) as exc:
+            raise requests.ConnectionError(exc, request=req) from None
+        finally:
+            if not complete:
+                resp.close()
+            resp.release_conn()
+        return b"".join(chunks)
+
+    def _sent_signatures(self, req: PreparedRequest) -> list[str]:
+        if self._echoed is None:
+            return []
+        query = urlsplit(req.url or "").query
+        body = req.body.decode("latin-1") if isinstance(req.body, bytes) else (req.body or "")
+        if not isinstance(body, str):
+            body = ""
+        return [unquote_plus(found) for text in (query, body) for found in self._echoed.findall(text) if found]
+
+
+def scrubbed(body: bytes, secrets: list[str]) -> bytes:
+    """`body` with every form of each secret (as written, URL- or JSON-encoded) replaced by `***`. A quick test
+    first: every such form keeps the secret's longest run of letters and digits."""
+    if not any(_longest_plain_run(secret).encode("ascii", "ignore") in body for secret in secrets):
+        return body
+    return scrub(body.decode("utf-8", "surrogateescape"), secrets).encode("utf-8", "surrogateescape")
+
+
+def _longest_plain_run(secret: str) -> str:
+    runs: list[str] = re.findall(r"[A-Za-z0-9]+", secret)
+    return max(runs or [secret], key=len)
 
 
 def _loopback(url: str) -> bool:
@@ -146,97 +157,64 @@ def _loopback(url: str) -> bool:
 
 
 class Transport:
-    """Sends prepared requests for one session through its adapter, with proxies resolved once."""
+    """Sends requests for one session, its proxies resolved once for the base URL."""
 
-    def __init__(self, session: requests.Session, adapter: HTTPAdapter, base_url: str | None) -> None:
+    def __init__(self, session: requests.Session, base_url: str | None) -> None:
         self.session = session
-        self.adapter = adapter
-        self.proxies: dict[str, str] = get_environ_proxies(base_url) if base_url and not _loopback(base_url) else {}
-        self._plain_base: str | None = None
-        if base_url and base_url.startswith(("http://", "https://")):
-            probe = base_url + "/a"
-            if _PLAIN.match(probe[probe.index("//") + 2:]) and prepared_url(probe, None) == probe:
-                self._plain_base = base_url + "/"
-        self._auth: tuple[object, str] = (None, "")  # (session.auth, its header): one value, thread-safe
-        self._defaults: tuple[tuple[Any, ...], CaseInsensitiveDict[str]] = ((), CaseInsensitiveDict())
-
-    def url(self, url: str, query: Mapping[str, str] | None) -> str:
-        """`url` with `query` encoded, exactly as requests prepares it."""
-        base = self._plain_base
-        if base is None or not url.startswith(base) or not _PLAIN.match(url, len(base)):
-            return prepared_url(url, query)
-        if not query:
-            return url
-        if not all(type(k) is str and type(v) is str for k, v in query.items()):
-            return prepared_url(url, query)
-        encoded = "&".join(f"{_quote(k)}={_quote(v)}" for k, v in query.items())
-        if not encoded:
-            return url
-        return f"{url}&{encoded}" if "?" in url else f"{url}?{encoded}"
+        session.trust_env = False  # the environment's proxies are read here, once
+        session.proxies = dict(get_environ_proxies(base_url)) if base_url and not _loopback(base_url) else {}
 
     def send(self, method: str, url: str, query: Mapping[str, str] | None, form: Mapping[str, str] | None,
              json: Any, headers: Mapping[str, str] | None, timeout: tuple[float, float],
              content: bytes | None = None) -> requests.Response:
-        """One exchange, the body left unread (stream); redirects are answers, never followed. `content`: a
+        """One exchange, its body read by the adapter; redirects are answers, never followed. `content`: a
         body sent as it is (a SOAP envelope), its Content-Type given in `headers`."""
-        session = self.session
-        request = PreparedRequest()
-        request.method = method
-        request.url = self.url(url, query)
-        request.headers = merged = self._session_headers()
-        for header in (headers or {}).items():
-            check_header_validity(header)
-            merged[header[0]] = header[1]
-        encoded = form_body(form) if form else None
-        request.prepare_body(content if content is not None else form if encoded is None else encoded, None, json)
-        if encoded is not None and "Content-Type" not in merged:
-            merged["Content-Type"] = "application/x-www-form-urlencoded"
-        auth = session.auth
-        if auth is not None:
-            if isinstance(auth, tuple) and len(auth) == 2:
-                known, basic = self._auth
-                if auth is not known:
-                    basic = _basic_auth_str(*auth)
-                    self._auth = (auth, basic)
-                request.headers["Authorization"] = basic
-            else:
-                request.prepare_auth(auth)
-        if len(session.cookies):
-            request.prepare_cookies(session.cookies)
-        verify = True if session.verify is None else session.verify
-        response = self.adapter.send(request, stream=True, timeout=timeout, verify=verify, cert=session.cert,
-                                     proxies=self.proxies)
-        if "Set-Cookie" in response.headers:
-            extract_cookies_to_jar(session.cookies, request, response.raw)  # type: ignore[no-untyped-call]
-        hooks = session.hooks.get("response")
-        if hooks:
-            response = dispatch_hook("response", {"response": hooks}, response)  # type: ignore[no-untyped-call]
+        merged = dict(headers or {})
+        data: Any = content
+        if form and content is None:
+            encoded = form_body(form)
+            data = form if encoded is None else encoded.encode("ascii")
+            if encoded is not None and not any(k.lower() == "content-type" for k in merged):
+                merged["Content-Type"] = "application/x-www-form-urlencoded"
+        response = self.session.request(method, url, params=query or None, data=data, json=json,
+                                        headers=merged or None, timeout=timeout, allow_redirects=False)
+        if response.cookies:  # the session's own jar reads them from `raw`, which now holds only the body
+            self.session.cookies.update(response.cookies)
         return response
 
 
-    def _session_headers(self) -> CaseInsensitiveDict[str]:
-        """A copy of the session's headers, checked as requests checks them; checked again only when they
-        change (doctor switches Accept)."""
-        current = tuple(self.session.headers.items())
-        seen, checked = self._defaults
-        if current != seen:
-            prepared = PreparedRequest()
-            prepared.prepare_headers({k: v for k, v in current if v is not None})
-            checked = prepared.headers
-            self._defaults = (current, checked)
-        return checked.copy()
+_CAUSES: tuple[tuple[Callable[[BaseException], bool], str], ...] = (
+    (lambda e: isinstance(e, socket.gaierror), "unknown host (the name does not resolve)"),
+    (lambda e: isinstance(e, ConnectionRefusedError) or getattr(e, "errno", None) == errno.ECONNREFUSED,
+     "connection refused (nothing listens on that port)"),
+    (lambda e: getattr(e, "errno", None) in (errno.ENETUNREACH, errno.EHOSTUNREACH), "network unreachable"),
+    (lambda e: isinstance(e, ssl.SSLCertVerificationError), "its TLS certificate is not trusted"),
+)
 
 
-def _path_start(url: str) -> int:
-    """Where the path of an absolute URL begins (-1 when it has none)."""
-    return url.find("/", url.find("//") + 2)
+def unreachable(exc: BaseException) -> str | None:
+    """Why no connection could be made, when that is what `exc` (a requests ConnectionError) says: the name
+    does not resolve, the connection was refused, the network is unreachable or the certificate is not
+    trusted. None for anything else (a dropped connection: worth another try)."""
+    for cause in _causes(exc):
+        for test, text in _CAUSES:
+            if test(cause):
+                return text
+    return None
 
 
-def prepared_url(url: str, query: Mapping[str, str] | None) -> str:
-    """What requests makes of `url` and `query` (the slow, general way)."""
-    request = PreparedRequest()
-    request.prepare_url(url, dict(query) if query else None)
-    return request.url or url
+def _causes(exc: BaseException) -> Iterator[BaseException]:
+    """`exc` and every exception it wraps (arguments, `reason`, cause, context), each once."""
+    seen: set[int] = set()
+    todo = [exc]
+    while todo:
+        current = todo.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        yield current
+        wrapped = [*current.args, getattr(current, "reason", None), current.__cause__, current.__context__]
+        todo.extend(w for w in wrapped if isinstance(w, BaseException))
 
 
 class Workers:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from itertools import repeat
@@ -139,42 +138,33 @@ class Candidate(Frozen):
         return value
 
     @classmethod
+    def trusted(cls, email: str, name: str, fields: dict[str, str] | None = None) -> Candidate:
+        """The one constructor for a candidate whose parts were already checked (`email` normalised, `name`
+        not empty): pydantic's public `model_construct`, without per-field validation (a plan reads hundreds
+        of thousands). `fields` None: none given (a shared empty mapping, as validation leaves them)."""
+        if fields is None:
+            return cls.model_construct(_NAMED, email=email, name=name, fields=_NO_FIELDS)
+        return cls.model_construct(_NAMED_WITH_FIELDS, email=email, name=name, fields=fields)
+
+    @classmethod
     def read(cls, email: object, name: object) -> Candidate:
-        """A candidate from a vendor's answer, checked and normalised as validation does but built without
-        pydantic's per-field machinery (a plan reads hundreds of thousands). ValueError when not valid."""
+        """A candidate from a vendor's answer, checked and normalised as validation does. ValueError when not
+        valid."""
         if not isinstance(email, str) or not isinstance(name, str) or not name:
             raise ValueError(f"not a candidate: email {email!r}, name {name!r}")
-        return cls.model_construct(_READ_SET, email=checked_email(email), name=name, fields=_NO_FIELDS,
-                                   questionmark_login=None)
-
-    def model_post_init(self, context: Any, /) -> None:
-        """A validated candidate shares the empty `fields` and its fields-set with every other such one: a
-        project holds a million candidates, each would otherwise carry ~300 bytes of copies of nothing."""
-        if not self.fields:
-            self.__dict__["fields"] = _NO_FIELDS
-        shared = _FIELD_SETS.setdefault(frozenset(self.__pydantic_fields_set__), self.__pydantic_fields_set__)
-        object.__setattr__(self, "__pydantic_fields_set__", shared)
+        return cls.trusted(checked_email(email), name)
 
 
-# Shared by every candidate read from a vendor (the model is frozen: nothing mutates them). With `fields` given,
-# model_construct skips pydantic's per-call default-factory introspection (~30 µs a candidate); one fields-set
-# for all saves a set (~200 bytes) per candidate.
+# Shared by every trusted candidate (the model is frozen: nothing mutates them). With `fields` given,
+# model_construct skips pydantic's per-call default-factory introspection; one fields-set for all saves a set
+# (~200 bytes) per candidate (pydantic copies it before changing a copy's).
 _NO_FIELDS: dict[str, str] = {}
-_READ_SET = {"email", "name"}
-_FIELD_SETS: dict[frozenset[str], set[str]] = {frozenset(_READ_SET): _READ_SET}
-
-
 _NAMED, _NAMED_WITH_FIELDS = {"email", "name"}, {"email", "name", "fields"}
-"""Shared `__pydantic_fields_set__` of quick candidates (pydantic copies it before changing a copy's)."""
-_SLOTS = BaseModel.__slots__
-assert _SLOTS == ("__dict__", "__pydantic_fields_set__", "__pydantic_extra__", "__pydantic_private__"), _SLOTS
-_SET_DICT, _SET_FIELDS_SET, _SET_EXTRA, _SET_PRIVATE = (BaseModel.__dict__[slot].__set__ for slot in _SLOTS)
-"""The setters of a model's slots, as `model_construct` fills them (called by `map`: no Python loop a row)."""
 
 
 def desired_candidate(email: object, name: object, fields: dict[str, str] | None = None) -> Candidate | None:
-    """The Candidate that validation would build from these strings, built without pydantic (a project may
-    list a million); None when validation would refuse it: validate then, for its messages."""
+    """The Candidate that validation would build from these strings, built without per-field validation (a
+    project may list a million); None when validation would refuse it: validate then, for its messages."""
     if type(email) is not str or type(name) is not str:
         return None
     try:
@@ -183,35 +173,22 @@ def desired_candidate(email: object, name: object, fields: dict[str, str] | None
         return None
     if not name or has_control(name) or (fields and has_control("".join([*fields, *fields.values()]))):
         return None  # validation says why, at its line
-    candidate = _new(Candidate)
-    _SET_DICT(candidate, {"email": normalized, "name": name, "fields": _NO_FIELDS if fields is None else fields,
-                          "questionmark_login": None})
-    _SET_FIELDS_SET(candidate, _NAMED if fields is None else _NAMED_WITH_FIELDS)
-    _SET_EXTRA(candidate, None)
-    _SET_PRIVATE(candidate, None)
-    return candidate
+    return Candidate.trusted(normalized, name, fields)
 
 
 def checked_candidates(emails: Sequence[str | None], names: Sequence[str],
                        fields: Sequence[dict[str, str]] | None = None) -> Sequence[Candidate | None]:
-    """`desired_candidate` of each (email, name, fields), the slots set by C-level loops (a CSV file of a
-    million rows); None where the email is None (not valid: `checked_emails`) or the name empty. `fields` None:
-    none given (the shared empty `fields`, as validation leaves them)."""
-    count = len(emails)
-    extras: Iterable[dict[str, str]] = repeat(_NO_FIELDS, count) if fields is None else fields
-    fields_set = _NAMED if fields is None else _NAMED_WITH_FIELDS
-    dicts = [{"email": email, "name": name, "fields": extra, "questionmark_login": None}
+    """`Candidate.trusted` of each (email, name, fields) of a CSV file; None where the email is None (not
+    valid: `checked_emails`), the name empty, or a name or field holds a control character (validation says
+    why, at its line). `fields` None: none given."""
+    extras: Iterable[dict[str, str] | None] = repeat(None, len(emails)) if fields is None else fields
+    trusted = Candidate.trusted
+    built = [trusted(email, name, extra) if email and name else None
              for email, name, extra in zip(emails, names, extras, strict=True)]
-    built: list[Candidate] = list(map(_new, repeat(Candidate, count)))
-    _run(map(_SET_DICT, built, dicts))
-    _run(map(_SET_FIELDS_SET, built, repeat(fields_set, count)))
-    _run(map(_SET_EXTRA, built, repeat(None, count)))
-    _run(map(_SET_PRIVATE, built, repeat(None, count)))
     printable = _printable_rows(names, fields)
-    if not (all(emails) and all(names) and printable is None):
-        return [candidate if email and name and (printable is None or printable[at]) else None
-                for at, (candidate, email, name) in enumerate(zip(built, emails, names, strict=True))]
-    return built
+    if printable is None:
+        return built
+    return [candidate if printable[at] else None for at, candidate in enumerate(built)]
 
 
 def _printable_rows(names: Sequence[str], fields: Sequence[dict[str, str]] | None) -> list[bool] | None:
@@ -223,11 +200,6 @@ def _printable_rows(names: Sequence[str], fields: Sequence[dict[str, str]] | Non
         return None
     return [not has_control(name) and not (fields and has_control("".join([*fields[at], *fields[at].values()])))
             for at, name in enumerate(names)]
-
-
-_new = object.__new__
-_run = deque[object](maxlen=0).extend
-"""Runs an iterator to its end, keeping nothing."""
 
 
 class CsvList(Frozen):
@@ -431,7 +403,14 @@ class DesiredState(Frozen):
 
 # --------------------------------------------------------------------------- views
 
-WRITE_ONLY_FIELDS = frozenset({"test_notification_basic_auth_header"})
+def _secret_fields(*models: type[BaseModel]) -> frozenset[str]:
+    """The fields marked `Secret()`: write-only at the vendor (never read back, so never compared)."""
+    return frozenset(name for model in models for name, info in model.model_fields.items()
+                     if any(isinstance(marker, Secret) for marker in info.metadata))
+
+
+WRITE_ONLY_FIELDS = _secret_fields(MettlSettings, QuestionmarkSettings)
+"""Vendor settings that are secrets, derived from the `Secret` marker (the one list)."""
 
 
 def managed_view(value: Any) -> Any:

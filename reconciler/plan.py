@@ -405,12 +405,6 @@ class Plan(Frozen):
         return result
 
 
-def fingerprint(raw: Any) -> str:
-    """A stable short hash of a live object's raw representation."""
-    canonical = json.dumps(raw, sort_keys=True, separators=(",", ":"), default=str)
-    return fingerprint_bytes(canonical.encode())
-
-
 def fingerprint_bytes(content: bytes) -> str:
     """A short hash of a vendor's answer as it came: no re-serialising of what was parsed from it."""
     return hashlib.sha256(content).hexdigest()[:16]

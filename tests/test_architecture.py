@@ -191,3 +191,82 @@ def test_the_cli_is_on_top_and_render_below_drift() -> None:
     assert not {m for m, targets in graph.items() if not m.startswith("cli") and m != "__main__"
                 and any(t == "cli" or t.startswith("cli.") for t in targets)}
     assert not {m for m, targets in graph.items() if m.startswith("render") and "drift" in targets}
+
+
+# --------------------------------------------------------------------------- public APIs of dependencies only
+
+ROOT = PACKAGE.parent
+OWN = {"reconciler", "benchmarks", "scripts", "tests"}
+KNOWN_PRIVATE_ATTRIBUTES = {"_content", "_content_consumed", "_original_response", "_basic_auth_str"}
+"""Private attributes of requests' and urllib3's objects that a module reaching inside them would use (an
+instance's type is unknown to this check, so these names are refused on any object)."""
+
+
+def _private(name: str) -> bool:
+    """`_x` and `__pydantic_x__` are private; other dunders (`__name__`, `__dict__` of own objects) are not."""
+    return name.startswith("_") and (not (name.startswith("__") and name.endswith("__"))
+                                     or name.startswith("__pydantic"))
+
+
+def _dependency(module: str) -> bool:
+    import sys
+
+    top = module.split(".")[0]
+    return top not in OWN and top not in sys.stdlib_module_names
+
+
+def _checked_files() -> list[Path]:
+    return sorted([*_modules(), *(ROOT / "benchmarks").rglob("*.py"), *(ROOT / "scripts").rglob("*.py")])
+
+
+def private_uses(source: str) -> list[str]:
+    """Every private name of a third-party package that `source` imports or reads as an attribute."""
+    found: list[str] = []
+    bound: set[str] = set()  # local names bound to a dependency's module or object
+    tree = ast.parse(source)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and not node.level and node.module and _dependency(node.module):
+            if any(_private(part) for part in node.module.split(".")):
+                found.append(f"from {node.module} import ...")
+            for alias in node.names:
+                if _private(alias.name):
+                    found.append(f"from {node.module} import {alias.name}")
+                bound.add(alias.asname or alias.name)
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                if _dependency(alias.name):
+                    if any(_private(part) for part in alias.name.split(".")):
+                        found.append(f"import {alias.name}")
+                    bound.add(alias.asname or alias.name.split(".")[0])
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and (_private(node.attr) or node.attr in KNOWN_PRIVATE_ATTRIBUTES):
+            root: ast.expr = node.value
+            while isinstance(root, ast.Attribute):
+                root = root.value
+            own = isinstance(root, ast.Name) and root.id in ("self", "cls")
+            if not own and (node.attr in KNOWN_PRIVATE_ATTRIBUTES or (isinstance(root, ast.Name) and root.id in bound)):
+                found.append(f"{ast.unparse(node)} (line {node.lineno})")
+        elif isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant):
+            target = ast.unparse(node.value)
+            if target.endswith(".__dict__") and isinstance(node.slice.value, str) and _private(node.slice.value):
+                found.append(f"{ast.unparse(node)} (line {node.lineno})")
+    return found
+
+
+@pytest.mark.parametrize("path", _checked_files(), ids=lambda p: str(p.relative_to(ROOT)))
+def test_no_private_name_of_a_dependency_is_used(path: Path) -> None:
+    assert private_uses(path.read_text(encoding="utf-8")) == [], path.relative_to(ROOT)
+
+
+@pytest.mark.parametrize("source", [
+    "from requests.auth import _basic_auth_str",
+    "from pydantic._internal import _model_construction",
+    "import _ruamel_yaml",
+    "import requests\nrequests.models._x = 1",
+    "from pydantic import BaseModel\nBaseModel.__pydantic_decorators__",
+    "response._content = b''",
+    "from pydantic import BaseModel\nBaseModel.__dict__['__pydantic_fields_set__']",
+])
+def test_the_private_name_rule_sees_each_kind(source: str) -> None:
+    """The rule above is not vacuous."""
+    assert private_uses(source)

@@ -6,14 +6,15 @@ without the engine's diff, the HTTP client or the renderers. The run's state (--
 --config and --sandbox, the secrets to scrub) travels on click's context object, a `RunState`. The GitHub
 Action's runner is `reconciler.cli.action`.
 
-Exit codes: 0 ok; 1 error (also a wrong option); 2 changes present (plan --detailed-exitcode, drift);
-3 refused as unsafe.
+Exit codes (docs/exit-codes.md): 0 ok; 1 error (also a wrong option); 2 changes present (plan
+--detailed-exitcode, drift); 3 refused as unsafe; 4 the plan changed since it was reviewed.
 """
 
 from __future__ import annotations
 
 import click
 
+from .. import heap
 from .common import Group
 from .options import DISTRIBUTION, global_options
 from .state import RunState
@@ -37,8 +38,10 @@ def main() -> None:
     """Keep exam schedules and candidate lists in YAML; make Mettl and Questionmark match them.
 
     Exit codes: 0 ok; 1 error (also a wrong option); 2 changes present (plan --detailed-exitcode);
-    3 refused as unsafe. The global options work before or after the subcommand.
+    3 refused as unsafe; 4 the plan changed since it was reviewed. The global options work before or after
+    the subcommand.
     """
+    heap.configure()  # the process's one heap policy, before any thread starts
 
 
 __all__ = ["COMMANDS", "RunState", "main"]

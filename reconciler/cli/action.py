@@ -8,7 +8,7 @@ the step outputs (exit-code, result, checksum, markdown, plan-file) and the job 
 so no line of it is taken as a workflow command (`::add-mask::`, `::warning`, …).
 
 Step result: success for validate 0, plan 0/2, apply 0, drift 0/2; a failed step otherwise, with the outputs
-set all the same.
+set all the same. Outcomes are told apart by the CLI's exit codes (docs/exit-codes.md), never by its wording.
 """
 
 from __future__ import annotations
@@ -34,9 +34,8 @@ NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 RESERVED = re.compile(r"(GITHUB|RUNNER|ACTIONS|INPUT|RECONCILER_INPUT)_.*|PATH|HOME|SHELL|BASH_ENV|ENV|IFS|"
                       r"LD_\w+|DYLD_\w+|PYTHON\w*|NODE_OPTIONS|CI", re.IGNORECASE)
 """Names the mapping may not set: they would change how the runner, the shell or Python behave."""
-CHANGED_PLAN = "the plan changed since it was reviewed"
-"""What `apply --expect-checksum` says when it refuses (tests/gitops pins this against the real CLI)."""
-FRESH = re.compile(r"the fresh plan's is ([0-9a-f]{12,64})")
+PLAN_CHANGED = 4
+"""The CLI's exit code for "the plan changed since it was reviewed" (docs/exit-codes.md)."""
 SUMMARY_LIMIT = 900_000
 
 
@@ -234,7 +233,7 @@ def _apply(runner: Runner) -> Outcome:
                    "live window). Nothing was applied. Review the changes below; if they are intended, run "
                    f"apply again with force.\n\n{_fence(done.log)}")
         return Outcome(3, "unsafe", summary, False)
-    if inputs.expect_checksum and CHANGED_PLAN in done.log:
+    if done.code == PLAN_CHANGED:
         return _changed_plan(runner, done)
     summary = ("### reconciler apply\n\n⛔ Apply failed (exit code 1). Changes already made stay; the next apply "
                f"converges what is left.\n\n{_fence(done.log)}")
@@ -242,24 +241,28 @@ def _apply(runner: Runner) -> Outcome:
 
 
 def _changed_plan(runner: Runner, done: Run) -> Outcome:
-    """Refused because the fresh plan is not the reviewed one: show the fresh plan and say what to do."""
-    fresh = runner.run("plan", "--format", "markdown", stdout=runner.folder / "fresh-plan.md")
-    found = FRESH.search(done.log)
-    now = found[1] if found else "?"
-    reviewed = runner.inputs.expect_checksum[:12]
+    """Refused because the fresh plan is not the reviewed one: show the fresh plan, its checksum (read from the
+    saved plan file, also the `checksum` and `plan-file` outputs) and say what to do."""
+    plan_file = runner.folder / "fresh-plan.json"
+    plan_file.unlink(missing_ok=True)
+    fresh = runner.run("plan", "--format", "markdown", "--out", str(plan_file),
+                       stdout=runner.folder / "fresh-plan.md")
+    now = str(json.loads(plan_file.read_text(encoding="utf-8"))["checksum"]) if plan_file.is_file() else ""
+    reviewed = runner.inputs.expect_checksum[:12] or "(the saved plan's)"
     summary = (
         "### reconciler apply: not applied\n\n"
         f"⛔ **The plan changed since it was reviewed; nothing was applied.** The reviewed plan has checksum "
-        f"`{reviewed}`; what apply would do now has checksum `{now}` (the desired files or the platforms changed "
-        "in between, or another change was merged first).\n\n"
+        f"`{reviewed}`; what apply would do now has checksum `{now or '?'}` (the desired files or the platforms "
+        "changed in between, or another change was merged first).\n\n"
         "**What to do**: read the fresh plan below. If it is what you want, run apply again expecting its "
-        f"checksum (in the apply workflow: *Run workflow* with checksum `{now}`). If not, fix the desired state "
-        "in a new pull request: its plan is reviewed and recorded, and its merge applies it.\n\n"
+        f"checksum (in the apply workflow: *Run workflow* with checksum `{now or '?'}`). If not, fix the desired "
+        "state in a new pull request: its plan is reviewed and recorded, and its merge applies it.\n\n"
         f"{_fence(done.log)}\n")
     if fresh.code == 0:
         summary += (runner.folder / "fresh-plan.md").read_text(encoding="utf-8").replace(
             "## Reconciler plan", "## The fresh plan", 1)
-    return Outcome(done.code, "plan-changed", summary, False, {"checksum": now if found else ""})
+    outputs = {"checksum": now, "plan-file": str(plan_file)} if now else {"checksum": ""}
+    return Outcome(done.code, "plan-changed", summary, False, outputs)
 
 
 def _drift(runner: Runner) -> Outcome:

@@ -1,8 +1,9 @@
 """What every command shares: exit codes, errors as clear lines, loading the project (and its secrets), and
 the provider session (the real platforms, or the embedded sandbox) in one place.
 
-Exit codes: 0 ok; 1 error (bad config, vendor failure, refused stale plan); 2 changes present (plan with
---detailed-exitcode, drift); 3 refused as unsafe.
+Exit codes (docs/exit-codes.md): 0 ok; 1 error (bad config, vendor failure); 2 changes present (plan with
+--detailed-exitcode, drift); 3 refused as unsafe; 4 the plan changed since it was reviewed (a stale saved plan,
+or `--expect-checksum` not the fresh plan's).
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ if TYPE_CHECKING:
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-EXIT_OK, EXIT_ERROR, EXIT_CHANGES, EXIT_UNSAFE = 0, 1, 2, 3
+EXIT_OK, EXIT_ERROR, EXIT_CHANGES, EXIT_UNSAFE, EXIT_PLAN_CHANGED = 0, 1, 2, 3, 4
 
 
 def _fail(message: str, code: int, run: RunState) -> None:

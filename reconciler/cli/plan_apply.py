@@ -12,7 +12,7 @@ import click
 from pydantic import ValidationError
 
 from .. import engine
-from ..errors import PlanFileError, ReconcilerError, StalePlanError
+from ..errors import PlanChangedError, PlanFileError, ReconcilerError, StalePlanError
 from ..lock import apply_lock, lock_path
 from ..plan import FORMAT_VERSION, Plan
 from ..render.jsonplan import render_json
@@ -162,11 +162,11 @@ def _expected_checksum(value: str | None) -> str | None:
 def _check_expected(expected: str, plan: Plan) -> None:
     if plan.checksum.startswith(expected):
         return
-    raise PlanFileError(
+    raise PlanChangedError(
         f"the plan changed since it was reviewed, nothing was applied: expected checksum {expected[:12]}, "
         f"the fresh plan's is {plan.checksum[:12]}\n"
         f"  fresh plan: {summary_line(plan)}\n"
-        "  run plan again, review it, and pass its checksum")
+        "  run plan again, review it, and pass its checksum", plan.checksum)
 
 
 @click.command()

@@ -42,7 +42,7 @@ class Answer:
 
     @property
     def body(self) -> bytes:
-        """The body as the HTTP layer read it (under its size cap); empty when it was never read whole."""
+        """The body as the HTTP layer read it (under its size cap)."""
         try:
             return self.response.content or b""
         except (RuntimeError, requests.RequestException, OSError):
@@ -76,8 +76,8 @@ class Probe:
             self._kind = previous
 
     def keep(self, response: requests.Response, *args: Any, **kwargs: Any) -> None:
-        """The session's response hook. It runs when the headers arrive: the body is left to the HTTP layer
-        (which may stream it under a size cap) and read from the kept response only afterwards."""
+        """The session's response hook. It runs once the HTTP layer has read the body (under its size cap; an
+        answer over the cap is never kept)."""
         split = urlsplit(response.request.url or "")
         self.answers.append(Answer(
             kind=self._kind, path=split.path, query=tuple(parse_qsl(split.query, keep_blank_values=True)),

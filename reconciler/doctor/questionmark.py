@@ -190,8 +190,8 @@ class QuestionmarkDoctor:
 
     def stable_reads(self, entities: Sequence[Mapping[str, Any]]) -> Result:
         """Q-13: the first page read again, nothing changed between, gives every schedule the same fingerprint
-        (its properties in the same order: a saved plan's fingerprint hashes them as read); so does the second
-        page, read twice in a row by its `odata.nextLink`, when there is one."""
+        (no property changes from read to read: a saved plan's fingerprint hashes every property read); so does
+        the second page, read twice in a row by its `odata.nextLink`, when there is one."""
         check = Check(PROVIDER, "questionmark stable reads", "Q-13")
         if not entities:
             return check.skipped("no schedule on the first page")

@@ -20,7 +20,6 @@ from typing import Any
 from pydantic import ValidationError
 
 from ..errors import ConfigError, Position, Problem, scrub
-from ..heap import bulk_build
 from ..models import (
     Candidate,
     CsvList,
@@ -81,9 +80,8 @@ def load_project(
     environment = os.environ if env is None else env
     settings = read_trusted(Path(trusted).absolute(), environment) if trusted is not None else None
     unwritten = {p.parent.resolve() / p.name: text.encode("utf-8") for p, text in (pending or {}).items()}
-    with bulk_build():  # loading builds millions of objects and no cyclic garbage
-        inputs = Inputs(environment, project_path, pending=unwritten, trusted=settings)
-        loaded = _Loader(inputs, now).run(project_path)
+    inputs = Inputs(environment, project_path, pending=unwritten, trusted=settings)
+    loaded = _Loader(inputs, now).run(project_path)
     if settings is None:
         return loaded
     return dataclasses.replace(loaded, trusted_path=Path(trusted or "").absolute())

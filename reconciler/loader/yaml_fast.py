@@ -28,8 +28,10 @@ from ruamel.yaml.nodes import ScalarNode
 
 from ..errors import Position
 
+CParser: Any
+"""libyaml's parser (ruamel.yaml.clib), through ruamel.yaml's public `cyaml` module; None without it."""
 try:
-    from _ruamel_yaml import CParser
+    from ruamel.yaml.cyaml import CBaseLoader as CParser
 except ImportError:  # pragma: no cover - ruamel.yaml.clib is a dependency; without it every read is round-trip
     CParser = None
 

@@ -66,8 +66,10 @@ _LATER_READS = itertools.count()
 
 
 def unstable_later_pages(app: SandboxApp, request: SandboxRequest, response: SandboxResponse) -> None:
-    """Every other read of a Schedules page other than the first lists each entity's properties in reverse."""
+    """Each read of a Schedules page other than the first gives every entity a property that changes from read to
+    read (the first page stays stable)."""
     values = _body(response).get("value")
     later = "$skiptoken" in request.query or "$skip" in request.query
-    if later and isinstance(values, list) and next(_LATER_READS) % 2:
-        _body(response)["value"] = [dict(reversed(v.items())) if isinstance(v, dict) else v for v in values]
+    if later and isinstance(values, list):
+        read = next(_LATER_READS)
+        _body(response)["value"] = [{**v, "LastReadSequence": read} if isinstance(v, dict) else v for v in values]

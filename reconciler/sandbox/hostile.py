@@ -84,6 +84,14 @@ def max_attempts_in_words(app: SandboxApp, request: SandboxRequest, response: Sa
         item["MaxAttempts"] = "two"
 
 
+def echo_request(app: SandboxApp, request: SandboxRequest, response: SandboxResponse) -> None:
+    """A Mettl error that quotes the request it refuses, signature included (raw and URL-encoded)."""
+    sent = request.params
+    response.status = 400
+    response.body = {"status": "ERROR", "error": {"code": "E400", "message": (
+        f"could not process {request.path}?{urlencode(sent)} (signature {sent.get('asgn', '')!s})")}}
+
+
 # name → (assumption, description, path of the GETs it touches, rewrite or None, delivery)
 HOSTILE: dict[str, tuple[str, str, str, Any, str]] = {
     "drip-feed": ("http", "every answer is dripped one byte every `drip_interval` seconds", ANY_VENDOR, None,
@@ -96,6 +104,8 @@ HOSTILE: dict[str, tuple[str, str, str, Any, str]] = {
                        next_link_loop, ""),
     "mettl-listing-no-name": ("M-01", "the first item of a schedule listing has no `name`",
                               rf"{_METTL}/assessments/[^/]+/schedules", listing_item_without_name, ""),
+    "mettl-echo-request": ("http", "every answer is an error quoting the request, its signature included",
+                           rf"{_METTL}/.*", echo_request, ""),
     "mettl-schedule-no-access": ("M-05", "a schedule read has no `access`", rf"{_METTL}/schedules/[^/]+",
                                  schedule_without_access, ""),
     "qm-schedule-no-name": ("documented", "the first schedule of the Schedules feed has no `Name`",

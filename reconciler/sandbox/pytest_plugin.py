@@ -9,6 +9,9 @@
 Each test gets its own server on 127.0.0.1 (a `launch.Sandbox`: `url`, `user`, `secret`, `app`, `faults`,
 `calls`, `writes()`), holding the demo world of `worlds.py`. For another world, override the
 `mettl_sandbox_app` / `questionmark_sandbox_app` fixture in a conftest.py. Disable with `-p no:reconciler_sandbox`.
+
+An emulator bug (an exception inside an emulator, answered as the vendor's catch-all error) fails the test
+that met it, at teardown (`sandbox_internal_errors`): it must never pass as an expected vendor error.
 """
 
 from __future__ import annotations
@@ -19,9 +22,20 @@ from typing import TYPE_CHECKING
 import pytest
 
 from .launch import Sandbox, new_app, start
+from .wire import internal_errors
 
 if TYPE_CHECKING:
     from .base import SandboxApp
+
+
+@pytest.fixture(autouse=True)
+def sandbox_internal_errors() -> Iterator[None]:
+    """Fail the test when an emulator met a bug of its own during it."""
+    internal_errors(clear=True)
+    yield
+    found = internal_errors(clear=True)
+    if found:
+        pytest.fail("emulator bug(s), answered as vendor errors:\n  " + "\n  ".join(found), pytrace=False)
 
 
 @pytest.fixture

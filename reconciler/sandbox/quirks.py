@@ -97,12 +97,13 @@ def _unstable_order(app: SandboxApp, request: SandboxRequest, response: SandboxR
         body["schedule"] = dict(reversed(schedule.items()))
 
 
-def _unstable_entity_order(app: SandboxApp, request: SandboxRequest, response: SandboxResponse) -> None:
-    """Every other page of Schedules lists each entity's properties in reverse order (same content)."""
+def _volatile_entities(app: SandboxApp, request: SandboxRequest, response: SandboxResponse) -> None:
+    """Every read of a Schedules page gives each entity a property that changes from read to read."""
     body = _body(response)
     values = body.get("value")
-    if isinstance(values, list) and next(_READS) % 2:
-        body["value"] = [dict(reversed(v.items())) if isinstance(v, dict) else v for v in values]
+    if isinstance(values, list):
+        read = next(_READS)
+        body["value"] = [{**v, "LastReadSequence": read} if isinstance(v, dict) else v for v in values]
 
 
 def _bare_errors(app: SandboxApp, request: SandboxRequest, response: SandboxResponse) -> None:
@@ -194,8 +195,8 @@ QUIRKS: dict[str, Quirk] = {q.name: q for q in (
     Quirk("Q-01", "Q-01", "`$expand` on Schedules is refused with 400", rf"{_QM}/Schedules", _refuse_expand),
     Quirk("Q-04", "Q-04", "`odata.nextLink` of Schedules and of `Groups(id)/Participants` points at another host",
           rf"{_QM}/(?:Schedules|Groups\(\d+\)/Participants)", _foreign_next_link),
-    Quirk("Q-13", "Q-13", "two reads of one unchanged Schedules page list the properties in different orders",
-          rf"{_QM}/Schedules", _unstable_entity_order),
+    Quirk("Q-13", "Q-13", "every read of a Schedules page carries a property that changes from read to read",
+          rf"{_QM}/Schedules", _volatile_entities),
     Quirk("Q-05", "Q-05", "errors are a bare HTTP status without `odata.error`", rf"{_QM}/.*", _bare_errors),
     Quirk("Q-07", "Q-07", "no Administrator has the service account's Name", rf"{_QM}/Administrators", _empty_feed),
     Quirk("qm-metadata", "documented", "`$metadata` does not declare Schedule.ExternalID",
@@ -227,8 +228,8 @@ QUIRKS: dict[str, Quirk] = {q.name: q for q in (
           rf"{_METTL}/schedules/[^/]+/candidates", guess.stranger_row),
     Quirk("Q-12", "Q-12", "a Schedules page read by `$skip` from the third page on misses its first schedule",
           rf"{_QM}/Schedules", guess.skip_drifts),
-    Quirk("Q-13-later-pages", "Q-13", "two reads of a Schedules page other than the first list the properties in "
-          "different orders", rf"{_QM}/Schedules", guess.unstable_later_pages),
+    Quirk("Q-13-later-pages", "Q-13", "a Schedules page other than the first carries a property that "
+          "changes from read to read", rf"{_QM}/Schedules", guess.unstable_later_pages),
     Quirk("Q-16", "Q-16", "`Participants(id)?$expand=Groups` lists no group (membership not shown there)",
           rf"{_QM}/Participants\(\d+\)", _no_groups),
 )}

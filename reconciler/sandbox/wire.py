@@ -7,6 +7,7 @@ these without importing the server that applies them.
 from __future__ import annotations
 
 import json
+import threading
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -82,3 +83,23 @@ class SandboxApp(ABC):
     @abstractmethod
     def load_state(self, state: dict[str, Any]) -> None:
         """Replace the world with a dumped one."""
+
+
+_INTERNAL: list[str] = []
+_INTERNAL_LOCK = threading.Lock()
+
+
+def record_internal_error(emulator: str, request: SandboxRequest, exc: BaseException) -> None:
+    """An emulator bug, answered as the vendor's catch-all error: kept so a test can never pass on it as if it
+    were an expected vendor error (the pytest plugin fails the test at teardown)."""
+    with _INTERNAL_LOCK:
+        _INTERNAL.append(f"{emulator}: {request.method} {request.path}: {type(exc).__name__}: {exc}")
+
+
+def internal_errors(*, clear: bool = False) -> list[str]:
+    """The emulator bugs recorded in this process (and forget them, with `clear`)."""
+    with _INTERNAL_LOCK:
+        found = list(_INTERNAL)
+        if clear:
+            _INTERNAL.clear()
+        return found

@@ -114,7 +114,7 @@ def test_a_stale_saved_plan_is_refused_naming_what_moved(run: Cli, acme: Project
 
     result = run("apply", "--plan", plan_file, "--auto-approve", *acme.args())
 
-    assert result.exit_code == 1
+    assert result.exit_code == 4  # the plan changed since it was reviewed
     no_traceback(result)
     assert "stale" in result.stderr and "nothing was applied" in result.stderr
     assert f"{JAVA} changed on the platform" in result.stderr
@@ -153,7 +153,7 @@ def test_expect_checksum_applies_only_the_reviewed_plan(run: Cli, acme: Project)
     before = acme.state_file.read_bytes()
 
     wrong = run("apply", "--auto-approve", "--expect-checksum", "0123456789abcdef", *acme.args())
-    assert wrong.exit_code == 1
+    assert wrong.exit_code == 4
     no_traceback(wrong)
     assert "0123456789ab" in wrong.stderr and checksum[:12] in wrong.stderr
     assert "Plan: " in wrong.stderr  # one-line summary of the fresh plan

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import time
 from pathlib import Path
+
+import pytest
 
 from reconciler.sandbox.quirks import TWO_DAYS
 
@@ -137,15 +140,23 @@ def test_a_wrong_questionmark_password_fails_credentials(tenant: TenantFactory) 
     assert "WRONG-PASSWORD-000" not in result.output
 
 
-def test_an_unreachable_vendor_is_a_failed_check_not_a_traceback(tenant: TenantFactory) -> None:
+def test_an_unreachable_vendor_is_a_failed_check_not_a_traceback(tenant: TenantFactory,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    from reconciler import http
+
+    monkeypatch.setattr(http, "RetryPolicy", functools.partial(http.RetryPolicy, base_delay=0.0, max_delay=0.0))
     live = tenant(["mettl"])
     live.config.write_text(live.config.read_text().replace(live.servers["mettl"].url, "http://127.0.0.1:9"))
 
+    started = time.monotonic()
     result = live.doctor()
 
+    assert time.monotonic() - started < 10
     assert result.exit_code == 1
     no_traceback(result)
     assert "providers.mettl.base_url" in result.stdout
+    failed = [line for line in result.stdout.splitlines() if line.startswith("✗")]
+    assert failed and "cannot reach 127.0.0.1:9: connection refused" in failed[0], result.stdout
 
 
 def test_a_missing_config_is_one_clear_line(run: Cli, tmp_path: Path) -> None:
@@ -195,5 +206,5 @@ def test_unstable_questionmark_reads_fail_q13(tenant: TenantFactory) -> None:
     assert result.exit_code == 1
     assert rows["questionmark stable reads"]["status"] == "fail", rows["questionmark stable reads"]
     assert "came back in another form" in rows["questionmark stable reads"]["detail"]
-    assert rows["questionmark schedules $expand"]["status"] == "pass"  # the same content, in another order
+    assert rows["questionmark schedules $expand"]["status"] == "pass"  # an extra property is allowed
     assert live.writes() == []

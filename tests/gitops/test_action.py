@@ -20,7 +20,7 @@ from click.testing import CliRunner
 from ruamel.yaml import YAML
 
 from reconciler import cli
-from reconciler.cli.action import CHANGED_PLAN, InputError, parse_secrets, read_inputs
+from reconciler.cli.action import PLAN_CHANGED, InputError, parse_secrets, read_inputs
 
 from ..clocks import python_at_test_time, reconciler_at_test_time
 from ..support.examples import copy_example
@@ -245,11 +245,13 @@ def test_the_reviewed_plan_is_applied_and_a_changed_one_refused(project: Path) -
     before = state.read_bytes()
 
     refused = _action(project, "apply", secrets=SECRETS, expect_checksum="0123456789abcdef")
-    assert (refused.code, refused.outputs["result"]) == (1, "plan-changed")
-    assert CHANGED_PLAN in refused.log  # the CLI's wording the runner recognises
+    assert (refused.code, refused.outputs["exit-code"], refused.outputs["result"]) == (1, "4", "plan-changed")
+    assert PLAN_CHANGED == 4
     assert state.read_bytes() == before, "nothing may be written"
-    assert refused.outputs["checksum"] == checksum[:12]
-    assert "**What to do**" in refused.summary and f"checksum `{checksum[:12]}`" in refused.summary
+    assert refused.outputs["checksum"] == checksum  # whole, read from the fresh saved plan
+    fresh_plan = json.loads(Path(refused.outputs["plan-file"]).read_text(encoding="utf-8"))
+    assert fresh_plan["checksum"] == checksum
+    assert "**What to do**" in refused.summary and f"checksum `{checksum}`" in refused.summary
     assert "## The fresh plan" in refused.summary
     _clean(refused)
 

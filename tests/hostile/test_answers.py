@@ -57,6 +57,9 @@ CASES = [
          r"end\); stopped$"),
     Case("mettl", "mettl-listing-no-name", "a listing item without `name` is not read as unnamed",
          rf"mettl: {_LISTING}: answer field name is missing$"),
+    Case("mettl", "mettl-echo-request", "an error quoting the request is printed without the signature it carried",
+         rf"mettl: HTTP 400 \[E400\] {_LISTING}: could not process /v2/assessments/769688/schedules\?\S*"
+         r"asgn=\*\*\* \(signature \*\*\*\)$"),
     Case("mettl", "mettl-schedule-no-access", "a schedule without `access` is not read as open to all",
          r"mettl: GET /v2/schedules/[a-z0-9]+: answer field access is missing$"),
     Case("questionmark", "qm-schedule-no-name", "a schedule without `Name` is not read as unnamed",

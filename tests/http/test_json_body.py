@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 from typing import Any
 
@@ -19,7 +20,7 @@ JSON = st.recursive(
 
 def _response(content: bytes, content_type: str = "application/json") -> requests.Response:
     response = requests.Response()
-    response._content = content
+    response.raw = io.BytesIO(content)  # public: `content` reads it
     response.status_code = 200
     response.headers["Content-Type"] = content_type
     response.encoding = requests.utils.get_encoding_from_headers(response.headers)

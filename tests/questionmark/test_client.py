@@ -48,7 +48,8 @@ def test_every_setting_is_in_the_mapping_table() -> None:
 
 def test_odata_error_becomes_a_typed_error(make_provider: Callable[..., QuestionmarkProvider]) -> None:
     client = make_provider().client
-    with pytest.raises(NotFoundError, match=r"HTTP 404 \[NotFound\] Resource not found"):
+    with pytest.raises(NotFoundError,
+                       match=r"HTTP 404 \[NotFound\] GET /deliveryodata/\d+/Schedules\(99\): Resource not found"):
         client.get("Schedules(99)")
     with pytest.raises(BadRequestError, match="Filtering on 'ExternalID' is not supported"):
         list(client.feed("Schedules", {"$filter": "ExternalID eq 'x'"}))

@@ -290,7 +290,7 @@ def test_bad_credentials_give_one_clear_line(make_provider: Callable[..., Questi
     with pytest.raises(AuthenticationError) as caught:
         engine.make_plan(DesiredState(schedules=(qm_schedule(),)), {"questionmark": provider})
     message = str(caught.value)
-    assert message == ("questionmark: HTTP 401 credentials refused — check "
+    assert message == ("questionmark: HTTP 401 GET /deliveryodata/123456/Schedules: credentials refused — check "
                        "QUESTIONMARK_USERNAME/QUESTIONMARK_PASSWORD")
     assert "hunter2" not in message + caught.value.body and "\n" not in message
 

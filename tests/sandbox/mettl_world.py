@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import requests
 
-from reconciler.sandbox.base import SandboxServer
+from reconciler.sandbox.base import Faults, SandboxServer
 from reconciler.sandbox.launch import start
 from reconciler.sandbox.mettl import SANDBOX_PRIVATE_KEY, SANDBOX_PUBLIC_KEY, MettlApp
 
@@ -102,7 +102,16 @@ def shared() -> Iterator[SandboxServer]:
 
 @pytest.fixture
 def server(shared: SandboxServer) -> SandboxServer:
-    shared.faults.queue.clear()
+    """The shared server as a new one would be: the seeded world, its clock, credentials and limits, no fault,
+    no quirk, no recorded call (a test never sees what another left, in whatever order they run)."""
+    fresh = seeded()
+    world = shared.app
+    assert isinstance(world, MettlApp)
+    world.load_state(fresh.dump_state())
+    world.now, world.credentials = fresh.now, dict(fresh.credentials)
+    world.max_candidates_per_request = fresh.max_candidates_per_request
+    shared.faults = Faults()
+    shared.quirks.set([])
     shared.reset_calls()
     return shared
 

@@ -6,7 +6,6 @@ which would turn into a write. Extra fields are allowed (the vendor adds them ov
 
 from __future__ import annotations
 
-from itertools import repeat
 from typing import Any, Literal
 
 from pydantic import Field, model_validator
@@ -79,29 +78,3 @@ class LiveSchedule(_Answer):
 def checked(model: type[M], data: Any, call: str) -> dict[str, Any]:
     """`data` unchanged when it has the shape `model` describes; otherwise an error naming call and field."""
     return _checked(PROVIDER, model, data, call)
-
-
-_MAYBE_STR = {str, type(None)}
-
-
-def checked_schedule(data: Any, call: str) -> dict[str, Any]:
-    """`checked(LiveSchedule, data, call)`, the candidate list (hundreds of items) checked by C-level loops
-    that accept only what `LiveCandidate` accepts (dicts; a str email of at least 3 characters; name and
-    submissionDate absent, None or a str): 1/10 of the time. Anything else is checked by the model, which
-    names the field."""
-    access = data.get("access") if type(data) is dict else None
-    candidates = access.get("candidates") if type(access) is dict else None
-    if not isinstance(access, dict) or type(candidates) is not list or not _plain_candidates(candidates):
-        return checked(LiveSchedule, data, call)
-    checked(LiveSchedule, {**data, "access": {**access, "candidates": None}}, call)
-    assert isinstance(data, dict)
-    return data
-
-
-def _plain_candidates(items: list[Any]) -> bool:
-    if not set(map(type, items)) <= {dict}:
-        return False
-    emails: list[Any] = list(map(dict.get, items, repeat("email")))
-    return (set(map(type, emails)) <= {str} and min(map(len, emails), default=3) >= 3
-            and set(map(type, map(dict.get, items, repeat("name")))) <= _MAYBE_STR
-            and set(map(type, map(dict.get, items, repeat("submissionDate")))) <= _MAYBE_STR)

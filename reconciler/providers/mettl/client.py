@@ -21,7 +21,7 @@ from ...errors import (
     TransientError,
 )
 from ...http import HttpClient, VendorError, json_body, not_json
-from .answers import ListedSchedule, checked, checked_schedule
+from .answers import ListedSchedule, LiveSchedule, checked
 from .signing import signature
 
 PROVIDER = "mettl"
@@ -84,7 +84,7 @@ class MettlClient:
         self._private_key = private_key
         self._clock = clock
         self.http = HttpClient(PROVIDER, timeout=timeout, pool_size=pool_size, error_extractor=envelope_error,
-                               base_url=self.base_url)
+                               base_url=self.base_url, echoed_params=("asgn",))
 
     def close(self) -> None:
         self.http.close()
@@ -161,7 +161,7 @@ class MettlClient:
         """One schedule in full, and the bytes of the answer (what its fingerprint hashes)."""
         path = f"/schedules/{quote(access_key, safe='')}"
         body, content = self.answer("GET", path)
-        return checked_schedule(_schedule_of(body, "schedule"), f"GET /{self.version}{path}"), content
+        return checked(LiveSchedule, _schedule_of(body, "schedule"), f"GET /{self.version}{path}"), content
 
     def schedule_candidates(self, access_key: str) -> Iterator[dict[str, Any]]:
         """Per-candidate status rows of one schedule, paged by `offset` only: the v2 page documents no

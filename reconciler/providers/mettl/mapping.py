@@ -13,6 +13,7 @@ import orjson
 from pydantic import BaseModel, SecretStr
 
 from ...models import (
+    WRITE_ONLY_FIELDS,
     Candidate,
     MettlSettings,
     Schedule,
@@ -44,7 +45,7 @@ SETTING_PATHS: dict[str, tuple[str, ...]] = {
     "test_grade_notification": ("testGradeNotification",),
     "ip_access_restriction": ("ipAccessRestriction",),
 }
-WRITE_ONLY = frozenset({"test_notification_basic_auth_header"})
+WRITE_ONLY = WRITE_ONLY_FIELDS  # the `Secret` settings: never read back
 
 _FLAT = None  # a property without sub-properties
 # The `sc` input properties, every level, as the Edit Schedule page's table lists them. A read answer carries

@@ -240,14 +240,13 @@ def _split(candidates: CandidateChanges, size: int) -> list[CandidateChanges]:
 def make_mettl_provider(
     config: MettlProviderConfig | None, endpoint: Endpoint, *, shard: str | None = None
 ) -> MettlProvider:
-    """The provider for a project's `providers.mettl` block (or a sandbox endpoint)."""
-    version = config.api_version if config else "v2"
-    timeout = config.timeout if config else 30.0
-    workers = config.max_workers if config else 8
-    client = MettlClient(endpoint.base_url, endpoint.user, endpoint.secret, version=version,
-                         timeout=timeout, pool_size=max(workers, 4))
-    batch = config.max_candidates_per_edit if config else 2000
-    source_app = config.source_app if config else "reconciler"
+    """The provider for a project's `providers.mettl` block (or a sandbox endpoint); without one, the
+    settings model's defaults."""
+    config = config or MettlProviderConfig()
+    workers = config.max_workers
+    client = MettlClient(endpoint.base_url, endpoint.user, endpoint.secret, version=config.api_version,
+                         timeout=config.timeout, pool_size=max(workers, 4))
+    source_app = config.source_app
     own = f"{source_app}/{shard}" if shard else source_app  # assumption M-13: a shard's own sourceApp
-    return MettlProvider(client, max_workers=workers, max_candidates_per_edit=batch, source_app=own,
-                         family=source_app)
+    return MettlProvider(client, max_workers=workers, max_candidates_per_edit=config.max_candidates_per_edit,
+                         source_app=own, family=source_app)

@@ -326,7 +326,8 @@ def email_of(participant: Mapping[str, Any] | None, known: Container[str] = ()) 
 
 
 def candidate_of(participant: Mapping[str, Any] | None) -> Candidate | None:
-    """A participant as a candidate (name from FirstName/LastName, else the email); None without an email."""
+    """A participant as a candidate (name from FirstName/LastName, else the email); None without an email
+    (membership mode imports a roster's members as candidates)."""
     email = email_of(participant)
     if email is None or participant is None:
         return None

@@ -10,13 +10,13 @@ accommodations from its enabled exception schedules.
 from __future__ import annotations
 
 import hashlib
-import io
-import pickle
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import Any
 
+import orjson
 from pydantic import ValidationError
 
 from ...errors import MalformedResponseError
@@ -217,12 +217,11 @@ def build_observed(
 
 def fingerprint(raw: Mapping[str, Any], seats: Sequence[Mapping[str, Any]],
                 children: Sequence[Mapping[str, Any]]) -> str:
-    """A short hash of the schedule, its seats and exceptions exactly as read (properties in the order the
-    service sent them): any change to one of them changes it. Nothing here needs the order normalised (one
-    service, one serialisation). A pickle costs a fifth of `repr` (a sixth of a JSON dump); in fast mode
-    (no memo) it depends on the values only, never on which parsed strings happen to be one object."""
-    out = io.BytesIO()
-    pickler = pickle.Pickler(out, protocol=5)
-    pickler.fast = True  # the data is a tree (parsed JSON): no memo needed
-    pickler.dump((raw, seats, children))
-    return hashlib.blake2b(out.getbuffer(), digest_size=8).hexdigest()
+    """A short hash of the schedule, its seats and exceptions as read: any change to one of them changes it.
+    Canonical JSON (orjson, keys sorted), so the same answer hashes alike on every Python version and
+    platform (a saved plan made on one applies on another)."""
+    try:
+        data = orjson.dumps((raw, seats, children), option=orjson.OPT_SORT_KEYS)
+    except TypeError:  # an integer past 64 bits (an answer parsed by the slow path): the standard library's JSON
+        data = json.dumps((raw, seats, children), sort_keys=True, separators=(",", ":")).encode()
+    return hashlib.blake2b(data, digest_size=8).hexdigest()

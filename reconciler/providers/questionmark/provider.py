@@ -23,7 +23,6 @@ from dataclasses import replace
 from typing import Any
 
 from ...errors import ConfigError, NotFoundError, Position, Problem, ProviderError
-from ...heap import bulk_build
 from ...http import RunDeadline
 from ...models import QuestionmarkProviderConfig, Schedule, ScheduleKey
 from ...observed import ApplyOutcome, Observed, ObservedWorld
@@ -113,9 +112,8 @@ class QuestionmarkProvider(Provider):
     def observe(self, desired: Sequence[Schedule]) -> ObservedWorld:
         """List Schedules once (its pages + 1 for `$count`, read concurrently); read group members for
         group-mode accommodations and, in membership mode, each candidate list's roster."""
-        with bulk_build():
-            listing = read_listing(self.client, self.max_workers, self.shard)
-            return self._world(classify(listing, [s for s in desired if s.provider == PROVIDER]), listing)
+        listing = read_listing(self.client, self.max_workers, self.shard)
+        return self._world(classify(listing, [s for s in desired if s.provider == PROVIDER]), listing)
 
     def _world(self, classified: Classified, listing: Listing) -> ObservedWorld:
         """The classified listing as the shared model; retired schedules only while something is still live."""
@@ -386,22 +384,24 @@ class QuestionmarkProvider(Provider):
 def make_questionmark_provider(
     config: QuestionmarkProviderConfig | None, endpoint: Endpoint, *, shard: str | None = None
 ) -> QuestionmarkProvider:
-    """The provider for a project's `providers.questionmark` block (or a sandbox endpoint)."""
-    timeout = config.timeout if config else 30.0
-    workers = config.max_workers if config else 8
-    client = QuestionmarkClient(endpoint.base_url, endpoint.user, endpoint.secret, timeout=timeout,
+    """The provider for a project's `providers.questionmark` block (or a sandbox endpoint); without one, the
+    settings model's defaults."""
+    config = config or QuestionmarkProviderConfig()
+    workers = config.max_workers
+    client = QuestionmarkClient(endpoint.base_url, endpoint.user, endpoint.secret, timeout=config.timeout,
                                 pool_size=max(workers, 4), max_in_flight=workers)
-    access = config.access_mode if config else SEATS
+    access = config.access_mode
     qmwise: QmwiseClient | None = None
-    url = endpoint.qmwise_url or (config.qmwise_url if config else None)  # the sandbox's replaces the configured
+    url = endpoint.qmwise_url or config.qmwise_url  # the sandbox's replaces the configured
     if access == MEMBERSHIP:
-        if url is None or config is None:
+        if url is None:
             raise ConfigError([Problem(Position("reconciler.yaml"), "providers.questionmark.qmwise_url",
                                        "access: membership needs the tenant's QMWISe URL")])
         user = config.qmwise_username or endpoint.user
         secret = config.qmwise_password.get_secret_value() if config.qmwise_password else endpoint.secret
         if endpoint.qmwise_url:  # the sandbox: its own login
             user, secret = endpoint.user, endpoint.secret
-        qmwise = QmwiseClient(url, user, secret, timeout=timeout, batch=config.qmwise_batch, max_in_flight=workers)
+        qmwise = QmwiseClient(url, user, secret, timeout=config.timeout, batch=config.qmwise_batch,
+                              max_in_flight=workers)
     return QuestionmarkProvider(client, max_workers=workers, shard=shard, config=config, qmwise=qmwise,
                                 access=access)

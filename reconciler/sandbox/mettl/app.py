@@ -17,6 +17,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from ..base import AnsweredFault, SandboxApp, SandboxRequest, SandboxResponse
+from ..wire import record_internal_error
 from .auth import verify
 from .common import MettlError, bad_request, http_date
 from .status import AccountQuirks, apply_limits, new_candidate, set_status, status_row
@@ -98,7 +99,8 @@ class MettlApp(SandboxApp):
                 return SandboxResponse(200, self._dispatch(request))
             except MettlError as err:
                 return err.response()
-            except Exception as exc:  # an emulator bug: answer like the vendor's catch-all
+            except Exception as exc:  # an emulator bug: answer like the vendor's catch-all, and record it
+                record_internal_error(self.name, request, exc)
                 return MettlError("E000", f"unspecified error ({type(exc).__name__})").response()
 
     def fault_response(self, kind: AnsweredFault, retry_after: float) -> SandboxResponse:

@@ -22,6 +22,7 @@ from typing import Any
 from urllib.parse import quote, unquote
 
 from ..base import AnsweredFault, PreEncoded, SandboxApp, SandboxRequest, SandboxResponse
+from ..wire import record_internal_error
 from .actions import COLLECTION, Reading, actionable
 from .edmx import metadata_document
 from .model import (
@@ -153,7 +154,8 @@ class QuestionmarkApp(Seeding, SandboxApp):
             return self._route(request, user)
         except ODataError as exc:
             return _answer(exc)
-        except Exception as exc:  # an emulator bug: answer like the service would, not by dropping the line
+        except Exception as exc:  # an emulator bug: answer like the service would, and record it
+            record_internal_error(self.name, request, exc)
             return _answer(ODataError(500, f"Internal sandbox error: {type(exc).__name__}: {exc}",
                                       "InternalServerError"))
 
