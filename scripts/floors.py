@@ -17,7 +17,7 @@ from pathlib import Path
 from packaging.version import Version
 
 PYPROJECT = Path(__file__).resolve().parents[1] / "pyproject.toml"
-LINTERS = frozenset({"mypy", "ruff", "zizmor", "types-requests"})
+LINTERS = frozenset({"mypy", "ruff", "zizmor", "types-requests", "types-defusedxml"})
 FLOOR = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)(?:\[[^\]]*\])?\s*(?:[^;]*?)>=\s*([0-9][A-Za-z0-9.]*)")
 
 
