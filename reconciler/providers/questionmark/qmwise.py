@@ -18,7 +18,7 @@ from xml.sax.saxutils import escape
 
 import requests
 from defusedxml import DefusedXmlException
-from defusedxml.ElementTree import fromstring
+from defusedxml.ElementTree import ParseError as DefusedParseError, fromstring
 
 from ...errors import AuthenticationError, BadRequestError, MalformedResponseError
 from ...http import HttpClient, VendorError
@@ -55,7 +55,7 @@ def parse(text: bytes, call: str) -> Element:
     except DefusedXmlException as exc:
         raise MalformedResponseError(PROVIDER, f"{call}: answer refused ({type(exc).__name__}: no DTD or entities "
                                      "are accepted)") from None
-    except ParseError as exc:
+    except (ParseError, DefusedParseError) as exc:  # defusedxml 0.7.0 raises its own copy of ParseError
         raise MalformedResponseError(PROVIDER, f"{call}: answer is not well-formed XML ({exc})") from None
     return root
 

@@ -20,7 +20,7 @@ from xml.etree.ElementTree import Element, ParseError
 from xml.sax.saxutils import escape
 
 from defusedxml import DefusedXmlException
-from defusedxml.ElementTree import fromstring
+from defusedxml.ElementTree import ParseError as DefusedParseError, fromstring
 
 from ..wire import SandboxRequest, SandboxResponse
 
@@ -196,7 +196,7 @@ def _parse(body: bytes) -> Element:
         raise SoapFault("Request too large.", code="soap:Client")
     try:
         root: Element = fromstring(body, forbid_dtd=True)
-    except (DefusedXmlException, ParseError) as exc:
+    except (DefusedXmlException, ParseError, DefusedParseError) as exc:
         raise SoapFault(f"The request is not a well-formed SOAP message: {exc}", code="soap:Client") from None
     return root
 
