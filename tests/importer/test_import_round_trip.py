@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 import time_machine
 
 from reconciler.providers.questionmark.mapping import external_id
@@ -24,6 +25,11 @@ desired: [desired]
 """
 AFTER_CERTIFICATION = datetime(2027, 5, 1, 12, tzinfo=UTC)
 """Safety Certification's window (27 March to 2 April 2027) is over; Safety Induction's (3 May) is not."""
+
+
+@pytest.fixture(autouse=True)
+def _acme_time(at_acme_time: datetime) -> None:
+    """The seeded windows are read at the example's instant (before both), whatever today's date is."""
 
 
 def test_a_window_that_is_over_is_written_archived_and_validates(tmp_path: Path) -> None:
