@@ -8,12 +8,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ...errors import MalformedResponseError
-from ...http import RunDeadline
 from ...models import Candidate, MettlProviderConfig, Schedule, ScheduleKey
 from ...models_identity import live_name
-from ...observed import ApplyOutcome, Observed, ObservedWorld
-from ...plan import CandidateChanges, Create, Disable, UnmanagedSchedule, Update, Writing, fingerprint_bytes
-from ..base import Endpoint, Provider
+from ...observed import Observed, ObservedWorld
+from ...plan import CandidateChanges, Create, Disable, UnmanagedSchedule, Update, fingerprint_bytes
+from ..base import Endpoint, Provider, Written
 from . import mapping
 from .client import PROVIDER, MettlClient
 from .live import MettlLive, mettl_live
@@ -46,17 +45,8 @@ class MettlProvider(Provider):
         self.family = family or source_app  # the project's sourceApp without a shard: `<family>/<shard>` siblings
         self.now = now  # when a window counts as ended, and when a retirement closes it
 
-    @property
-    def calls(self) -> int:
-        return self.client.http.stats.total
-
-    def close(self) -> None:
-        self.client.close()
-
-    def limit_run(self, deadline: RunDeadline) -> None:
-        self.client.http.run_deadline = deadline
-
-    # ------------------------------------------------------------------ reading
+    def clients(self) -> tuple[MettlClient]:
+        return (self.client,)
 
     def observe(self, desired: Sequence[Schedule]) -> ObservedWorld:
         """List every assessment the desired state names, then read each managed schedule in full.
@@ -157,26 +147,12 @@ class MettlProvider(Provider):
                 return self._read(key.assessment_id, str(summary.get("accessKey") or ""), desired)
         return None
 
-    # ------------------------------------------------------------------ writing
-
-    def apply(self, change: Writing, observed: Observed | None) -> ApplyOutcome:
-        before = self.calls
-        if isinstance(change, Create):
-            ref, problems = self._create(change.desired)
-        elif observed is None:
-            return ApplyOutcome(change.key, False, message="the live schedule was not read; plan again")
-        elif isinstance(change, Disable):
-            ref, problems = observed.ref, self._close(observed)
-        else:
-            ref, problems = observed.ref, self._edit(change, change.desired, observed)
-        return ApplyOutcome(change.key, not problems, calls=self.calls - before, message="; ".join(problems),
-                            ref=ref)
-
-    def _create(self, desired: Schedule) -> tuple[str, list[str]]:
+    def _create(self, change: Create, observed: Observed | None) -> Written:
         """One create; a candidate list over the batch size goes on in follow-up edits.
 
         Returns the access key and every written value Mettl did not keep.
         """
+        desired = change.desired
         candidates = list(desired.candidates or ())
         first, rest = candidates[: self.batch], candidates[self.batch :]
         source_app = (desired.mettl.source_app if desired.mettl else None) or self.source_app
@@ -190,22 +166,23 @@ class MettlProvider(Provider):
             sc = {"access": {**mapping.access_to_sc(desired),
                              "candidates": {"add": [mapping.candidate_to_sc(c) for c in chunk]}}}
             problems += unkept(sc, self.client.edit_schedule(access_key, sc))
-        return access_key, problems
+        return Written(access_key, problems)
 
-    def _close(self, observed: Observed) -> list[str]:
+    def _retire(self, change: Disable, observed: Observed) -> Written:
         """Retire: one edit that ends the window now (see retire.py)."""
         option = (observed.raw or {}).get("scheduleWindow", {}).get("fixedAccessOption")
         sc = closing_sc(observed.schedule.window, option, self.now())
-        return unkept(sc, self.client.edit_schedule(observed.ref, sc))
+        return Written(observed.ref, unkept(sc, self.client.edit_schedule(observed.ref, sc)))
 
-    def _edit(self, change: Update, desired: Schedule, observed: Observed) -> list[str]:
+    def _update(self, change: Update, observed: Observed) -> Written:
         """One edit per schedule, unless the candidate delta is over the batch size."""
+        desired = change.desired
         spellings = mettl_live(observed).spellings
         problems: list[str] = []
         for index, part in enumerate(_split(change.candidates, self.batch)):
             sc = mapping.edit_sc(() if index else change.fields, part, desired, observed.raw or {}, spellings)
             problems += unkept(sc, self.client.edit_schedule(observed.ref, sc))
-        return problems
+        return Written(observed.ref, problems)
 
 
 def _may_be_ours(summary: Mapping[str, Any], source_app: str) -> bool:

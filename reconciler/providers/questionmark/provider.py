@@ -23,11 +23,10 @@ from dataclasses import replace
 from typing import Any
 
 from ...errors import ConfigError, NotFoundError, Position, Problem, ProviderError
-from ...http import RunDeadline
 from ...models import QuestionmarkProviderConfig, Schedule, ScheduleKey
-from ...observed import ApplyOutcome, Observed, ObservedWorld
+from ...observed import Observed, ObservedWorld
 from ...plan import GROUP, INVITATION_ONLY, METADATA, Create, Disable, NewParticipants, Update, Writing
-from ..base import Endpoint, Provider
+from ..base import Endpoint, Provider, Written
 from . import mapping, people
 from .client import PROVIDER, QuestionmarkClient
 from .listing import Classified, Listing, classify, find_owned
@@ -74,9 +73,8 @@ class QuestionmarkProvider(Provider):
         self._write_pool: ThreadPoolExecutor | None = None
         self._pool_lock = threading.Lock()
 
-    @property
-    def calls(self) -> int:
-        return self.client.http.stats.total + (self.qmwise.http.stats.total if self.qmwise else 0)
+    def clients(self) -> tuple[QuestionmarkClient] | tuple[QuestionmarkClient, QmwiseClient]:
+        return (self.client,) if self.qmwise is None else (self.client, self.qmwise)
 
     def access_modes(self, desired: Sequence[Schedule]) -> dict[str, str]:
         """How each of these Questionmark schedules holds its candidates: membership, seats or group."""
@@ -91,9 +89,7 @@ class QuestionmarkProvider(Provider):
             pool, self._write_pool = self._write_pool, None
         if pool is not None:
             pool.shutdown()
-        self.client.close()
-        if self.qmwise is not None:
-            self.qmwise.close()
+        super().close()
 
     def write_pool(self) -> ThreadPoolExecutor:
         """The threads every change's seat and exception writes share (the client caps what is in flight)."""
@@ -101,13 +97,6 @@ class QuestionmarkProvider(Provider):
             if self._write_pool is None:
                 self._write_pool = ThreadPoolExecutor(max(1, self.max_workers), thread_name_prefix="questionmark-write")
             return self._write_pool
-
-    def limit_run(self, deadline: RunDeadline) -> None:
-        self.client.http.run_deadline = deadline
-        if self.qmwise is not None:
-            self.qmwise.http.run_deadline = deadline
-
-    # ------------------------------------------------------------------ reading
 
     def observe(self, desired: Sequence[Schedule]) -> ObservedWorld:
         """List Schedules once (its pages + 1 for `$count`, read concurrently); read group members for
@@ -228,8 +217,6 @@ class QuestionmarkProvider(Provider):
         started = {int(a["ParticipantID"]) for a in attempts}
         return {email: STARTED for email in sorted(emails) if live.member_ids.get(email) in started}
 
-    # ------------------------------------------------------------------ reviewing
-
     def annotate(self, change: Writing, observed: Observed | None) -> Writing:
         """The new participants apply would create for this change's added candidates (looked up by login, then
         by PrimaryEmail, as apply does; at most PLAN_LOOKUPS a run), and how they will sign in. A candidate
@@ -348,8 +335,6 @@ class QuestionmarkProvider(Provider):
         return [f"accommodation for {email}: {where} ({what} would grant access)"
                 for email in sorted(set(desired.accommodations) - allowed)]
 
-    # ------------------------------------------------------------------ writing
-
     def resources(self, change: Writing, observed: Observed | None) -> frozenset[str]:
         """Also the group (found or created by name) and the participants of added candidates (found or created
         by login): two changes that could both create one of them are applied one after the other."""
@@ -361,24 +346,23 @@ class QuestionmarkProvider(Provider):
             names.update(f"email:{c.email}" for c in change.candidates.add)
         return frozenset(names)
 
-    def apply(self, change: Writing, observed: Observed | None) -> ApplyOutcome:
-        """Create, update or disable with the fewest calls (see writes.Writer)."""
-        before = self.calls
+    def _writer(self, change: Writing, observed: Observed | None) -> Writer:
+        """Who writes this change (see writes.Writer): through QMWISe for a membership-mode list, else OData."""
         options: dict[str, Any] = {"max_workers": self.max_workers, "shard": self.shard, "pool": self.write_pool()}
         membership = isinstance(observed.live, MembershipLive) if observed is not None else (
             isinstance(change, Create) and self._membership(change.desired))
-        writer = (MembershipWriter(self.client, self.qmwise, **options)
-                  if self.qmwise is not None and membership and not isinstance(change, Disable)
-                  else Writer(self.client, config=self.config, **options))
-        if isinstance(change, Create):
-            ref = writer.create(change.desired)
-        elif observed is None:
-            return ApplyOutcome(change.key, False, message="the live schedule was not read; plan again")
-        elif isinstance(change, Disable):
-            ref = writer.disable(observed)
-        else:
-            ref = writer.update(change, change.desired, observed)
-        return ApplyOutcome(change.key, True, calls=self.calls - before, ref=ref)
+        if self.qmwise is not None and membership and not isinstance(change, Disable):
+            return MembershipWriter(self.client, self.qmwise, **options)
+        return Writer(self.client, config=self.config, **options)
+
+    def _create(self, change: Create, observed: Observed | None) -> Written:
+        return Written(self._writer(change, observed).create(change.desired))
+
+    def _update(self, change: Update, observed: Observed) -> Written:
+        return Written(self._writer(change, observed).update(change, change.desired, observed))
+
+    def _retire(self, change: Disable, observed: Observed) -> Written:
+        return Written(self._writer(change, observed).disable(observed))
 
 
 def make_questionmark_provider(
