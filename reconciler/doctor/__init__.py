@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from ..checks.probe import Probe, read_only
+from ..checks.report import Report, Result, render_json, render_text
 from ..loader import LoadedProject
 from ..providers.base import Provider
+from ..providers.mettl.doctor import MettlDoctor
 from ..providers.mettl.provider import MettlProvider
+from ..providers.questionmark.doctor import QuestionmarkDoctor
 from ..providers.questionmark.provider import QuestionmarkProvider
-from .mettl import MettlDoctor
-from .probe import Probe, read_only
-from .questionmark import QuestionmarkDoctor
-from .report import Report, Result, render_json, render_text
 from .samples import save_samples
 
 __all__ = ["Report", "Result", "diagnose", "render_json", "render_text", "save_samples"]

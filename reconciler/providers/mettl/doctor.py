@@ -12,14 +12,14 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import quote
 
-from ..errors import AuthenticationError, NotFoundError, Position, ProviderError
-from ..models import Schedule, ScheduleKey
-from ..providers.mettl.client import PAGE_LIMIT, MettlClient
-from ..providers.mettl.status import shown
-from .common import clock_result, has_key, in_order, json_of
-from .mettl_rows import VALUES_SHOWN, status_checks
-from .probe import Probe
-from .report import REPORT_ADVICE, Check, Result, skip_all
+from ...checks.common import clock_result, has_key, in_order, json_of
+from ...checks.probe import Probe
+from ...checks.report import REPORT_ADVICE, Check, Result, skip_all
+from ...errors import AuthenticationError, NotFoundError, Position, ProviderError
+from ...models import Schedule, ScheduleKey
+from .client import PAGE_LIMIT, MettlClient
+from .doctor_rows import VALUES_SHOWN, status_checks
+from .status import shown
 
 PROVIDER = "mettl"
 SKEW_LIMIT = 3600.0
