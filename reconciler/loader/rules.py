@@ -12,22 +12,13 @@ from collections.abc import Sequence
 from datetime import datetime
 from functools import lru_cache
 from importlib import resources
-from typing import Protocol
 
 import reconciler.providers.mettl.rules as mettl
 import reconciler.providers.questionmark.rules as questionmark
 
 from ..models import ScheduleDoc, ScheduleKey
+from ..vendors import VendorRules
 from .yaml_source import Loc
-
-
-class VendorRules(Protocol):
-    """What a vendor's `rules` module holds."""
-
-    ASSESSMENT_ID: str
-
-    def assessment_number_problem(self, number: int) -> str | None: ...
-
 
 VENDOR_RULES: dict[str, VendorRules] = {"mettl": mettl, "questionmark": questionmark}
 """Each vendor's own rules (its package's `rules` module)."""

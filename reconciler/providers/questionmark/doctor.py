@@ -15,15 +15,17 @@ from urllib.parse import urljoin, urlsplit
 
 from ...checks.common import clock_result, in_order, json_of
 from ...checks.edmx import entity_sets
-from ...checks.probe import Probe, ReadOnlyHttp
+from ...checks.probe import Probe, ReadOnlyHttp, read_only
 from ...checks.report import DOCUMENTED, REPORT_ADVICE, Check, Result, skip_all
 from ...errors import AuthenticationError, Position, ProviderError
 from ...models import QuestionmarkProviderConfig, Schedule, ScheduleKey
+from ..base import Provider
 from . import doctor_identity
 from .client import AUTH_HINT, EXPAND, QuestionmarkClient, quote_literal
 from .doctor_membership import MEMBERSHIP_MANUAL, membership_navigations
 from .mapping import SETTINGS
 from .observe import fingerprint
+from .provider import QuestionmarkProvider
 
 PROVIDER = "questionmark"
 IMPOSSIBLE_NAME = "reconciler-doctor's probe#"
@@ -404,3 +406,15 @@ _LATER = tuple(Check(PROVIDER, name, assumption) for name, assumption in (
     ("questionmark service account", "Q-07"), ("questionmark scheduling permission", DOCUMENTED),
     ("questionmark monitoring types", "Q-20"),
     ("questionmark error envelope", "Q-05"), ("questionmark membership navigations", "Q-16")))
+
+
+def diagnose(provider: Provider, desired: Sequence[Schedule], positions: Mapping[ScheduleKey, Position], *,
+             probe_access: bool = False) -> tuple[list[Result], Probe]:
+    """Every Questionmark check, through the provider's client made GET-only first (but for the read-only
+    ActionableSchedules action of `probe_access`)."""
+    if not isinstance(provider, QuestionmarkProvider):
+        raise TypeError(f"the Questionmark doctor needs the Questionmark provider, not {type(provider).__name__}")
+    http, probe = read_only(provider.client, PROVIDER)
+    doctor = QuestionmarkDoctor(provider.client, http, probe, desired, positions, config=provider.config,
+                                probe_access=probe_access)
+    return doctor.run(), probe
