@@ -32,7 +32,7 @@ def _layer(module: str) -> int:
     parts = module.split(".")
     top = "vendor rules" if parts[0] == "providers" and parts[2:3] == ["rules"] else parts[0]
     for index, names in enumerate(LAYERS):
-        if top in names or any(top.startswith(n + "_") for n in names):
+        if top in names:
             return index
     raise AssertionError(f"module {module} is in no layer; add it to LAYERS")
 

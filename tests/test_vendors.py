@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from reconciler.loader.rules import VENDOR_RULES
-from reconciler.models_project import ProvidersConfig
+from reconciler.models.project import ProvidersConfig
 from reconciler.providers import mettl, questionmark
 from reconciler.providers.base import Endpoint
 from reconciler.providers.registry import VENDORS

@@ -14,7 +14,7 @@ from typing import Any
 
 from ...errors import MalformedResponseError
 from ...models import Schedule, ScheduleKey
-from ...models_identity import live_name
+from ...models.identity import live_name
 from ...observed import Observed, ObservedWorld
 from ...plan import UnmanagedSchedule, fingerprint_bytes
 from . import mapping

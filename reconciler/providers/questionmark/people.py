@@ -27,7 +27,7 @@ from typing import Any
 
 from ...errors import AmbiguousWriteError, ProviderError
 from ...models import Candidate, QuestionmarkProviderConfig
-from ...models_project import QuestionmarkSignIn
+from ...models.project import QuestionmarkSignIn
 from . import logins
 from .batch import Batch
 from .client import QuestionmarkClient

@@ -7,14 +7,14 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from . import clock
-from .engine_pool import run_in_order
-from .errors import AmbiguousWriteError, ProviderError, ReconcilerError, StalePlanError, UnsafePlanError
-from .models import DesiredState, SafetyConfig, ScheduleKey
-from .observed import ApplyOutcome, Observed, ObservedWorld
-from .plan import Create, Disable, NoOp, Plan, ScheduleChange, UnmanagedSchedule, Update, Writing
-from .providers.base import Provider
-from .scope import Scope
+from .. import clock
+from ..errors import AmbiguousWriteError, ProviderError, ReconcilerError, StalePlanError, UnsafePlanError
+from ..models import DesiredState, SafetyConfig, ScheduleKey
+from ..observed import ApplyOutcome, Observed, ObservedWorld
+from ..plan import Create, Disable, NoOp, Plan, ScheduleChange, UnmanagedSchedule, Update, Writing
+from ..providers.base import Provider
+from ..scope import Scope
+from .pool import run_in_order
 
 
 @dataclass
@@ -101,7 +101,7 @@ def _make_plan(
         unmanaged.extend(world.unmanaged)
     observed = _protect_started(desired, observed, providers)
     retired, undeclared = _split_retired(retired, desired.prune)
-    from .diff import build_plan  # here, not at the top: `validate` starts without DeepDiff
+    from ..diff import build_plan  # here, not at the top: `validate` starts without DeepDiff
 
     plan = build_plan(desired.schedules, observed, retired, unmanaged, safety=safety, now=now or clock.utcnow(),
                       resend_secrets=resend_secrets, undeclared=undeclared)
@@ -222,7 +222,7 @@ def apply_plan(
     force: bool = False,
     on_outcome: Callable[[ApplyOutcome], None] | None = None,
 ) -> ApplyReport:
-    """Apply every actionable change, each vendor's concurrently (see engine_pool); a failure is recorded and
+    """Apply every actionable change, each vendor's concurrently (see pool.py); a failure is recorded and
     the others go on (the next run repairs). Outcomes come in plan order."""
     check_safety(run.plan, force=force)
     report = ApplyReport()
@@ -298,7 +298,7 @@ def _remaining(change: Writing, live: Observed | None) -> Writing | None:
     """What is still to do after a re-read: None once the live object matches the change."""
     if isinstance(change, Disable):
         return None if live is None or live.live.disabled else change
-    from .diff import diff_schedule  # as in plan: DeepDiff only where a diff is made
+    from ..diff import diff_schedule  # as in plan: DeepDiff only where a diff is made
 
     rest = diff_schedule(change.desired, live)
     return rest if isinstance(rest, (Create, Update)) and rest.actionable else None

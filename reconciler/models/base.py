@@ -20,7 +20,7 @@ from pydantic import (
     Field,
 )
 
-from .vendors import (
+from ..vendors import (
     PROVIDER_TITLES as PROVIDER_TITLES,  # re-exported: the titles come from the vendors' table
     VENDOR_NAMES,
 )
