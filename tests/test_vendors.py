@@ -8,9 +8,11 @@ import pytest
 from reconciler.loader.rules import VENDOR_RULES
 from reconciler.models.project import ProvidersConfig
 from reconciler.providers import mettl, questionmark
-from reconciler.providers.base import Endpoint
+from reconciler.providers.base import NOT_READ, Endpoint
 from reconciler.providers.registry import VENDORS
 from reconciler.vendors import PROVIDER_TITLES, VENDOR_NAMES
+
+from .changes import update
 
 
 def test_the_registry_holds_each_vendor_package_object() -> None:
@@ -33,5 +35,16 @@ def test_a_vendor_factory_makes_its_provider_from_the_settings_defaults(name: st
     try:
         assert provider.name == name
         assert provider.calls == 0
+    finally:
+        provider.close()
+
+
+@pytest.mark.parametrize("name", VENDOR_NAMES)
+def test_the_base_refuses_a_change_to_a_schedule_it_did_not_read(name: str) -> None:
+    """The base's dispatch, for every vendor: an update without the live schedule calls nothing."""
+    provider = VENDORS[name].factory(None, Endpoint("http://127.0.0.1:9", "user", "secret"))
+    try:
+        outcome = provider.apply(update(name, "1234", "Unread"), None)
+        assert (outcome.ok, outcome.message, outcome.calls, provider.calls) == (False, NOT_READ, 0, 0)
     finally:
         provider.close()
