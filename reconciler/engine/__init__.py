@@ -50,7 +50,13 @@ def observe_all(
 ) -> dict[str, ObservedWorld]:
     """Read every provider (the scope's only) concurrently; what is out of scope is dropped."""
     scope = scope or Scope()
-    desired = scope.narrow(desired)
+    return _observe_narrowed(scope.narrow(desired), providers, on_read, scope)
+
+
+def _observe_narrowed(
+    desired: DesiredState, providers: Mapping[str, Provider], on_read: ReadHook | None, scope: Scope,
+) -> dict[str, ObservedWorld]:
+    """observe_all, for a desired state the scope has already narrowed."""
     needed = [scope.provider] if scope.provider else sorted({s.provider for s in desired.schedules} | set(providers))
     missing = [name for name in needed if name not in providers]
     if missing:
@@ -90,8 +96,8 @@ def _make_plan(
     on_read: ReadHook | None,
     scope: Scope,
 ) -> PlanRun:
-    desired = scope.narrow(desired)
-    worlds = observe_all(desired, providers, on_read, scope)
+    desired = scope.narrow(desired)  # the one narrowing of a plan
+    worlds = _observe_narrowed(desired, providers, on_read, scope)
     observed: dict[ScheduleKey, Observed] = {}
     retired: list[Observed] = []
     unmanaged = []
@@ -186,15 +192,15 @@ def check_safety(plan: Plan, *, force: bool) -> None:
             "refused as unsafe (re-run with --force if this is intended):\n  " + "\n  ".join(unsafe))
 
 
-def check_saved(saved: Mapping[str, object], run: PlanRun) -> None:
-    """Refuse when the saved plan no longer matches what a fresh plan says, naming what moved."""
+def check_saved(saved: Plan, run: PlanRun) -> None:
+    """Refuse when the saved plan (validated, its checksum checked) no longer matches what a fresh plan says,
+    naming what moved."""
     fresh = run.plan
-    if saved.get("checksum") == fresh.checksum:
+    if saved.checksum == fresh.checksum:
         return
     moved: list[str] = []
-    saved_prints = saved.get("fingerprints")
-    saved_prints = saved_prints if isinstance(saved_prints, dict) else {}
-    labels = _labels(fresh, saved.get("changes"))
+    saved_prints = saved.fingerprints
+    labels = {change.key.path: str(change.key) for change in (*fresh.changes, *saved.changes)}
     for key, value in sorted(saved_prints.items()):
         now_value = fresh.fingerprints.get(key)
         if now_value != value:
@@ -206,25 +212,19 @@ def check_saved(saved: Mapping[str, object], run: PlanRun) -> None:
     raise StalePlanError("saved plan is stale, nothing was applied:\n  " + "\n  ".join(moved))
 
 
-def _labels(fresh: Plan, saved_changes: object) -> dict[str, str]:
-    """Fingerprint key (`mettl/769688/Name`) → how every output names that schedule."""
-    keys = [c.key for c in fresh.changes]
-    if isinstance(saved_changes, list):
-        keys += [ScheduleKey(str(c.get("provider")), str(c.get("assessment_id")), str(c.get("name")))
-                 for c in saved_changes if isinstance(c, dict)]
-    return {key.path: str(key) for key in keys}
-
-
 def apply_plan(
     run: PlanRun,
     providers: Mapping[str, Provider],
     *,
     force: bool = False,
+    safety_checked: bool = False,
     on_outcome: Callable[[ApplyOutcome], None] | None = None,
 ) -> ApplyReport:
     """Apply every actionable change, each vendor's concurrently (see pool.py); a failure is recorded and
-    the others go on (the next run repairs). Outcomes come in plan order."""
-    check_safety(run.plan, force=force)
+    the others go on (the next run repairs). Outcomes come in plan order. The safety check runs here unless
+    the caller ran it already (`safety_checked`: the CLI does, before it asks to confirm)."""
+    if not safety_checked:
+        check_safety(run.plan, force=force)
     report = ApplyReport()
 
     def apply(change: Writing) -> ApplyOutcome:
