@@ -57,7 +57,7 @@ class Provider(ABC):
     whose `resources` do not meet (at most `max_workers` at a time)."""
 
     name: str
-    max_workers: int = 8
+    max_workers: int  # from the settings model (`providers.<vendor>.max_workers`)
 
     @abstractmethod
     def observe(self, desired: Sequence[Schedule]) -> ObservedWorld:

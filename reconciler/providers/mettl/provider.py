@@ -11,7 +11,7 @@ from ...observed import Observed, ObservedWorld
 from ...plan import Create, Disable, Update
 from ..base import Endpoint, Provider, Written
 from . import writes
-from .client import PROVIDER, MettlClient
+from .client import DEFAULTS, PROVIDER, MettlClient
 from .observe import Reader, observed_of
 from .status import removal_blockers
 
@@ -26,9 +26,9 @@ class MettlProvider(Provider):
         self,
         client: MettlClient,
         *,
-        max_workers: int = 8,
-        max_candidates_per_edit: int = 2000,
-        source_app: str = "reconciler",
+        max_workers: int = DEFAULTS.max_workers,
+        max_candidates_per_edit: int = DEFAULTS.max_candidates_per_edit,
+        source_app: str = DEFAULTS.source_app,
         family: str | None = None,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:

@@ -28,7 +28,7 @@ from ...observed import Observed, ObservedWorld
 from ...plan import GROUP, INVITATION_ONLY, METADATA, Create, Disable, NewParticipants, Update, Writing
 from ..base import Endpoint, Provider, Written
 from . import mapping, people
-from .client import PROVIDER, QuestionmarkClient
+from .client import DEFAULTS, PROVIDER, QuestionmarkClient
 from .listing import Classified, Listing, classify, find_owned
 from .live import QuestionmarkLive, questionmark_live
 from .membership import (
@@ -50,14 +50,13 @@ STARTED, UNKNOWN = "has started", "status unknown"
 PLAN_LOOKUPS = 500
 """Added candidates a plan looks up (to list the new participants) in one run; past it they are counted."""
 
-
 class QuestionmarkProvider(Provider):
     """Identity is (assessment_id, name), marked in ExternalID; unowned schedules are never touched."""
 
     name = PROVIDER
 
     def __init__(
-        self, client: QuestionmarkClient, *, max_workers: int = 8, shard: str | None = None,
+        self, client: QuestionmarkClient, *, max_workers: int = DEFAULTS.max_workers, shard: str | None = None,
         config: QuestionmarkProviderConfig | None = None, qmwise: QmwiseClient | None = None, access: str = SEATS,
     ) -> None:
         if access == MEMBERSHIP and qmwise is None:

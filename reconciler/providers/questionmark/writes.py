@@ -26,7 +26,7 @@ from ...observed import Observed
 from ...plan import ACCOMMODATIONS, NAME, FieldPath, Update
 from . import mapping, people
 from .batch import Batch
-from .client import PROVIDER, QuestionmarkClient
+from .client import DEFAULTS, PROVIDER, QuestionmarkClient
 from .live import questionmark_live
 from .observe import GROUP, metadata_of
 
@@ -80,7 +80,7 @@ class Writer:
     """Turns one change into calls. A fresh Writer per change."""
 
     def __init__(
-        self, client: QuestionmarkClient, *, max_workers: int = 8, shard: str | None = None,
+        self, client: QuestionmarkClient, *, max_workers: int = DEFAULTS.max_workers, shard: str | None = None,
         pool: Executor | None = None, config: QuestionmarkProviderConfig | None = None,
     ) -> None:
         self.client = client
