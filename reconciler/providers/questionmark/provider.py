@@ -30,11 +30,10 @@ from ..base import Endpoint, Provider, Written
 from . import mapping, people
 from .client import DEFAULTS, PROVIDER, QuestionmarkClient
 from .listing import Classified, Listing, classify, find_owned
-from .live import QuestionmarkLive, questionmark_live
+from .live import MembershipLive, SeatsLive, questionmark_live
 from .membership import (
     MEMBERSHIP,
     SEATS,
-    MembershipLive,
     MembershipWriter,
     build_membership_observed,
     has_roster,
@@ -184,8 +183,9 @@ class QuestionmarkProvider(Provider):
         group schedule and exception schedule; fail closed)."""
         if isinstance(observed.live, MembershipLive):
             return self._started_members(observed.live, emails)
-        seats = [(email, int(seat["ID"])) for email in sorted(emails)
-                 for seat in questionmark_live(observed).seats.get(email, ())]
+        live = questionmark_live(observed)
+        held = live.seats if isinstance(live, SeatsLive) else {}
+        seats = [(email, int(seat["ID"])) for email in sorted(emails) for seat in held.get(email, ())]
 
         def attempted(item: tuple[str, int]) -> bool | None:
             try:
@@ -223,7 +223,7 @@ class QuestionmarkProvider(Provider):
         if isinstance(change, Disable) or not change.candidates.add:
             return change
         live = observed.live if observed is not None else None
-        revoked = live.revoked if isinstance(live, QuestionmarkLive) else {}
+        revoked = live.revoked if isinstance(live, SeatsLive) else {}
         adds = [c for c in change.candidates.add if c.email not in revoked]
         with self._pool_lock:
             budget = max(0, min(len(adds), PLAN_LOOKUPS - self._lookups))
