@@ -34,7 +34,7 @@ from .plan import (
     UnmanagedSchedule,
     Update,
 )
-from .vendors import SECTIONS, VENDORS
+from .vendors import SECTIONS, VENDOR_NAMES
 
 
 def scoped(live: Any, wanted: Any) -> Any:
@@ -102,7 +102,7 @@ def candidate_changes(desired: Schedule, observed: Observed | None) -> Candidate
 def write_only_paths(schedule: Schedule) -> list[FieldPath]:
     """Paths of the write-only (secret) settings this schedule sets; the vendor never returns them."""
     paths: list[FieldPath] = []
-    for section in VENDORS:
+    for section in VENDOR_NAMES:
         block = getattr(schedule, section)
         for name in WRITE_ONLY_FIELDS:
             if block is not None and getattr(block, name, None) is not None:

@@ -18,8 +18,7 @@ from pydantic import BaseModel
 from pydantic.json_schema import GenerateJsonSchema, JsonSchemaMode, JsonSchemaValue
 from pydantic_core import core_schema
 
-from . import models_base
-from .models import DesiredFile, ProjectConfig
+from .models import DesiredFile, ProjectConfig, base as models_base
 from .plan import NewParticipants, Plan
 from .render.jsonplan import plan_document
 

@@ -1,50 +1,24 @@
-"""The one registry of vendors: name → title, credentials, and where its provider and sandbox are made.
+"""The vendors' names and titles: the low table the models, the diff and the renderers read.
 
-The factories are named as `module:function` and imported when first needed, so this table sits below
-everything that reads it (models for the titles, the provider factory, the sandbox) without an upward import.
+What each vendor does (its settings model, validate rules, provider factory and doctor) is its package's
+`Vendor` object (`providers/<vendor>/__init__.py`), collected in `providers/registry.py`.
 """
 
 from __future__ import annotations
 
-import importlib
-from dataclasses import dataclass
-from typing import Any
+from typing import Protocol
 
-
-@dataclass(frozen=True)
-class Vendor:
-    """One platform: its settings section in the YAML is `name` (`mettl:`, `questionmark:`)."""
-
-    name: str
-    title: str
-    credentials: tuple[str, str]  # (user field, secret field) of its `providers:` block
-    provider: str  # module:function(config, endpoint) → Provider
-    sandbox: str  # module:function(seed_world: bool) → its emulator (SandboxApp)
-
-    def make_provider(self) -> Any:
-        """The provider factory (imported on first use)."""
-        return _load(self.provider)
-
-    def make_sandbox(self) -> Any:
-        """The emulator factory (imported on first use)."""
-        return _load(self.sandbox)
-
-
-def _load(target: str) -> Any:
-    module, _, function = target.partition(":")
-    return getattr(importlib.import_module(module), function)
-
-
-VENDORS: dict[str, Vendor] = {
-    vendor.name: vendor for vendor in (
-        Vendor("mettl", "Mettl", ("public_key", "private_key"),
-               "reconciler.providers.mettl.provider:make_mettl_provider",
-               "reconciler.sandbox.worlds:mettl_app"),
-        Vendor("questionmark", "Questionmark", ("username", "password"),
-               "reconciler.providers.questionmark.provider:make_questionmark_provider",
-               "reconciler.sandbox.worlds:questionmark_app"),
-    )
-}
-PROVIDER_TITLES: dict[str, str] = {name: vendor.title for name, vendor in VENDORS.items()}
-SECTIONS: tuple[str, ...] = ("group", *VENDORS, "metadata", "accommodations")
+PROVIDER_TITLES: dict[str, str] = {"mettl": "Mettl", "questionmark": "Questionmark"}
+"""Each vendor's name (its settings section in the YAML: `mettl:`, `questionmark:`) and title."""
+VENDOR_NAMES: tuple[str, ...] = tuple(PROVIDER_TITLES)
+SECTIONS: tuple[str, ...] = ("group", *VENDOR_NAMES, "metadata", "accommodations")
 """The parts of a schedule the diff compares (besides its window, name and candidates)."""
+
+
+class VendorRules(Protocol):
+    """What a vendor's `rules` module holds: its own validate rules (loader/rules.py runs them)."""
+
+    ASSESSMENT_ID: str
+    """What an assessment id is at this vendor (shown when one is not)."""
+
+    def assessment_number_problem(self, number: int) -> str | None: ...

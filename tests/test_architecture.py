@@ -16,20 +16,23 @@ LAYERS = [
     {"engine", "drift", "importer", "doctor", "baseline"},
     {"diff", "scope"},
     {"providers"},
+    {"checks"},
     {"sandbox"},
     {"render", "schemas"},
     {"loader"},
     {"observed"},
     {"plan"},
+    {"vendor rules"},  # providers.<vendor>.rules: a vendor's own validate rules, which the loader runs
     {"models", "http", "lock", "answers"},
     {"errors", "vendors", "styled", "clock", "heap", "trust"},
 ]
 
 
 def _layer(module: str) -> int:
-    top = module.split(".")[0]
+    parts = module.split(".")
+    top = "vendor rules" if parts[0] == "providers" and parts[2:3] == ["rules"] else parts[0]
     for index, names in enumerate(LAYERS):
-        if top in names or any(top.startswith(n + "_") for n in names):
+        if top in names:
             return index
     raise AssertionError(f"module {module} is in no layer; add it to LAYERS")
 
@@ -270,3 +273,22 @@ def test_no_private_name_of_a_dependency_is_used(path: Path) -> None:
 def test_the_private_name_rule_sees_each_kind(source: str) -> None:
     """The rule above is not vacuous."""
     assert private_uses(source)
+
+
+# --------------------------------------------------------------------------- one provider shape
+
+VENDOR_MODULES = frozenset({"client", "answers", "mapping", "observe", "writes", "provider", "discover", "rules",
+                            "doctor"})
+"""The modules every vendor package has, under these names: knowing one vendor teaches the other."""
+
+
+@pytest.mark.parametrize("vendor", ["mettl", "questionmark"])
+def test_each_vendor_package_has_the_common_modules(vendor: str) -> None:
+    names = {p.stem for p in (PACKAGE / "providers" / vendor).glob("*.py")}
+    assert sorted(VENDOR_MODULES - names) == []
+
+
+def test_the_vendor_packages_are_all_checked() -> None:
+    """The rule above is not vacuous: it names every vendor package there is."""
+    found = {p.name for p in (PACKAGE / "providers").iterdir() if (p / "__init__.py").exists()}
+    assert found == {"mettl", "questionmark"}

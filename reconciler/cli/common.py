@@ -25,7 +25,7 @@ from ..errors import ReconcilerError, redact
 from ..loader import LoadedProject, load_project
 from ..styled import Line
 from ..trust import TRUSTED_CONFIG_ENV
-from ..vendors import VENDORS
+from ..vendors import VENDOR_NAMES
 from .options import PII_KEY_ENV, with_global_options
 from .output import echo_lines
 from .state import RunState, current_run
@@ -214,7 +214,7 @@ def session(
     needed), against the real platforms or the embedded sandbox; closed after. Every call of the run ends by
     the project's `limits.max_run_seconds`."""
     names: set[str] = {s.provider for s in loaded.desired.schedules}
-    names |= {n for n in VENDORS if getattr(loaded.project.providers, n) is not None}
+    names |= {n for n in VENDOR_NAMES if getattr(loaded.project.providers, n) is not None}
     names = {only} if only else names
     from ..providers.factory import make_providers
 

@@ -13,7 +13,7 @@ import click
 from .. import clock, engine, importer
 from ..baseline import desired_entries
 from ..errors import ConfigError, ReconcilerError
-from ..importer_types import Discovery
+from ..importer.discovery import Discovery
 from ..loader import LoadedProject, load_project
 from ..loader.rules import legacy_zone_problem
 from ..models import ScheduleKey, parse_zone

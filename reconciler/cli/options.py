@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 import click
 
-from ..models_base import PROVIDERS
+from ..models.base import PROVIDERS
 from ..trust import TRUSTED_CONFIG_ENV
 from .state import RunState
 

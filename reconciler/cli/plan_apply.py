@@ -6,7 +6,6 @@ import json
 import re
 import sys
 from pathlib import Path
-from typing import Any
 
 import click
 from pydantic import ValidationError
@@ -127,7 +126,8 @@ def plan(state: RunState, config_path: Path, fmt: str, show_pii: bool, out: Path
 # --------------------------------------------------------------------------- apply
 
 
-def _read_saved_plan(path: Path) -> dict[str, Any]:
+def _read_saved_plan(path: Path) -> Plan:
+    """The saved plan, validated, its checksum checked (PlanFileError otherwise)."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
@@ -140,13 +140,13 @@ def _read_saved_plan(path: Path) -> dict[str, Any]:
                             "was applied: run plan --out again and review the new plan")
     copy = {k: v for k, v in data.items() if k not in ("checksum", "format_version", "has_changes", "summary")}
     try:
-        recomputed = Plan.model_validate({"format_version": version, **copy}).checksum
+        saved = Plan.model_validate({"format_version": version, **copy})
     except ValidationError as exc:
         raise PlanFileError(f"{path}: not a valid reconciler plan file ({exc.error_count()} problem(s); "
                             "edited by hand?)") from None
-    if recomputed != data["checksum"]:
+    if saved.checksum != data["checksum"]:
         raise PlanFileError(f"{path}: checksum does not match its content (edited by hand?); nothing was applied")
-    return data
+    return saved
 
 
 def _expected_checksum(value: str | None) -> str | None:
@@ -207,8 +207,8 @@ def apply(state: RunState, plan_path: Path | None, config_path: Path, plan_file:
     auto_approve = auto_approve or plan_file is not None  # a saved plan was reviewed: applying it is the approval
     expected = _expected_checksum(expect_checksum)
     saved = _read_saved_plan(plan_file) if plan_file else None
-    if saved is not None and str(saved.get("scope", "")) != scope.label:
-        raise PlanFileError(f"{plan_file}: made with scope {str(saved.get('scope', '')) or '(whole project)'!r}, "
+    if saved is not None and saved.scope != scope.label:
+        raise PlanFileError(f"{plan_file}: made with scope {saved.scope or '(whole project)'!r}, "
                             f"this apply's is {scope.label or '(whole project)'!r}; nothing was applied: give "
                             "apply the same --select/--provider/--assessment as plan")
     loaded = load(config_path, state)
@@ -233,7 +233,7 @@ def apply(state: RunState, plan_path: Path | None, config_path: Path, plan_file:
         if not auto_approve:
             confirm_apply()
         with applying(run.plan.actionable, providers, state) as on_outcome:
-            report = engine.apply_plan(run, providers, force=force, on_outcome=on_outcome)
+            report = engine.apply_plan(run, providers, safety_checked=True, on_outcome=on_outcome)
     ok = len(report.outcomes) - len(report.failed)
     click.echo(f"Apply: {ok} applied, {len(report.failed)} failed. {calls_line(report.calls)}")
     if report.failed:

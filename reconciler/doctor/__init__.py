@@ -4,14 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from ..checks.probe import Probe
+from ..checks.report import Report, Result, render_json, render_text
 from ..loader import LoadedProject
 from ..providers.base import Provider
-from ..providers.mettl.provider import MettlProvider
-from ..providers.questionmark.provider import QuestionmarkProvider
-from .mettl import MettlDoctor
-from .probe import Probe, read_only
-from .questionmark import QuestionmarkDoctor
-from .report import Report, Result, render_json, render_text
+from ..providers.registry import VENDORS
 from .samples import save_samples
 
 __all__ = ["Report", "Result", "diagnose", "render_json", "render_text", "save_samples"]
@@ -25,15 +22,7 @@ def diagnose(loaded: LoadedProject, providers: Mapping[str, Provider], *,
     probes: list[Probe] = []
     desired, positions = loaded.desired.schedules, loaded.positions
     for name in sorted(providers):
-        provider = providers[name]
-        if isinstance(provider, MettlProvider):
-            _, probe = read_only(provider.client, name)
-            results += MettlDoctor(provider.client, probe, desired, positions).run()
-        elif isinstance(provider, QuestionmarkProvider):
-            http, probe = read_only(provider.client, name)
-            results += QuestionmarkDoctor(provider.client, http, probe, desired, positions, config=provider.config,
-                                          probe_access=probe_access).run()
-        else:  # pragma: no cover - every provider has its doctor
-            raise TypeError(f"no doctor for provider {name!r}")
+        found, probe = VENDORS[name].doctor(providers[name], desired, positions, probe_access=probe_access)
+        results += found
         probes.append(probe)
     return Report(tuple(results)), probes

@@ -14,9 +14,9 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from ..checks.probe import Answer, Probe
 from ..errors import ReconcilerError, redact
 from ..render.pii import Mask, scrub
-from .probe import Answer, Probe
 
 SECRET_KEYS = frozenset({
     "asgn", "ak", "ts", "password", "privatekey", "private_key", "secret", "webhooksecret", "authorization",

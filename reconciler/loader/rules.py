@@ -13,10 +13,15 @@ from datetime import datetime
 from functools import lru_cache
 from importlib import resources
 
+import reconciler.providers.mettl.rules as mettl
+import reconciler.providers.questionmark.rules as questionmark
+
 from ..models import ScheduleDoc, ScheduleKey
+from ..vendors import VendorRules
 from .yaml_source import Loc
 
-INT64_MAX = 2**63 - 1
+VENDOR_RULES: dict[str, VendorRules] = {"mettl": mettl, "questionmark": questionmark}
+"""Each vendor's own rules (its package's `rules` module)."""
 _FIXED = re.compile(r"^UTC([+-]\d{2}:\d{2})?$")
 _UTC_LINKS = {"Etc/UTC", "Etc/GMT"}
 _POSIX_STYLE = {  # the region each POSIX-style name is usually meant for (EST itself has no summer time)
@@ -70,16 +75,13 @@ def previous_name_problems(schedules: Sequence[ScheduleDoc]) -> list[tuple[int, 
 
 
 def assessment_id_problem(provider: str, assessment_id: str) -> str | None:
-    """Mettl ids are digits; Questionmark AssessmentIDs are Edm.Int64 numbers."""
+    """An assessment id is a number without leading zeros, and one the vendor takes (its `rules` module)."""
+    rules = VENDOR_RULES[provider]
     if re.fullmatch(r"[1-9][0-9]*", assessment_id):
-        if provider == "questionmark" and int(assessment_id) > INT64_MAX:
-            return f"a Questionmark AssessmentID is an Int64 number, at most {INT64_MAX}"
-        return None
+        return rules.assessment_number_problem(int(assessment_id))
     if re.fullmatch(r"0[0-9]*", assessment_id):
         return "an assessment id is a number without leading zeros"
-    vendor = "a Mettl assessment id is digits, such as 769688" if provider == "mettl" else (
-        "a Questionmark AssessmentID is an Int64 number, such as 1234567")
-    return f"{_short(assessment_id)} is not an assessment id: {vendor}"
+    return f"{_short(assessment_id)} is not an assessment id: {rules.ASSESSMENT_ID}"
 
 
 def legacy_zone_problem(zone: str) -> str | None:

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from ..errors import ConfigError, Position, Problem
 from ..models import ProjectConfig
 from ..trust import provider_urls, url_refusal
-from ..vendors import VENDORS
 from .base import Endpoint as Endpoint, Provider
+from .registry import VENDORS
 
 
 def make_providers(
@@ -89,6 +89,4 @@ def _endpoint(
 def _build(project: ProjectConfig, name: str, endpoint: Endpoint) -> Provider:
     if name not in VENDORS:
         raise ValueError(f"unknown provider {name!r}")
-    provider: Provider = VENDORS[name].make_provider()(getattr(project.providers, name), endpoint,
-                                                       shard=project.shard)
-    return provider
+    return VENDORS[name].factory(getattr(project.providers, name), endpoint, shard=project.shard)

@@ -20,7 +20,7 @@ from types import FrameType
 from typing import NoReturn
 
 from .edit import EditError, edit, parse_body
-from .launch import VENDORS, Sandbox, start_vendor
+from .launch import EMULATED, Sandbox, start_vendor
 
 EXIT_OK, EXIT_ERROR = 0, 1
 
@@ -35,7 +35,7 @@ class _Parser(argparse.ArgumentParser):
 def _parser() -> _Parser:
     parser = _Parser(prog="python -m reconciler.sandbox",
                      description="One vendor emulator on loopback, on its own, until Ctrl-C.")
-    parser.add_argument("vendor", choices=VENDORS, help="the vendor API to emulate")
+    parser.add_argument("vendor", choices=EMULATED, help="the vendor API to emulate")
     parser.add_argument("--port", type=_port, default=0, help="port on 127.0.0.1 (default: a free one)")
     parser.add_argument("--state", type=Path, metavar="DIR", help="folder that keeps the world between runs")
     parser.add_argument("--latency", type=_latency, default=0.0, metavar="MS",

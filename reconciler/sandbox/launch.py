@@ -10,8 +10,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..vendors import VENDORS as VENDORS
+from ..vendors import VENDOR_NAMES
 from .base import Faults, RecordedCall, SandboxApp, SandboxServer
+
+EMULATED: tuple[str, ...] = VENDOR_NAMES
+"""The vendors this sandbox emulates: every one the tool speaks to."""
 
 
 @dataclass(frozen=True)
@@ -79,10 +82,12 @@ class Sandbox:
 
 
 def new_app(vendor: str, *, seed_world: bool = False) -> SandboxApp:
-    """A fresh emulator of `vendor` (from the VENDORS registry): empty, or holding the demo world (`worlds.py`)."""
-    if vendor not in VENDORS:
+    """A fresh emulator of `vendor`: empty, or holding the demo world (`worlds.py`, imported on first use)."""
+    if vendor not in EMULATED:
         raise ValueError(f"no sandbox for provider {vendor!r}")
-    app: SandboxApp = VENDORS[vendor].make_sandbox()(seed_world=seed_world)
+    from .worlds import mettl_app, questionmark_app
+
+    app: SandboxApp = mettl_app(seed_world) if vendor == "mettl" else questionmark_app(seed_world)
     return app
 
 

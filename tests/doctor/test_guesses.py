@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from reconciler.doctor import questionmark as qm_doctor
+from reconciler.providers.questionmark import doctor as qm_doctor
 
 from ..cli.conftest import ACME, Cli, Project
 from .conftest import TenantFactory, mettl_world, paged_questionmark_world

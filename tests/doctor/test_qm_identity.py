@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from reconciler.doctor.probe import Probe, ReadOnlyHttp, WriteRefused, read_only_post
+from reconciler.checks.probe import Probe, ReadOnlyHttp, WriteRefused, read_only_post
 from reconciler.http import HttpClient
 from reconciler.providers.questionmark.mapping import external_id, seat_mark
 from reconciler.sandbox.questionmark import QuestionmarkApp

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from reconciler.doctor.probe import WriteRefused, read_only
+from reconciler.checks.probe import WriteRefused, read_only
 from reconciler.providers.mettl.client import MettlClient
 from reconciler.providers.questionmark.client import QuestionmarkClient
 from reconciler.sandbox.launch import Sandbox

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 import pytest
 
-from reconciler.engine_pool import dependencies, run_in_order
+from reconciler.engine.pool import dependencies, run_in_order
 from reconciler.models import Candidate
 from reconciler.plan import CandidateChanges, Create, Writing
 from reconciler.providers.base import Endpoint, Provider

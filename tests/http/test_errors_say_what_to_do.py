@@ -137,7 +137,7 @@ def test_the_cause_is_found_however_deeply_wrapped() -> None:
 
     import requests
 
-    from reconciler.http_transport import unreachable
+    from reconciler.http.transport import unreachable
 
     def wrapped(inner: BaseException) -> requests.ConnectionError:
         try:

@@ -18,7 +18,7 @@ import requests
 
 from reconciler.errors import TransientError, UnreachableError
 from reconciler.http import HttpClient, RetryPolicy
-from reconciler.http_transport import form_body
+from reconciler.http.transport import form_body
 
 BASE = "http://vendor.example:8080/api"
 VENDOR = "http://vendor.invalid:8080"

@@ -14,7 +14,7 @@ from ruamel.yaml import YAML
 
 from reconciler import cli, engine
 from reconciler.importer import spellings
-from reconciler.importer_types import Discovery
+from reconciler.importer.discovery import Discovery
 from reconciler.loader import load_project
 from reconciler.models import DesiredState
 from reconciler.providers.mettl import discover

@@ -7,7 +7,7 @@ from email_validator import SPECIAL_USE_DOMAIN_NAMES, EmailNotValidError, valida
 from hypothesis import given, settings, strategies as st
 
 from reconciler.models import Candidate
-from reconciler.models_base import SPECIAL_USE_DOMAINS, _plain_email, checked_email, checked_emails, is_email
+from reconciler.models.base import SPECIAL_USE_DOMAINS, _plain_email, checked_email, checked_emails, is_email
 
 
 def _validator_accepts(value: str) -> bool:

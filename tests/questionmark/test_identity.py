@@ -11,7 +11,7 @@ import pytest
 
 from reconciler import engine
 from reconciler.models import Candidate, QuestionmarkProviderConfig, QuestionmarkSettings
-from reconciler.models_project import QuestionmarkSignIn
+from reconciler.models.project import QuestionmarkSignIn
 from reconciler.providers.base import Endpoint
 from reconciler.providers.questionmark import provider as provider_module
 from reconciler.providers.questionmark.provider import make_questionmark_provider

@@ -9,10 +9,10 @@ import logging
 
 import pytest
 
-from reconciler.doctor.probe import Probe
-from reconciler.doctor.questionmark import QuestionmarkDoctor
-from reconciler.doctor.report import Check
+from reconciler.checks.probe import Probe
+from reconciler.checks.report import Check
 from reconciler.errors import BadRequestError, MalformedResponseError
+from reconciler.providers.questionmark.doctor import QuestionmarkDoctor
 from reconciler.providers.questionmark.observe import fingerprint
 from reconciler.providers.questionmark.reading import read_listing
 from reconciler.sandbox.base import SandboxRequest, SandboxResponse

@@ -7,7 +7,7 @@ from urllib.parse import parse_qsl
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from reconciler.http_transport import form_body
+from reconciler.http.transport import form_body
 from reconciler.sandbox.base import _decode_form
 
 FORM = "application/x-www-form-urlencoded"

@@ -21,6 +21,7 @@ from ...errors import (
     TransientError,
 )
 from ...http import HttpClient, VendorError, json_body, not_json
+from ...models import MettlProviderConfig
 from .answers import ListedSchedule, LiveSchedule, checked
 from .signing import signature
 
@@ -32,6 +33,9 @@ FORM_HEADERS = {"Content-Type": "application/x-www-form-urlencoded; charset=UTF-
 
 _AUTH_CODES = {"E401", "E403", "E422", "E504"}
 _TRANSIENT_CODES = {"E408", "E503"}
+
+DEFAULTS = MettlProviderConfig()
+"""The settings model's defaults: every Mettl default (workers, timeout, batch size, sourceApp) is read from it."""
 
 
 _KINDS: dict[str, type[ProviderError]] = {
@@ -74,7 +78,7 @@ class MettlClient:
         private_key: str,
         *,
         version: str = "v2",
-        timeout: float = 30.0,
+        timeout: float = DEFAULTS.timeout,
         pool_size: int = 16,
         clock: Callable[[], float] = time.time,
     ) -> None:

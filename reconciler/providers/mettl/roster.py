@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ...models import Candidate, normalize_email
-from ...models_base import checked_email
+from ...models.base import checked_email
 from ...observed import LiveCandidates
 
 

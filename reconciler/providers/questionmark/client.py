@@ -25,6 +25,7 @@ from ...errors import (
     MalformedResponseError,
 )
 from ...http import HttpClient, VendorError, describe_call, json_body, not_json
+from ...models import QuestionmarkProviderConfig
 from . import mapping
 from .answers import (
     ActionableScheduleEntity,
@@ -57,6 +58,9 @@ class EmailIndex:
     ids: dict[str, list[int]] = field(default_factory=dict)
     read: int = 0
     complete: bool = True
+
+DEFAULTS = QuestionmarkProviderConfig()
+"""The settings model's defaults: every Questionmark default (workers, timeouts, batches) is read from it."""
 
 
 def quote_literal(value: str) -> str:
@@ -104,7 +108,7 @@ class QuestionmarkClient:
     """Calls to one Questionmark customer area. Thread-safe: reads may run concurrently."""
 
     def __init__(
-        self, base_url: str, username: str, password: str, *, timeout: float = 30.0, pool_size: int = 16,
+        self, base_url: str, username: str, password: str, *, timeout: float = DEFAULTS.timeout, pool_size: int = 16,
         max_in_flight: int | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/") + "/"

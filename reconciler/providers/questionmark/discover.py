@@ -23,9 +23,9 @@ from ...observed import Observed
 from . import mapping
 from .client import PROVIDER
 from .listing import Classified, Listing, key_of
-from .live import questionmark_live
+from .live import SeatsLive, questionmark_live
 from .membership import MEMBERSHIP, ROSTER_KEY, has_roster, imported_observed
-from .observe import LIST, build_observed
+from .observe import build_observed
 from .provider import QuestionmarkProvider
 
 VENDOR_DEFAULTS: dict[str, Any] = {
@@ -181,7 +181,7 @@ def _importable(observed: Observed, time_zone: str, provider: QuestionmarkProvid
     schedule, live = observed.schedule, questionmark_live(observed)
     view = live.view
     accommodations: dict[str, Accommodation] = {}
-    if live.mode == LIST:
+    if isinstance(live, SeatsLive):
         for email, accommodation in schedule.accommodations.items():
             own = _own(accommodation, view)
             if own is not None:

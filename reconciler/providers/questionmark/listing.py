@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ...models import Schedule, ScheduleKey
-from ...models_identity import live_name
+from ...models.identity import live_name
 from ...plan import UnmanagedSchedule
 from . import mapping
 from .client import PROVIDER

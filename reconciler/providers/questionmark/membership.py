@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import fields, replace
 from typing import Any
 
 from ...errors import BadRequestError
@@ -33,7 +33,7 @@ from . import mapping, people
 from .answers import MetadataEntity
 from .client import PROVIDER, QuestionmarkClient
 from .listing import Listing
-from .live import QuestionmarkLive, questionmark_live
+from .live import GroupLive, MembershipLive, QuestionmarkLive, QuestionmarkState, questionmark_live
 from .observe import build_observed, metadata_of
 from .qmwise import QmwiseClient
 from .writes import Writer, differing, rename_bodies
@@ -42,15 +42,6 @@ MEMBERSHIP, SEATS, GROUP_ACCESS = "membership", "seats", "group"
 ROSTER_KEY = "reconciler:roster"
 """ScheduleMetadata key on a membership-mode group schedule: its value is the GroupID whose members this tool
 manages for it (metadata is write-once: the record stays with the schedule)."""
-
-
-@dataclass(frozen=True, kw_only=True)
-class MembershipLive(QuestionmarkLive):
-    """A membership-mode group schedule: its group's members (ID by email) and whether the roster record is
-    there."""
-
-    member_ids: Mapping[str, int] = field(default_factory=dict)
-    roster_owned: bool = False
 
 
 def has_roster(raw: Mapping[str, Any] | None) -> bool:
@@ -85,9 +76,7 @@ def build_membership_observed(
     metadata = {k: v for k, v in base.schedule.metadata.items() if k != ROSTER_KEY}
     schedule = base.schedule.model_copy(update={"candidates": (), "metadata": metadata})
     candidates = LiveCandidates(frozenset(members), names)
-    state = MembershipLive(**{f.name: getattr(live, f.name) for f in fields(live)},
-                           member_ids=members, roster_owned=has_roster(raw))
-    state = replace(state, mode=MEMBERSHIP)
+    state = _membership(live, members, roster_owned=has_roster(raw))
     digest = hashlib.blake2b(f"{base.fingerprint}:{sorted(members.values())}".encode(), digest_size=8).hexdigest()
     return Observed(schedule=schedule, ref=base.ref, fingerprint=digest, raw=raw, live=state, candidates=candidates)
 
@@ -104,9 +93,15 @@ def imported_observed(
     metadata = {k: v for k, v in base.schedule.metadata.items() if k != ROSTER_KEY}
     schedule = base.schedule.model_copy(update={"candidates": unique, "metadata": metadata})
     live = questionmark_live(base)
-    state = MembershipLive(**{f.name: getattr(live, f.name) for f in fields(live)}, member_ids=members,
-                           roster_owned=True)
-    return replace(base, schedule=schedule, live=replace(state, mode=MEMBERSHIP))
+    return replace(base, schedule=schedule, live=_membership(live, members, roster_owned=True))
+
+
+def _membership(live: QuestionmarkState, members: Mapping[str, int], *, roster_owned: bool) -> MembershipLive:
+    """The group schedule's state read as membership mode: the group's members are its candidates."""
+    common = {f.name: getattr(live, f.name) for f in fields(QuestionmarkLive)}
+    children, enabled = (live.children, live.enabled_children) if isinstance(live, GroupLive) else ({}, ())
+    return MembershipLive(**common, children=children, enabled_children=enabled, member_ids=members,
+                          roster_owned=roster_owned)
 
 
 def review_problems(desired: Schedule, observed: Observed | None) -> list[str]:

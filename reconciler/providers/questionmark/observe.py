@@ -25,9 +25,8 @@ from ...observed import LiveCandidates, Observed
 from . import mapping
 from .client import PROVIDER
 from .listing import Listing
-from .live import QuestionmarkLive
+from .live import GroupLive, QuestionmarkState, SeatsLive
 
-LIST, GROUP = "list", "group"
 _ID = itemgetter("ID")
 
 
@@ -170,8 +169,7 @@ def build_observed(
     metadata_by_id = {int(h["ID"]): metadata_of(h) for h in [raw, *seats_raw, *children]}
     live_candidates: LiveCandidates | None = None
     group: dict[str, Any] = raw["Group"] if isinstance(raw.get("Group"), dict) else {}
-    common: dict[str, Any] = {"schedule_id": int(raw["ID"]), "group_id": raw.get("GroupID"), "members": members,
-                              "holders": [*seats_raw, *children]}
+    state: QuestionmarkState
     if is_list_mode(raw, seats_raw, desired):
         active = seats.all_active()
         view = anchor_view(raw, seats, desired)
@@ -185,7 +183,8 @@ def build_observed(
         accommodations = {email: _accommodation(group_seats[0]) for email, group_seats in accommodated.items()}
         metadata = shared_metadata([metadata_by_id[int(h["ID"])] for h in [raw, *active]])
         off = raw.get("Disabled") is True and all(s.get("Disabled") is True for s in active)
-        common.update(mode=LIST, seats=seats.active, revoked=seats.revoked, active_seats=active)
+        state = SeatsLive(disabled=off, view=view, metadata=metadata_by_id, seats=seats.active,
+                          revoked=seats.revoked, active_seats=active, **_common(raw, members, seats_raw, children))
     else:
         enabled = [c for c in children if c.get("Disabled") is not True]
         by_email: dict[str, dict[str, Any]] = {}
@@ -196,7 +195,8 @@ def build_observed(
         view, candidates, metadata = dict(raw), None, metadata_of(raw)
         accommodations = {e: _accommodation(c) for e, c in by_email.items() if c.get("Disabled") is not True}
         off = raw.get("Disabled") is True and not enabled
-        common.update(mode=GROUP, children=by_email, enabled_children=enabled)
+        state = GroupLive(disabled=off, view=view, metadata=metadata_by_id, children=by_email,
+                          enabled_children=enabled, **_common(raw, members, seats_raw, children))
     try:
         schedule = Schedule(
             name=str(raw.get("Name") or key.name), provider=PROVIDER, assessment_id=key.assessment_id,
@@ -210,9 +210,16 @@ def build_observed(
     if view.get("Disabled") is None and schedule.questionmark is not None:  # the model reads "not said" as false
         unset = schedule.questionmark.model_copy(update={"disabled": None})
         schedule = schedule.model_copy(update={"questionmark": unset})
-    live = QuestionmarkLive(disabled=off, view=view, metadata=metadata_by_id, **common)
     return Observed(schedule=schedule, ref=str(raw["ID"]), fingerprint=fingerprint(raw, seats_raw, children), raw=raw,
-                    live=live, candidates=live_candidates)
+                    live=state, candidates=live_candidates)
+
+
+def _common(raw: Mapping[str, Any], members: Mapping[str, int] | None, seats: Sequence[dict[str, Any]],
+            children: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """What the state of every access mode holds: the schedule, its group (and members, when read), and every
+    seat and exception schedule, active or not."""
+    return {"schedule_id": int(raw["ID"]), "group_id": raw.get("GroupID"), "members": members,
+            "holders": [*seats, *children]}
 
 
 def fingerprint(raw: Mapping[str, Any], seats: Sequence[Mapping[str, Any]],

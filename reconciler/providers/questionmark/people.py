@@ -27,10 +27,10 @@ from typing import Any
 
 from ...errors import AmbiguousWriteError, ProviderError
 from ...models import Candidate, QuestionmarkProviderConfig
-from ...models_project import QuestionmarkSignIn
+from ...models.project import QuestionmarkSignIn
 from . import logins
 from .batch import Batch
-from .client import QuestionmarkClient
+from .client import DEFAULTS, QuestionmarkClient
 from .mapping import email_of
 
 DEFAULT_SCAN = QuestionmarkProviderConfig().max_participants_scanned
@@ -117,7 +117,8 @@ def _twice(candidate: Candidate, ids: Sequence[int], how: str) -> str:
             "candidate's questionmark_login to the right login) so their results are not split")
 
 
-def lookup(client: QuestionmarkClient, candidates: Sequence[Candidate], *, max_workers: int = 8,
+def lookup(client: QuestionmarkClient, candidates: Sequence[Candidate], *,
+           max_workers: int = DEFAULTS.max_workers,
            scan_limit: int = DEFAULT_SCAN) -> list[Match]:
     """Each candidate's match, read concurrently (one login lookup each; the feed at most once)."""
     if not candidates:
@@ -129,7 +130,7 @@ def lookup(client: QuestionmarkClient, candidates: Sequence[Candidate], *, max_w
 
 
 def resolve(
-    client: QuestionmarkClient, candidates: Sequence[Candidate], *, max_workers: int = 8,
+    client: QuestionmarkClient, candidates: Sequence[Candidate], *, max_workers: int = DEFAULTS.max_workers,
     sign_in: QuestionmarkSignIn | None = None, scan_limit: int = DEFAULT_SCAN,
 ) -> tuple[dict[str, int], list[str]]:
     """(participant ID by email, one message per candidate that was not found or created)."""

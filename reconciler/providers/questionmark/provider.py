@@ -23,19 +23,17 @@ from dataclasses import replace
 from typing import Any
 
 from ...errors import ConfigError, NotFoundError, Position, Problem, ProviderError
-from ...http import RunDeadline
 from ...models import QuestionmarkProviderConfig, Schedule, ScheduleKey
-from ...observed import ApplyOutcome, Observed, ObservedWorld
+from ...observed import Observed, ObservedWorld
 from ...plan import GROUP, INVITATION_ONLY, METADATA, Create, Disable, NewParticipants, Update, Writing
-from ..base import Endpoint, Provider
+from ..base import Endpoint, Provider, Written
 from . import mapping, people
-from .client import PROVIDER, QuestionmarkClient
+from .client import DEFAULTS, PROVIDER, QuestionmarkClient
 from .listing import Classified, Listing, classify, find_owned
-from .live import QuestionmarkLive, questionmark_live
+from .live import MembershipLive, SeatsLive, questionmark_live
 from .membership import (
     MEMBERSHIP,
     SEATS,
-    MembershipLive,
     MembershipWriter,
     build_membership_observed,
     has_roster,
@@ -51,14 +49,13 @@ STARTED, UNKNOWN = "has started", "status unknown"
 PLAN_LOOKUPS = 500
 """Added candidates a plan looks up (to list the new participants) in one run; past it they are counted."""
 
-
 class QuestionmarkProvider(Provider):
     """Identity is (assessment_id, name), marked in ExternalID; unowned schedules are never touched."""
 
     name = PROVIDER
 
     def __init__(
-        self, client: QuestionmarkClient, *, max_workers: int = 8, shard: str | None = None,
+        self, client: QuestionmarkClient, *, max_workers: int = DEFAULTS.max_workers, shard: str | None = None,
         config: QuestionmarkProviderConfig | None = None, qmwise: QmwiseClient | None = None, access: str = SEATS,
     ) -> None:
         if access == MEMBERSHIP and qmwise is None:
@@ -74,9 +71,8 @@ class QuestionmarkProvider(Provider):
         self._write_pool: ThreadPoolExecutor | None = None
         self._pool_lock = threading.Lock()
 
-    @property
-    def calls(self) -> int:
-        return self.client.http.stats.total + (self.qmwise.http.stats.total if self.qmwise else 0)
+    def clients(self) -> tuple[QuestionmarkClient] | tuple[QuestionmarkClient, QmwiseClient]:
+        return (self.client,) if self.qmwise is None else (self.client, self.qmwise)
 
     def access_modes(self, desired: Sequence[Schedule]) -> dict[str, str]:
         """How each of these Questionmark schedules holds its candidates: membership, seats or group."""
@@ -91,9 +87,7 @@ class QuestionmarkProvider(Provider):
             pool, self._write_pool = self._write_pool, None
         if pool is not None:
             pool.shutdown()
-        self.client.close()
-        if self.qmwise is not None:
-            self.qmwise.close()
+        super().close()
 
     def write_pool(self) -> ThreadPoolExecutor:
         """The threads every change's seat and exception writes share (the client caps what is in flight)."""
@@ -101,13 +95,6 @@ class QuestionmarkProvider(Provider):
             if self._write_pool is None:
                 self._write_pool = ThreadPoolExecutor(max(1, self.max_workers), thread_name_prefix="questionmark-write")
             return self._write_pool
-
-    def limit_run(self, deadline: RunDeadline) -> None:
-        self.client.http.run_deadline = deadline
-        if self.qmwise is not None:
-            self.qmwise.http.run_deadline = deadline
-
-    # ------------------------------------------------------------------ reading
 
     def observe(self, desired: Sequence[Schedule]) -> ObservedWorld:
         """List Schedules once (its pages + 1 for `$count`, read concurrently); read group members for
@@ -196,8 +183,9 @@ class QuestionmarkProvider(Provider):
         group schedule and exception schedule; fail closed)."""
         if isinstance(observed.live, MembershipLive):
             return self._started_members(observed.live, emails)
-        seats = [(email, int(seat["ID"])) for email in sorted(emails)
-                 for seat in questionmark_live(observed).seats.get(email, ())]
+        live = questionmark_live(observed)
+        held = live.seats if isinstance(live, SeatsLive) else {}
+        seats = [(email, int(seat["ID"])) for email in sorted(emails) for seat in held.get(email, ())]
 
         def attempted(item: tuple[str, int]) -> bool | None:
             try:
@@ -228,8 +216,6 @@ class QuestionmarkProvider(Provider):
         started = {int(a["ParticipantID"]) for a in attempts}
         return {email: STARTED for email in sorted(emails) if live.member_ids.get(email) in started}
 
-    # ------------------------------------------------------------------ reviewing
-
     def annotate(self, change: Writing, observed: Observed | None) -> Writing:
         """The new participants apply would create for this change's added candidates (looked up by login, then
         by PrimaryEmail, as apply does; at most PLAN_LOOKUPS a run), and how they will sign in. A candidate
@@ -237,7 +223,7 @@ class QuestionmarkProvider(Provider):
         if isinstance(change, Disable) or not change.candidates.add:
             return change
         live = observed.live if observed is not None else None
-        revoked = live.revoked if isinstance(live, QuestionmarkLive) else {}
+        revoked = live.revoked if isinstance(live, SeatsLive) else {}
         adds = [c for c in change.candidates.add if c.email not in revoked]
         with self._pool_lock:
             budget = max(0, min(len(adds), PLAN_LOOKUPS - self._lookups))
@@ -348,8 +334,6 @@ class QuestionmarkProvider(Provider):
         return [f"accommodation for {email}: {where} ({what} would grant access)"
                 for email in sorted(set(desired.accommodations) - allowed)]
 
-    # ------------------------------------------------------------------ writing
-
     def resources(self, change: Writing, observed: Observed | None) -> frozenset[str]:
         """Also the group (found or created by name) and the participants of added candidates (found or created
         by login): two changes that could both create one of them are applied one after the other."""
@@ -361,24 +345,23 @@ class QuestionmarkProvider(Provider):
             names.update(f"email:{c.email}" for c in change.candidates.add)
         return frozenset(names)
 
-    def apply(self, change: Writing, observed: Observed | None) -> ApplyOutcome:
-        """Create, update or disable with the fewest calls (see writes.Writer)."""
-        before = self.calls
+    def _writer(self, change: Writing, observed: Observed | None) -> Writer:
+        """Who writes this change (see writes.Writer): through QMWISe for a membership-mode list, else OData."""
         options: dict[str, Any] = {"max_workers": self.max_workers, "shard": self.shard, "pool": self.write_pool()}
         membership = isinstance(observed.live, MembershipLive) if observed is not None else (
             isinstance(change, Create) and self._membership(change.desired))
-        writer = (MembershipWriter(self.client, self.qmwise, **options)
-                  if self.qmwise is not None and membership and not isinstance(change, Disable)
-                  else Writer(self.client, config=self.config, **options))
-        if isinstance(change, Create):
-            ref = writer.create(change.desired)
-        elif observed is None:
-            return ApplyOutcome(change.key, False, message="the live schedule was not read; plan again")
-        elif isinstance(change, Disable):
-            ref = writer.disable(observed)
-        else:
-            ref = writer.update(change, change.desired, observed)
-        return ApplyOutcome(change.key, True, calls=self.calls - before, ref=ref)
+        if self.qmwise is not None and membership and not isinstance(change, Disable):
+            return MembershipWriter(self.client, self.qmwise, **options)
+        return Writer(self.client, config=self.config, **options)
+
+    def _create(self, change: Create, observed: Observed | None) -> Written:
+        return Written(self._writer(change, observed).create(change.desired))
+
+    def _update(self, change: Update, observed: Observed) -> Written:
+        return Written(self._writer(change, observed).update(change, change.desired, observed))
+
+    def _retire(self, change: Disable, observed: Observed) -> Written:
+        return Written(self._writer(change, observed).disable(observed))
 
 
 def make_questionmark_provider(

@@ -22,6 +22,7 @@ from defusedxml.ElementTree import ParseError as DefusedParseError, fromstring
 
 from ...errors import AuthenticationError, BadRequestError, MalformedResponseError
 from ...http import HttpClient, VendorError
+from .client import DEFAULTS
 
 PROVIDER = "questionmark"
 QMWISE_NS = "http://questionmark.com/QMWISe/"
@@ -103,7 +104,8 @@ class QmwiseClient:
     """Calls to one tenant's QMWISe endpoint. Thread-safe."""
 
     def __init__(
-        self, url: str, username: str, password: str, *, timeout: float = 30.0, batch: int = 500,
+        self, url: str, username: str, password: str, *, timeout: float = DEFAULTS.timeout,
+        batch: int = DEFAULTS.qmwise_batch,
         max_in_flight: int | None = None,
     ) -> None:
         self.url = url

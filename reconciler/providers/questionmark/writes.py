@@ -26,9 +26,9 @@ from ...observed import Observed
 from ...plan import ACCOMMODATIONS, NAME, FieldPath, Update
 from . import mapping, people
 from .batch import Batch
-from .client import PROVIDER, QuestionmarkClient
-from .live import questionmark_live
-from .observe import GROUP, metadata_of
+from .client import DEFAULTS, PROVIDER, QuestionmarkClient
+from .live import GroupLive, MembershipLive, SeatsLive, questionmark_live
+from .observe import metadata_of
 
 T = TypeVar("T")
 
@@ -80,7 +80,7 @@ class Writer:
     """Turns one change into calls. A fresh Writer per change."""
 
     def __init__(
-        self, client: QuestionmarkClient, *, max_workers: int = 8, shard: str | None = None,
+        self, client: QuestionmarkClient, *, max_workers: int = DEFAULTS.max_workers, shard: str | None = None,
         pool: Executor | None = None, config: QuestionmarkProviderConfig | None = None,
     ) -> None:
         self.client = client
@@ -240,16 +240,19 @@ class Writer:
                                                       state.metadata.get(schedule_id, {})))
         self.batch.join()  # the anchor (or group schedule) before its seats and exceptions
         if not listed:
-            self._exceptions(desired, after, state.children, paths, members=state.members or {},
-                             wanted=wanted, enabled=state.enabled_children)
-        elif state.mode == GROUP:  # a group schedule becomes the anchor of a candidate list
+            children, enabled = (state.children, state.enabled_children) if isinstance(state, GroupLive) else ({}, ())
+            self._exceptions(desired, after, children, paths, members=state.members or {},
+                             wanted=wanted, enabled=enabled)
+        elif isinstance(state, GroupLive) and not isinstance(state, MembershipLive):
+            # a group schedule becomes the anchor of a candidate list
             for child in state.enabled_children:
                 self._patch(int(child["ID"]), {"Disabled": True})
             self.batch.join()
             self._seat(desired, after, list(change.candidates.add), {})
         else:
             self._update_seats(change, desired, observed, wanted, paths)
-            self._seat(desired, after, list(change.candidates.add), state.revoked)
+            self._seat(desired, after, list(change.candidates.add),
+                       state.revoked if isinstance(state, SeatsLive) else {})
         return self.finish(observed.ref)
 
     def _update_seats(
@@ -260,7 +263,8 @@ class Writer:
         mark = mapping.external_id(desired.assessment_id, desired.name, self.shard)
         removed = set(change.candidates.remove)
         touched = touched_accommodations(desired, paths)
-        for seat in questionmark_live(observed).active_seats:
+        live = questionmark_live(observed)
+        for seat in live.active_seats if isinstance(live, SeatsLive) else ():
             email = mapping.email_of(seat.get("Participant"))
             if email in removed:
                 self._patch(int(seat["ID"]), {**ANCHOR, "ExternalID": mapping.seat_mark(mark, revoked=True)})
@@ -315,7 +319,8 @@ class Writer:
         with self._settled():
             raw = observed.raw or {}
             live = questionmark_live(observed)
-            for schedule in [raw, *live.active_seats, *live.enabled_children]:
+            held = live.active_seats if isinstance(live, SeatsLive) else live.enabled_children
+            for schedule in [raw, *held]:
                 if schedule.get("Disabled") is not True:
                     self._patch(int(schedule["ID"]), {"Disabled": True})
                 if schedule is raw:

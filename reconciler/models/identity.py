@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from .errors import RenameConflictError
-from .models import Schedule
+from ..errors import RenameConflictError
+from . import Schedule
 
 
 def live_name(schedule: Schedule, is_live: Callable[[str], bool]) -> str | None:

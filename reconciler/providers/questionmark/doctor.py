@@ -13,17 +13,19 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-from ..errors import AuthenticationError, Position, ProviderError
-from ..models import QuestionmarkProviderConfig, Schedule, ScheduleKey
-from ..providers.questionmark.client import AUTH_HINT, EXPAND, QuestionmarkClient, quote_literal
-from ..providers.questionmark.mapping import SETTINGS
-from ..providers.questionmark.observe import fingerprint
-from . import qm_identity
-from .common import clock_result, in_order, json_of
-from .edmx import entity_sets
-from .membership import MEMBERSHIP_MANUAL, membership_navigations
-from .probe import Probe, ReadOnlyHttp
-from .report import DOCUMENTED, REPORT_ADVICE, Check, Result, skip_all
+from ...checks.common import clock_result, in_order, json_of
+from ...checks.edmx import entity_sets
+from ...checks.probe import Probe, ReadOnlyHttp, read_only
+from ...checks.report import DOCUMENTED, REPORT_ADVICE, Check, Result, skip_all
+from ...errors import AuthenticationError, Position, ProviderError
+from ...models import QuestionmarkProviderConfig, Schedule, ScheduleKey
+from ..base import Provider
+from . import doctor_identity
+from .client import AUTH_HINT, EXPAND, QuestionmarkClient, quote_literal
+from .doctor_membership import MEMBERSHIP_MANUAL, membership_navigations
+from .mapping import SETTINGS
+from .observe import fingerprint
+from .provider import QuestionmarkProvider
 
 PROVIDER = "questionmark"
 IMPOSSIBLE_NAME = "reconciler-doctor's probe#"
@@ -102,17 +104,17 @@ class QuestionmarkDoctor:
     def run(self) -> list[Result]:
         first = self.credentials()
         clock = clock_result(_LATER[0], self.probe, "monitoring-types", None)
-        access = [qm_identity.PROBE_NOTE]
+        access = [doctor_identity.PROBE_NOTE]
         if first.status == "fail":
-            return [first, clock, *skip_all(_LATER[1:]), *skip_all(qm_identity.LATER), *MANUAL, *access,
-                    *qm_identity.MANUAL, *MEMBERSHIP_MANUAL]
+            return [first, clock, *skip_all(_LATER[1:]), *skip_all(doctor_identity.LATER), *MANUAL, *access,
+                    *doctor_identity.MANUAL, *MEMBERSHIP_MANUAL]
         if self.probe_access:
-            access = qm_identity.probe_access(self.client, self.probe)
-        identity = qm_identity.participant_feed(self.client, self.probe, self.config)
+            access = doctor_identity.probe_access(self.client, self.probe)
+        identity = doctor_identity.participant_feed(self.client, self.probe, self.config)
         return [first, clock, self.metadata(), *self.schedules(), self.metadata_feed(), self.participant_lookup(),
                 self.attempts(), *self.permissions(), self.monitoring_types(), self.error_envelope(),
                 membership_navigations(self.client, self.probe, self.group_ids), *identity,
-                *access, *MANUAL, *qm_identity.MANUAL, *MEMBERSHIP_MANUAL]
+                *access, *MANUAL, *doctor_identity.MANUAL, *MEMBERSHIP_MANUAL]
 
     def credentials(self) -> Result:
         check = Check(PROVIDER, "questionmark credentials")
@@ -372,7 +374,7 @@ class QuestionmarkDoctor:
 
     def monitoring_types(self) -> Result:
         """Q-20: the monitoring types the desired schedules name (or the default name) exist and are enabled."""
-        return qm_identity.monitoring_types(self.types, self.desired, self.config)
+        return doctor_identity.monitoring_types(self.types, self.desired, self.config)
 
     def error_envelope(self) -> Result:
         """Q-05: a refused request answers 4xx with `{"odata.error": {"code", "message": {"value"}}}`."""
@@ -404,3 +406,15 @@ _LATER = tuple(Check(PROVIDER, name, assumption) for name, assumption in (
     ("questionmark service account", "Q-07"), ("questionmark scheduling permission", DOCUMENTED),
     ("questionmark monitoring types", "Q-20"),
     ("questionmark error envelope", "Q-05"), ("questionmark membership navigations", "Q-16")))
+
+
+def diagnose(provider: Provider, desired: Sequence[Schedule], positions: Mapping[ScheduleKey, Position], *,
+             probe_access: bool = False) -> tuple[list[Result], Probe]:
+    """Every Questionmark check, through the provider's client made GET-only first (but for the read-only
+    ActionableSchedules action of `probe_access`)."""
+    if not isinstance(provider, QuestionmarkProvider):
+        raise TypeError(f"the Questionmark doctor needs the Questionmark provider, not {type(provider).__name__}")
+    http, probe = read_only(provider.client, PROVIDER)
+    doctor = QuestionmarkDoctor(provider.client, http, probe, desired, positions, config=provider.config,
+                                probe_access=probe_access)
+    return doctor.run(), probe

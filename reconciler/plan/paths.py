@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import field_serializer, field_validator
 
-from .models import Accommodation, Frozen
+from ..models import Accommodation, Frozen
 
 FieldPath = tuple[str, ...]
 """Where a field is: `("mettl", "web_proctoring", "count")`, `("accommodations", email, "extra_time")`,

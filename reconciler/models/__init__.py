@@ -16,8 +16,10 @@ from pydantic import (
     model_validator,
 )
 
+from ..vendors import PROVIDER_TITLES as PROVIDER_TITLES  # re-exported: the titles come from the vendors table
+
 # Re-exported: the rest of the package imports these from models.
-from .models_base import (
+from .base import (
     AssessmentId as AssessmentId,
     CalendarDate as CalendarDate,
     Email as Email,
@@ -41,14 +43,14 @@ from .models_base import (
     printable_text,
     to_utc as to_utc,
 )
-from .models_project import (
+from .project import (
     LimitsConfig as LimitsConfig,
     MettlProviderConfig as MettlProviderConfig,
     ProjectConfig as ProjectConfig,
     QuestionmarkProviderConfig as QuestionmarkProviderConfig,
     SafetyConfig as SafetyConfig,
 )
-from .models_settings import (
+from .settings import (
     Accommodation as Accommodation,
     GradeNotification as GradeNotification,
     IpAccessRestriction as IpAccessRestriction,
@@ -64,7 +66,6 @@ from .models_settings import (
     VisualProctoringOptions as VisualProctoringOptions,
     WebProctoring as WebProctoring,
 )
-from .vendors import PROVIDER_TITLES as PROVIDER_TITLES  # re-exported: the titles come from the registry
 
 
 class Window(Frozen):

@@ -12,14 +12,16 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import quote
 
-from ..errors import AuthenticationError, NotFoundError, Position, ProviderError
-from ..models import Schedule, ScheduleKey
-from ..providers.mettl.client import PAGE_LIMIT, MettlClient
-from ..providers.mettl.status import shown
-from .common import clock_result, has_key, in_order, json_of
-from .mettl_rows import VALUES_SHOWN, status_checks
-from .probe import Probe
-from .report import REPORT_ADVICE, Check, Result, skip_all
+from ...checks.common import clock_result, has_key, in_order, json_of
+from ...checks.probe import Probe, read_only
+from ...checks.report import REPORT_ADVICE, Check, Result, skip_all
+from ...errors import AuthenticationError, NotFoundError, Position, ProviderError
+from ...models import Schedule, ScheduleKey
+from ..base import Provider
+from .client import PAGE_LIMIT, MettlClient
+from .doctor_rows import VALUES_SHOWN, status_checks
+from .provider import MettlProvider
+from .status import shown
 
 PROVIDER = "mettl"
 SKEW_LIMIT = 3600.0
@@ -267,3 +269,12 @@ _LATER = tuple(Check(PROVIDER, name, assumption) for name, assumption in (
     ("mettl candidate status rows", "M-06"), ("mettl status rows per candidate", "M-10"),
     ("mettl stable reads", "M-14"), ("mettl write-only header", "M-07"),
     ("mettl error envelope", "M-08")))
+
+
+def diagnose(provider: Provider, desired: Sequence[Schedule], positions: Mapping[ScheduleKey, Position], *,
+             probe_access: bool = False) -> tuple[list[Result], Probe]:
+    """Every Mettl check, through the provider's client made GET-only first (`probe_access`: Questionmark's)."""
+    if not isinstance(provider, MettlProvider):
+        raise TypeError(f"the Mettl doctor needs the Mettl provider, not {type(provider).__name__}")
+    _, probe = read_only(provider.client, PROVIDER)
+    return MettlDoctor(provider.client, probe, desired, positions).run(), probe

@@ -10,7 +10,7 @@ from pydantic import (
     model_validator,
 )
 
-from .models_base import (
+from .base import (
     Email,
     Frozen,
     IPv4,

@@ -7,10 +7,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from ..errors import ProviderError
-from ..providers.questionmark.client import QuestionmarkClient
-from .probe import Probe
-from .report import REPORT_ADVICE, Check, Result
+from ...checks.probe import Probe
+from ...checks.report import REPORT_ADVICE, Check, Result
+from ...errors import ProviderError
+from .client import QuestionmarkClient
 
 PROVIDER = "questionmark"
 NAVIGATIONS = Check(PROVIDER, "questionmark membership navigations", "Q-16")

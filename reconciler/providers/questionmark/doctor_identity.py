@@ -10,13 +10,13 @@ from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from .. import clock
-from ..errors import ProviderError
-from ..models import QuestionmarkProviderConfig, Schedule
-from ..providers.questionmark import mapping
-from ..providers.questionmark.client import EXPAND, QuestionmarkClient
-from .probe import Probe
-from .report import Check, Result
+from ... import clock
+from ...checks.probe import Probe
+from ...checks.report import Check, Result
+from ...errors import ProviderError
+from ...models import QuestionmarkProviderConfig, Schedule
+from . import mapping
+from .client import EXPAND, QuestionmarkClient
 
 PROVIDER = "questionmark"
 PROBE_PARTICIPANTS = "questionmark participant feed"

@@ -13,8 +13,8 @@ from concurrent.futures import CancelledError, Future, ThreadPoolExecutor, wait
 from contextlib import ExitStack
 from typing import TypeVar
 
-from .plan import Writing
-from .providers.base import Provider
+from ..plan import Writing
+from ..providers.base import Provider
 
 T = TypeVar("T")
 

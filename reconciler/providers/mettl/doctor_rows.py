@@ -8,12 +8,12 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from ..errors import ProviderError
-from ..models import normalize_email
-from ..providers.mettl.client import MettlClient
-from ..providers.mettl.status import is_known, row_email, seen_values, shown, status_values
-from .probe import Probe
-from .report import REPORT_ADVICE, Check, Result
+from ...checks.probe import Probe
+from ...checks.report import REPORT_ADVICE, Check, Result
+from ...errors import ProviderError
+from ...models import normalize_email
+from .client import MettlClient
+from .status import is_known, row_email, seen_values, shown, status_values
 
 PROVIDER = "mettl"
 VALUES_SHOWN = 12  # distinct status values printed at most

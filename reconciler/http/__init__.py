@@ -28,7 +28,7 @@ from urllib.parse import urlsplit
 import orjson
 import requests
 
-from .errors import (
+from ..errors import (
     AmbiguousWriteError,
     AuthenticationError,
     BadRequestError,
@@ -40,7 +40,7 @@ from .errors import (
     UnreachableError,
     redact,
 )
-from .http_transport import AnswerAdapter, AnswerTooLarge, Transport, Workers, unreachable
+from .transport import AnswerAdapter, AnswerTooLarge, Transport, Workers, unreachable
 
 log = logging.getLogger("reconciler.http")
 

@@ -15,8 +15,8 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import Field, computed_field, field_serializer, model_validator
 
-from .models import Candidate, Frozen, Schedule, ScheduleKey, Window
-from .plan_paths import (
+from ..models import Candidate, Frozen, Schedule, ScheduleKey, Window
+from .paths import (
     ACCOMMODATIONS as ACCOMMODATIONS,
     DISABLED as DISABLED,
     GROUP as GROUP,

@@ -35,7 +35,7 @@ from requests.models import PreparedRequest
 from requests.utils import get_environ_proxies
 from urllib3.exceptions import DecodeError, HTTPError as Urllib3Error, ProtocolError, ReadTimeoutError
 
-from .errors import scrub
+from ..errors import scrub
 
 T = TypeVar("T")
 

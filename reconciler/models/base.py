@@ -20,13 +20,13 @@ from pydantic import (
     Field,
 )
 
-from .vendors import (
-    PROVIDER_TITLES as PROVIDER_TITLES,  # re-exported: the titles come from the registry
-    VENDORS,
+from ..vendors import (
+    PROVIDER_TITLES as PROVIDER_TITLES,  # re-exported: the titles come from the vendors' table
+    VENDOR_NAMES,
 )
 
 ProviderName = Literal["mettl", "questionmark"]
-PROVIDERS: tuple[str, ...] = tuple(VENDORS)
+PROVIDERS: tuple[str, ...] = VENDOR_NAMES
 
 _OFFSET = re.compile(r"^UTC(?:(?P<sign>[+-])(?P<h>\d{2}):(?P<m>\d{2}))?$")
 

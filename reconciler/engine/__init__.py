@@ -7,14 +7,14 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from . import clock
-from .engine_pool import run_in_order
-from .errors import AmbiguousWriteError, ProviderError, ReconcilerError, StalePlanError, UnsafePlanError
-from .models import DesiredState, SafetyConfig, ScheduleKey
-from .observed import ApplyOutcome, Observed, ObservedWorld
-from .plan import Create, Disable, NoOp, Plan, ScheduleChange, UnmanagedSchedule, Update, Writing
-from .providers.base import Provider
-from .scope import Scope
+from .. import clock
+from ..errors import AmbiguousWriteError, ProviderError, ReconcilerError, StalePlanError, UnsafePlanError
+from ..models import DesiredState, SafetyConfig, ScheduleKey
+from ..observed import ApplyOutcome, Observed, ObservedWorld
+from ..plan import Create, Disable, NoOp, Plan, ScheduleChange, UnmanagedSchedule, Update, Writing
+from ..providers.base import Provider
+from ..scope import Scope
+from .pool import run_in_order
 
 
 @dataclass
@@ -50,7 +50,13 @@ def observe_all(
 ) -> dict[str, ObservedWorld]:
     """Read every provider (the scope's only) concurrently; what is out of scope is dropped."""
     scope = scope or Scope()
-    desired = scope.narrow(desired)
+    return _observe_narrowed(scope.narrow(desired), providers, on_read, scope)
+
+
+def _observe_narrowed(
+    desired: DesiredState, providers: Mapping[str, Provider], on_read: ReadHook | None, scope: Scope,
+) -> dict[str, ObservedWorld]:
+    """observe_all, for a desired state the scope has already narrowed."""
     needed = [scope.provider] if scope.provider else sorted({s.provider for s in desired.schedules} | set(providers))
     missing = [name for name in needed if name not in providers]
     if missing:
@@ -90,8 +96,8 @@ def _make_plan(
     on_read: ReadHook | None,
     scope: Scope,
 ) -> PlanRun:
-    desired = scope.narrow(desired)
-    worlds = observe_all(desired, providers, on_read, scope)
+    desired = scope.narrow(desired)  # the one narrowing of a plan
+    worlds = _observe_narrowed(desired, providers, on_read, scope)
     observed: dict[ScheduleKey, Observed] = {}
     retired: list[Observed] = []
     unmanaged = []
@@ -101,7 +107,7 @@ def _make_plan(
         unmanaged.extend(world.unmanaged)
     observed = _protect_started(desired, observed, providers)
     retired, undeclared = _split_retired(retired, desired.prune)
-    from .diff import build_plan  # here, not at the top: `validate` starts without DeepDiff
+    from ..diff import build_plan  # here, not at the top: `validate` starts without DeepDiff
 
     plan = build_plan(desired.schedules, observed, retired, unmanaged, safety=safety, now=now or clock.utcnow(),
                       resend_secrets=resend_secrets, undeclared=undeclared)
@@ -186,15 +192,15 @@ def check_safety(plan: Plan, *, force: bool) -> None:
             "refused as unsafe (re-run with --force if this is intended):\n  " + "\n  ".join(unsafe))
 
 
-def check_saved(saved: Mapping[str, object], run: PlanRun) -> None:
-    """Refuse when the saved plan no longer matches what a fresh plan says, naming what moved."""
+def check_saved(saved: Plan, run: PlanRun) -> None:
+    """Refuse when the saved plan (validated, its checksum checked) no longer matches what a fresh plan says,
+    naming what moved."""
     fresh = run.plan
-    if saved.get("checksum") == fresh.checksum:
+    if saved.checksum == fresh.checksum:
         return
     moved: list[str] = []
-    saved_prints = saved.get("fingerprints")
-    saved_prints = saved_prints if isinstance(saved_prints, dict) else {}
-    labels = _labels(fresh, saved.get("changes"))
+    saved_prints = saved.fingerprints
+    labels = {change.key.path: str(change.key) for change in (*fresh.changes, *saved.changes)}
     for key, value in sorted(saved_prints.items()):
         now_value = fresh.fingerprints.get(key)
         if now_value != value:
@@ -206,25 +212,19 @@ def check_saved(saved: Mapping[str, object], run: PlanRun) -> None:
     raise StalePlanError("saved plan is stale, nothing was applied:\n  " + "\n  ".join(moved))
 
 
-def _labels(fresh: Plan, saved_changes: object) -> dict[str, str]:
-    """Fingerprint key (`mettl/769688/Name`) → how every output names that schedule."""
-    keys = [c.key for c in fresh.changes]
-    if isinstance(saved_changes, list):
-        keys += [ScheduleKey(str(c.get("provider")), str(c.get("assessment_id")), str(c.get("name")))
-                 for c in saved_changes if isinstance(c, dict)]
-    return {key.path: str(key) for key in keys}
-
-
 def apply_plan(
     run: PlanRun,
     providers: Mapping[str, Provider],
     *,
     force: bool = False,
+    safety_checked: bool = False,
     on_outcome: Callable[[ApplyOutcome], None] | None = None,
 ) -> ApplyReport:
-    """Apply every actionable change, each vendor's concurrently (see engine_pool); a failure is recorded and
-    the others go on (the next run repairs). Outcomes come in plan order."""
-    check_safety(run.plan, force=force)
+    """Apply every actionable change, each vendor's concurrently (see pool.py); a failure is recorded and
+    the others go on (the next run repairs). Outcomes come in plan order. The safety check runs here unless
+    the caller ran it already (`safety_checked`: the CLI does, before it asks to confirm)."""
+    if not safety_checked:
+        check_safety(run.plan, force=force)
     report = ApplyReport()
 
     def apply(change: Writing) -> ApplyOutcome:
@@ -298,7 +298,7 @@ def _remaining(change: Writing, live: Observed | None) -> Writing | None:
     """What is still to do after a re-read: None once the live object matches the change."""
     if isinstance(change, Disable):
         return None if live is None or live.live.disabled else change
-    from .diff import diff_schedule  # as in plan: DeepDiff only where a diff is made
+    from ..diff import diff_schedule  # as in plan: DeepDiff only where a diff is made
 
     rest = diff_schedule(change.desired, live)
     return rest if isinstance(rest, (Create, Update)) and rest.actionable else None

@@ -16,11 +16,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from .errors import ReconcilerError
-from .importer_types import Discovery
-from .loader.yaml_write import CommentedMap, CommentedSeq, dump_document, read_plain
-from .models import PROVIDER_TITLES, Schedule, ScheduleKey, is_email, normalize_email
-from .observed import Observed
+from ..errors import ReconcilerError
+from ..loader.yaml_write import CommentedMap, CommentedSeq, dump_document, read_plain
+from ..models import PROVIDER_TITLES, Schedule, ScheduleKey, is_email, normalize_email
+from ..observed import Observed
+from .discovery import Discovery
 
 SCHEMA_FILE = "desired-state.schema.json"
 
