@@ -28,7 +28,7 @@ from typing import Any
 from ...errors import BadRequestError
 from ...models import Candidate, Schedule, ScheduleKey
 from ...observed import LiveCandidates, Observed
-from ...plan import NAME, Update
+from ...plan import Update
 from . import mapping, people
 from .answers import MetadataEntity
 from .client import PROVIDER, QuestionmarkClient
@@ -36,7 +36,7 @@ from .listing import Listing
 from .live import GroupLive, MembershipLive, QuestionmarkLive, QuestionmarkState, questionmark_live
 from .observe import build_observed, metadata_of
 from .qmwise import QmwiseClient
-from .writes import Writer, differing, rename_bodies
+from .writes import Writer, differing
 
 MEMBERSHIP, SEATS, GROUP_ACCESS = "membership", "seats", "group"
 ROSTER_KEY = "reconciler:roster"
@@ -192,12 +192,7 @@ class MembershipWriter(Writer):
             if live.member_ids:
                 raise BadRequestError(PROVIDER, review_problems(desired, observed)[0])
             self.client.create_metadata(schedule_id, ROSTER_KEY, str(group_id))  # claim the empty group
-        paths = [f.path for f in change.fields]
-        if NAME in paths:
-            self.pending = rename_bodies(desired, observed, self.shard)
-        wanted = mapping.parent_changes(paths, desired)
-        if mapping.MONITORING in paths:
-            wanted["MonitoringTypeID"] = self.monitoring_id(desired)
+        paths, wanted = self.parent_changes(change, desired, observed)
         if not live.roster_owned and raw.get("Disabled") is True and not _wants_disabled(desired):
             wanted["Disabled"] = False  # a claimed former anchor opens to its members
         body = differing(wanted, raw)

@@ -168,6 +168,18 @@ class Writer:
             self._seat(desired, anchor, list(desired.candidates), {})
             return self.finish(str(anchor["ID"]))
 
+    def parent_changes(self, change: Update, desired: Schedule,
+                       observed: Observed) -> tuple[list[FieldPath], dict[str, Any]]:
+        """The change's field paths and the properties its parent schedule's PATCH sets (a rename also queues the
+        new name and mark of every schedule of the exam)."""
+        paths = [f.path for f in change.fields]
+        if NAME in paths:
+            self.pending = rename_bodies(desired, observed, self.shard)
+        wanted = mapping.parent_changes(paths, desired)
+        if mapping.MONITORING in paths:
+            wanted["MonitoringTypeID"] = self.monitoring_id(desired)
+        return paths, wanted
+
     def monitoring_id(self, desired: Schedule) -> int:
         """The MonitoringTypeID a new schedule gets: its `monitoring_type_id`, else the ID of its `monitoring`
         name (or of providers.questionmark.monitoring) in `GET MonitoringTypes` (assumption Q-20)."""
@@ -225,12 +237,7 @@ class Writer:
 
     def _update(self, change: Update, desired: Schedule, observed: Observed) -> str:
         state = questionmark_live(observed)
-        paths = [f.path for f in change.fields]
-        if NAME in paths:
-            self.pending = rename_bodies(desired, observed, self.shard)
-        wanted = mapping.parent_changes(paths, desired)
-        if mapping.MONITORING in paths:
-            wanted["MonitoringTypeID"] = self.monitoring_id(desired)
+        paths, wanted = self.parent_changes(change, desired, observed)
         live = dict(observed.raw or {})
         schedule_id = state.schedule_id
         listed = desired.candidates is not None
