@@ -33,7 +33,8 @@ TOKEN_HEX = 10
 
 _STOP = r"\s@,;<>\""
 _STOP_CHARS = "@,;<>\""
-_DOMAIN = rf"@(?:[^{_STOP}.]+\.)+[^{_STOP}.]{{2,}}"
+_DOMAIN = rf"@(?:[^{_STOP}.()\[\]{{}}]+\.)+[^{_STOP}.()\[\]{{}}]{{2,}}"
+"""No bracket in a domain: `0@0.(0@a.ac` is not one address whose domain swallows the next one's start."""
 EMAIL_IN_TEXT = re.compile(rf"[^{_STOP}]+{_DOMAIN}")
 """Anything the models would accept as an email (and a little more), found inside free text. An apostrophe
 is part of an address (sean.o'brien@…); one that only quotes it is stripped like a bracket."""
