@@ -10,10 +10,9 @@ them the pull request changes.
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
@@ -22,6 +21,7 @@ from reconciler.sandbox.launch import Sandbox
 from reconciler.sandbox.mettl import MettlApp
 from reconciler.trust import ALLOWED_BASE_URLS_ENV, TRUSTED_CONFIG_ENV, provider_urls, url_refusal
 
+from ..support.listener import listening
 from .conftest import Cli, all_output, error_lines, no_traceback
 
 PASSWORD = "SENTINEL-QM-PASSWORD-314"
@@ -77,15 +77,9 @@ def _listen() -> Iterator[Listener]:
             self.end_headers()
             self.wfile.write(body)
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    found.url = f"http://127.0.0.1:{server.server_address[1]}"
-    try:
+    with listening(Handler) as url:
+        found.url = url
         yield found
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def _project(folder: Path, providers: str, extra: str = "") -> Path:

@@ -8,10 +8,9 @@ Loopback servers (a tiny one here, the Mettl emulator with its `mettl-echo-reque
 from __future__ import annotations
 
 import socket
-import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import ClassVar
 from urllib.parse import quote, quote_plus
 
@@ -22,6 +21,8 @@ from reconciler.http import HttpClient, RetryPolicy
 from reconciler.providers.mettl.client import MettlClient
 from reconciler.providers.mettl.signing import signature
 from reconciler.sandbox.launch import Sandbox
+
+from ..support.listener import listening
 
 NO_WAIT = RetryPolicy(base_delay=0.0, max_delay=0.0)
 
@@ -75,14 +76,8 @@ class Failing(BaseHTTPRequestHandler):
 @pytest.fixture()
 def failing() -> Iterator[str]:
     Failing.calls = []
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Failing)
-    httpd.daemon_threads = True
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
+    with listening(Failing) as url:
+        yield url
 
 
 def test_a_500_is_tried_a_few_times_and_names_the_call(failing: str) -> None:

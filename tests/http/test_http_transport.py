@@ -10,7 +10,7 @@ import json
 import socket
 import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import ClassVar
 
 import pytest
@@ -19,6 +19,8 @@ import requests
 from reconciler.errors import TransientError, UnreachableError
 from reconciler.http import HttpClient, RetryPolicy
 from reconciler.http.transport import form_body
+
+from ..support.listener import listening
 
 BASE = "http://vendor.example:8080/api"
 VENDOR = "http://vendor.invalid:8080"
@@ -69,14 +71,8 @@ class Proxy(BaseHTTPRequestHandler):
 @pytest.fixture()
 def proxy() -> Iterator[str]:
     Proxy.seen = []
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Proxy)
-    httpd.daemon_threads = True
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
+    with listening(Proxy) as url:
+        yield url
 
 
 @pytest.fixture()
